@@ -1,0 +1,61 @@
+//! Commands: everything that can happen to a run, as data.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{MessageId, ReplicaId};
+
+/// One step of a run. A run's history is the list of commands applied since
+/// the initial state; replaying it rebuilds any state (undo, time travel) or
+/// plays the same run under another rule.
+///
+/// Serialized as a scenario file's step: `{"op": "deliver", "message": 1, "to": 2}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Command {
+    /// Replica `replica` writes `value` to `key` and broadcasts it.
+    Write {
+        /// The writer.
+        replica: ReplicaId,
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+    },
+    /// The earliest copy of `message` in flight to `to` arrives there.
+    Deliver {
+        /// The message.
+        message: MessageId,
+        /// Its destination.
+        to: ReplicaId,
+    },
+    /// The earliest copy of `message` in flight to `to` is lost.
+    Drop {
+        /// The message.
+        message: MessageId,
+        /// Its destination.
+        to: ReplicaId,
+    },
+    /// Another copy of `message` to `to` goes in flight (a retransmission).
+    Duplicate {
+        /// The message.
+        message: MessageId,
+        /// Its destination; never the message's sender.
+        to: ReplicaId,
+    },
+    /// Every copy in flight arrives, in the order the copies were sent.
+    DeliverAll,
+    /// The first copy in `to`'s lane arrives.
+    DeliverNext {
+        /// The lane's replica.
+        to: ReplicaId,
+    },
+    /// The copy at `index` of `to`'s lane moves to `position`.
+    Reorder {
+        /// The lane's replica.
+        to: ReplicaId,
+        /// Where the copy is now, from 0.
+        index: usize,
+        /// Where it goes, from 0.
+        position: usize,
+    },
+}

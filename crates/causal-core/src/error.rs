@@ -1,0 +1,80 @@
+//! Why a command was refused. Refusal is an expected outcome (a user dropped
+//! a card on the wrong replica, a file names a message that was never sent),
+//! so it is a small enum, and a refused command changes nothing.
+
+use std::fmt;
+
+use crate::{MessageId, ReplicaId, MAX_REPLICAS, MIN_REPLICAS};
+
+/// A refused command or configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The replica count is outside 2 to 8.
+    ReplicaCount(usize),
+    /// No replica has this number.
+    NoSuchReplica {
+        /// The number asked for.
+        replica: ReplicaId,
+        /// How many replicas there are.
+        replicas: usize,
+    },
+    /// No message has this number (yet).
+    NoSuchMessage(MessageId),
+    /// No copy of the message is in flight to that replica.
+    NotInFlight {
+        /// The message.
+        message: MessageId,
+        /// The destination asked for.
+        to: ReplicaId,
+    },
+    /// A message cannot be sent to its own sender.
+    ToSender {
+        /// The message.
+        message: MessageId,
+        /// Its sender.
+        to: ReplicaId,
+    },
+    /// Nothing is in flight to that replica.
+    LaneEmpty(ReplicaId),
+    /// A lane has no such position.
+    NoSuchPosition {
+        /// The lane's replica.
+        to: ReplicaId,
+        /// The position asked for.
+        position: usize,
+        /// How many copies the lane has.
+        len: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ReplicaCount(n) => write!(
+                f,
+                "there must be {MIN_REPLICAS} to {MAX_REPLICAS} replicas, not {n}"
+            ),
+            Error::NoSuchReplica { replica, replicas } => write!(
+                f,
+                "replica {replica} does not exist: there are {replicas}, numbered 0 to {}",
+                replicas - 1
+            ),
+            Error::NoSuchMessage(m) => write!(f, "message {} has not been written", m.0),
+            Error::NotInFlight { message, to } => {
+                write!(f, "message {} is not in flight to replica {to}", message.0)
+            }
+            Error::ToSender { message, to } => write!(
+                f,
+                "message {} cannot be sent to replica {to}: it is the message's sender",
+                message.0
+            ),
+            Error::LaneEmpty(to) => write!(f, "nothing is in flight to replica {to}"),
+            Error::NoSuchPosition { to, position, len } => write!(
+                f,
+                "the lane to replica {to} has {len} copies: there is no position {position}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,432 @@
+//! The simulation: replicas, the network between them, and the history that
+//! produced them. A deterministic state machine: `apply(command)` returns the
+//! events it caused, or an error and no change.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Command, Conflicts, Delivery, Error, Event, Gap, InFlight, MessageId, Messages, Network,
+    Replica, ReplicaId, Violation,
+};
+
+/// The fewest replicas a run can have.
+pub const MIN_REPLICAS: usize = 2;
+/// The most replicas a run can have.
+pub const MAX_REPLICAS: usize = 8;
+
+/// What a run is played with: how many replicas, and under which rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// 2 to 8.
+    pub replicas: usize,
+    /// When a message may be delivered.
+    pub delivery: Delivery,
+    /// What a store keeps for concurrent writes.
+    pub conflicts: Conflicts,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            replicas: 3,
+            delivery: Delivery::Causal,
+            conflicts: Conflicts::Overwrite,
+        }
+    }
+}
+
+/// What delivering a copy now would do, worked out without doing it (the page
+/// shows it on the card, and on the replica while the card is dragged).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Preview {
+    /// Delivered at once.
+    Deliver {
+        /// Messages that happened before it and are not delivered there:
+        /// each a violation (never under `causal`).
+        violations: Vec<MessageId>,
+        /// Held messages that would then be released, in order.
+        releases: Vec<MessageId>,
+    },
+    /// Held back.
+    Hold {
+        /// What it would wait for.
+        waits_for: Gap,
+    },
+    /// Already delivered or held there: discarded as a duplicate.
+    Discard,
+}
+
+/// A run: replicas, the network, every message written, the violations seen,
+/// and the history of commands from the initial state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Simulation {
+    config: Config,
+    replicas: Vec<Replica>,
+    messages: Messages,
+    network: Network,
+    violations: Vec<Violation>,
+    history: Vec<Command>,
+}
+
+impl Simulation {
+    /// The initial state: no writes, nothing in flight.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        if !(MIN_REPLICAS..=MAX_REPLICAS).contains(&config.replicas) {
+            return Err(Error::ReplicaCount(config.replicas));
+        }
+        Ok(Simulation {
+            config,
+            replicas: (0..config.replicas)
+                .map(|i| Replica::new(i, config.replicas, config.conflicts))
+                .collect(),
+            messages: Messages::default(),
+            network: Network::new(config.replicas),
+            violations: Vec::new(),
+            history: Vec::new(),
+        })
+    }
+
+    /// Plays `commands` from the initial state. On a refused command, says
+    /// which (0-based) and why.
+    pub fn replay(config: Config, commands: &[Command]) -> Result<Self, (usize, Error)> {
+        let mut simulation = Simulation::new(config).map_err(|e| (0, e))?;
+        for (i, command) in commands.iter().enumerate() {
+            simulation.apply(command.clone()).map_err(|e| (i, e))?;
+        }
+        Ok(simulation)
+    }
+
+    /// The same history played under other rules (the replica count stays).
+    pub fn with_rules(&self, delivery: Delivery, conflicts: Conflicts) -> Result<Self, Error> {
+        let config = Config {
+            delivery,
+            conflicts,
+            ..self.config
+        };
+        // Whether a command is valid never depends on the rules (the network
+        // only sees sends, receipts and drops), so this cannot be refused.
+        Simulation::replay(config, &self.history).map_err(|(_, e)| e)
+    }
+
+    /// The state after the first `steps` commands of the history (all of it
+    /// when `steps` is past the end): undo, redo and time travel.
+    pub fn at_step(&self, steps: usize) -> Result<Self, Error> {
+        let steps = steps.min(self.history.len());
+        Simulation::replay(self.config, &self.history[..steps]).map_err(|(_, e)| e)
+    }
+
+    /// Applies one command: the events it caused, or why it was refused (and
+    /// then nothing changed).
+    pub fn apply(&mut self, command: Command) -> Result<Vec<Event>, Error> {
+        self.check(&command)?;
+        let mut events = Vec::new();
+        match &command {
+            Command::Write {
+                replica,
+                key,
+                value,
+            } => self.write(*replica, key, value, &mut events),
+            Command::Deliver { message, to } => {
+                if let Some(copy) = self.network.earliest(*message, *to) {
+                    self.receive(copy, &mut events);
+                }
+            }
+            Command::Drop { message, to } => {
+                if let Some(copy) = self.network.earliest(*message, *to) {
+                    self.network.take(copy.copy);
+                    events.push(Event::Dropped {
+                        message: copy.message,
+                        from: copy.from,
+                        to: copy.to,
+                    });
+                }
+            }
+            Command::Duplicate { message, to } => {
+                if let Some(sender) = self.messages.get(*message).map(|m| m.sender) {
+                    self.network.send(*message, sender, *to);
+                    events.push(Event::Sent {
+                        message: *message,
+                        from: sender,
+                        to: *to,
+                    });
+                }
+            }
+            Command::DeliverAll => {
+                while let Some(copy) = self.network.first() {
+                    self.receive(copy, &mut events);
+                }
+            }
+            Command::DeliverNext { to } => {
+                let first = self.network.lane(*to).next();
+                if let Some(copy) = first {
+                    self.receive(copy, &mut events);
+                }
+            }
+            Command::Reorder {
+                to,
+                index,
+                position,
+            } => {
+                self.network.reorder(*to, *index, *position);
+            }
+        }
+        self.history.push(command);
+        Ok(events)
+    }
+
+    /// Whether `command` would be accepted, and if not, why.
+    pub fn check(&self, command: &Command) -> Result<(), Error> {
+        match command {
+            Command::Write { replica, .. } => self.check_replica(*replica),
+            Command::Deliver { message, to } | Command::Drop { message, to } => {
+                self.check_replica(*to)?;
+                self.network
+                    .earliest(*message, *to)
+                    .map(|_| ())
+                    .ok_or(Error::NotInFlight {
+                        message: *message,
+                        to: *to,
+                    })
+            }
+            Command::Duplicate { message, to } => {
+                self.check_replica(*to)?;
+                let sent = self
+                    .messages
+                    .get(*message)
+                    .ok_or(Error::NoSuchMessage(*message))?;
+                if sent.sender == *to {
+                    return Err(Error::ToSender {
+                        message: *message,
+                        to: *to,
+                    });
+                }
+                Ok(())
+            }
+            Command::DeliverAll => Ok(()),
+            Command::DeliverNext { to } => {
+                self.check_replica(*to)?;
+                if self.network.lane_len(*to) == 0 {
+                    return Err(Error::LaneEmpty(*to));
+                }
+                Ok(())
+            }
+            Command::Reorder {
+                to,
+                index,
+                position,
+            } => {
+                self.check_replica(*to)?;
+                let len = self.network.lane_len(*to);
+                for &position in [index, position] {
+                    if position >= len {
+                        return Err(Error::NoSuchPosition {
+                            to: *to,
+                            position,
+                            len,
+                        });
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// What delivering `message` to `to` now would do, without doing it.
+    pub fn preview(&self, message: MessageId, to: ReplicaId) -> Result<Preview, Error> {
+        self.check(&Command::Deliver { message, to })?;
+        let (Some(replica), Some(sent)) = (self.replicas.get(to), self.messages.get(message))
+        else {
+            return Err(Error::NotInFlight { message, to });
+        };
+        let rule = self.config.delivery;
+        Ok(if replica.knows(sent) {
+            Preview::Discard
+        } else if replica.deliverable(rule, sent) {
+            Preview::Deliver {
+                violations: replica.undelivered_predecessors(sent, &self.messages),
+                releases: replica.releases_after(rule, sent, &self.messages),
+            }
+        } else {
+            Preview::Hold {
+                waits_for: replica.gap(rule, sent, &self.messages),
+            }
+        })
+    }
+
+    /// What `message`, held at `replica`, waits for now (empty if it is not held).
+    pub fn waits_for(&self, replica: ReplicaId, message: MessageId) -> Gap {
+        match (self.replicas.get(replica), self.messages.get(message)) {
+            (Some(r), Some(m)) if r.hold_back().contains(m.dot()) => {
+                r.gap(self.config.delivery, m, &self.messages)
+            }
+            _ => Gap::default(),
+        }
+    }
+
+    /// The rules and replica count.
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    /// The replicas, by number.
+    pub fn replicas(&self) -> &[Replica] {
+        &self.replicas
+    }
+
+    /// Every message written.
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
+    /// The copies in flight.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// Copies in flight, in the order they were put in flight.
+    pub fn in_flight(&self) -> impl Iterator<Item = InFlight> + '_ {
+        self.network.iter()
+    }
+
+    /// Violations, in the order they happened.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The commands applied since the initial state.
+    pub fn history(&self) -> &[Command] {
+        &self.history
+    }
+
+    /// Every replica has the same store.
+    pub fn converged(&self) -> bool {
+        let mut stores = self.replicas.iter().map(Replica::store);
+        let first = stores.next();
+        stores.all(|store| first.is_some_and(|f| f.same_values(store)))
+    }
+
+    /// Keys on which some replicas differ, ascending.
+    pub fn diverged_keys(&self) -> Vec<String> {
+        let mut keys: Vec<&str> = self
+            .replicas
+            .iter()
+            .flat_map(|r| r.store().iter().map(|(k, _)| k))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+            .filter(|key| {
+                let first = self.replicas[0].store().get(key);
+                self.replicas[1..]
+                    .iter()
+                    .any(|r| r.store().get(key) != first)
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn check_replica(&self, replica: ReplicaId) -> Result<(), Error> {
+        if replica < self.replicas.len() {
+            Ok(())
+        } else {
+            Err(Error::NoSuchReplica {
+                replica,
+                replicas: self.replicas.len(),
+            })
+        }
+    }
+
+    fn write(&mut self, replica: ReplicaId, key: &str, value: &str, events: &mut Vec<Event>) {
+        let writer = &mut self.replicas[replica];
+        let mut clock = writer.clock().clone();
+        clock.tick(replica);
+        let message = self.messages.push(replica, key.into(), value.into(), clock);
+        writer.deliver(message);
+        events.push(Event::Delivered {
+            replica,
+            message: message.id,
+            from: replica,
+            clock: writer.clock().clone(),
+            released: false,
+        });
+        let id = message.id;
+        for to in (0..self.replicas.len()).filter(|&to| to != replica) {
+            self.network.send(id, replica, to);
+            events.push(Event::Sent {
+                message: id,
+                from: replica,
+                to,
+            });
+        }
+    }
+
+    /// A copy arrives: discard it as a duplicate, deliver it (and whatever it
+    /// releases), or hold it back.
+    fn receive(&mut self, copy: InFlight, events: &mut Vec<Event>) {
+        self.network.take(copy.copy);
+        let (message, from, at) = (copy.message, copy.from, copy.to);
+        events.push(Event::Received {
+            message,
+            from,
+            to: at,
+        });
+        let Some(sent) = self.messages.get(message) else {
+            return;
+        };
+        let rule = self.config.delivery;
+        let replica = &mut self.replicas[at];
+        if replica.knows(sent) {
+            events.push(Event::Discarded {
+                replica: at,
+                message,
+                from,
+            });
+        } else if replica.deliverable(rule, sent) {
+            self.deliver(at, message, false, events);
+            while let Some(next) = self.replicas[at].release_next(rule, &self.messages) {
+                self.deliver(at, next, true, events);
+            }
+        } else {
+            let waits_for = replica.gap(rule, sent, &self.messages);
+            replica.hold(sent);
+            events.push(Event::Held {
+                replica: at,
+                message,
+                from,
+                waits_for,
+            });
+        }
+    }
+
+    fn deliver(
+        &mut self,
+        at: ReplicaId,
+        message: MessageId,
+        released: bool,
+        events: &mut Vec<Event>,
+    ) {
+        let Some(sent) = self.messages.get(message) else {
+            return;
+        };
+        let replica = &mut self.replicas[at];
+        let missing = replica.undelivered_predecessors(sent, &self.messages);
+        replica.deliver(sent);
+        events.push(Event::Delivered {
+            replica: at,
+            message,
+            from: sent.sender,
+            clock: replica.clock().clone(),
+            released,
+        });
+        for missing in missing {
+            let violation = Violation {
+                replica: at,
+                message,
+                missing,
+            };
+            self.violations.push(violation);
+            events.push(Event::Violation(violation));
+        }
+    }
+}
