@@ -1,1 +1,109 @@
-fn main() {}
+//! `causal-sim`: runs a scenario file natively and prints its outcome.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use causal_core::shiviz::{shiviz_events, shiviz_file};
+use causal_core::{Event, Report, Scenario};
+use serde::Serialize;
+
+const HELP: &str = "\
+causal-sim: run a Causal Playground scenario file natively.
+
+USAGE:
+    causal-sim run FILE       print the state report (JSON) after every step
+    causal-sim trace FILE     print one JSON line per event, with its step number
+    causal-sim shiviz FILE    print the run as a ShiViz log: the first line is the
+                              regular expression ShiViz needs, then an empty line,
+                              then the log
+    causal-sim --help         print this help
+
+FILE is a scenario file (version 1), or - for standard input.
+
+EXAMPLE:
+    $ echo '{\"version\": 1, \"steps\": [
+        {\"op\": \"write\", \"replica\": 0, \"key\": \"x\", \"value\": \"1\"},
+        {\"op\": \"deliver\", \"message\": 1, \"to\": 1}]}' | causal-sim run -
+    {\"replicas\": [{\"replica\": 0, \"clock\": [1, 0, 0], ...}], ...}
+
+Exit status: 0 on success; 2 on bad input, with a one-line reason on
+standard error (e.g. `step 4: message 3 is not in flight to replica 1`)
+and nothing on standard output.
+";
+
+/// A trace line: the step that caused the event, then the event.
+#[derive(Serialize)]
+struct TraceLine<'a> {
+    step: usize,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [flag] if flag == "--help" || flag == "-h" || flag == "help" => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        [command, file] => match run(command, file) {
+            Ok(output) => {
+                let mut stdout = std::io::stdout().lock();
+                // A closed pipe (`| head`) is not an error worth reporting.
+                let _ = stdout.write_all(output.as_bytes());
+                ExitCode::SUCCESS
+            }
+            Err(reason) => fail(&reason),
+        },
+        _ => fail("usage: causal-sim run|trace|shiviz FILE (see causal-sim --help)"),
+    }
+}
+
+fn fail(reason: &str) -> ExitCode {
+    eprintln!("causal-sim: {reason}");
+    ExitCode::from(2)
+}
+
+/// Everything the command prints, or why it failed: output is built whole
+/// first so that bad input prints nothing on standard output.
+fn run(command: &str, file: &str) -> Result<String, String> {
+    if !matches!(command, "run" | "trace" | "shiviz") {
+        return Err(format!(
+            "unknown command {command:?}: use run, trace or shiviz (see causal-sim --help)"
+        ));
+    }
+    let text = read(file)?;
+    let scenario = Scenario::parse(&text).map_err(|e| e.to_string())?;
+    let (simulation, events) = scenario.run().map_err(|e| e.to_string())?;
+    Ok(match command {
+        "run" => json(&Report::of(&simulation)) + "\n",
+        "trace" => events
+            .iter()
+            .map(|(step, event)| json(&TraceLine { step: *step, event }) + "\n")
+            .collect(),
+        _ => {
+            let only: Vec<Event> = events.into_iter().map(|(_, e)| e).collect();
+            shiviz_file(&shiviz_events(
+                scenario.replicas,
+                simulation.messages(),
+                &only,
+            ))
+        }
+    })
+}
+
+fn read(file: &str) -> Result<String, String> {
+    let mut text = String::new();
+    if file == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    } else {
+        text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    }
+    Ok(text)
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
