@@ -1,0 +1,172 @@
+// Shared code of the end-to-end tests: launch Debian's Chromium through
+// playwright-core, serve dist/ on loopback, open the page while collecting
+// console errors. Never downloads a browser.
+//
+// Run directly, it is the static file server that scripts/test starts:
+//   node e2e/support.mjs serve [DIR] [--base /sub/path/] [--port N]
+// prints the page's address on its first line and serves until killed.
+import { createServer } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const DIST = join(ROOT, 'dist');
+export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// Root in a sandbox-less container, and a machine whose only network is loopback.
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Launches headless Chromium (Debian's, at /usr/bin/chromium). */
+export async function launchBrowser(options = {}) {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    ...options,
+  });
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves `dir` (dist/ by default) on 127.0.0.1 under the sub-path `base`
+ * (default '/causal-playground/', so that every test also checks that the
+ * build works away from the root of a host). Port 0 picks a free port.
+ * Resolves to { url, close() } where url is the page's address.
+ */
+export async function startServer({ dir = DIST, base = '/causal-playground/', port = 0 } = {}) {
+  const rootDir = resolve(dir);
+  if (!base.startsWith('/')) base = `/${base}`;
+  if (!base.endsWith('/')) base = `${base}/`;
+  const server = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+      if (path === base.slice(0, -1)) {
+        res.writeHead(301, { Location: base }).end();
+        return;
+      }
+      if (!path.startsWith(base)) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      let file = normalize(join(rootDir, path.slice(base.length)));
+      if (file !== rootDir && !file.startsWith(rootDir + sep)) {
+        res.writeHead(403).end('forbidden');
+        return;
+      }
+      let info = await stat(file).catch(() => null);
+      if (info?.isDirectory()) {
+        file = join(file, 'index.html');
+        info = await stat(file).catch(() => null);
+      }
+      if (!info?.isFile()) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      res.writeHead(200, {
+        'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+        'Content-Length': info.size,
+        'Cache-Control': 'no-store',
+      });
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(file).pipe(res);
+    } catch (err) {
+      res.writeHead(500).end(String(err));
+    }
+  });
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', ok);
+  });
+  const url = `http://127.0.0.1:${server.address().port}${base}`;
+  return {
+    url,
+    close: () => new Promise((ok) => server.close(() => ok())),
+  };
+}
+
+/**
+ * The page's address: E2E_BASE_URL when scripts/test serves the build,
+ * otherwise a server of our own for dist/ (stopped by the returned close()).
+ */
+export async function pageServer() {
+  if (process.env.E2E_BASE_URL) {
+    return { url: process.env.E2E_BASE_URL, close: async () => {} };
+  }
+  return startServer();
+}
+
+/**
+ * Opens `url` in a new page of `browser` (a fresh context: no shared storage),
+ * collecting console errors, uncaught page errors, failed requests and HTTP
+ * errors into `errors`. Resolves to { context, page, errors } once loaded.
+ */
+export async function openPage(browser, url, { viewport = { width: 1366, height: 768 }, waitFor } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('requestfailed', (req) => errors.push(`requestfailed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) errors.push(`http ${res.status()}: ${res.url()}`);
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  if (waitFor) await page.waitForSelector(waitFor);
+  return { context, page, errors };
+}
+
+/** Saves a screenshot of `page` as e2e/artifacts/NAME.png; resolves to its path. */
+export async function screenshot(page, name) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+// `node e2e/support.mjs serve [DIR] [--base /sub/] [--port N]`
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  if (args[0] !== 'serve') {
+    console.error('usage: node e2e/support.mjs serve [DIR] [--base /sub/path/] [--port N]');
+    process.exit(2);
+  }
+  const opts = {};
+  for (let i = 1; i < args.length; i++) {
+    if (args[i] === '--base') opts.base = args[++i];
+    else if (args[i] === '--port') opts.port = Number(args[++i]);
+    else opts.dir = args[i];
+  }
+  const { url, close } = await startServer(opts);
+  console.log(url);
+  const stop = () => close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
