@@ -1,30 +1,233 @@
-//! Causal Playground: the web page. Holds one engine in a yew reducer and
-//! renders it; every rule lives in `causal-core`.
+//! # Causal Playground
+//!
+//! The web page: three replicas of a key-value store (2 to 8), the messages
+//! in flight between them, and their vector clocks, stores and hold-back
+//! buffers. One engine ([`causal_core::Simulation`]) lives in one yew reducer
+//! ([`state::State`]); the page renders it and never re-implements a rule.
+//!
+//! # Layout
+//!
+//! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`.
+//! - [`session`]: the saved form of a session (local storage).
+//! - [`presets`]: the scenario files under `scenarios/`, embedded.
+//! - [`describe`]: the engine's events and gaps in plain words.
+//! - [`hooks`]: side effects: storage, the autoplay timer, shortcuts.
+//! - [`view`]: the engine's state turned into what components show.
+//! - [`components`]: replica panels, lanes and cards, controls, log.
 
-use causal_core::{replica_name, Config, Simulation};
+pub mod components;
+pub mod describe;
+pub mod hooks;
+pub mod presets;
+pub mod session;
+pub mod state;
+pub mod view;
+
+use causal_core::{replica_name, Command, MessageId, ReplicaId};
 use yew::prelude::*;
+
+use components::controls::{Autoplay, History, Presets, Rules};
+use components::lane::{CardActions, CardView, Lane, Release};
+use components::log::EventLog;
+use components::notice::Notice;
+use components::replica::{DropHint, ReplicaPanel};
+use components::status::Status;
+use state::{Action, Place, State};
+
+/// A card being dragged, and the replica under the pointer.
+type Dragging = Option<(CardView, Option<ReplicaId>)>;
 
 /// The whole page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let simulation = use_memo((), |_| Simulation::new(Config::default()).ok());
-    let Some(simulation) = simulation.as_ref() else {
-        return html! { <p role="alert">{ "The engine could not start." }</p> };
+    let state = use_reducer(|| State::restore(hooks::saved_session().as_deref()));
+    let highlighted = use_state(Vec::<MessageId>::new);
+    let dragging = use_state(|| Dragging::None);
+
+    let send = {
+        let dispatcher = state.dispatcher();
+        move |make: fn(()) -> Action| {
+            let dispatcher = dispatcher.clone();
+            Callback::from(move |_: ()| dispatcher.dispatch(make(())))
+        }
+    };
+    let apply = {
+        let dispatcher = state.dispatcher();
+        move |make: fn(MessageId, ReplicaId) -> Command| {
+            let dispatcher = dispatcher.clone();
+            Callback::from(move |(m, to): (MessageId, ReplicaId)| {
+                dispatcher.dispatch(Action::Apply(make(m, to)))
+            })
+        }
+    };
+    {
+        let saved = state.session();
+        hooks::use_save_session(state.revision, move || saved.to_json());
+    }
+    hooks::use_autoplay(state.playing, state.speed_ms, send(|_| Action::Step));
+    hooks::use_history_keys(send(|_| Action::Undo), send(|_| Action::Redo));
+
+    let simulation = &state.simulation;
+    let config = simulation.config();
+    let diverged = simulation.diverged_keys();
+    let d = state.dispatcher();
+    let actions = CardActions {
+        deliver: apply(|message, to| Command::Deliver { message, to }),
+        drop: apply(|message, to| Command::Drop { message, to }),
+        duplicate: apply(|message, to| Command::Duplicate { message, to }),
+        reorder: {
+            let d = d.clone();
+            Callback::from(move |(to, index, position)| {
+                d.dispatch(Action::Apply(Command::Reorder {
+                    to,
+                    index,
+                    position,
+                }))
+            })
+        },
+        release: {
+            let d = d.clone();
+            Callback::from(
+                move |(card, index, release): (CardView, usize, Release)| match release {
+                    Release::Replica(r) if r == card.to => {
+                        d.dispatch(Action::Apply(Command::Deliver {
+                            message: card.message,
+                            to: card.to,
+                        }))
+                    }
+                    Release::Replica(r) => d.dispatch(Action::Refuse(state::Notice {
+                        text: format!(
+                            "{} is addressed to {}, not {}: drop it on {}'s panel to deliver it.",
+                            card.message,
+                            replica_name(card.to),
+                            replica_name(r),
+                            replica_name(card.to)
+                        ),
+                        place: Place::Page,
+                    })),
+                    Release::Lane(position) if position != index => {
+                        d.dispatch(Action::Apply(Command::Reorder {
+                            to: card.to,
+                            index,
+                            position,
+                        }))
+                    }
+                    Release::Lane(_) | Release::Nowhere => {}
+                },
+            )
+        },
+        drag: {
+            let dragging = dragging.clone();
+            Callback::from(move |now: Dragging| dragging.set(now))
+        },
+        highlight: {
+            let highlighted = highlighted.clone();
+            Callback::from(move |m: Vec<MessageId>| highlighted.set(m))
+        },
+    };
+    let on_highlight = actions.highlight.clone();
+
+    let page_notice = state
+        .notice
+        .as_ref()
+        .filter(|n| n.place == Place::Page)
+        .map(|n| n.text.clone());
+    let columns = (0..config.replicas).map(|r| {
+        let replica = &simulation.replicas()[r];
+        let hint = (*dragging).as_ref().and_then(|(card, over)| {
+            if card.to == r {
+                Some(DropHint {
+                    text: format!("Drop {} here: {}", card.message, card.preview.text),
+                    accepts: true,
+                })
+            } else if *over == Some(r) {
+                Some(DropHint {
+                    text: format!("{} is addressed to {}, not here", card.message, replica_name(card.to)),
+                    accepts: false,
+                })
+            } else {
+                None
+            }
+        });
+        let write_error = state
+            .notice
+            .as_ref()
+            .filter(|n| n.place == Place::WriteForm(r))
+            .map(|n| n.text.clone());
+        let on_write = {
+            let d = d.clone();
+            Callback::from(move |(key, value): (String, String)| {
+                d.dispatch(Action::Write { replica: r, key, value })
+            })
+        };
+        html! {
+            <div class={classes!("column", format!("r{r}"))} key={r}>
+                <Lane to={r} cards={view::cards(simulation, r)} highlighted={(*highlighted).clone()}
+                      actions={actions.clone()} />
+                <ReplicaPanel replica={r}
+                    clock={replica.clock().entries().to_vec()}
+                    changed={state.changed.iter().filter(|(at, _)| *at == r).map(|(_, k)| *k).collect::<Vec<_>>()}
+                    revision={state.revision}
+                    store={replica.store().iter().map(|(k, v)| (k.to_string(), v)).collect::<Vec<_>>()}
+                    diverged={diverged.clone()}
+                    held={view::held(simulation, r)}
+                    delivered={replica.delivered().len()}
+                    highlighted={(*highlighted).clone()}
+                    {hint} {write_error} {on_write} on_highlight={on_highlight.clone()} />
+            </div>
+        }
+    });
+    let dispatch = |make: fn(String) -> Action| {
+        let d = d.clone();
+        Callback::from(move |s: String| d.dispatch(make(s)))
+    };
+    let toggle = {
+        let (d, playing) = (d.clone(), state.playing);
+        Callback::from(move |_| d.dispatch(if playing { Action::Pause } else { Action::Play }))
     };
     html! {
-        <main class="app">
-            <h1>{ "Causal Playground" }</h1>
-            <section class="replicas">
-            { for simulation.replicas().iter().map(|r| {
-                let clock = r.clock().entries().iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-                html! {
-                    <article class="replica" data-testid={format!("replica-{}", r.id())}>
-                        <h2>{ format!("Replica {}", replica_name(r.id())) }</h2>
-                        <div data-testid={format!("clock-{}", r.id())} data-clock={clock.clone()}>{ format!("[{clock}]") }</div>
-                    </article>
-                }
-            }) }
+        <div class="app">
+            <header class="top">
+                <h1>{ "Causal Playground" }</h1>
+                <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
+            </header>
+            if let Some(text) = page_notice {
+                <Notice {text} on_dismiss={send(|_| Action::Dismiss)} />
+            }
+            <section class="toolbar" aria-label="Controls">
+                <Rules delivery={config.delivery} conflicts={config.conflicts} replicas={config.replicas}
+                    on_delivery={{ let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetDelivery(r))) }}
+                    on_conflicts={{ let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetConflicts(r))) }}
+                    on_replicas={{ let d = d.clone(); Callback::from(move |n| d.dispatch(Action::SetReplicas(n))) }} />
+                <div class="toolbar-row">
+                    <Presets presets={presets::titles()} selected={state.preset.as_ref().map(|p| p.name.clone())}
+                             on_load={dispatch(Action::LoadPreset)} />
+                    <History can_undo={!simulation.history().is_empty()} can_redo={!state.redo.is_empty()}
+                             can_deliver={!simulation.network().is_empty()}
+                             on_undo={send(|_| Action::Undo)} on_redo={send(|_| Action::Redo)}
+                             on_reset={send(|_| Action::Reset)}
+                             on_deliver_all={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Apply(Command::DeliverAll))) }} />
+                    <Autoplay playing={state.playing} seed={state.seed} speed_ms={state.speed_ms}
+                              on_toggle={toggle} on_step={send(|_| Action::Step)}
+                              on_seed={dispatch(Action::SetSeed)}
+                              on_speed={{ let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) }} />
+                </div>
             </section>
-        </main>
+            if let Some(preset) = &state.preset {
+                <section class="preset-info" aria-label="Scenario">
+                    <h2>{ &preset.title }</h2>
+                    <p>{ &preset.description }</p>
+                </section>
+            }
+            <Status violations={simulation.violations().to_vec()} converged={simulation.converged()}
+                    diverged={diverged.clone()} in_flight={simulation.network().len()} />
+            <main class="columns" style={format!("--replicas: {}", config.replicas)}>
+                { for columns }
+            </main>
+            <EventLog lines={state.log.iter().cloned().collect::<Vec<_>>()} />
+            <footer class="help">
+                <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes." }</p>
+            </footer>
+        </div>
     }
 }

@@ -1,0 +1,229 @@
+//! The toolbar: rules, replica count, presets, history and autoplay.
+
+use causal_core::{Conflicts, Delivery, MAX_REPLICAS, MIN_REPLICAS};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+fn select_value(e: &Event) -> String {
+    e.target_unchecked_into::<HtmlSelectElement>().value()
+}
+
+/// Props of [`Rules`].
+#[derive(Properties, PartialEq)]
+pub struct RulesProps {
+    /// The delivery rule.
+    pub delivery: Delivery,
+    /// The conflict rule.
+    pub conflicts: Conflicts,
+    /// The replica count.
+    pub replicas: usize,
+    /// Re-run under another delivery rule.
+    pub on_delivery: Callback<Delivery>,
+    /// Re-run under another conflict rule.
+    pub on_conflicts: Callback<Conflicts>,
+    /// Start afresh with another count.
+    pub on_replicas: Callback<usize>,
+}
+
+/// The two rule selectors, each with its one-line explanation, and the count.
+#[function_component(Rules)]
+pub fn rules(props: &RulesProps) -> Html {
+    let on_delivery = {
+        let cb = props.on_delivery.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(rule) = select_value(&e).parse() {
+                cb.emit(rule)
+            }
+        })
+    };
+    let on_conflicts = {
+        let cb = props.on_conflicts.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(rule) = select_value(&e).parse() {
+                cb.emit(rule)
+            }
+        })
+    };
+    let on_replicas = {
+        let cb = props.on_replicas.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(n) = select_value(&e).parse() {
+                cb.emit(n)
+            }
+        })
+    };
+    html! {
+        <div class="rules">
+            <label class="field">
+                <span>{ "Delivery" }</span>
+                <select data-testid="delivery" onchange={on_delivery}>
+                    { for Delivery::ALL.iter().map(|r| html! {
+                        <option value={r.name()} selected={*r == props.delivery}>{ r.name() }</option>
+                    }) }
+                </select>
+                <small class="explain">{ props.delivery.explanation() }</small>
+            </label>
+            <label class="field">
+                <span>{ "Conflicts" }</span>
+                <select data-testid="conflicts" onchange={on_conflicts}>
+                    { for Conflicts::ALL.iter().map(|r| html! {
+                        <option value={r.name()} selected={*r == props.conflicts}>{ r.name() }</option>
+                    }) }
+                </select>
+                <small class="explain">{ props.conflicts.explanation() }</small>
+            </label>
+            <label class="field narrow">
+                <span>{ "Replicas" }</span>
+                <select data-testid="replica-count" onchange={on_replicas} title="Changing the count starts afresh">
+                    { for (MIN_REPLICAS..=MAX_REPLICAS).map(|n| html! {
+                        <option value={n.to_string()} selected={n == props.replicas}>{ n }</option>
+                    }) }
+                </select>
+            </label>
+        </div>
+    }
+}
+
+/// Props of [`Presets`].
+#[derive(Properties, PartialEq)]
+pub struct PresetsProps {
+    /// (name, title) of every preset.
+    pub presets: Vec<(&'static str, String)>,
+    /// The loaded preset's name, if any.
+    pub selected: Option<String>,
+    /// Load a preset by name.
+    pub on_load: Callback<String>,
+}
+
+/// The preset scenario selector.
+#[function_component(Presets)]
+pub fn presets(props: &PresetsProps) -> Html {
+    let onchange = {
+        let cb = props.on_load.clone();
+        Callback::from(move |e: Event| {
+            let name = select_value(&e);
+            if !name.is_empty() {
+                cb.emit(name)
+            }
+        })
+    };
+    html! {
+        <label class="field">
+            <span>{ "Scenario" }</span>
+            <select data-testid="scenario" {onchange}>
+                <option value="" selected={props.selected.is_none()}>{ "Your own run" }</option>
+                { for props.presets.iter().map(|(name, title)| html! {
+                    <option value={*name} selected={props.selected.as_deref() == Some(*name)}>{ title }</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// Props of [`History`].
+#[derive(Properties, PartialEq)]
+pub struct HistoryProps {
+    /// Something can be undone.
+    pub can_undo: bool,
+    /// Something can be redone.
+    pub can_redo: bool,
+    /// Something is in flight.
+    pub can_deliver: bool,
+    /// Undo.
+    pub on_undo: Callback<()>,
+    /// Redo.
+    pub on_redo: Callback<()>,
+    /// Reset.
+    pub on_reset: Callback<()>,
+    /// Deliver everything in flight.
+    pub on_deliver_all: Callback<()>,
+}
+
+/// Undo, redo, reset, deliver all.
+#[function_component(History)]
+pub fn history(props: &HistoryProps) -> Html {
+    let click = |cb: &Callback<()>| {
+        let cb = cb.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    html! {
+        <div class="buttons" role="group" aria-label="History">
+            <button type="button" data-testid="undo" disabled={!props.can_undo} onclick={click(&props.on_undo)}
+                    title="Undo (Ctrl+Z)">{ "Undo" }</button>
+            <button type="button" data-testid="redo" disabled={!props.can_redo} onclick={click(&props.on_redo)}
+                    title="Redo (Ctrl+Shift+Z)">{ "Redo" }</button>
+            <button type="button" data-testid="reset" onclick={click(&props.on_reset)}
+                    title="Start afresh with the same replicas and rules">{ "Reset" }</button>
+            <button type="button" data-testid="deliver-all" disabled={!props.can_deliver}
+                    onclick={click(&props.on_deliver_all)} title="Deliver every copy in flight, oldest first">
+                { "Deliver all" }</button>
+        </div>
+    }
+}
+
+/// Props of [`Autoplay`].
+#[derive(Properties, PartialEq)]
+pub struct AutoplayProps {
+    /// Running.
+    pub playing: bool,
+    /// The seed.
+    pub seed: u64,
+    /// Milliseconds between steps.
+    pub speed_ms: u32,
+    /// Play or pause.
+    pub on_toggle: Callback<()>,
+    /// One step.
+    pub on_step: Callback<()>,
+    /// The seed field's text, when it changes.
+    pub on_seed: Callback<String>,
+    /// Milliseconds between steps.
+    pub on_speed: Callback<u32>,
+}
+
+/// Autoplay: a seeded scheduler delivers random copies in flight.
+#[function_component(Autoplay)]
+pub fn autoplay(props: &AutoplayProps) -> Html {
+    let toggle = {
+        let cb = props.on_toggle.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let step = {
+        let cb = props.on_step.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let seed = {
+        let cb = props.on_seed.clone();
+        Callback::from(move |e: Event| {
+            cb.emit(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let speed = {
+        let cb = props.on_speed.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(ms) = select_value(&e).parse() {
+                cb.emit(ms)
+            }
+        })
+    };
+    html! {
+        <div class="autoplay" role="group" aria-label="Autoplay">
+            <button type="button" data-testid="play" class="primary" onclick={toggle} aria-pressed={props.playing.to_string()}>
+                { if props.playing { "\u{23f8} Pause" } else { "\u{25b6} Play" } }
+            </button>
+            <button type="button" data-testid="step" onclick={step} title="Deliver one random copy in flight">{ "Step" }</button>
+            <label class="field narrow">
+                <span>{ "Speed" }</span>
+                <select onchange={speed} aria-label="Autoplay speed">
+                    { for [(1600, "slow"), (800, "normal"), (300, "fast")].iter().map(|(ms, name)| html! {
+                        <option value={ms.to_string()} selected={*ms == props.speed_ms}>{ *name }</option>
+                    }) }
+                </select>
+            </label>
+            <label class="field narrow">
+                <span>{ "Seed" }</span>
+                <input data-testid="seed" type="text" inputmode="numeric" value={props.seed.to_string()}
+                       onchange={seed} size="8" title="The same seed replays the same choices" />
+            </label>
+        </div>
+    }
+}

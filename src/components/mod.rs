@@ -1,0 +1,13 @@
+//! The page's components. Each gets the data it shows and narrow callbacks
+//! for what it can do; none sees the reducer.
+
+pub mod clock;
+pub mod controls;
+pub mod held;
+pub mod lane;
+pub mod log;
+pub mod notice;
+pub mod replica;
+pub mod status;
+pub mod store;
+pub mod write_form;

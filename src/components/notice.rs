@@ -1,0 +1,27 @@
+//! The error banner: what was wrong with what the user did.
+
+use yew::prelude::*;
+
+/// Props of [`Notice`].
+#[derive(Properties, PartialEq)]
+pub struct NoticeProps {
+    /// The message.
+    pub text: String,
+    /// Hide it.
+    pub on_dismiss: Callback<()>,
+}
+
+/// A dismissable alert.
+#[function_component(Notice)]
+pub fn notice(props: &NoticeProps) -> Html {
+    let dismiss = {
+        let cb = props.on_dismiss.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    html! {
+        <div class="notice" data-testid="error" role="alert">
+            <span>{ &props.text }</span>
+            <button type="button" class="dismiss" onclick={dismiss} aria-label="Dismiss">{ "\u{2715}" }</button>
+        </div>
+    }
+}

@@ -1,0 +1,84 @@
+//! A replica's card: name, clock, store, hold-back buffer, write form.
+
+use causal_core::{replica_name, MessageId, ReplicaId, Value};
+use yew::prelude::*;
+
+use super::clock::ClockView;
+use super::held::{HeldList, HeldView};
+use super::store::StoreView;
+use super::write_form::WriteForm;
+
+/// What a card being dragged would do here.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropHint {
+    /// Shown on the replica while the card hovers.
+    pub text: String,
+    /// The card is addressed here (else dropping it changes nothing).
+    pub accepts: bool,
+}
+
+/// Props of [`ReplicaPanel`].
+#[derive(Properties, PartialEq)]
+pub struct ReplicaProps {
+    /// Which replica.
+    pub replica: ReplicaId,
+    /// Its clock.
+    pub clock: Vec<u64>,
+    /// Clock entries the last action changed.
+    pub changed: Vec<usize>,
+    /// The state's revision, for the clock's flash.
+    pub revision: u64,
+    /// Its store.
+    pub store: Vec<(String, Value)>,
+    /// Keys on which replicas differ.
+    pub diverged: Vec<String>,
+    /// Its hold-back buffer.
+    pub held: Vec<HeldView>,
+    /// How many messages it has delivered.
+    pub delivered: usize,
+    /// Messages highlighted on the page.
+    pub highlighted: Vec<MessageId>,
+    /// While a card is dragged: what dropping it here would do.
+    pub hint: Option<DropHint>,
+    /// The write form's error, if any.
+    pub write_error: Option<String>,
+    /// Writes (key, value).
+    pub on_write: Callback<(String, String)>,
+    /// Highlights messages.
+    pub on_highlight: Callback<Vec<MessageId>>,
+}
+
+/// One replica.
+#[function_component(ReplicaPanel)]
+pub fn replica_panel(props: &ReplicaProps) -> Html {
+    let r = props.replica;
+    let name = replica_name(r);
+    let class = classes!(
+        "replica",
+        format!("r{r}"),
+        props
+            .hint
+            .as_ref()
+            .map(|h| if h.accepts { "drop-ok" } else { "drop-wrong" })
+    );
+    html! {
+        <section {class} data-testid={format!("replica-{r}")} data-drop-replica={r.to_string()}
+                 aria-label={format!("Replica {name}")}>
+            <header>
+                <span class="badge-letter" aria-hidden="true">{ name }</span>
+                <h2>{ format!("Replica {name}") }</h2>
+                <span class="delivered" title="Messages delivered, its own writes included">
+                    { format!("{} delivered", props.delivered) }
+                </span>
+            </header>
+            if let Some(hint) = &props.hint {
+                <p class="drop-hint" role="status">{ &hint.text }</p>
+            }
+            <ClockView replica={r} entries={props.clock.clone()} changed={props.changed.clone()} revision={props.revision} />
+            <StoreView replica={r} entries={props.store.clone()} diverged={props.diverged.clone()} />
+            <HeldList replica={r} held={props.held.clone()} highlighted={props.highlighted.clone()}
+                      on_highlight={props.on_highlight.clone()} />
+            <WriteForm replica={r} error={props.write_error.clone()} on_write={props.on_write.clone()} />
+        </section>
+    }
+}

@@ -1,0 +1,46 @@
+//! A replica's store: key and value, siblings side by side.
+
+use causal_core::{ReplicaId, Value};
+use yew::prelude::*;
+
+/// Props of [`StoreView`].
+#[derive(Properties, PartialEq)]
+pub struct StoreProps {
+    /// Whose store.
+    pub replica: ReplicaId,
+    /// Keys ascending, with what each holds.
+    pub entries: Vec<(String, Value)>,
+    /// Keys on which replicas differ.
+    #[prop_or_default]
+    pub diverged: Vec<String>,
+}
+
+/// The store as a small table.
+#[function_component(StoreView)]
+pub fn store_view(props: &StoreProps) -> Html {
+    html! {
+        <dl class="store" data-testid={format!("store-{}", props.replica)}>
+            if props.entries.is_empty() {
+                <div class="empty">{ "empty store" }</div>
+            }
+            { for props.entries.iter().map(|(key, value)| {
+                let diverged = props.diverged.contains(key);
+                let values = match value {
+                    Value::One(v) => vec![v.clone()],
+                    Value::Siblings(vs) => vs.clone(),
+                };
+                html! {
+                    <div key={key.clone()} class={classes!("entry", diverged.then_some("diverged"))}
+                         data-key={key.clone()} data-value={value.joined()}>
+                        <dt>{ key }</dt>
+                        <dd>
+                            { for values.iter().map(|v| html! { <span class="value">{ v }</span> }) }
+                            if values.len() > 1 { <span class="badge">{ format!("{} siblings", values.len()) }</span> }
+                            if diverged { <span class="badge warn" title="Other replicas hold something else here">{ "differs" }</span> }
+                        </dd>
+                    </div>
+                }
+            }) }
+        </dl>
+    }
+}

@@ -1,0 +1,73 @@
+//! Side effects, kept out of the reducer: saving the session, the autoplay
+//! timer, and keyboard shortcuts.
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Interval;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, KeyboardEvent};
+use yew::prelude::*;
+
+/// Where the session is kept in local storage.
+pub const STORAGE_KEY: &str = "causal-playground/session";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The saved session's text, if there is one (and storage is available).
+pub fn saved_session() -> Option<String> {
+    storage()?.get_item(STORAGE_KEY).ok().flatten()
+}
+
+/// Saves `session` whenever `revision` changes. Storage may be full or
+/// disabled (private browsing): the page then simply does not persist.
+#[hook]
+pub fn use_save_session(revision: u64, session: impl FnOnce() -> String + 'static) {
+    use_effect_with(revision, move |_| {
+        if let Some(storage) = storage() {
+            let _ = storage.set_item(STORAGE_KEY, &session());
+        }
+    });
+}
+
+/// While `playing`, calls `on_tick` every `speed_ms` milliseconds.
+#[hook]
+pub fn use_autoplay(playing: bool, speed_ms: u32, on_tick: Callback<()>) {
+    use_effect_with((playing, speed_ms), move |&(playing, speed_ms)| {
+        let interval = playing.then(|| Interval::new(speed_ms, move || on_tick.emit(())));
+        move || drop(interval)
+    });
+}
+
+/// Ctrl+Z undoes, Ctrl+Shift+Z (or Ctrl+Y) redoes, anywhere but in a text
+/// field, where they keep their usual meaning.
+#[hook]
+pub fn use_history_keys(on_undo: Callback<()>, on_redo: Callback<()>) {
+    use_effect_with((), move |_| {
+        let listener = web_sys::window()
+            .and_then(|w| w.document())
+            .map(|document| {
+                EventListener::new(&document, "keydown", move |event| {
+                    let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    if !(e.ctrl_key() || e.meta_key()) || in_text_field(e) {
+                        return;
+                    }
+                    match (e.key().to_lowercase().as_str(), e.shift_key()) {
+                        ("z", false) => on_undo.emit(()),
+                        ("z", true) | ("y", false) => on_redo.emit(()),
+                        _ => return,
+                    }
+                    e.prevent_default();
+                })
+            });
+        move || drop(listener)
+    });
+}
+
+fn in_text_field(e: &KeyboardEvent) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}
