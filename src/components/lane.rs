@@ -174,8 +174,9 @@ fn card(props: &CardProps) -> Html {
             let delta = (e.client_x() - d.start.0, e.client_y() - d.start.1);
             let moved = d.moved || delta.0.abs() + delta.1.abs() > DRAG_THRESHOLD;
             drag.set(Some(Drag { delta, moved, ..d }));
+            // No preventDefault: yew listens passively here, and the card's
+            // `touch-action: none` already keeps touch drags from scrolling.
             if moved {
-                e.prevent_default();
                 let over = match release_at(&node, e.client_x(), e.client_y()) {
                     Release::Replica(r) => Some(r),
                     _ => None,

@@ -19,8 +19,8 @@ pub fn notice(props: &NoticeProps) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
     html! {
-        <div class="notice" data-testid="error" role="alert">
-            <span>{ &props.text }</span>
+        <div class="notice">
+            <p data-testid="error" role="alert">{ &props.text }</p>
             <button type="button" class="dismiss" onclick={dismiss} aria-label="Dismiss">{ "\u{2715}" }</button>
         </div>
     }
