@@ -1,0 +1,272 @@
+//! Browser tests of single components (headless Chromium, wasm-bindgen-test):
+//! each is mounted into a fresh element and checked through the DOM, as a
+//! user (or a screen reader) would see it.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use causal_core::{Command, Config, MessageId, Simulation};
+use causal_playground::components::clock::{ClockProps, ClockView};
+use causal_playground::components::held::{HeldList, HeldProps};
+use causal_playground::view;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement};
+use yew::{Callback, Renderer};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document")
+}
+
+/// A fresh element in the body to mount a component into.
+fn fresh_root() -> Element {
+    let document = document();
+    let root = document.create_element("div").expect("a div");
+    document
+        .body()
+        .expect("a body")
+        .append_child(&root)
+        .expect("appended");
+    root
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .expect("a valid selector")
+        .unwrap_or_else(|| panic!("nothing matches {selector} in {}", root.inner_html()))
+}
+
+fn find_all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).expect("a valid selector");
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn text(el: &Element) -> String {
+    el.text_content().unwrap_or_default()
+}
+
+fn has_class(el: &Element, class: &str) -> bool {
+    el.class_name().split_whitespace().any(|c| c == class)
+}
+
+/// Lets yew render and run effects: its scheduler works in microtasks, so
+/// everything it has queued is done when a zero-delay timeout fires. (The
+/// crate's `yew::scheduler::flush` needs yew's `test` feature.)
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("a window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .expect("a timeout");
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("the timeout fired");
+}
+
+#[wasm_bindgen_test]
+async fn clock_shows_one_labelled_cell_per_replica_and_marks_its_own() {
+    let root = fresh_root();
+    let app = Renderer::<ClockView>::with_root_and_props(
+        root.clone(),
+        ClockProps {
+            replica: 1,
+            entries: vec![1, 0, 2],
+            changed: vec![2],
+            revision: 7,
+        },
+    )
+    .render();
+    settle().await;
+
+    let clock = find(&root, "[data-testid=\"clock-1\"]");
+    assert_eq!(clock.get_attribute("data-clock").as_deref(), Some("1,0,2"));
+    let label = clock.get_attribute("aria-label").unwrap_or_default();
+    assert_eq!(label, "Vector clock of B: A 1, B 0, C 2");
+
+    let cells = find_all(&clock, ".cell");
+    assert_eq!(
+        cells.len(),
+        3,
+        "one cell per replica: {}",
+        clock.inner_html()
+    );
+    let names: Vec<String> = cells.iter().map(|c| text(&find(c, ".cell-name"))).collect();
+    assert_eq!(names, ["A", "B", "C"]);
+    let values: Vec<String> = cells
+        .iter()
+        .map(|c| text(&find(c, ".cell-value")))
+        .collect();
+    assert_eq!(values, ["1", "0", "2"]);
+
+    let own: Vec<bool> = cells.iter().map(|c| has_class(c, "own")).collect();
+    assert_eq!(own, [false, true, false], "only B's own entry is marked");
+    let changed: Vec<bool> = cells.iter().map(|c| has_class(c, "changed")).collect();
+    assert_eq!(changed, [false, false, true], "only entry C changed");
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn clock_of_replica_a_with_nothing_changed() {
+    let root = fresh_root();
+    let app = Renderer::<ClockView>::with_root_and_props(
+        root.clone(),
+        ClockProps {
+            replica: 0,
+            entries: vec![0, 0, 0, 0],
+            changed: vec![],
+            revision: 0,
+        },
+    )
+    .render();
+    settle().await;
+
+    let clock = find(&root, "[data-testid=\"clock-0\"]");
+    assert_eq!(
+        clock.get_attribute("data-clock").as_deref(),
+        Some("0,0,0,0")
+    );
+    let cells = find_all(&clock, ".cell");
+    assert_eq!(cells.len(), 4);
+    assert!(has_class(&cells[0], "own"));
+    assert!(cells.iter().skip(1).all(|c| !has_class(c, "own")));
+    assert!(cells.iter().all(|c| !has_class(c, "changed")));
+    assert_eq!(
+        find_all(&root, ".cell-name")[3].text_content().as_deref(),
+        Some("D")
+    );
+    app.destroy();
+}
+
+/// The classic run up to C holding B's write: A writes x, B delivers it and
+/// writes y, C receives y first.
+fn classic_until_held() -> Simulation {
+    let mut sim = Simulation::new(Config::default()).expect("default config");
+    for command in [
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "1".into(),
+        },
+        Command::Deliver {
+            message: MessageId(1),
+            to: 1,
+        },
+        Command::Write {
+            replica: 1,
+            key: "y".into(),
+            value: "2".into(),
+        },
+        Command::Deliver {
+            message: MessageId(2),
+            to: 2,
+        },
+    ] {
+        sim.apply(command).expect("a valid step");
+    }
+    sim
+}
+
+#[wasm_bindgen_test]
+async fn held_message_explains_what_it_waits_for_and_highlights_it() {
+    let sim = classic_until_held();
+    let seen: Rc<RefCell<Vec<Vec<MessageId>>>> = Rc::default();
+    let on_highlight = {
+        let seen = seen.clone();
+        Callback::from(move |m: Vec<MessageId>| seen.borrow_mut().push(m))
+    };
+    let root = fresh_root();
+    let app = Renderer::<HeldList>::with_root_and_props(
+        root.clone(),
+        HeldProps {
+            replica: 2,
+            held: view::held(&sim, 2),
+            highlighted: vec![],
+            on_highlight,
+        },
+    )
+    .render();
+    settle().await;
+
+    let list = find(&root, "[data-testid=\"held-2\"]");
+    let items = find_all(&list, "[data-message]");
+    assert_eq!(items.len(), 1, "{}", list.inner_html());
+    let item = &items[0];
+    assert_eq!(item.get_attribute("data-message").as_deref(), Some("2"));
+    assert_eq!(
+        text(&find(item, ".why")),
+        "m2 from B waits for A#1 (m1): C has delivered 0 of A's writes."
+    );
+    assert!(
+        text(item).contains("m1 is still in flight to C."),
+        "where the missing message is: {}",
+        text(item)
+    );
+    assert!(find_all(&root, ".empty").is_empty(), "not 'nothing held'");
+
+    let item: HtmlElement = item.clone().dyn_into().expect("an html element");
+    let fire = |kind: &str| {
+        let event = web_sys::Event::new(kind).expect("an event");
+        item.dispatch_event(&event).expect("dispatched");
+    };
+    fire("mouseenter");
+    settle().await;
+    assert_eq!(seen.borrow().as_slice(), &[vec![MessageId(1)]]);
+    fire("mouseleave");
+    settle().await;
+    assert_eq!(seen.borrow().last(), Some(&Vec::new()));
+
+    seen.borrow_mut().clear();
+    let focus = web_sys::FocusEvent::new("focus").expect("a focus event");
+    item.dispatch_event(&focus).expect("dispatched");
+    settle().await;
+    assert_eq!(seen.borrow().as_slice(), &[vec![MessageId(1)]]);
+    let blur = web_sys::FocusEvent::new("blur").expect("a blur event");
+    item.dispatch_event(&blur).expect("dispatched");
+    settle().await;
+    assert_eq!(seen.borrow().last(), Some(&Vec::new()));
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn held_list_marks_highlighted_messages_and_says_when_empty() {
+    let sim = classic_until_held();
+    let root = fresh_root();
+    let app = Renderer::<HeldList>::with_root_and_props(
+        root.clone(),
+        HeldProps {
+            replica: 2,
+            held: view::held(&sim, 2),
+            highlighted: vec![MessageId(2)],
+            on_highlight: Callback::noop(),
+        },
+    )
+    .render();
+    settle().await;
+    let item = find(&root, "[data-testid=\"held-2\"] [data-message=\"2\"]");
+    assert!(has_class(&item, "highlight"));
+    app.destroy();
+
+    let root = fresh_root();
+    let app = Renderer::<HeldList>::with_root_and_props(
+        root.clone(),
+        HeldProps {
+            replica: 0,
+            held: view::held(&sim, 0),
+            highlighted: vec![],
+            on_highlight: Callback::noop(),
+        },
+    )
+    .render();
+    settle().await;
+    assert!(find_all(&root, "[data-testid=\"held-0\"] [data-message]").is_empty());
+    assert_eq!(text(&find(&root, ".empty")), "nothing held");
+    app.destroy();
+}
