@@ -2,12 +2,17 @@
 //!
 //! Like `DotRange` in the crdts crate, the gap is returned as a value, so the
 //! page can say "m4 from B waits for A#1: C has delivered 0 of A's writes".
+//!
+//! A run is kept as a range of sequence numbers, not as a list of messages:
+//! a message held behind 9,999 others then costs one run, not 9,999 entries,
+//! which keeps holding n messages about n log n rather than n². The message
+//! numbers are looked up on demand ([`Missing::messages`]).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{replica_name, Dot, MessageId, ReplicaId};
+use crate::{replica_name, Dot, MessageId, Messages, ReplicaId};
 
 /// A run of one sender's writes that the receiving replica has not delivered
 /// and must deliver first.
@@ -22,8 +27,6 @@ pub struct Missing {
     pub first: u64,
     /// The last missing write's sequence number.
     pub last: u64,
-    /// The missing writes' message numbers, `first` to `last`.
-    pub messages: Vec<MessageId>,
 }
 
 impl Missing {
@@ -33,6 +36,22 @@ impl Missing {
             replica: self.sender,
             seq,
         })
+    }
+
+    /// How many writes are missing.
+    pub fn len(&self) -> u64 {
+        (self.last + 1).saturating_sub(self.first)
+    }
+
+    /// Nothing is missing (never so in a [`Gap`]).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The missing writes' message numbers, `first` to `last`, looked up in
+    /// `all` (a simulation's [`messages`](crate::Simulation::messages)).
+    pub fn messages<'a>(&'a self, all: &'a Messages) -> impl Iterator<Item = MessageId> + 'a {
+        self.dots().filter_map(|dot| all.id_of(dot))
     }
 }
 
@@ -48,9 +67,10 @@ impl Gap {
         self.0.is_empty()
     }
 
-    /// Every missing message, senders ascending, then in sequence.
-    pub fn messages(&self) -> impl Iterator<Item = MessageId> + '_ {
-        self.0.iter().flat_map(|run| run.messages.iter().copied())
+    /// Every missing message, senders ascending, then in sequence, looked up
+    /// in `all` (a simulation's [`messages`](crate::Simulation::messages)).
+    pub fn messages<'a>(&'a self, all: &'a Messages) -> impl Iterator<Item = MessageId> + 'a {
+        self.0.iter().flat_map(move |run| run.messages(all))
     }
 }
 

@@ -249,7 +249,7 @@ impl Simulation {
             }
         } else {
             Preview::Hold {
-                waits_for: replica.gap(rule, sent, &self.messages),
+                waits_for: replica.gap(rule, sent),
             }
         })
     }
@@ -257,9 +257,7 @@ impl Simulation {
     /// What `message`, held at `replica`, waits for now (empty if it is not held).
     pub fn waits_for(&self, replica: ReplicaId, message: MessageId) -> Gap {
         match (self.replicas.get(replica), self.messages.get(message)) {
-            (Some(r), Some(m)) if r.hold_back().contains(m.dot()) => {
-                r.gap(self.config.delivery, m, &self.messages)
-            }
+            (Some(r), Some(m)) if r.hold_back().contains(m.dot()) => r.gap(self.config.delivery, m),
             _ => Gap::default(),
         }
     }
@@ -388,7 +386,7 @@ impl Simulation {
                 self.deliver(at, next, true, events);
             }
         } else {
-            let waits_for = replica.gap(rule, sent, &self.messages);
+            let waits_for = replica.gap(rule, sent);
             replica.hold(sent);
             events.push(Event::Held {
                 replica: at,
