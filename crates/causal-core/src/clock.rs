@@ -13,9 +13,21 @@ use crate::ReplicaId;
 /// Clocks are only partially ordered: `a < b` means every entry of `a` is at
 /// most the same entry of `b`, and one is smaller. That is happened-before.
 /// Two clocks neither of which is below the other are concurrent.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct VectorClock(Vec<u64>);
+
+impl Clone for VectorClock {
+    fn clone(&self) -> Self {
+        VectorClock(self.0.clone())
+    }
+
+    /// Reuses the allocation: a store overwriting a key copies the new
+    /// timestamp into the old one's place.
+    fn clone_from(&mut self, source: &Self) {
+        self.0.clone_from(&source.0);
+    }
+}
 
 impl VectorClock {
     /// The clock of a replica that has done nothing, among `replicas` replicas.

@@ -43,9 +43,33 @@ pub struct Version {
 }
 
 impl Version {
+    fn of(message: &Message) -> Self {
+        Version {
+            message: message.id,
+            sender: message.sender,
+            value: message.value.clone(),
+            clock: message.clock.clone(),
+        }
+    }
+
     /// The total order `lww` and sibling listing use: `(clock sum, sender)`.
     fn rank(&self) -> (u64, ReplicaId) {
         (self.clock.sum(), self.sender)
+    }
+}
+
+/// Makes `kept` the one version `message`, reusing what it can: a million
+/// deliveries to a few keys then allocate nothing here.
+fn replace(kept: &mut Vec<Version>, message: &Message) {
+    kept.truncate(1);
+    match kept.first_mut() {
+        Some(version) => {
+            version.message = message.id;
+            version.sender = message.sender;
+            version.value = message.value.clone();
+            version.clock.clone_from(&message.clock);
+        }
+        None => kept.push(Version::of(message)),
     }
 }
 
@@ -68,24 +92,20 @@ impl Store {
     /// Applies a delivered write by the conflict rule. Returns whether the
     /// store changed (an older write under `lww` changes nothing).
     pub fn apply(&mut self, message: &Message) -> bool {
-        let incoming = Version {
-            message: message.id,
-            sender: message.sender,
-            value: message.value.clone(),
-            clock: message.clock.clone(),
-        };
         let Some(kept) = self.keys.get_mut(&message.key) else {
-            self.keys.insert(message.key.clone(), vec![incoming]);
+            self.keys
+                .insert(message.key.clone(), vec![Version::of(message)]);
             return true;
         };
         match self.rule {
             Conflicts::Overwrite => {
-                *kept = vec![incoming];
+                replace(kept, message);
                 true
             }
             Conflicts::Lww => {
-                if kept.iter().all(|v| v.rank() < incoming.rank()) {
-                    *kept = vec![incoming];
+                let rank = (message.clock.sum(), message.sender);
+                if kept.iter().all(|v| v.rank() < rank) {
+                    replace(kept, message);
                     true
                 } else {
                     false
@@ -94,10 +114,11 @@ impl Store {
             Conflicts::MultiValue => {
                 if kept
                     .iter()
-                    .any(|v| v.message == incoming.message || incoming.clock <= v.clock)
+                    .any(|v| v.message == message.id || message.clock <= v.clock)
                 {
                     return false;
                 }
+                let incoming = Version::of(message);
                 kept.retain(|v| !v.clock.happened_before(&incoming.clock));
                 let at = kept.partition_point(|v| v.rank() < incoming.rank());
                 kept.insert(at, incoming);
