@@ -1,1 +1,239 @@
-fn main() {}
+//! The engine's two speed budgets (DESIGN.md section 8), measured against a
+//! straightforward implementation of the original Python nodes' algorithm.
+//!
+//! - `hold_back/*`: the worst case of the hold-back buffer. Replica A writes
+//!   N messages; every copy to B is delivered in reverse order, so N - 1 are
+//!   held and the last delivery releases them all. The engine indexes held
+//!   messages by dot (about n log n); the original nodes scanned the whole
+//!   buffer after every delivery until nothing changed (n²).
+//! - `deliveries/*`: 1,000,000 deliveries among 3 replicas. The replicas
+//!   write in turn and each write's two copies are delivered at once.
+//!
+//! `cargo bench -p causal-core`. Samples are few and short: the point is the
+//! ratio and the growth, not the last nanosecond.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+use causal_core::{Command, Config, Conflicts, Delivery, MessageId, Simulation};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+
+/// The original nodes, as a student would first write them: a clock, a
+/// store, and a hold-back buffer that is a plain list, scanned in full after
+/// each delivery until a scan delivers nothing.
+mod naive {
+    use super::BTreeMap;
+
+    /// A write as broadcast.
+    #[derive(Clone, Debug)]
+    pub struct Msg {
+        pub sender: usize,
+        pub key: String,
+        pub value: String,
+        pub clock: Vec<u64>,
+    }
+
+    /// One node.
+    #[derive(Clone, Debug)]
+    pub struct Node {
+        pub id: usize,
+        pub clock: Vec<u64>,
+        pub store: BTreeMap<String, String>,
+        pub buffer: Vec<Msg>,
+        pub delivered: usize,
+    }
+
+    impl Node {
+        pub fn new(id: usize, n: usize) -> Self {
+            Node {
+                id,
+                clock: vec![0; n],
+                store: BTreeMap::new(),
+                buffer: Vec::new(),
+                delivered: 0,
+            }
+        }
+
+        /// A local write: tick, apply, and the message to broadcast.
+        pub fn write(&mut self, key: &str, value: &str) -> Msg {
+            self.clock[self.id] += 1;
+            self.store.insert(key.to_string(), value.to_string());
+            Msg {
+                sender: self.id,
+                key: key.to_string(),
+                value: value.to_string(),
+                clock: self.clock.clone(),
+            }
+        }
+
+        fn deliverable(&self, m: &Msg) -> bool {
+            let j = m.sender;
+            m.clock[j] == self.clock[j] + 1
+                && (0..self.clock.len())
+                    .filter(|&k| k != j)
+                    .all(|k| m.clock[k] <= self.clock[k])
+        }
+
+        fn deliver(&mut self, m: &Msg) {
+            for (mine, theirs) in self.clock.iter_mut().zip(&m.clock) {
+                *mine = (*mine).max(*theirs);
+            }
+            self.store.insert(m.key.clone(), m.value.clone());
+            self.delivered += 1;
+        }
+
+        /// A message arrives: deliver it and scan the buffer, or hold it.
+        pub fn receive(&mut self, m: Msg) {
+            if !self.deliverable(&m) {
+                self.buffer.push(m);
+                return;
+            }
+            self.deliver(&m);
+            loop {
+                let mut changed = false;
+                let mut i = 0;
+                while i < self.buffer.len() {
+                    if self.deliverable(&self.buffer[i]) {
+                        let m = self.buffer.remove(i);
+                        self.deliver(&m);
+                        changed = true;
+                    } else {
+                        i += 1;
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn write(replica: usize, i: usize) -> Command {
+    Command::Write {
+        replica,
+        key: format!("k{}", i % 16),
+        value: i.to_string(),
+    }
+}
+
+fn config(replicas: usize) -> Config {
+    Config {
+        replicas,
+        delivery: Delivery::Causal,
+        conflicts: Conflicts::Overwrite,
+    }
+}
+
+/// A has written `n` messages, all in flight to B.
+fn written(n: usize) -> Simulation {
+    let mut sim = Simulation::new(config(2)).expect("2 replicas");
+    for i in 0..n {
+        sim.apply(write(0, i)).expect("write");
+    }
+    sim
+}
+
+/// Delivers every copy to B, last written first; returns what B delivered.
+fn reverse_deliveries(mut sim: Simulation, n: usize) -> usize {
+    for m in (1..=n as u32).rev() {
+        sim.apply(Command::Deliver {
+            message: MessageId(m),
+            to: 1,
+        })
+        .expect("in flight");
+    }
+    assert!(sim.replicas()[1].hold_back().is_empty());
+    sim.replicas()[1].delivered().len()
+}
+
+fn naive_written(n: usize) -> Vec<naive::Msg> {
+    let mut a = naive::Node::new(0, 2);
+    (0..n)
+        .map(|i| a.write(&format!("k{}", i % 16), &i.to_string()))
+        .collect()
+}
+
+fn naive_reverse_deliveries(messages: Vec<naive::Msg>) -> usize {
+    let mut b = naive::Node::new(1, 2);
+    for m in messages.into_iter().rev() {
+        b.receive(m);
+    }
+    assert!(b.buffer.is_empty());
+    b.delivered
+}
+
+fn hold_back(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hold_back");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for n in [1_000usize, 10_000] {
+        group.bench_with_input(BenchmarkId::new("engine", n), &n, |b, &n| {
+            let sim = written(n);
+            b.iter_batched(
+                || sim.clone(),
+                |sim| black_box(reverse_deliveries(sim, n)),
+                BatchSize::PerIteration,
+            );
+        });
+        group.bench_with_input(BenchmarkId::new("naive", n), &n, |b, &n| {
+            let messages = naive_written(n);
+            b.iter_batched(
+                || messages.clone(),
+                |messages| black_box(naive_reverse_deliveries(messages)),
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.finish();
+}
+
+/// Writes round-robin among 3 replicas, each write's two copies delivered
+/// at once: `deliveries` deliveries (and half as many writes) in all.
+fn engine_deliveries(deliveries: usize) -> usize {
+    let mut sim = Simulation::new(config(3)).expect("3 replicas");
+    for i in 0..deliveries / 2 {
+        let writer = i % 3;
+        sim.apply(write(writer, i)).expect("write");
+        let message = MessageId(i as u32 + 1);
+        for to in (0..3).filter(|&to| to != writer) {
+            sim.apply(Command::Deliver { message, to })
+                .expect("in flight");
+        }
+    }
+    sim.replicas().iter().map(|r| r.delivered().len()).sum()
+}
+
+fn naive_deliveries(deliveries: usize) -> usize {
+    let mut nodes: Vec<naive::Node> = (0..3).map(|i| naive::Node::new(i, 3)).collect();
+    for i in 0..deliveries / 2 {
+        let writer = i % 3;
+        let m = nodes[writer].write(&format!("k{}", i % 16), &i.to_string());
+        for to in (0..3).filter(|&to| to != writer) {
+            nodes[to].receive(m.clone());
+        }
+    }
+    nodes.iter().map(|n| n.delivered).sum()
+}
+
+fn deliveries(c: &mut Criterion) {
+    let mut group = c.benchmark_group("deliveries");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    let n = 1_000_000;
+    group.bench_function(BenchmarkId::new("engine", n), |b| {
+        b.iter(|| black_box(engine_deliveries(n)))
+    });
+    group.bench_function(BenchmarkId::new("naive", n), |b| {
+        b.iter(|| black_box(naive_deliveries(n)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hold_back, deliveries);
+criterion_main!(benches);
