@@ -636,3 +636,81 @@ test('a card can be dragged with a finger (touch pointer events)', async () => {
     await context.close();
   }
 });
+
+test('the card buttons drop and duplicate a copy; a duplicate is discarded on arrival', async () => {
+  await withPage(async (page) => {
+    await write(page, 0, 'x', '1');
+    await page.click(`${cardSel(1, 1)} ${tid('duplicate')}`);
+    assert.deepEqual(await lane(page, 1), ['1', '1']);
+    await page.locator(`${tid('lane-1')} ${tid('inflight')}`).first().locator(tid('deliver')).click();
+    assert.deepEqual(await lane(page, 1), ['1']);
+    assert.equal(await clock(page, 1), '1,0,0');
+    const preview = await page.locator(`${cardSel(1, 1)} .card-preview`).textContent();
+    assert.match(preview, /duplicate/);
+    await deliverButton(page, 1, 1);
+    assert.deepEqual(await lane(page, 1), []);
+    assert.equal(await clock(page, 1), '1,0,0', 'the duplicate changed nothing');
+    assert.match(await page.locator(tid('log')).textContent(), /discarded/);
+
+    await page.click(`${cardSel(1, 2)} ${tid('drop')}`);
+    assert.deepEqual(await lane(page, 2), []);
+    assert.equal(await clock(page, 2), '0,0,0');
+    assert.equal(await page.getAttribute(tid('converged'), 'data-converged'), 'false');
+    assert.deepEqual(await errorTexts(page), []);
+  });
+});
+
+test('conflict rules: siblings under multi-value are joined by a vertical bar', async () => {
+  await withPage(async (page) => {
+    await page.selectOption(`select${tid('conflicts')}`, 'multi-value');
+    await write(page, 0, 'x', '1');
+    await write(page, 1, 'x', '2');
+    await page.click(tid('deliver-all'));
+    for (const r of [0, 1, 2]) assert.deepEqual(await store(page, r), { x: '1|2' });
+    assert.equal(await page.getAttribute(tid('converged'), 'data-converged'), 'true');
+    // The same history under overwrite: the last delivered wins, so A and B differ.
+    await page.selectOption(`select${tid('conflicts')}`, 'overwrite');
+    assert.deepEqual(await store(page, 0), { x: '2' });
+    assert.deepEqual(await store(page, 1), { x: '1' });
+    assert.equal(await page.getAttribute(tid('converged'), 'data-converged'), 'false');
+    // And under lww they agree on B's write (equal sums, greater sender).
+    await page.selectOption(`select${tid('conflicts')}`, 'lww');
+    for (const r of [0, 1, 2]) assert.deepEqual(await store(page, r), { x: '2' });
+  });
+});
+
+test('a new action after an undo clears what could be redone', async () => {
+  await withPage(async (page) => {
+    await write(page, 0, 'x', '1');
+    await page.click(tid('undo'));
+    assert.equal(await page.isDisabled(tid('redo')), false);
+    await write(page, 1, 'y', '2');
+    assert.equal(await page.isDisabled(tid('redo')), true);
+    assert.equal(await clock(page, 0), '0,0,0');
+    assert.equal(await clock(page, 1), '0,1,0');
+  });
+});
+
+test('the longest key and value stay legible in the store and on the cards', async () => {
+  await withPage(async (page) => {
+    const key = 'k'.repeat(24);
+    const value = 'v'.repeat(48);
+    await write(page, 0, key, value);
+    const entry = page.locator(`${tid('store-0')} [data-key="${key}"]`);
+    assert.equal(await entry.getAttribute('data-value'), value);
+    const overlap = await entry.evaluate((e) => {
+      const dt = e.querySelector('dt');
+      const dd = e.querySelector('dd');
+      const a = dt.getBoundingClientRect();
+      const b = dd.getBoundingClientRect();
+      return {
+        keyOverflows: dt.scrollWidth > dt.clientWidth + 1,
+        boxesOverlap: a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom,
+        entryOverflows: e.scrollWidth > e.clientWidth + 1,
+      };
+    });
+    assert.deepEqual(overlap, { keyOverflows: false, boxesOverlap: false, entryOverflows: false }, 'the key is not painted over its value');
+    const card = await page.locator(cardSel(1, 1)).evaluate((c) => c.scrollWidth > c.clientWidth + 1);
+    assert.equal(card, false, 'the card does not overflow');
+  });
+});
