@@ -11,20 +11,35 @@ const HELP: &str = "\
 causal-sim: run a Causal Playground scenario file natively.
 
 USAGE:
-    causal-sim run FILE       print the state report (JSON) after every step
+    causal-sim run FILE       play every step, then print the state report (JSON):
+                              each replica's clock, store, held and delivered
+                              messages, the copies in flight, the violations,
+                              and whether the replicas agree
     causal-sim trace FILE     print one JSON line per event, with its step number
     causal-sim shiviz FILE    print the run as a ShiViz log: the first line is the
                               regular expression ShiViz needs, then an empty line,
                               then the log
     causal-sim --help         print this help
 
-FILE is a scenario file (version 1), or - for standard input.
+FILE is a scenario file (version 1), or - for standard input:
+    {\"version\": 1, \"replicas\": 3, \"delivery\": \"causal\", \"conflicts\": \"overwrite\",
+     \"steps\": [...]}
+delivery is causal, fifo or unordered; conflicts is overwrite, lww or
+multi-value; replicas is 2 to 8. Each step is one of
+    {\"op\": \"write\", \"replica\": 0, \"key\": \"x\", \"value\": \"1\"}
+    {\"op\": \"deliver\", \"message\": 1, \"to\": 1}     the earliest copy arrives
+    {\"op\": \"drop\", \"message\": 1, \"to\": 2}        the earliest copy is lost
+    {\"op\": \"duplicate\", \"message\": 1, \"to\": 2}   another copy goes in flight
+    {\"op\": \"deliver-all\"}                        everything, in sending order
+    {\"op\": \"deliver-next\", \"to\": 1}              the first copy of a lane
+    {\"op\": \"reorder\", \"to\": 1, \"index\": 2, \"position\": 0}
 
 EXAMPLE:
     $ echo '{\"version\": 1, \"steps\": [
         {\"op\": \"write\", \"replica\": 0, \"key\": \"x\", \"value\": \"1\"},
         {\"op\": \"deliver\", \"message\": 1, \"to\": 1}]}' | causal-sim run -
-    {\"replicas\": [{\"replica\": 0, \"clock\": [1, 0, 0], ...}], ...}
+    {\"replicas\":[{\"replica\":0,\"clock\":[1,0,0],\"store\":{\"x\":\"1\"},...},...],
+     \"in_flight\":[{\"message\":1,\"from\":0,\"to\":2}],\"violations\":[],\"converged\":false}
 
 Exit status: 0 on success; 2 on bad input, with a one-line reason on
 standard error (e.g. `step 4: message 3 is not in flight to replica 1`)
@@ -59,8 +74,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The reason alone, on one line (`step 4: message 3 is not in flight to
+/// replica 1`), as DESIGN.md section 3 words it: scripts can match it.
 fn fail(reason: &str) -> ExitCode {
-    eprintln!("causal-sim: {reason}");
+    let line: String = reason
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    eprintln!("{line}");
     ExitCode::from(2)
 }
 
