@@ -1,0 +1,598 @@
+//! The scenario files under `scenarios/` (the page's presets), their full
+//! reports, and the scenario format's errors (DESIGN.md sections 3 and 4).
+
+use std::path::PathBuf;
+
+use causal_core::{
+    Command, Conflicts, Delivery, MessageId, Report, Scenario, ScenarioError, Simulation,
+};
+use serde_json::{json, Value};
+
+fn dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios"))
+}
+
+fn files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir())
+        .expect("scenarios/ exists")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn load(name: &str) -> Scenario {
+    let path = dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    Scenario::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn run(name: &str) -> Simulation {
+    load(name).run().unwrap_or_else(|e| panic!("{name}: {e}")).0
+}
+
+fn report(sim: &Simulation) -> Value {
+    serde_json::to_value(Report::of(sim)).expect("a report serializes")
+}
+
+/// A replica's line of a report.
+fn replica(n: usize, clock: &[u64], store: Value, held: &[u32], delivered: &[u32]) -> Value {
+    json!({"replica": n, "clock": clock, "store": store, "held": held, "delivered": delivered})
+}
+
+#[test]
+fn every_scenario_file_parses_runs_and_has_a_title_and_description() {
+    let files = files();
+    assert!(files.len() >= 8, "{files:?}");
+    for path in files {
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        // Short kebab-case names: the selector's option values.
+        assert!(
+            name.len() <= 32
+                && !name.starts_with('-')
+                && !name.ends_with('-')
+                && !name.contains("--")
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{name} is not short kebab-case"
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        // The raw file carries the page's fields too.
+        let raw: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(raw["version"], 1, "{name}");
+        let scenario = Scenario::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let title = scenario.title.clone().unwrap_or_default();
+        let description = scenario.description.clone().unwrap_or_default();
+        assert!(!title.trim().is_empty(), "{name} has no title");
+        assert!(
+            description.trim().len() > title.len(),
+            "{name} has no description worth the name"
+        );
+        assert!(!scenario.steps.is_empty(), "{name} has no steps");
+        let (sim, events) = scenario.run().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(sim.history(), &scenario.steps[..], "{name}");
+        assert!(!events.is_empty());
+        // Event steps count from 1 and never go past the last step.
+        assert!(events
+            .iter()
+            .all(|(step, _)| (1..=scenario.steps.len()).contains(step)));
+        // Written back out, it reads back the same.
+        let again = Scenario::parse(&scenario.to_json()).unwrap();
+        assert_eq!(again, scenario, "{name}");
+    }
+}
+
+#[test]
+fn classic() {
+    let sim = run("classic");
+    let store = json!({"x": "1", "y": "2"});
+    assert_eq!(
+        report(&sim),
+        json!({
+            "replicas": [
+                replica(0, &[1, 1, 0], store.clone(), &[], &[1, 2]),
+                replica(1, &[1, 1, 0], store.clone(), &[], &[1, 2]),
+                replica(2, &[1, 1, 0], store, &[], &[1, 2]),
+            ],
+            "in_flight": [],
+            "violations": [],
+            "converged": true
+        })
+    );
+    // After step 4, C holds B's write, waiting for A's.
+    let at4 = sim.at_step(4).unwrap();
+    assert_eq!(
+        report(&at4),
+        json!({
+            "replicas": [
+                replica(0, &[1, 0, 0], json!({"x": "1"}), &[], &[1]),
+                replica(1, &[1, 1, 0], json!({"x": "1", "y": "2"}), &[], &[1, 2]),
+                replica(2, &[0, 0, 0], json!({}), &[2], &[]),
+            ],
+            "in_flight": [
+                {"message": 1, "from": 0, "to": 2},
+                {"message": 2, "from": 1, "to": 0}
+            ],
+            "violations": [],
+            "converged": false
+        })
+    );
+    assert_eq!(at4.waits_for(2, MessageId(2)).to_string(), "A#1");
+}
+
+#[test]
+fn fifo_violation() {
+    let sim = run("fifo-violation");
+    let store = json!({"post": "I lost my keys", "reply": "found them!"});
+    assert_eq!(
+        report(&sim),
+        json!({
+            "replicas": [
+                replica(0, &[1, 1, 0], store.clone(), &[], &[1, 2]),
+                replica(1, &[1, 1, 0], store.clone(), &[], &[1, 2]),
+                replica(2, &[1, 1, 0], store, &[], &[2, 1]),
+            ],
+            "in_flight": [],
+            "violations": [{"replica": 2, "message": 2, "missing": 1}],
+            "converged": true
+        })
+    );
+    // Right after the early delivery, C shows the reply without the post.
+    let at4 = sim.at_step(4).unwrap();
+    assert_eq!(
+        report(&at4)["replicas"][2],
+        replica(2, &[1, 1, 0], json!({"reply": "found them!"}), &[], &[2])
+    );
+    // Under causal, the same run holds the reply back: no violation.
+    let causal = sim
+        .with_rules(Delivery::Causal, Conflicts::Overwrite)
+        .unwrap();
+    assert!(causal.violations().is_empty());
+    assert_eq!(
+        causal.replicas()[2].delivered(),
+        [MessageId(1), MessageId(2)]
+    );
+}
+
+/// The color runs: the same steps under three conflict rules.
+fn colors(name: &str, a: Value, b: Value, c: Value, converged: bool) {
+    let sim = run(name);
+    assert_eq!(
+        report(&sim),
+        json!({
+            "replicas": [
+                replica(0, &[1, 1, 0], json!({"color": a}), &[], &[1, 2]),
+                replica(1, &[1, 1, 0], json!({"color": b}), &[], &[2, 1]),
+                replica(2, &[1, 1, 0], json!({"color": c}), &[], &[1, 2]),
+            ],
+            "in_flight": [],
+            "violations": [],
+            "converged": converged
+        }),
+        "{name}"
+    );
+    assert_eq!(sim.converged(), converged);
+}
+
+#[test]
+fn overwrite_diverges() {
+    colors(
+        "overwrite-diverges",
+        json!("blue"),
+        json!("red"),
+        json!("blue"),
+        false,
+    );
+    assert_eq!(run("overwrite-diverges").diverged_keys(), ["color"]);
+}
+
+#[test]
+fn concurrent_writes_lww() {
+    colors(
+        "concurrent-writes-lww",
+        json!("blue"),
+        json!("blue"),
+        json!("blue"),
+        true,
+    );
+}
+
+#[test]
+fn concurrent_writes_multi_value() {
+    let both = json!(["red", "blue"]);
+    colors(
+        "concurrent-writes-multi-value",
+        both.clone(),
+        both.clone(),
+        both,
+        true,
+    );
+    // Before B hears of A's write, B has one value, a list of one.
+    let sim = run("concurrent-writes-multi-value").at_step(3).unwrap();
+    assert_eq!(
+        report(&sim)["replicas"][1]["store"],
+        json!({"color": ["blue"]})
+    );
+    assert_eq!(
+        report(&sim)["replicas"][0]["store"],
+        json!({"color": ["red", "blue"]})
+    );
+}
+
+#[test]
+fn the_color_runs_differ_only_in_their_conflict_rule() {
+    let steps = load("overwrite-diverges").steps;
+    for (name, conflicts) in [
+        ("concurrent-writes-lww", Conflicts::Lww),
+        ("concurrent-writes-multi-value", Conflicts::MultiValue),
+    ] {
+        let scenario = load(name);
+        assert_eq!(scenario.steps, steps, "{name}");
+        assert_eq!(scenario.conflicts, conflicts);
+        let switched = run("overwrite-diverges")
+            .with_rules(Delivery::Causal, conflicts)
+            .unwrap();
+        assert_eq!(Report::of(&switched), Report::of(&run(name)));
+    }
+}
+
+#[test]
+fn lost_message() {
+    let sim = run("lost-message");
+    let store = json!({"x": "2"});
+    assert_eq!(
+        report(&sim),
+        json!({
+            "replicas": [
+                replica(0, &[2, 0, 0], store.clone(), &[], &[1, 2]),
+                replica(1, &[2, 0, 0], store.clone(), &[], &[1, 2]),
+                replica(2, &[2, 0, 0], store, &[], &[1, 2]),
+            ],
+            "in_flight": [],
+            "violations": [],
+            "converged": true
+        })
+    );
+    // After deliver-all (step 5), B still holds m2: nothing is in flight.
+    let stuck = sim.at_step(5).unwrap();
+    assert_eq!(
+        report(&stuck),
+        json!({
+            "replicas": [
+                replica(0, &[2, 0, 0], json!({"x": "2"}), &[], &[1, 2]),
+                replica(1, &[0, 0, 0], json!({}), &[2], &[]),
+                replica(2, &[2, 0, 0], json!({"x": "2"}), &[], &[1, 2]),
+            ],
+            "in_flight": [],
+            "violations": [],
+            "converged": false
+        })
+    );
+    assert_eq!(stuck.waits_for(1, MessageId(2)).to_string(), "A#1");
+    // The retransmission goes in flight, last (step 6).
+    let resent = sim.at_step(6).unwrap();
+    assert_eq!(
+        report(&resent)["in_flight"],
+        json!([{"message": 1, "from": 0, "to": 1}])
+    );
+}
+
+#[test]
+fn duplicate() {
+    let scenario = load("duplicate");
+    let (sim, events) = scenario.run().unwrap();
+    let store = json!({"x": "2"});
+    assert_eq!(
+        report(&sim),
+        json!({
+            "replicas": [
+                replica(0, &[2, 0, 0], store.clone(), &[], &[1, 2]),
+                replica(1, &[2, 0, 0], store.clone(), &[], &[1, 2]),
+                replica(2, &[2, 0, 0], store, &[], &[1, 2]),
+            ],
+            "in_flight": [],
+            "violations": [],
+            "converged": true
+        })
+    );
+    // Step 4 discards a copy already delivered, step 8 one already held.
+    let discarded: Vec<(usize, Value)> = events
+        .iter()
+        .filter(|(_, e)| matches!(e, causal_core::Event::Discarded { .. }))
+        .map(|(step, e)| (*step, serde_json::to_value(e).unwrap()))
+        .collect();
+    assert_eq!(
+        discarded,
+        [
+            (
+                4,
+                json!({"event": "discarded", "replica": 1, "message": 1, "from": 0})
+            ),
+            (
+                8,
+                json!({"event": "discarded", "replica": 2, "message": 2, "from": 0})
+            ),
+        ]
+    );
+    let at8 = sim.at_step(8).unwrap();
+    assert_eq!(report(&at8)["replicas"][2]["held"], json!([2]));
+}
+
+#[test]
+fn unordered_stale() {
+    let sim = run("unordered-stale");
+    let newer = json!({"x": "2"});
+    assert_eq!(
+        report(&sim),
+        json!({
+            "replicas": [
+                replica(0, &[1, 1, 0], newer.clone(), &[], &[1, 2]),
+                replica(1, &[1, 1, 0], newer, &[], &[1, 2]),
+                replica(2, &[1, 1, 0], json!({"x": "1"}), &[], &[2, 1]),
+            ],
+            "in_flight": [],
+            "violations": [{"replica": 2, "message": 2, "missing": 1}],
+            "converged": false
+        })
+    );
+    // lww ignores the older write and the replicas agree.
+    let lww = sim.with_rules(Delivery::Unordered, Conflicts::Lww).unwrap();
+    assert!(lww.converged());
+    assert_eq!(lww.violations().len(), 1);
+}
+
+#[test]
+fn reordered_lane() {
+    let sim = run("reordered-lane");
+    let store = json!({"x": "3"});
+    assert_eq!(
+        report(&sim),
+        json!({
+            "replicas": [
+                replica(0, &[3, 0, 0], store.clone(), &[], &[1, 2, 3]),
+                replica(1, &[3, 0, 0], store.clone(), &[], &[1, 2, 3]),
+                replica(2, &[3, 0, 0], store, &[], &[1, 2, 3]),
+            ],
+            "in_flight": [],
+            "violations": [],
+            "converged": true
+        })
+    );
+    // After the first deliver-next, B holds m3, waiting for A#1..A#2; the
+    // report's in-flight list keeps the sending order, not the lane's.
+    let at5 = sim.at_step(5).unwrap();
+    assert_eq!(
+        report(&at5),
+        json!({
+            "replicas": [
+                replica(0, &[3, 0, 0], json!({"x": "3"}), &[], &[1, 2, 3]),
+                replica(1, &[0, 0, 0], json!({}), &[3], &[]),
+                replica(2, &[0, 0, 0], json!({}), &[], &[]),
+            ],
+            "in_flight": [
+                {"message": 1, "from": 0, "to": 1},
+                {"message": 1, "from": 0, "to": 2},
+                {"message": 2, "from": 0, "to": 1},
+                {"message": 2, "from": 0, "to": 2},
+                {"message": 3, "from": 0, "to": 2}
+            ],
+            "violations": [],
+            "converged": false
+        })
+    );
+    assert_eq!(at5.waits_for(1, MessageId(3)).to_string(), "A#1..A#2");
+    // Step 7 delivers m2, which releases m3.
+    let events = Scenario {
+        steps: load("reordered-lane").steps[..7].to_vec(),
+        ..load("reordered-lane")
+    }
+    .run()
+    .unwrap()
+    .1;
+    let released: Vec<_> = events
+        .iter()
+        .filter(|(_, e)| matches!(e, causal_core::Event::Delivered { released: true, .. }))
+        .map(|(step, _)| *step)
+        .collect();
+    assert_eq!(released, [7]);
+}
+
+// ---------------------------------------------------------------------------
+// The format: defaults, unknown fields, errors.
+// ---------------------------------------------------------------------------
+
+fn parse_err(text: &str) -> String {
+    Scenario::parse(text).expect_err("refused").to_string()
+}
+
+#[test]
+fn defaults_and_unknown_fields() {
+    let scenario =
+        Scenario::parse(r#"{"version": 1, "steps": [], "lanes": [[1]], "theme": "dark"}"#).unwrap();
+    assert_eq!(scenario.replicas, 3);
+    assert_eq!(scenario.delivery, Delivery::Causal);
+    assert_eq!(scenario.conflicts, Conflicts::Overwrite);
+    assert_eq!(scenario.title, None);
+    let (sim, events) = scenario.run().unwrap();
+    assert!(events.is_empty());
+    assert_eq!(
+        report(&sim),
+        json!({
+            "replicas": [
+                replica(0, &[0, 0, 0], json!({}), &[], &[]),
+                replica(1, &[0, 0, 0], json!({}), &[], &[]),
+                replica(2, &[0, 0, 0], json!({}), &[], &[]),
+            ],
+            "in_flight": [],
+            "violations": [],
+            "converged": true
+        })
+    );
+    // Unknown fields in a step are ignored too.
+    let scenario = Scenario::parse(
+        r#"{"version": 1, "replicas": 2, "delivery": "unordered", "conflicts": "multi-value",
+            "steps": [{"op": "write", "replica": 1, "key": "k", "value": "v", "note": "hi"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        scenario.steps,
+        [Command::Write {
+            replica: 1,
+            key: "k".into(),
+            value: "v".into()
+        }]
+    );
+    assert_eq!(scenario.conflicts, Conflicts::MultiValue);
+    let sim = scenario.run().unwrap().0;
+    assert_eq!(report(&sim)["replicas"][1]["store"], json!({"k": ["v"]}));
+}
+
+#[test]
+fn every_op_reads_as_the_design_spells_it() {
+    let text = r#"{"version": 1, "replicas": 3, "steps": [
+        {"op": "write", "replica": 0, "key": "x", "value": "1"},
+        {"op": "deliver", "message": 1, "to": 1},
+        {"op": "drop", "message": 1, "to": 2},
+        {"op": "duplicate", "message": 1, "to": 2},
+        {"op": "reorder", "to": 2, "index": 0, "position": 0},
+        {"op": "deliver-next", "to": 2},
+        {"op": "deliver-all"}
+    ]}"#;
+    let scenario = Scenario::parse(text).unwrap();
+    assert_eq!(
+        scenario.steps[6],
+        Command::DeliverAll,
+        "deliver-all takes no fields"
+    );
+    let (sim, _) = scenario.run().unwrap();
+    assert!(sim.converged());
+    // And they are written back the same way.
+    let written: Value = serde_json::from_str(&Scenario::of(&sim).to_json()).unwrap();
+    let ops: Vec<&str> = written["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["op"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "write",
+            "deliver",
+            "drop",
+            "duplicate",
+            "reorder",
+            "deliver-next",
+            "deliver-all"
+        ]
+    );
+    assert_eq!(
+        written["steps"][2],
+        json!({"op": "drop", "message": 1, "to": 2})
+    );
+}
+
+#[test]
+fn bad_files_are_refused_with_a_reason() {
+    assert!(parse_err("{").starts_with("not a scenario file: "));
+    assert!(parse_err("[]").starts_with("not a scenario file: "));
+    assert_eq!(
+        parse_err(r#"{"steps": []}"#),
+        "not a scenario file: missing field `version`"
+    );
+    assert_eq!(
+        parse_err(r#"{"version": 2, "steps": []}"#),
+        "version must be 1, not 2"
+    );
+    assert!(parse_err(r#"{"version": "1", "steps": []}"#).contains("version must be 1"));
+    assert_eq!(
+        parse_err(r#"{"version": 1, "replicas": 9, "steps": []}"#),
+        "replicas must be 2 to 8, not 9"
+    );
+    assert_eq!(
+        parse_err(r#"{"version": 1, "replicas": 1, "steps": []}"#),
+        "replicas must be 2 to 8, not 1"
+    );
+    assert!(
+        parse_err(r#"{"version": 1, "replicas": "three", "steps": []}"#)
+            .contains("replicas must be 2 to 8")
+    );
+    assert_eq!(
+        parse_err(r#"{"version": 1}"#),
+        "not a scenario file: missing field `steps`"
+    );
+    assert!(
+        parse_err(r#"{"version": 1, "delivery": "total", "steps": []}"#)
+            .starts_with("not a scenario file: ")
+    );
+    // A malformed step is named by its number, from 1.
+    let e = parse_err(
+        r#"{"version": 1, "steps": [{"op": "deliver-all"}, {"op": "teleport", "to": 1}]}"#,
+    );
+    assert!(e.starts_with("step 2: "), "{e}");
+    let e = parse_err(
+        r#"{"version": 1, "steps": [{"op": "write", "replica": 0, "key": 1, "value": "v"}]}"#,
+    );
+    assert!(e.starts_with("step 1: "), "{e}");
+    let e = parse_err(r#"{"version": 1, "steps": [{"op": "deliver", "message": 1}]}"#);
+    assert!(e.starts_with("step 1: ") && e.contains("to"), "{e}");
+    // Every reason is one line.
+    for text in ["{", r#"{"version": 1, "steps": [{"op": 7}]}"#] {
+        assert!(!parse_err(text).contains('\n'));
+    }
+}
+
+#[test]
+fn a_refused_step_is_named_and_nothing_is_half_applied() {
+    let scenario = Scenario::parse(
+        r#"{"version": 1, "steps": [
+            {"op": "write", "replica": 0, "key": "x", "value": "1"},
+            {"op": "write", "replica": 1, "key": "x", "value": "2"},
+            {"op": "deliver", "message": 1, "to": 1},
+            {"op": "deliver", "message": 3, "to": 1}
+        ]}"#,
+    )
+    .unwrap();
+    let error = scenario.run().expect_err("step 4 is refused");
+    assert_eq!(
+        error,
+        ScenarioError::Step {
+            step: 4,
+            reason: "message 3 is not in flight to replica 1".into()
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "step 4: message 3 is not in flight to replica 1"
+    );
+    for (step, reason) in [
+        (
+            r#"{"op": "write", "replica": 3, "key": "x", "value": "1"}"#,
+            "replica 3 does not exist: there are 3, numbered 0 to 2",
+        ),
+        (
+            r#"{"op": "duplicate", "message": 1, "to": 0}"#,
+            "message 1 cannot be sent to replica 0: it is the message's sender",
+        ),
+        (
+            r#"{"op": "duplicate", "message": 5, "to": 1}"#,
+            "message 5 has not been written",
+        ),
+        (
+            r#"{"op": "deliver-next", "to": 0}"#,
+            "nothing is in flight to replica 0",
+        ),
+        (
+            r#"{"op": "reorder", "to": 1, "index": 0, "position": 3}"#,
+            "the lane to replica 1 has 1 copies: there is no position 3",
+        ),
+    ] {
+        let text = format!(
+            r#"{{"version": 1, "steps": [{{"op": "write", "replica": 0, "key": "x", "value": "1"}}, {step}]}}"#
+        );
+        let error = Scenario::parse(&text).unwrap().run().expect_err(reason);
+        assert_eq!(error.to_string(), format!("step 2: {reason}"));
+    }
+}
