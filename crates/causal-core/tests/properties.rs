@@ -14,11 +14,14 @@
 //! page). Failing seeds are also saved next to this file
 //! (`properties.proptest-regressions`) and replayed first on the next run.
 
+mod common;
+
 use std::collections::hash_map::RandomState;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::hash::{BuildHasher, Hasher};
 
+use causal_core::shiviz::{shiviz_events, shiviz_file};
 use causal_core::{
     replica_name, Command, Config, Conflicts, Delivery, Event, InFlightReport, MessageId, Preview,
     ReplicaReport, Report, Scenario, Scheduler, Simulation, Value, VectorClock, Violation,
@@ -1190,6 +1193,25 @@ fn rerunning_the_history_gives_the_same_state() {
                 conflicts,
                 why()
             );
+            Ok(())
+        },
+    );
+}
+
+#[test]
+fn shiviz_logs_follow_shivizs_rules() {
+    check(
+        "shiviz_logs_follow_shivizs_rules",
+        300,
+        case(config(any_delivery(), any_conflicts()), 40),
+        |case| {
+            let mut run = Run::new(case.config);
+            run.play(&case.choices, ALL)?;
+            let events = shiviz_events(case.config.replicas, run.sim.messages(), &run.events);
+            let log = shiviz_file(&events);
+            if let Err(why) = common::check_shiviz(&log) {
+                prop_assert!(false, "{}\n{}\nscenario:\n{}", why, log, run.scenario());
+            }
             Ok(())
         },
     );

@@ -1,0 +1,364 @@
+//! `causal-sim` (DESIGN.md section 5): its three commands, standard input,
+//! exit codes and messages, and a ShiViz log that ShiViz accepts.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use causal_core::{Report, Scenario};
+use common::check_shiviz;
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_causal-sim");
+
+fn scenarios() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios"))
+}
+
+fn classic() -> String {
+    scenarios().join("classic.json").display().to_string()
+}
+
+fn sim(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("causal-sim runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn ok(args: &[&str], stdin: Option<&str>) -> String {
+    let out = sim(args, stdin);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty(), "{args:?} wrote to stderr");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Runs and expects exit 2, nothing on stdout, and one line on stderr,
+/// which it returns.
+fn bad(args: &[&str], stdin: Option<&str>) -> String {
+    let out = sim(args, stdin);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?} printed {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.ends_with('\n') && stderr.trim_end().lines().count() == 1,
+        "{args:?}: not one line: {stderr:?}"
+    );
+    stderr.trim_end().to_string()
+}
+
+#[test]
+fn run_prints_the_state_report() {
+    let out = ok(&["run", &classic()], None);
+    assert_eq!(out.lines().count(), 1);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let store = json!({"x": "1", "y": "2"});
+    let replica = |n: usize| json!({"replica": n, "clock": [1, 1, 0], "store": store, "held": [], "delivered": [1, 2]});
+    assert_eq!(
+        report,
+        json!({
+            "replicas": [replica(0), replica(1), replica(2)],
+            "in_flight": [],
+            "violations": [],
+            "converged": true
+        })
+    );
+    // The same as the library's report.
+    let scenario = Scenario::parse(&std::fs::read_to_string(classic()).unwrap()).unwrap();
+    let (simulation, _) = scenario.run().unwrap();
+    assert_eq!(
+        report,
+        serde_json::to_value(Report::of(&simulation)).unwrap()
+    );
+}
+
+#[test]
+fn a_dash_reads_standard_input() {
+    let text = std::fs::read_to_string(classic()).unwrap();
+    for command in ["run", "trace", "shiviz"] {
+        assert_eq!(
+            ok(&[command, "-"], Some(&text)),
+            ok(&[command, &classic()], None),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn trace_prints_one_json_line_per_event_with_its_step() {
+    let out = ok(&["trace", &classic()], None);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let scenario = Scenario::parse(&std::fs::read_to_string(classic()).unwrap()).unwrap();
+    let (_, events) = scenario.run().unwrap();
+    assert_eq!(lines.len(), events.len());
+    for (line, (step, event)) in lines.iter().zip(&events) {
+        let mut expected = serde_json::to_value(event).unwrap();
+        expected["step"] = json!(step);
+        assert_eq!(line, &expected);
+    }
+    assert_eq!(
+        lines[0],
+        json!({"step": 1, "event": "delivered", "replica": 0, "message": 1, "from": 0,
+               "clock": [1, 0, 0], "released": false})
+    );
+    assert_eq!(
+        lines[1],
+        json!({"step": 1, "event": "sent", "message": 1, "from": 0, "to": 1})
+    );
+    let held: Vec<&Value> = lines.iter().filter(|l| l["event"] == "held").collect();
+    assert_eq!(
+        held,
+        [
+            &json!({"step": 4, "event": "held", "replica": 2, "message": 2, "from": 1,
+                 "waits_for": [{"sender": 0, "have": 0, "first": 1, "last": 1}]})
+        ]
+    );
+    let released: Vec<&Value> = lines.iter().filter(|l| l["released"] == true).collect();
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0]["step"], 5);
+    // Every kind of event is spelled as DESIGN.md lists it.
+    let kinds = ok(
+        &["trace", "-"],
+        Some(
+            r#"{"version": 1, "replicas": 3, "delivery": "fifo", "steps": [
+                {"op": "write", "replica": 0, "key": "x", "value": "1"},
+                {"op": "deliver", "message": 1, "to": 1},
+                {"op": "write", "replica": 1, "key": "y", "value": "2"},
+                {"op": "deliver", "message": 2, "to": 2},
+                {"op": "write", "replica": 0, "key": "x", "value": "3"},
+                {"op": "drop", "message": 1, "to": 2},
+                {"op": "deliver", "message": 3, "to": 2},
+                {"op": "duplicate", "message": 1, "to": 2},
+                {"op": "deliver-all"},
+                {"op": "duplicate", "message": 3, "to": 1},
+                {"op": "deliver-all"}
+            ]}"#,
+        ),
+    );
+    let mut seen: Vec<String> = kinds
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            "delivered",
+            "discarded",
+            "dropped",
+            "held",
+            "received",
+            "sent",
+            "violation"
+        ]
+    );
+}
+
+#[test]
+fn shiviz_prints_a_log_shiviz_accepts() {
+    let out = ok(&["shiviz", &classic()], None);
+    let events = check_shiviz(&out).unwrap_or_else(|why| panic!("{why}\n{out}"));
+    let lines: Vec<(String, String, String)> = events
+        .iter()
+        .map(|(host, clock, text)| {
+            (
+                host.clone(),
+                serde_json::to_string(clock).unwrap(),
+                text.clone(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("A", r#"{"A":1}"#, "A writes x = 1 (m1)"),
+        (
+            "B",
+            r#"{"A":1,"B":1}"#,
+            "B receives m1 from A and delivers it",
+        ),
+        ("B", r#"{"A":1,"B":2}"#, "B writes y = 2 (m2)"),
+        (
+            "C",
+            r#"{"A":1,"B":2,"C":1}"#,
+            "C receives m2 from B and holds it back: it waits for A#1",
+        ),
+        (
+            "C",
+            r#"{"A":1,"B":2,"C":2}"#,
+            "C receives m1 from A and delivers it",
+        ),
+        (
+            "C",
+            r#"{"A":1,"B":2,"C":3}"#,
+            "C delivers m2 from B out of its hold-back buffer",
+        ),
+        (
+            "A",
+            r#"{"A":2,"B":2}"#,
+            "A receives m2 from B and delivers it",
+        ),
+    ]
+    .map(|(h, c, t)| (h.to_string(), c.to_string(), t.to_string()));
+    assert_eq!(lines, expected);
+}
+
+#[test]
+fn every_scenario_makes_a_valid_shiviz_log() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(scenarios())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    for path in files {
+        let out = ok(&["shiviz", &path.display().to_string()], None);
+        if let Err(why) = check_shiviz(&out) {
+            panic!("{}: {why}\n{out}", path.display());
+        }
+    }
+}
+
+#[test]
+fn shiviz_marks_violations_discards_and_strange_text() {
+    let out = ok(
+        &["shiviz", "-"],
+        Some(
+            r#"{"version": 1, "delivery": "unordered", "steps": [
+                {"op": "write", "replica": 0, "key": "line\nbreak", "value": "tab\there"},
+                {"op": "deliver", "message": 1, "to": 1},
+                {"op": "write", "replica": 1, "key": "x", "value": "2"},
+                {"op": "deliver", "message": 2, "to": 2},
+                {"op": "duplicate", "message": 2, "to": 2},
+                {"op": "deliver-all"}
+            ]}"#,
+        ),
+    );
+    let events = check_shiviz(&out).unwrap_or_else(|why| panic!("{why}\n{out}"));
+    assert_eq!(events[0].2, "A writes line break = tab here (m1)");
+    assert!(events
+        .iter()
+        .any(|(h, _, t)| h == "C" && t.contains("violation: m1 happened before m2")));
+    assert!(events
+        .iter()
+        .any(|(h, _, t)| h == "C" && t.contains("again and discards it")));
+    // A host that logs nothing (no writes, nothing received) is never named.
+    let out = ok(
+        &["shiviz", "-"],
+        Some(
+            r#"{"version": 1, "replicas": 4, "steps": [
+                {"op": "write", "replica": 0, "key": "x", "value": "1"},
+                {"op": "deliver", "message": 1, "to": 2}
+            ]}"#,
+        ),
+    );
+    let events = check_shiviz(&out).unwrap();
+    assert!(events
+        .iter()
+        .all(|(host, clock, _)| host != "B" && host != "D" && !clock.contains_key("B")));
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_and_prints_nothing() {
+    let not_in_flight = r#"{"version": 1, "steps": [
+        {"op": "write", "replica": 0, "key": "x", "value": "1"},
+        {"op": "deliver", "message": 3, "to": 1}
+    ]}"#;
+    for command in ["run", "trace", "shiviz"] {
+        assert!(bad(&[command, "-"], Some("{ not json")).starts_with("not a scenario file: "));
+        assert_eq!(
+            bad(&[command, "-"], Some(r#"{"version": 2, "steps": []}"#)),
+            "version must be 1, not 2"
+        );
+        assert_eq!(
+            bad(
+                &[command, "-"],
+                Some(r#"{"version": 1, "replicas": 9, "steps": []}"#)
+            ),
+            "replicas must be 2 to 8, not 9"
+        );
+        assert_eq!(
+            bad(&[command, "-"], Some(not_in_flight)),
+            "step 2: message 3 is not in flight to replica 1"
+        );
+        assert!(bad(&[command, "-"], Some("")).starts_with("not a scenario file: "));
+        assert!(bad(&[command, "/no/such/file.json"], None)
+            .starts_with("cannot read /no/such/file.json"));
+    }
+    // A step the serde layer refuses is named too.
+    assert!(bad(
+        &["run", "-"],
+        Some(r#"{"version": 1, "steps": [{"op": "deliver-all"}, {"op": "fly"}]}"#)
+    )
+    .starts_with("step 2: "));
+    // Usage errors.
+    assert!(bad(&[], None).contains("usage"));
+    assert!(bad(&["run"], None).contains("usage"));
+    assert!(bad(&["run", "a", "b"], None).contains("usage"));
+    assert!(bad(&["play", &classic()], None).contains("unknown command"));
+}
+
+#[test]
+fn help_explains_the_commands_with_an_example() {
+    for flag in ["--help", "-h"] {
+        let help = ok(&[flag], None);
+        for word in [
+            "run FILE",
+            "trace FILE",
+            "shiviz FILE",
+            "standard input",
+            "EXAMPLE",
+            "deliver-all",
+            "Exit status",
+        ] {
+            assert!(help.contains(word), "{flag}: no {word:?} in\n{help}");
+        }
+    }
+    // The example does what the help says.
+    let out = ok(
+        &["run", "-"],
+        Some(
+            r#"{"version": 1, "steps": [
+                {"op": "write", "replica": 0, "key": "x", "value": "1"},
+                {"op": "deliver", "message": 1, "to": 1}]}"#,
+        ),
+    );
+    assert!(out.starts_with(r#"{"replicas":[{"replica":0,"clock":[1,0,0],"store":{"x":"1"},"#));
+    assert!(out.trim_end().ends_with(
+        r#""in_flight":[{"message":1,"from":0,"to":2}],"violations":[],"converged":false}"#
+    ));
+}
