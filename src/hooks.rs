@@ -1,7 +1,7 @@
 //! Side effects, kept out of the reducer: saving the session, the autoplay
 //! timer, and keyboard shortcuts.
 
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Interval;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
@@ -40,23 +40,26 @@ pub fn use_autoplay(playing: bool, speed_ms: u32, on_tick: Callback<()>) {
 }
 
 /// Ctrl+Z undoes, Ctrl+Shift+Z (or Ctrl+Y) redoes, anywhere but in a text
-/// field, where they keep their usual meaning.
+/// field, where they keep their usual meaning (a select has none).
 #[hook]
 pub fn use_history_keys(on_undo: Callback<()>, on_redo: Callback<()>) {
     use_effect_with((), move |_| {
         let listener = web_sys::window()
             .and_then(|w| w.document())
             .map(|document| {
-                EventListener::new(&document, "keydown", move |event| {
+                // Not passive: preventDefault must stop the browser's own undo,
+                // which would otherwise also replay typing into the forms.
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&document, "keydown", options, move |event| {
                     let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
                     if !(e.ctrl_key() || e.meta_key()) || in_text_field(e) {
                         return;
                     }
-                    match (e.key().to_lowercase().as_str(), e.shift_key()) {
-                        ("z", false) => on_undo.emit(()),
-                        ("z", true) | ("y", false) => on_redo.emit(()),
+                    match (e.key().as_str(), e.shift_key()) {
+                        ("z" | "Z", false) => on_undo.emit(()),
+                        ("z" | "Z", true) | ("y" | "Y", false) => on_redo.emit(()),
                         _ => return,
                     }
                     e.prevent_default();
@@ -69,5 +72,5 @@ pub fn use_history_keys(on_undo: Callback<()>, on_redo: Callback<()>) {
 fn in_text_field(e: &KeyboardEvent) -> bool {
     e.target()
         .and_then(|t| t.dyn_into::<HtmlElement>().ok())
-        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"))
 }

@@ -17,25 +17,41 @@
 
 pub mod components;
 pub mod describe;
+pub mod diagram;
 pub mod hooks;
 pub mod presets;
 pub mod session;
 pub mod state;
 pub mod view;
 
+use std::rc::Rc;
+
 use causal_core::{replica_name, Command, MessageId, ReplicaId};
 use yew::prelude::*;
 
 use components::controls::{Autoplay, History, Presets, Rules};
+use components::diagram::{Diagram, SharedLayout};
 use components::lane::{CardActions, CardView, Lane, Release};
 use components::log::EventLog;
 use components::notice::Notice;
 use components::replica::{DropHint, ReplicaPanel};
 use components::status::Status;
+use components::timeline::{BranchView, Timeline};
 use state::{Action, Place, State};
 
 /// A card being dragged, and the replica under the pointer.
 type Dragging = Option<(CardView, Option<ReplicaId>)>;
+
+/// The trace, compared by identity: the state makes a new one exactly when
+/// the history shown changes, so the diagram is laid out only then.
+#[derive(Clone)]
+struct TraceKey(Rc<session::Trace>, usize);
+
+impl PartialEq for TraceKey {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) && self.1 == other.1
+    }
+}
 
 /// The whole page.
 #[function_component(App)]
@@ -69,6 +85,13 @@ pub fn app() -> Html {
 
     let simulation = &state.simulation;
     let config = simulation.config();
+    let svg_ref = use_node_ref();
+    let drawn = use_memo(TraceKey(state.trace.clone(), config.replicas), |key| {
+        let messages = simulation.messages();
+        let layout = diagram::layout(key.1, &key.0, messages);
+        let clocks: Vec<_> = messages.iter().map(|m| m.clock.clone()).collect();
+        (SharedLayout(Rc::new(layout)), Rc::new(clocks))
+    });
     let diverged = simulation.diverged_keys();
     let d = state.dispatcher();
     let actions = CardActions {
@@ -202,7 +225,7 @@ pub fn app() -> Html {
                 <div class="toolbar-row">
                     <Presets presets={presets::titles()} selected={state.preset.as_ref().map(|p| p.name.clone())}
                              on_load={dispatch(Action::LoadPreset)} />
-                    <History can_undo={!simulation.history().is_empty()} can_redo={!state.redo.is_empty()}
+                    <History can_undo={!simulation.history().is_empty()} can_redo={state.cursor() < state.branch().commands.len()}
                              can_deliver={!simulation.network().is_empty()}
                              on_undo={send(|_| Action::Undo)} on_redo={send(|_| Action::Redo)}
                              on_reset={send(|_| Action::Reset)}
@@ -213,6 +236,14 @@ pub fn app() -> Html {
                               on_speed={{ let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) }} />
                 </div>
             </section>
+            <Timeline cursor={state.cursor()} steps={state.branch().commands.len()} current={state.current}
+                branches={state.branches.iter().enumerate().map(|(i, b)| BranchView {
+                    number: i + 1,
+                    steps: b.commands.len(),
+                    split: b.parent.map(|(p, at)| (p + 1, at)),
+                }).collect::<Vec<_>>()}
+                on_seek={{ let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) }}
+                on_branch={{ let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) }} />
             if let Some(preset) = &state.preset {
                 <section class="preset-info" aria-label="Scenario">
                     <h2>{ &preset.title }</h2>
@@ -224,6 +255,7 @@ pub fn app() -> Html {
             <main class="columns" style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
             </main>
+            <Diagram layout={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
             <EventLog lines={state.log.iter().cloned().collect::<Vec<_>>()} />
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes." }</p>

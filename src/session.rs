@@ -1,15 +1,45 @@
-//! A session as it is saved (local storage now, share links later): the
-//! configuration, the history and the redo stack, from which everything else
-//! is rebuilt by the engine.
+//! A session as it is saved (local storage) and shared (a link's fragment):
+//! the configuration, every branch of the history, and where the user is on
+//! them. Everything else is rebuilt from these by the engine.
 
-use causal_core::{Command, Config, Simulation};
+use causal_core::{Command, Config, Error, Event, Simulation};
 use serde::{Deserialize, Serialize};
 
 /// The format's version, so that a future change can tell old sessions apart.
-pub const SESSION_VERSION: u32 = 1;
+pub const SESSION_VERSION: u32 = 2;
 
 /// The largest saved session the page will read, in bytes.
 pub const MAX_SESSION_BYTES: usize = 2_000_000;
+
+/// Every event of a run, each with the step (from 1) that caused it: what
+/// the space-time diagram and the ShiViz export are drawn from.
+pub type Trace = Vec<(usize, Event)>;
+
+/// Plays `commands` from the initial state, keeping every event; on a
+/// refused command, says which (0-based) and why.
+pub fn replay_traced(
+    config: Config,
+    commands: &[Command],
+) -> Result<(Simulation, Trace), (usize, Error)> {
+    let mut simulation = Simulation::new(config).map_err(|e| (0, e))?;
+    let mut trace = Trace::new();
+    for (i, command) in commands.iter().enumerate() {
+        let events = simulation.apply(command.clone()).map_err(|e| (i, e))?;
+        trace.extend(events.into_iter().map(|e| (i + 1, e)));
+    }
+    Ok((simulation, trace))
+}
+
+/// One line of history. Acting at an earlier step starts a new branch; the
+/// old one is kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    /// Commands from the initial state.
+    pub commands: Vec<Command>,
+    /// The branch it split from and the number of steps they share.
+    #[serde(default)]
+    pub parent: Option<(usize, usize)>,
+}
 
 /// Everything needed to rebuild a session exactly.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,11 +48,12 @@ pub struct Session {
     pub version: u32,
     /// Replica count and rules.
     pub config: Config,
-    /// Commands from the initial state.
-    pub history: Vec<Command>,
-    /// Undone commands, the next to redo last.
-    #[serde(default)]
-    pub redo: Vec<Command>,
+    /// Every branch; at least one.
+    pub branches: Vec<Branch>,
+    /// The branch shown.
+    pub current: usize,
+    /// How many of its commands are applied (the timeline's position).
+    pub cursor: usize,
     /// The autoplay seed.
     #[serde(default)]
     pub seed: u64,
@@ -32,8 +63,62 @@ pub struct Session {
 }
 
 impl Session {
-    /// Reads a saved session and replays it, or says why it cannot be used.
-    pub fn restore(text: &str) -> Result<(Session, Simulation), String> {
+    /// A session with one branch of `commands`, all applied.
+    pub fn linear(config: Config, commands: Vec<Command>, seed: u64) -> Self {
+        Session {
+            version: SESSION_VERSION,
+            config,
+            cursor: commands.len(),
+            branches: vec![Branch {
+                commands,
+                parent: None,
+            }],
+            current: 0,
+            seed,
+            preset: None,
+        }
+    }
+
+    /// Checks the session's shape and replays its current branch up to the
+    /// cursor (keeping the events), or says what is wrong with it.
+    pub fn validate(self) -> Result<(Session, Simulation, Trace), String> {
+        if self.version != SESSION_VERSION {
+            return Err(format!(
+                "it has version {}, not {SESSION_VERSION}",
+                self.version
+            ));
+        }
+        let branch = self.branches.get(self.current).ok_or_else(|| {
+            format!(
+                "it names branch {} of {}",
+                self.current + 1,
+                self.branches.len()
+            )
+        })?;
+        if self.cursor > branch.commands.len() {
+            return Err(format!(
+                "its timeline is at step {} of {}",
+                self.cursor,
+                branch.commands.len()
+            ));
+        }
+        for (i, b) in self.branches.iter().enumerate() {
+            if let Some((parent, shared)) = b.parent {
+                let ok = parent < i
+                    && self.branches[parent].commands.len() >= shared
+                    && b.commands.len() >= shared;
+                if !ok {
+                    return Err(format!("branch {} has an impossible parent", i + 1));
+                }
+            }
+        }
+        let (simulation, trace) = replay_traced(self.config, &branch.commands[..self.cursor])
+            .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
+        Ok((self, simulation, trace))
+    }
+
+    /// Reads a saved session (JSON) and replays it, or says why it cannot be used.
+    pub fn from_json(text: &str) -> Result<(Session, Simulation, Trace), String> {
         if text.len() > MAX_SESSION_BYTES {
             return Err(format!(
                 "it is {} KB, more than the {} KB allowed",
@@ -42,18 +127,10 @@ impl Session {
             ));
         }
         let session: Session = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if session.version != SESSION_VERSION {
-            return Err(format!(
-                "it has version {}, not {SESSION_VERSION}",
-                session.version
-            ));
-        }
-        let simulation = Simulation::replay(session.config, &session.history)
-            .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
-        Ok((session, simulation))
+        session.validate()
     }
 
-    /// The session as text.
+    /// The session as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

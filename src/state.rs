@@ -5,13 +5,13 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use causal_core::{
-    replica_name, Command, Config, Conflicts, Delivery, ReplicaId, Scheduler, Simulation,
+    replica_name, Command, Config, Conflicts, Delivery, ReplicaId, Scenario, Scheduler, Simulation,
 };
 use yew::Reducible;
 
 use crate::describe::{describe, Tone};
 use crate::presets::{preset, Preset};
-use crate::session::{Session, SESSION_VERSION};
+use crate::session::{replay_traced, Branch, Session, Trace, SESSION_VERSION};
 
 /// The longest key a user may write.
 pub const MAX_KEY_CHARS: usize = 24;
@@ -65,10 +65,15 @@ pub struct PresetInfo {
 /// Everything the page shows.
 #[derive(Clone, Debug)]
 pub struct State {
-    /// The engine.
+    /// The engine, at the timeline's position on the current branch.
     pub simulation: Simulation,
-    /// Undone commands; the next to redo is last.
-    pub redo: Vec<Command>,
+    /// Every event up to that position, with its step: the diagram's data.
+    /// Shared, so an action that does not change it does not copy it.
+    pub trace: Rc<Trace>,
+    /// Every branch of the history; acting at an earlier step adds one.
+    pub branches: Vec<Branch>,
+    /// The branch shown.
+    pub current: usize,
     /// The preset loaded, if any.
     pub preset: Option<PresetInfo>,
     /// The autoplay seed.
@@ -102,10 +107,19 @@ pub enum Action {
     },
     /// Deliver, drop, duplicate, reorder, deliver all...
     Apply(Command),
-    /// Go back one command.
+
+    /// Go back one step on the current branch.
     Undo,
-    /// Redo the last undone command.
+    /// Go forward one step on the current branch.
     Redo,
+    /// Move the timeline to this many steps applied.
+    Seek(usize),
+    /// Show another branch, at its end.
+    SwitchBranch(usize),
+    /// A scenario file was imported (its text, and its file name).
+    Import(String, String),
+    /// A shared session was read (or could not be: why).
+    Restore(Result<Session, String>),
     /// Start afresh with the same replica count and rules.
     Reset,
     /// Re-run the history under another delivery rule.
@@ -139,15 +153,14 @@ impl Default for State {
 }
 
 impl State {
-    /// A fresh session under `config` (2 to 8 replicas; anything else falls
-    /// back to the default configuration).
+    /// A fresh session under `config` (the default one if `config` is invalid).
     pub fn fresh(config: Config) -> Self {
-        let simulation = Simulation::new(config)
-            .or_else(|_| Simulation::new(Config::default()))
-            .unwrap_or_else(|_| unreachable_default());
+        let simulation = Simulation::new(config).unwrap_or_default();
         State {
             simulation,
-            redo: Vec::new(),
+            trace: Rc::default(),
+            branches: vec![Branch::default()],
+            current: 0,
             preset: None,
             seed: DEFAULT_SEED,
             playing: false,
@@ -163,44 +176,74 @@ impl State {
     /// The state a saved session describes, or a fresh one with a message
     /// saying why the saved one could not be used.
     pub fn restore(saved: Option<&str>) -> Self {
-        let Some(text) = saved else {
-            return State::default();
-        };
-        match Session::restore(text) {
-            Ok((session, simulation)) => {
-                let mut state = State::fresh(session.config);
-                state.simulation = simulation;
-                state.redo = session.redo;
-                state.seed = session.seed;
-                state.preset = session
+        let mut state = State::default();
+        if let Some(text) = saved {
+            state.load(Session::from_json(text).map(|(s, _, _)| s), "saved");
+        }
+        state
+    }
+
+    /// Loads `session` (replacing everything), or keeps the current state
+    /// and says why not. `source` says where it came from ("saved", "shared").
+    fn load(&mut self, session: Result<Session, String>, source: &str) {
+        match session.and_then(Session::validate) {
+            Ok((session, simulation, trace)) => {
+                self.changed = clock_changes(&self.simulation, &simulation);
+                self.simulation = simulation;
+                self.trace = Rc::new(trace);
+                self.branches = session.branches;
+                self.current = session.current;
+                self.seed = session.seed;
+                self.preset = session
                     .preset
                     .and_then(|name| preset(&name).ok())
                     .map(|p| PresetInfo::of(&p));
-                state
+                self.playing = false;
+                self.notice = None;
+                if source != "saved" {
+                    self.note(Tone::Plain, format!("Opened the {source} session."));
+                }
             }
-            Err(why) => {
-                let mut state = State::default();
-                state.refuse(
-                    Place::Page,
-                    format!(
-                        "The saved session could not be read ({why}), so a fresh one was started."
-                    ),
-                );
-                state
-            }
+            Err(why) => self.refuse(
+                Place::Page,
+                format!(
+                    "The {source} session could not be read ({why}), so a fresh one was started."
+                ),
+            ),
         }
     }
 
-    /// The session to save.
+    /// The session to save or share.
     pub fn session(&self) -> Session {
         Session {
             version: SESSION_VERSION,
             config: self.simulation.config(),
-            history: self.simulation.history().to_vec(),
-            redo: self.redo.clone(),
+            branches: self.branches.clone(),
+            current: self.current,
+            cursor: self.cursor(),
             seed: self.seed,
             preset: self.preset.as_ref().map(|p| p.name.clone()),
         }
+    }
+
+    /// The branch shown.
+    pub fn branch(&self) -> &Branch {
+        &self.branches[self.current]
+    }
+
+    /// How many of the branch's steps are applied: the timeline's position.
+    pub fn cursor(&self) -> usize {
+        self.simulation.history().len()
+    }
+
+    /// The scenario that replays the run up to the timeline's position.
+    pub fn scenario(&self) -> Scenario {
+        let mut scenario = Scenario::of(&self.simulation);
+        if let Some(p) = &self.preset {
+            scenario.title = Some(p.title.clone());
+            scenario.description = Some(p.description.clone());
+        }
+        scenario
     }
 
     fn refuse(&mut self, place: Place, text: String) {
@@ -217,82 +260,139 @@ impl State {
         self.log.truncate(LOG_LINES);
     }
 
-    /// Replaces the simulation, recording which clock entries changed.
-    fn replace(&mut self, next: Simulation) {
-        self.changed = clock_changes(&self.simulation, &next);
-        self.simulation = next;
-    }
-
-    /// Applies a new command (which forgets what could be redone).
-    fn apply(&mut self, command: Command, place: Place) {
-        match self.run(command) {
-            Ok(()) => self.redo.clear(),
-            Err(why) => self.refuse(place, why),
-        }
-    }
-
-    /// Applies a command and logs what it did.
-    fn run(&mut self, command: Command) -> Result<(), String> {
-        let mut next = self.simulation.clone();
-        let events = next
-            .apply(command)
-            .map_err(|e| capitalise(&e.to_string()))?;
-        let lines = describe(&events, next.messages());
-        self.replace(next);
+    /// Shows `simulation` and its `trace`, recording which clock entries changed.
+    fn show(&mut self, simulation: Simulation, trace: Trace) {
+        self.changed = clock_changes(&self.simulation, &simulation);
+        self.simulation = simulation;
+        self.trace = Rc::new(trace);
         self.notice = None;
+    }
+
+    /// Applies a new command at the timeline's position. At the end of the
+    /// branch it extends it; earlier, it starts a new branch and keeps the old.
+    fn act(&mut self, command: Command, place: Place) {
+        let mut next = self.simulation.clone();
+        let events = match next.apply(command.clone()) {
+            Ok(events) => events,
+            Err(e) => return self.refuse(place, capitalise(&e.to_string())),
+        };
+        let cursor = self.cursor();
+        if cursor == self.branch().commands.len() {
+            self.branches[self.current].commands.push(command);
+        } else {
+            let mut commands = self.branch().commands[..cursor].to_vec();
+            commands.push(command);
+            self.branches.push(Branch {
+                commands,
+                parent: Some((self.current, cursor)),
+            });
+            let old = self.current;
+            self.current = self.branches.len() - 1;
+            self.note(
+                Tone::Plain,
+                format!(
+                    "Started branch {} at step {cursor}; branch {} is kept.",
+                    self.current + 1,
+                    old + 1
+                ),
+            );
+        }
+        let lines = describe(&events, next.messages());
+        let mut trace = Rc::unwrap_or_clone(std::mem::take(&mut self.trace));
+        trace.extend(events.into_iter().map(|e| (cursor + 1, e)));
+        self.show(next, trace);
         for (tone, text) in lines {
             self.note(tone, text);
         }
+    }
+
+    /// Moves the timeline to `steps` applied on the current branch.
+    fn seek(&mut self, steps: usize) {
+        let branch = self.branch().commands.clone();
+        let steps = steps.min(branch.len());
+        let cursor = self.cursor();
+        if steps < cursor {
+            match self.simulation.at_step(steps) {
+                Ok(earlier) => {
+                    let mut trace = Rc::unwrap_or_clone(std::mem::take(&mut self.trace));
+                    trace.retain(|(step, _)| *step <= steps);
+                    self.show(earlier, trace);
+                }
+                Err(e) => self.refuse(Place::Page, capitalise(&e.to_string())),
+            }
+        } else if steps > cursor {
+            let mut next = self.simulation.clone();
+            let mut trace = Rc::unwrap_or_clone(std::mem::take(&mut self.trace));
+            for (i, command) in branch[cursor..steps].iter().enumerate() {
+                match next.apply(command.clone()) {
+                    Ok(events) => trace.extend(events.into_iter().map(|e| (cursor + i + 1, e))),
+                    Err(e) => {
+                        self.trace = Rc::new(trace);
+                        return self.refuse(Place::Page, capitalise(&e.to_string()));
+                    }
+                }
+            }
+            self.show(next, trace);
+        }
+    }
+
+    /// Replaces everything with one branch of `commands` under `config`.
+    fn start(&mut self, config: Config, commands: Vec<Command>) -> Result<(), String> {
+        let (simulation, trace) = replay_traced(config, &commands)
+            .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
+        self.show(simulation, trace);
+        self.branches = vec![Branch {
+            commands,
+            parent: None,
+        }];
+        self.current = 0;
+        self.playing = false;
         Ok(())
     }
 
     fn rerun(&mut self, delivery: Delivery, conflicts: Conflicts) {
-        match self.simulation.with_rules(delivery, conflicts) {
-            Ok(next) => {
+        let config = Config {
+            delivery,
+            conflicts,
+            ..self.simulation.config()
+        };
+        match replay_traced(config, self.simulation.history()) {
+            Ok((next, trace)) => {
                 let steps = next.history().len();
-                self.replace(next);
-                self.notice = None;
+                self.show(next, trace);
                 self.note(
                     Tone::Plain,
                     format!("Re-ran the same {steps} steps under {delivery} delivery and {conflicts} conflicts."),
                 );
             }
-            Err(e) => self.refuse(Place::Page, capitalise(&e.to_string())),
+            Err((_, e)) => self.refuse(Place::Page, capitalise(&e.to_string())),
         }
     }
 
     fn start_afresh(&mut self, config: Config, why: String) {
-        match Simulation::new(config) {
-            Ok(next) => {
-                self.replace(next);
-                self.redo.clear();
+        match self.start(config, Vec::new()) {
+            Ok(()) => {
                 self.preset = None;
-                self.playing = false;
-                self.notice = None;
                 self.note(Tone::Plain, why);
             }
-            Err(e) => self.refuse(Place::Page, capitalise(&e.to_string())),
+            Err(e) => self.refuse(Place::Page, capitalise(&e)),
         }
     }
 
     fn load_preset(&mut self, name: &str) {
         let loaded = preset(name).and_then(|p| {
-            p.scenario
-                .run()
-                .map(|(simulation, _)| (p, simulation))
-                .map_err(|e| format!("preset {name}: {e}"))
+            let steps = p.scenario.steps.clone();
+            self.start(p.scenario.config(), steps)
+                .map(|()| p)
+                .map_err(|e| format!("Preset {name}: {e}"))
         });
         match loaded {
-            Ok((p, simulation)) => {
+            Ok(p) => {
                 let info = PresetInfo::of(&p);
-                self.replace(simulation);
-                self.redo.clear();
-                self.playing = false;
-                self.notice = None;
                 self.note(
                     Tone::Plain,
                     format!(
-                        "Loaded \u{201c}{}\u{201d}: {} steps. Undo walks back through them.",
+                        "Loaded \u{201c}{}\u{201d}: {} steps. Undo or the timeline walks back through them.",
                         info.title,
                         p.scenario.steps.len()
                     ),
@@ -303,37 +403,61 @@ impl State {
         }
     }
 
-    fn undo(&mut self) {
-        let steps = self.simulation.history().len();
-        let Some(last) = self.simulation.history().last().cloned() else {
-            self.refuse(Place::Page, "There is nothing to undo.".into());
-            return;
+    /// An imported scenario file replaces the session; a bad one changes nothing.
+    fn import(&mut self, text: &str, file: &str) {
+        let scenario = match Scenario::parse(text) {
+            Ok(scenario) => scenario,
+            Err(e) => return self.refuse(Place::Page, format!("{file} was not imported: {e}.")),
         };
-        match self.simulation.at_step(steps - 1) {
-            Ok(previous) => {
-                self.replace(previous);
-                self.notice = None;
-                self.note(Tone::Plain, format!("Undid: {}.", summary(&last)));
-                self.redo.push(last);
+        // Check every step before anything changes.
+        if let Err(e) = scenario.run() {
+            return self.refuse(Place::Page, format!("{file} was not imported: {e}."));
+        }
+        let steps = scenario.steps.len();
+        match self.start(scenario.config(), scenario.steps) {
+            Ok(()) => {
+                self.preset = None;
+                self.note(Tone::Plain, format!("Imported {file}: {steps} steps."));
             }
-            Err(e) => self.refuse(Place::Page, capitalise(&e.to_string())),
+            Err(e) => self.refuse(Place::Page, format!("{file} was not imported: {e}.")),
         }
     }
 
-    fn redo(&mut self) {
-        let Some(command) = self.redo.pop() else {
-            self.refuse(Place::Page, "There is nothing to redo.".into());
-            return;
+    fn undo(&mut self) {
+        let cursor = self.cursor();
+        let Some(last) = self.simulation.history().last().cloned() else {
+            return self.refuse(Place::Page, "There is nothing to undo.".into());
         };
-        if let Err(why) = self.run(command.clone()) {
-            self.redo.push(command);
-            self.refuse(Place::Page, why);
+        self.seek(cursor - 1);
+        self.note(Tone::Plain, format!("Undid: {}.", summary(&last)));
+    }
+
+    fn redo(&mut self) {
+        let cursor = self.cursor();
+        let Some(next) = self.branch().commands.get(cursor).cloned() else {
+            return self.refuse(Place::Page, "There is nothing to redo.".into());
+        };
+        self.seek(cursor + 1);
+        self.note(Tone::Plain, format!("Redid: {}.", summary(&next)));
+    }
+
+    fn switch_branch(&mut self, branch: usize) {
+        let Some(commands) = self.branches.get(branch).map(|b| b.commands.clone()) else {
+            return self.refuse(Place::Page, format!("There is no branch {}.", branch + 1));
+        };
+        match replay_traced(self.simulation.config(), &commands) {
+            Ok((simulation, trace)) => {
+                self.current = branch;
+                self.show(simulation, trace);
+                self.note(Tone::Plain, format!("Switched to branch {}.", branch + 1));
+            }
+            Err((step, e)) => self.refuse(Place::Page, format!("Step {}: {e}.", step + 1)),
         }
     }
 
     fn step(&mut self) {
         match Scheduler::new(self.seed).next(&self.simulation) {
-            Some(command) => self.apply(command, Place::Page),
+            Some(command) => self.act(command, Place::Page),
             None => {
                 if self.playing {
                     self.note(
@@ -361,7 +485,7 @@ impl Reducible for State {
                 key,
                 value,
             } => match check_write(&key, &value) {
-                Ok(()) => state.apply(
+                Ok(()) => state.act(
                     Command::Write {
                         replica,
                         key,
@@ -371,9 +495,13 @@ impl Reducible for State {
                 ),
                 Err(why) => state.refuse(Place::WriteForm(replica), why),
             },
-            Action::Apply(command) => state.apply(command, Place::Page),
+            Action::Apply(command) => state.act(command, Place::Page),
             Action::Undo => state.undo(),
             Action::Redo => state.redo(),
+            Action::Seek(steps) => state.seek(steps),
+            Action::SwitchBranch(branch) => state.switch_branch(branch),
+            Action::Import(text, file) => state.import(&text, &file),
+            Action::Restore(session) => state.load(session, "shared"),
             Action::Reset => state.start_afresh(
                 config,
                 format!("Started afresh with {} replicas.", config.replicas),
@@ -460,7 +588,8 @@ pub fn summary(command: &Command) -> String {
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        // ASCII only: Unicode case tables would cost the page kilobytes.
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str() + ".",
         None => String::new(),
     }
 }
@@ -491,13 +620,5 @@ impl PresetInfo {
                 .unwrap_or_else(|| p.name.to_string()),
             description: p.scenario.description.clone().unwrap_or_default(),
         }
-    }
-}
-
-/// The default configuration always starts; this only satisfies the types.
-fn unreachable_default() -> Simulation {
-    match Simulation::new(Config::default()) {
-        Ok(s) => s,
-        Err(_) => unreachable!("the default configuration is valid"),
     }
 }

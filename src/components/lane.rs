@@ -113,6 +113,8 @@ struct CardProps {
 #[derive(Clone, Copy, PartialEq)]
 struct Drag {
     start: (i32, i32),
+    /// The page's scroll at the start: a drag can scroll the page.
+    scroll: i32,
     delta: (i32, i32),
     moved: bool,
 }
@@ -157,6 +159,7 @@ fn card(props: &CardProps) -> Html {
             }
             drag.set(Some(Drag {
                 start: (e.client_x(), e.client_y()),
+                scroll: scroll_y(),
                 delta: (0, 0),
                 moved: false,
             }));
@@ -171,9 +174,16 @@ fn card(props: &CardProps) -> Html {
         );
         Callback::from(move |e: PointerEvent| {
             let Some(d) = *drag else { return };
-            let delta = (e.client_x() - d.start.0, e.client_y() - d.start.1);
+            // The card moves with the page, so a scroll adds to its offset.
+            let delta = (
+                e.client_x() - d.start.0,
+                e.client_y() - d.start.1 + scroll_y() - d.scroll,
+            );
             let moved = d.moved || delta.0.abs() + delta.1.abs() > DRAG_THRESHOLD;
             drag.set(Some(Drag { delta, moved, ..d }));
+            if moved {
+                scroll_near_edge(e.client_y());
+            }
             // No preventDefault: yew listens passively here, and the card's
             // `touch-action: none` already keeps touch drags from scrolling.
             if moved {
@@ -208,15 +218,17 @@ fn card(props: &CardProps) -> Html {
         })
     };
     let onkeydown = {
-        let (actions, refocus) = (actions.clone(), refocus.clone());
+        let (actions, refocus, node) = (actions.clone(), refocus.clone(), node.clone());
         let to = card.to;
         Callback::from(move |e: KeyboardEvent| {
             let moved = match (e.key().as_str(), e.alt_key()) {
                 ("Enter", false) => {
+                    focus_neighbour(&node);
                     actions.deliver.emit(target);
                     None
                 }
                 ("Delete" | "Backspace", false) => {
+                    focus_neighbour(&node);
                     actions.drop.emit(target);
                     None
                 }
@@ -283,6 +295,47 @@ fn card(props: &CardProps) -> Html {
                 { button("Duplicate", "duplicate", format!("Send another copy of {} to {to}", card.message), &actions.duplicate) }
             </div>
         </li>
+    }
+}
+
+/// Before a card leaves its lane, the keyboard's focus moves to the next card
+/// (or the previous one), so a keyboard user can go on without searching.
+fn focus_neighbour(card: &NodeRef) {
+    let Some(el) = card.cast::<Element>() else {
+        return;
+    };
+    let neighbour = el
+        .next_element_sibling()
+        .or_else(|| el.previous_element_sibling())
+        .and_then(|n| n.dyn_into::<HtmlElement>().ok());
+    if let Some(n) = neighbour {
+        let _ = n.focus();
+    }
+}
+
+fn scroll_y() -> i32 {
+    web_sys::window()
+        .and_then(|w| w.scroll_y().ok())
+        .unwrap_or(0.0) as i32
+}
+
+/// Pixels from the window's top or bottom edge where a drag scrolls the page,
+/// so a replica below the fold can be reached.
+const SCROLL_EDGE: i32 = 48;
+
+fn scroll_near_edge(y: i32) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let height = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0) as i32;
+    if y > height - SCROLL_EDGE {
+        window.scroll_by_with_x_and_y(0.0, 24.0);
+    } else if y < SCROLL_EDGE {
+        window.scroll_by_with_x_and_y(0.0, -24.0);
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod controls;
+pub mod diagram;
 pub mod held;
 pub mod lane;
 pub mod log;
@@ -10,4 +11,5 @@ pub mod notice;
 pub mod replica;
 pub mod status;
 pub mod store;
+pub mod timeline;
 pub mod write_form;

@@ -57,6 +57,14 @@ pub enum Preview {
     Discard,
 }
 
+impl Default for Simulation {
+    /// The default configuration's initial state: three replicas, causal
+    /// delivery, overwrite. Infallible, unlike [`Simulation::new`].
+    fn default() -> Self {
+        Simulation::start(Config::default())
+    }
+}
+
 /// A run: replicas, the network, every message written, the violations seen,
 /// and the history of commands from the initial state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,7 +83,12 @@ impl Simulation {
         if !(MIN_REPLICAS..=MAX_REPLICAS).contains(&config.replicas) {
             return Err(Error::ReplicaCount(config.replicas));
         }
-        Ok(Simulation {
+        Ok(Simulation::start(config))
+    }
+
+    /// The initial state of a configuration already checked.
+    fn start(config: Config) -> Self {
+        Simulation {
             config,
             replicas: (0..config.replicas)
                 .map(|i| Replica::new(i, config.replicas, config.conflicts))
@@ -84,7 +97,7 @@ impl Simulation {
             network: Network::new(config.replicas),
             violations: Vec::new(),
             history: Vec::new(),
-        })
+        }
     }
 
     /// Plays `commands` from the initial state. On a refused command, says

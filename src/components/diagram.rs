@@ -1,0 +1,263 @@
+//! The space-time diagram: one line per replica, time left to right.
+//! Hover or focus a mark for its timestamp and a sentence; click a write to
+//! see its causal past and future, and the writes concurrent with it.
+
+use std::rc::Rc;
+
+use causal_core::{replica_name, MessageId, VectorClock};
+use web_sys::Element;
+use yew::prelude::*;
+
+use crate::diagram::{ArrowEnd, Layout, Mark, MarkKind, LEFT};
+
+/// A layout compared by identity: it is rebuilt only when the trace changes.
+#[derive(Clone, Debug)]
+pub struct SharedLayout(pub Rc<Layout>);
+
+impl PartialEq for SharedLayout {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Props of [`Diagram`].
+#[derive(Properties, PartialEq)]
+pub struct DiagramProps {
+    /// What to draw.
+    pub layout: SharedLayout,
+    /// Every write's timestamp, by message number (index 0 is m1): what
+    /// happened-before is decided by.
+    pub clocks: Rc<Vec<VectorClock>>,
+    /// Where the rendered `<svg>` is, for the SVG and PNG exports.
+    #[prop_or_default]
+    pub svg_ref: NodeRef,
+}
+
+/// How a write relates to the selected one.
+fn relation(clocks: &[VectorClock], selected: MessageId, other: MessageId) -> &'static str {
+    let clock = |m: MessageId| clocks.get((m.0 as usize).wrapping_sub(1));
+    match (clock(selected), clock(other)) {
+        _ if selected == other => "selected",
+        (Some(s), Some(o)) if o.happened_before(s) => "past",
+        (Some(s), Some(o)) if s.happened_before(o) => "future",
+        (Some(_), Some(_)) => "concurrent",
+        _ => "",
+    }
+}
+
+/// Styles inside the SVG itself, so an exported file looks the same.
+const SVG_STYLE: &str = "
+.d-line{stroke:#8a93a3;stroke-width:1.5}
+.d-name{font:700 15px system-ui,sans-serif}
+.d-step{font:10px system-ui,sans-serif;fill:#8a93a3}
+.d-arrow{stroke:#5b6475;stroke-width:1.4;fill:none;marker-end:url(#d-head)}
+.d-arrow.inflight{stroke-dasharray:5 4;opacity:.75}
+.d-arrow.dropped{stroke:#b3261e;marker-end:none;stroke-dasharray:2 3}
+.d-wait{stroke:#e0a400;stroke-width:7;opacity:.45;stroke-linecap:round}
+.mark{stroke-width:2;cursor:pointer}
+.mark.write{stroke:#fff}
+.mark.receive{fill:#5b6475}
+.mark.deliver{fill:none;stroke:#17794a}
+.mark.deliver.violation{stroke:#b3261e;stroke-width:3}
+.mark.hold{fill:#ffe9b0;stroke:#8a5a00}
+.mark.discard{stroke:#5b6475;stroke-width:2.5}
+.mark.drop{stroke:#b3261e;stroke-width:3}
+.mark:focus{outline:none;stroke:#1f5fcf;stroke-width:4}
+.d-r0{fill:#0072b2}.d-r1{fill:#d55e00}.d-r2{fill:#009e73}.d-r3{fill:#cc79a7}
+.d-r4{fill:#b58900}.d-r5{fill:#56b4e9}.d-r6{fill:#7a5195}.d-r7{fill:#8c6d31}
+.selecting .mark,.selecting .d-arrow,.selecting .d-wait{opacity:.25}
+.selecting .mark.write.rel-past,.selecting .mark.write.rel-future,.selecting .mark.write.rel-selected,.selecting .mark.write.rel-concurrent{opacity:1}
+.mark.write.rel-selected{stroke:#1b2130;stroke-width:3}
+.mark.write.rel-past{stroke:#1f5fcf;stroke-width:3}
+.mark.write.rel-future{stroke:#7a5195;stroke-width:3}
+.mark.write.rel-concurrent{stroke:#e0a400;stroke-width:3;stroke-dasharray:3 2}
+.d-bg{fill:#fff}
+@media (prefers-color-scheme:dark){.d-bg{fill:#1b2029}.d-name{fill:#e6e9ef}.d-arrow{stroke:#a4adbd}.mark.receive{fill:#a4adbd}.mark.write.rel-selected{stroke:#e6e9ef}}
+";
+
+/// The picture.
+#[function_component(Diagram)]
+pub fn diagram(props: &DiagramProps) -> Html {
+    let layout = &props.layout.0;
+    let selected = use_state(|| None::<MessageId>);
+    let caption = use_state(|| None::<String>);
+    let zoom = use_state(|| 1.0f64);
+    let scroller = use_node_ref();
+    // Follow the run as it grows: keep the newest step in view.
+    {
+        let scroller = scroller.clone();
+        use_effect_with(layout.steps, move |_| {
+            if let Some(el) = scroller.cast::<Element>() {
+                el.set_scroll_left(el.scroll_width());
+            }
+        });
+    }
+    let names = (0..layout.replicas).map(|r| {
+        let y = crate::diagram::line_y(r);
+        html! {
+            <g key={format!("line-{r}")}>
+                <line class="d-line" x1={(LEFT - 10.0).to_string()} y1={y.to_string()}
+                      x2={(layout.width - 10.0).to_string()} y2={y.to_string()} />
+                <text class={classes!("d-name", format!("d-r{r}"))} x="10" y={(y + 5.0).to_string()}>{ replica_name(r) }</text>
+            </g>
+        }
+    });
+    // Label every step when they fit, else every fifth.
+    let every = if *zoom >= 1.0 && layout.steps <= 400 {
+        1
+    } else {
+        5
+    };
+    let ruler = layout
+        .step_x
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % every == 0 || *i == 0)
+        .map(|(i, x)| {
+            html! {
+                <text class="d-step" x={(x + 2.0).to_string()} y="11">{ i + 1 }</text>
+            }
+        });
+    let arrows = layout.arrows.iter().map(|a| {
+        let class = classes!("d-arrow", match a.end {
+            ArrowEnd::Received => "received",
+            ArrowEnd::InFlight => "inflight",
+            ArrowEnd::Dropped => "dropped",
+        });
+        html! {
+            <line {class} data-message={a.message.0.to_string()} data-from={a.from.to_string()} data-to={a.to.to_string()}
+                  x1={a.x1.to_string()} y1={a.y1.to_string()} x2={a.x2.to_string()} y2={a.y2.to_string()} />
+        }
+    });
+    let waits = layout.waits.iter().map(|w| html! {
+        <line class="d-wait" data-message={w.message.0.to_string()} data-replica={w.replica.to_string()}
+              x1={w.x1.to_string()} y1={w.y.to_string()} x2={w.x2.to_string()} y2={w.y.to_string()} />
+    });
+    let marks = layout.marks.iter().map(|m| {
+        let rel = match (*selected, m.kind) {
+            (Some(s), MarkKind::Write) => relation(&props.clocks, s, m.message),
+            _ => "",
+        };
+        let show = {
+            let (caption, text) = (caption.clone(), describe_mark(m));
+            Callback::from(move |_: FocusEvent| caption.set(Some(text.clone())))
+        };
+        let hover = {
+            let (caption, text) = (caption.clone(), describe_mark(m));
+            Callback::from(move |_: MouseEvent| caption.set(Some(text.clone())))
+        };
+        let onclick = {
+            let (selected, message, kind) = (selected.clone(), m.message, m.kind);
+            Callback::from(move |_: MouseEvent| {
+                if kind == MarkKind::Write {
+                    selected.set(if *selected == Some(message) { None } else { Some(message) });
+                }
+            })
+        };
+        let onkeydown = {
+            let onclick = onclick.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    if let Ok(mouse) = web_sys::MouseEvent::new("click") {
+                        onclick.emit(mouse);
+                    }
+                }
+            })
+        };
+        let class = classes!(
+            "mark",
+            m.kind.name(),
+            m.violation.then_some("violation"),
+            (m.kind == MarkKind::Write).then(|| format!("d-r{}", m.replica)),
+            (!rel.is_empty()).then(|| format!("rel-{rel}"))
+        );
+        let (x, y) = (m.x, m.y);
+        let shape = match m.kind {
+            MarkKind::Write => html! { <circle cx={x.to_string()} cy={y.to_string()} r="8" /> },
+            MarkKind::Receive => html! { <circle cx={x.to_string()} cy={y.to_string()} r="3" /> },
+            MarkKind::Deliver => html! { <rect x={(x - 7.0).to_string()} y={(y - 7.0).to_string()} width="14" height="14" rx="2" /> },
+            MarkKind::Hold => html! { <path d={format!("M{x} {} L{} {y} L{x} {} L{} {y} Z", y - 9.0, x + 9.0, y + 9.0, x - 9.0)} /> },
+            MarkKind::Discard | MarkKind::Drop => {
+                let s = if m.kind == MarkKind::Drop { 7.0 } else { 5.0 };
+                html! { <path d={format!("M{} {} L{} {} M{} {} L{} {}", x - s, y - s, x + s, y + s, x - s, y + s, x + s, y - s)} /> }
+            }
+        };
+        html! {
+            <g {class} data-kind={m.kind.name()} data-replica={m.replica.to_string()}
+               data-message={m.message.0.to_string()} data-step={m.step.to_string()}
+               data-timestamp={m.timestamp.clone()} tabindex="0" role="img"
+               aria-label={describe_mark(m)} onfocus={show} onmouseenter={hover} {onclick} {onkeydown}>
+                <title>{ describe_mark(m) }</title>
+                { shape }
+            </g>
+        }
+    });
+    let selection = (*selected).map(|s| {
+        let writes = layout.marks.iter().filter(|m| m.kind == MarkKind::Write && m.message != s);
+        let (mut past, mut future, mut concurrent) = (0, 0, 0);
+        for w in writes {
+            match relation(&props.clocks, s, w.message) {
+                "past" => past += 1,
+                "future" => future += 1,
+                "concurrent" => concurrent += 1,
+                _ => {}
+            }
+        }
+        format!("{s}: {past} write(s) happened before it (blue), {future} after it (purple), {concurrent} concurrent with it (dashed amber). Click it again to clear.")
+    });
+    let set_zoom = |factor: f64| {
+        let zoom = zoom.clone();
+        Callback::from(move |_: MouseEvent| zoom.set((*zoom * factor).clamp(0.25, 3.0)))
+    };
+    // Short runs are drawn larger, up to twice, so they fill a screen.
+    let fit = (900.0 / layout.width).clamp(1.0, 2.0);
+    let (w, h) = (layout.width * fit * *zoom, layout.height * fit * *zoom);
+    html! {
+        <section class="diagram-box" aria-label="Space-time diagram">
+            <div class="diagram-head">
+                <h2>{ "Space-time diagram" }</h2>
+                <div class="buttons" role="group" aria-label="Zoom">
+                    <button type="button" onclick={set_zoom(1.0 / 1.5)} aria-label="Zoom out">{ "\u{2212}" }</button>
+                    <button type="button" onclick={set_zoom(1.5)} aria-label="Zoom in">{ "+" }</button>
+                </div>
+            </div>
+            <p class="diagram-caption" aria-live="polite">
+                { selection.or_else(|| (*caption).clone()).unwrap_or_else(|| "Hover or focus a mark for its timestamp; click a write (a circle) to see its causal past and future.".into()) }
+            </p>
+            <div class="diagram-scroll" ref={scroller}>
+                <svg ref={props.svg_ref.clone()} data-testid="diagram" xmlns="http://www.w3.org/2000/svg"
+                     class={classes!("diagram", selected.is_some().then_some("selecting"))}
+                     width={w.to_string()} height={h.to_string()}
+                     viewBox={format!("0 0 {} {}", layout.width, layout.height)}
+                     role="group" aria-label={format!("Space-time diagram of {} steps", layout.steps)}>
+                    <style>{ SVG_STYLE }</style>
+                    <defs>
+                        <marker id="d-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                            <path d="M0 0 L10 5 L0 10 z" fill="#5b6475" />
+                        </marker>
+                    </defs>
+                    <rect class="d-bg" x="0" y="0" width={layout.width.to_string()} height={layout.height.to_string()} />
+                    { for ruler }
+                    { for names }
+                    { for waits }
+                    { for arrows }
+                    { for marks }
+                </svg>
+            </div>
+            <p class="legend">
+                { "\u{25cf} write \u{00b7} \u{2022} receive \u{00b7} \u{25a1} deliver \u{00b7} \u{25c7} hold (amber band: waiting in the buffer) \u{00b7} \u{00d7} discard or lost \u{00b7} dashed arrow: still in flight" }
+            </p>
+        </section>
+    }
+}
+
+/// The sentence and timestamp of a mark.
+fn describe_mark(m: &Mark) -> String {
+    format!("{} Timestamp {}.", m.text, m.timestamp)
+}
+
+/// The SVG's markup, for export.
+pub fn svg_markup(svg: &NodeRef) -> Option<String> {
+    svg.cast::<Element>().map(|el| el.outer_html())
+}
