@@ -366,7 +366,11 @@ mod tests {
                     }
                 }
                 for seq in 0..=8 {
-                    assert_eq!(log.contains(seq), seq == 0 || set.contains(&seq), "{order:?}");
+                    assert_eq!(
+                        log.contains(seq),
+                        seq == 0 || set.contains(&seq),
+                        "{order:?}"
+                    );
                 }
                 assert_eq!(log.count(), set.len() as u64);
                 for last in 0..=8 {
