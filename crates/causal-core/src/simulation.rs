@@ -132,7 +132,16 @@ impl Simulation {
     /// Applies one command: the events it caused, or why it was refused (and
     /// then nothing changed).
     pub fn apply(&mut self, command: Command) -> Result<Vec<Event>, Error> {
-        self.check(&command)?;
+        // Deliveries are the hot path: the copy is looked up once, here.
+        let copy = match &command {
+            Command::Deliver { message, to } | Command::Drop { message, to } => {
+                Some(self.copy_in_flight(*message, *to)?)
+            }
+            other => {
+                self.check(other)?;
+                None
+            }
+        };
         let mut events = Vec::new();
         match &command {
             Command::Write {
@@ -140,13 +149,13 @@ impl Simulation {
                 key,
                 value,
             } => self.write(*replica, key, value, &mut events),
-            Command::Deliver { message, to } => {
-                if let Some(copy) = self.network.earliest(*message, *to) {
+            Command::Deliver { .. } => {
+                if let Some(copy) = copy {
                     self.receive(copy, &mut events);
                 }
             }
-            Command::Drop { message, to } => {
-                if let Some(copy) = self.network.earliest(*message, *to) {
+            Command::Drop { .. } => {
+                if let Some(copy) = copy {
                     self.network.take(copy.copy);
                     events.push(Event::Dropped {
                         message: copy.message,
@@ -193,14 +202,7 @@ impl Simulation {
         match command {
             Command::Write { replica, .. } => self.check_replica(*replica),
             Command::Deliver { message, to } | Command::Drop { message, to } => {
-                self.check_replica(*to)?;
-                self.network
-                    .earliest(*message, *to)
-                    .map(|_| ())
-                    .ok_or(Error::NotInFlight {
-                        message: *message,
-                        to: *to,
-                    })
+                self.copy_in_flight(*message, *to).map(|_| ())
             }
             Command::Duplicate { message, to } => {
                 self.check_replica(*to)?;
@@ -335,6 +337,15 @@ impl Simulation {
             })
             .map(str::to_string)
             .collect()
+    }
+
+    /// The copy a deliver or drop of `message` to `to` takes: the earliest
+    /// in flight.
+    fn copy_in_flight(&self, message: MessageId, to: ReplicaId) -> Result<InFlight, Error> {
+        self.check_replica(to)?;
+        self.network
+            .earliest(message, to)
+            .ok_or(Error::NotInFlight { message, to })
     }
 
     fn check_replica(&self, replica: ReplicaId) -> Result<(), Error> {
