@@ -8,6 +8,10 @@
 //!   buffer after every delivery until nothing changed (n²).
 //! - `deliveries/*`: 1,000,000 deliveries among 3 replicas. The replicas
 //!   write in turn and each write's two copies are delivered at once.
+//! - `unordered_lost/*`: under `unordered`, A's first message to B is lost
+//!   and the N - 1 others are delivered in order: each delivery is a
+//!   violation naming the lost message, found without scanning what B
+//!   already delivered (the engine alone: the original nodes had no such rule).
 //!
 //! `cargo bench -p causal-core`. Samples are few and short: the point is the
 //! ratio and the growth, not the last nanosecond.
@@ -235,5 +239,53 @@ fn deliveries(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold_back, deliveries);
+/// A has written `n` messages under `unordered`; the first copy to B is lost.
+fn lost_first(n: usize) -> Simulation {
+    let mut sim = Simulation::new(Config {
+        delivery: Delivery::Unordered,
+        ..config(2)
+    })
+    .expect("2 replicas");
+    for i in 0..n {
+        sim.apply(write(0, i)).expect("write");
+    }
+    sim.apply(Command::Drop {
+        message: MessageId(1),
+        to: 1,
+    })
+    .expect("in flight");
+    sim
+}
+
+fn in_order_deliveries(mut sim: Simulation, n: usize) -> usize {
+    for m in 2..=n as u32 {
+        sim.apply(Command::Deliver {
+            message: MessageId(m),
+            to: 1,
+        })
+        .expect("in flight");
+    }
+    sim.violations().len()
+}
+
+fn unordered_lost(c: &mut Criterion) {
+    let mut group = c.benchmark_group("unordered_lost");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for n in [1_000usize, 10_000] {
+        group.bench_with_input(BenchmarkId::new("engine", n), &n, |b, &n| {
+            let sim = lost_first(n);
+            b.iter_batched(
+                || sim.clone(),
+                |sim| black_box(in_order_deliveries(sim, n)),
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, hold_back, deliveries, unordered_lost);
 criterion_main!(benches);
