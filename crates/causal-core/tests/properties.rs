@@ -1033,6 +1033,15 @@ fn every_report_matches_the_reference_model() {
                 run.step(command)?;
                 run.check_previews()?;
             }
+            // Reports and events read back as they were written.
+            let report = Report::of(&run.sim);
+            let json = serde_json::to_string(&report).expect("serializes");
+            prop_assert_eq!(serde_json::from_str::<Report>(&json).ok(), Some(report));
+            for event in &run.events {
+                let json = serde_json::to_string(event).expect("serializes");
+                let back = serde_json::from_str::<Event>(&json).ok();
+                prop_assert_eq!(back.as_ref(), Some(event));
+            }
             // The clocks the run made obey the order's laws too.
             let mut made: Vec<VectorClock> =
                 run.sim.messages().iter().map(|m| m.clock.clone()).collect();
