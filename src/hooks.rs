@@ -7,6 +7,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
+use crate::share::FRAGMENT_PREFIX;
+
 /// Where the session is kept in local storage.
 pub const STORAGE_KEY: &str = "causal-playground/session";
 
@@ -19,13 +21,22 @@ pub fn saved_session() -> Option<String> {
     storage()?.get_item(STORAGE_KEY).ok().flatten()
 }
 
-/// Saves `session` whenever `revision` changes. Storage may be full or
-/// disabled (private browsing): the page then simply does not persist.
+/// Whenever `revision` changes: saves the session (as `encode()` gives it)
+/// in storage, and takes a share link out of the address once the session
+/// no longer is what the link holds, so a reload shows the newer session.
+/// Storage may be full or disabled (private browsing): the page then simply
+/// does not persist.
 #[hook]
-pub fn use_save_session(revision: u64, session: impl FnOnce() -> String + 'static) {
+pub fn use_save_session(revision: u64, encode: impl FnOnce() -> String + 'static) {
     use_effect_with(revision, move |_| {
+        let encoded = encode();
         if let Some(storage) = storage() {
-            let _ = storage.set_item(STORAGE_KEY, &session());
+            let _ = storage.set_item(STORAGE_KEY, &encoded);
+        }
+        let linked = format!("{FRAGMENT_PREFIX}{encoded}");
+        let stale = |hash: String| hash.starts_with(FRAGMENT_PREFIX) && hash != linked;
+        if location_hash().is_some_and(stale) {
+            clear_location_hash();
         }
     });
 }
@@ -73,4 +84,47 @@ fn in_text_field(e: &KeyboardEvent) -> bool {
     e.target()
         .and_then(|t| t.dyn_into::<HtmlElement>().ok())
         .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"))
+}
+
+/// The page's fragment without its `#`, if there is one.
+pub fn location_hash() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let hash = hash.trim_start_matches('#');
+    (!hash.is_empty()).then(|| hash.to_string())
+}
+
+/// Puts `fragment` in the address (replacing the entry: no new history step),
+/// and returns the whole link.
+pub fn set_location_hash(fragment: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let link = format!(
+        "{}{}{}#{fragment}",
+        location.origin().ok()?,
+        location.pathname().ok()?,
+        location.search().ok()?
+    );
+    window
+        .history()
+        .ok()?
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link))
+        .ok()?;
+    Some(link)
+}
+
+/// Takes the fragment out of the address, without a new history entry.
+fn clear_location_hash() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    if let (Ok(path), Ok(search), Ok(history)) =
+        (location.pathname(), location.search(), window.history())
+    {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{search}")),
+        );
+    }
 }

@@ -18,9 +18,11 @@
 pub mod components;
 pub mod describe;
 pub mod diagram;
+pub mod files;
 pub mod hooks;
 pub mod presets;
 pub mod session;
+pub mod share;
 pub mod state;
 pub mod view;
 
@@ -35,6 +37,7 @@ use components::lane::{CardActions, CardView, Lane, Release};
 use components::log::EventLog;
 use components::notice::Notice;
 use components::replica::{DropHint, ReplicaPanel};
+use components::share_bar::{Export, ShareBar};
 use components::status::Status;
 use components::timeline::{BranchView, Timeline};
 use state::{Action, Place, State};
@@ -56,7 +59,13 @@ impl PartialEq for TraceKey {
 /// The whole page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| State::restore(hooks::saved_session().as_deref()));
+    let state = use_reducer(|| {
+        State::open(
+            hooks::location_hash().as_deref(),
+            hooks::saved_session().as_deref(),
+        )
+    });
+    let link = use_state(|| None::<String>);
     let highlighted = use_state(Vec::<MessageId>::new);
     let dragging = use_state(|| Dragging::None);
 
@@ -77,8 +86,8 @@ pub fn app() -> Html {
         }
     };
     {
-        let saved = state.session();
-        hooks::use_save_session(state.revision, move || saved.to_json());
+        let snapshot = state.clone();
+        hooks::use_save_session(state.revision, move || share::encode(&snapshot.session()));
     }
     hooks::use_autoplay(state.playing, state.speed_ms, send(|_| Action::Step));
     hooks::use_history_keys(send(|_| Action::Undo), send(|_| Action::Redo));
@@ -204,12 +213,119 @@ pub fn app() -> Html {
         let d = d.clone();
         Callback::from(move |s: String| d.dispatch(make(s)))
     };
+    let on_share = {
+        let (state, link) = (state.clone(), link.clone());
+        Callback::from(move |()| {
+            let fragment = format!(
+                "{}{}",
+                share::FRAGMENT_PREFIX,
+                share::encode(&state.session())
+            );
+            if fragment.len() > share::MAX_FRAGMENT_CHARS {
+                return state.dispatch(Action::Refuse(state::Notice {
+                    text: format!(
+                        "This session is too long for a link ({} characters; at most {}). Export it as a scenario file instead.",
+                        fragment.len(),
+                        share::MAX_FRAGMENT_CHARS
+                    ),
+                    place: Place::Page,
+                }));
+            }
+            let Some(url) = hooks::set_location_hash(&fragment) else {
+                return;
+            };
+            files::copy_text(&url);
+            link.set(Some(url));
+            state.dispatch(Action::Note(
+                "Copied a link to this session: it holds the whole run, every branch included."
+                    .into(),
+            ));
+        })
+    };
+    let read_file = {
+        let d = d.clone();
+        Callback::from(move |file: web_sys::File| {
+            let (d, name) = (d.clone(), file.name());
+            files::read_text(
+                file,
+                Callback::from(move |read: Result<String, String>| match read {
+                    Ok(text) => d.dispatch(Action::Import(text, name.clone())),
+                    Err(why) => d.dispatch(Action::Refuse(state::Notice {
+                        text: format!("Nothing was imported: {why}."),
+                        place: Place::Page,
+                    })),
+                }),
+            );
+        })
+    };
+    let on_export = {
+        let (state, svg_ref, layout) = (state.clone(), svg_ref.clone(), drawn.0.clone());
+        Callback::from(move |what: Export| {
+            let refuse = {
+                let d = state.dispatcher();
+                Callback::from(move |why: String| {
+                    d.dispatch(Action::Refuse(state::Notice {
+                        text: format!("The export failed: {why}."),
+                        place: Place::Page,
+                    }))
+                })
+            };
+            let svg = || components::diagram::svg_markup(&svg_ref).unwrap_or_default();
+            let done = match what {
+                Export::Json => files::download(
+                    "causal-playground.json",
+                    "application/json",
+                    &state.scenario().to_json(),
+                ),
+                Export::Svg => files::download("causal-playground.svg", "image/svg+xml", &svg()),
+                Export::Png => {
+                    let l = &layout.0;
+                    files::download_png_from_svg(
+                        "causal-playground.png",
+                        &svg(),
+                        l.width,
+                        l.height,
+                        2.0,
+                        refuse.clone(),
+                    );
+                    Ok(())
+                }
+                Export::Shiviz => {
+                    let events: Vec<_> = state.trace.iter().map(|(_, e)| e.clone()).collect();
+                    let log = causal_core::shiviz::shiviz_events(
+                        state.simulation.config().replicas,
+                        state.simulation.messages(),
+                        &events,
+                    );
+                    files::download(
+                        "causal-playground.shiviz.log",
+                        "text/plain",
+                        &causal_core::shiviz::shiviz_file(&log),
+                    )
+                }
+            };
+            if let Err(why) = done {
+                refuse.emit(why);
+            }
+        })
+    };
+    // A scenario file dropped anywhere on the page is imported.
+    let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let ondrop = {
+        let read_file = read_file.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(file) = files::file_from_drop(&e) {
+                read_file.emit(file);
+            }
+        })
+    };
     let toggle = {
         let (d, playing) = (d.clone(), state.playing);
         Callback::from(move |_| d.dispatch(if playing { Action::Pause } else { Action::Play }))
     };
     html! {
-        <div class="app">
+        <div class="app" {ondragover} {ondrop}>
             <header class="top">
                 <h1>{ "Causal Playground" }</h1>
                 <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
@@ -236,6 +352,7 @@ pub fn app() -> Html {
                               on_speed={{ let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) }} />
                 </div>
             </section>
+            <ShareBar link={(*link).clone()} {on_share} on_file={read_file} {on_export} />
             <Timeline cursor={state.cursor()} steps={state.branch().commands.len()} current={state.current}
                 branches={state.branches.iter().enumerate().map(|(i, b)| BranchView {
                     number: i + 1,

@@ -1,15 +1,12 @@
-//! A session as it is saved (local storage) and shared (a link's fragment):
-//! the configuration, every branch of the history, and where the user is on
-//! them. Everything else is rebuilt from these by the engine.
+//! A session: the configuration, every branch of the history, and where the
+//! user is on them. Everything else is rebuilt from these by the engine. It
+//! is saved (local storage) and shared (a link) in the compact form of
+//! [`crate::share`].
 
 use causal_core::{Command, Config, Error, Event, Simulation};
-use serde::{Deserialize, Serialize};
 
 /// The format's version, so that a future change can tell old sessions apart.
 pub const SESSION_VERSION: u32 = 2;
-
-/// The largest saved session the page will read, in bytes.
-pub const MAX_SESSION_BYTES: usize = 2_000_000;
 
 /// Every event of a run, each with the step (from 1) that caused it: what
 /// the space-time diagram and the ShiViz export are drawn from.
@@ -32,17 +29,16 @@ pub fn replay_traced(
 
 /// One line of history. Acting at an earlier step starts a new branch; the
 /// old one is kept.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Branch {
     /// Commands from the initial state.
     pub commands: Vec<Command>,
     /// The branch it split from and the number of steps they share.
-    #[serde(default)]
     pub parent: Option<(usize, usize)>,
 }
 
 /// Everything needed to rebuild a session exactly.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     /// Always `SESSION_VERSION`.
     pub version: u32,
@@ -55,10 +51,8 @@ pub struct Session {
     /// How many of its commands are applied (the timeline's position).
     pub cursor: usize,
     /// The autoplay seed.
-    #[serde(default)]
     pub seed: u64,
     /// The preset the session started from, if any.
-    #[serde(default)]
     pub preset: Option<String>,
 }
 
@@ -115,23 +109,5 @@ impl Session {
         let (simulation, trace) = replay_traced(self.config, &branch.commands[..self.cursor])
             .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
         Ok((self, simulation, trace))
-    }
-
-    /// Reads a saved session (JSON) and replays it, or says why it cannot be used.
-    pub fn from_json(text: &str) -> Result<(Session, Simulation, Trace), String> {
-        if text.len() > MAX_SESSION_BYTES {
-            return Err(format!(
-                "it is {} KB, more than the {} KB allowed",
-                text.len() / 1000,
-                MAX_SESSION_BYTES / 1000
-            ));
-        }
-        let session: Session = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        session.validate()
-    }
-
-    /// The session as JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
     }
 }

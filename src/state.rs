@@ -12,6 +12,7 @@ use yew::Reducible;
 use crate::describe::{describe, Tone};
 use crate::presets::{preset, Preset};
 use crate::session::{replay_traced, Branch, Session, Trace, SESSION_VERSION};
+use crate::share;
 
 /// The longest key a user may write.
 pub const MAX_KEY_CHARS: usize = 24;
@@ -140,6 +141,8 @@ pub enum Action {
     Step,
     /// Autoplay speed.
     SetSpeed(u32),
+    /// Add a line to the log (a link was copied, a file exported).
+    Note(String),
     /// Show an error that the page found (a card dropped on the wrong replica).
     Refuse(Notice),
     /// Hide the error.
@@ -173,12 +176,26 @@ impl State {
         }
     }
 
-    /// The state a saved session describes, or a fresh one with a message
-    /// saying why the saved one could not be used.
-    pub fn restore(saved: Option<&str>) -> Self {
+    /// The session a shared link's fragment holds, else the one saved in
+    /// storage, else a fresh one. One that cannot be read gives a fresh
+    /// session and a message saying why.
+    pub fn open(link: Option<&str>, saved: Option<&str>) -> Self {
         let mut state = State::default();
-        if let Some(text) = saved {
-            state.load(Session::from_json(text).map(|(s, _, _)| s), "saved");
+        // Only `#s=...` is a link; any other fragment is not ours to read.
+        let link = link.filter(|f| {
+            f.trim_start_matches('#')
+                .starts_with(share::FRAGMENT_PREFIX)
+        });
+        match (link, saved) {
+            (Some(fragment), _) => {
+                state.load(share::decode(fragment).map_err(|e| e.to_string()), "shared");
+            }
+            (None, Some(text)) => {
+                // The saved copy is the page's own: no need to explain the codec.
+                let session = share::decode(text).map_err(|_| "it is damaged".to_string());
+                state.load(session, "saved");
+            }
+            (None, None) => {}
         }
         state
     }
@@ -236,9 +253,33 @@ impl State {
         self.simulation.history().len()
     }
 
-    /// The scenario that replays the run up to the timeline's position.
+    /// The scenario file that replays the run up to the timeline's position,
+    /// in the five operations every reader knows (DESIGN.md section 3): a
+    /// "deliver the next copy" becomes a deliver of the copy it took, and lane
+    /// reorders, which change no replica, are left out.
     pub fn scenario(&self) -> Scenario {
         let mut scenario = Scenario::of(&self.simulation);
+        scenario.steps = self
+            .simulation
+            .history()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, command)| match command {
+                Command::Reorder { .. } => None,
+                Command::DeliverNext { .. } => {
+                    self.trace.iter().find_map(|(step, event)| match event {
+                        causal_core::Event::Received { message, to, .. } if *step == i + 1 => {
+                            Some(Command::Deliver {
+                                message: *message,
+                                to: *to,
+                            })
+                        }
+                        _ => None,
+                    })
+                }
+                other => Some(other.clone()),
+            })
+            .collect();
         if let Some(p) = &self.preset {
             scenario.title = Some(p.title.clone());
             scenario.description = Some(p.description.clone());
@@ -533,6 +574,7 @@ impl Reducible for State {
             Action::Pause => state.playing = false,
             Action::Step => state.step(),
             Action::SetSpeed(ms) => state.speed_ms = ms.clamp(50, 5000),
+            Action::Note(text) => state.note(Tone::Plain, text),
             Action::Refuse(notice) => state.notice = Some(notice),
             Action::Dismiss => state.notice = None,
         }

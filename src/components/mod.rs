@@ -9,6 +9,7 @@ pub mod lane;
 pub mod log;
 pub mod notice;
 pub mod replica;
+pub mod share_bar;
 pub mod status;
 pub mod store;
 pub mod timeline;
