@@ -4,7 +4,7 @@
 //! drops it, or duplicates it, so the user (or a seeded scheduler) is the
 //! network's adversary: any order of arrival can be tried.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,15 +29,63 @@ pub struct InFlight {
     pub to: ReplicaId,
 }
 
+/// "No copy": the end of a chain, or an empty lane's ends.
+const NONE: u64 = u64::MAX;
+
+/// A copy in flight, with its links: to the next copy of the same message,
+/// and to its neighbours in its lane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Slot {
+    in_flight: InFlight,
+    /// The next copy in flight of the same message (in sending order), or NONE.
+    next_same: u64,
+    /// The copy before it in its lane, or NONE.
+    prev: u64,
+    /// The copy after it in its lane, or NONE.
+    next: u64,
+}
+
+/// A destination's lane: a list linked through the slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Lane {
+    first: u64,
+    last: u64,
+    len: usize,
+}
+
+impl Default for Lane {
+    fn default() -> Self {
+        Lane {
+            first: NONE,
+            last: NONE,
+            len: 0,
+        }
+    }
+}
+
 /// Every copy in flight, in sending order and in lane order.
+///
+/// Copies are numbered in sending order and kept in a window of slots from
+/// the oldest copy still in flight to the newest, so that sending, finding,
+/// receiving and dropping a copy cost a step each (finding the earliest copy
+/// of a message to a replica walks the copies of that message, a handful).
+/// The window is trimmed as the oldest copies leave: it only grows while an
+/// old copy stays in flight, by one slot per copy sent after it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Network {
-    /// Copy to (copy, its key in its lane), in sending order.
-    copies: BTreeMap<CopyId, (InFlight, u64)>,
-    /// (message, destination, copy): finds the earliest copy of m to i.
-    addressed: BTreeSet<(MessageId, ReplicaId, CopyId)>,
-    /// Per destination: lane key to copy, in lane order.
-    lanes: Vec<BTreeMap<u64, CopyId>>,
+    /// Copies `base`, `base + 1`, ...: `None` once received or dropped. The
+    /// first slot, when there is one, is always a copy in flight.
+    slots: VecDeque<Option<Slot>>,
+    /// The number of the copy in the first slot.
+    base: u64,
+    /// How many copies are in flight.
+    live: usize,
+    /// Per message number, its first copy in flight (NONE if none); the
+    /// others follow through `next_same`.
+    by_message: Vec<u64>,
+    /// Per destination.
+    lanes: Vec<Lane>,
+    /// How many copies were ever sent: the next copy's number.
     sent: u64,
 }
 
@@ -45,106 +93,187 @@ impl Network {
     /// An empty network among `replicas` replicas.
     pub fn new(replicas: usize) -> Self {
         Network {
-            lanes: vec![BTreeMap::new(); replicas],
+            lanes: vec![Lane::default(); replicas],
             ..Network::default()
         }
     }
 
+    fn slot(&self, copy: u64) -> Option<&Slot> {
+        let index = copy.checked_sub(self.base)?;
+        self.slots.get(usize::try_from(index).ok()?)?.as_ref()
+    }
+
+    fn slot_mut(&mut self, copy: u64) -> Option<&mut Slot> {
+        let index = copy.checked_sub(self.base)?;
+        self.slots.get_mut(usize::try_from(index).ok()?)?.as_mut()
+    }
+
     /// Puts a copy in flight, last in its sending order and last in its lane.
     pub fn send(&mut self, message: MessageId, from: ReplicaId, to: ReplicaId) -> InFlight {
-        let copy = CopyId(self.sent);
+        let copy = self.sent;
         self.sent += 1;
-        let lane = &mut self.lanes[to];
-        let key = lane.last_key_value().map_or(0, |(key, _)| key + 1);
-        lane.insert(key, copy);
         let in_flight = InFlight {
-            copy,
+            copy: CopyId(copy),
             message,
             from,
             to,
         };
-        self.copies.insert(copy, (in_flight, key));
-        self.addressed.insert((message, to, copy));
+        if self.lanes.len() <= to {
+            self.lanes.resize(to + 1, Lane::default());
+        }
+        let lane = self.lanes[to];
+        if self.live == 0 {
+            // Nothing in flight: the window restarts at this copy.
+            self.slots.clear();
+            self.base = copy;
+        }
+        self.slots.push_back(Some(Slot {
+            in_flight,
+            next_same: NONE,
+            prev: lane.last,
+            next: NONE,
+        }));
+        self.live += 1;
+        // Last in its lane.
+        match self.slot_mut(lane.last) {
+            Some(before) => before.next = copy,
+            None => self.lanes[to].first = copy,
+        }
+        self.lanes[to].last = copy;
+        self.lanes[to].len += 1;
+        // Last of its message's copies.
+        let m = message.0 as usize;
+        if self.by_message.len() <= m {
+            self.by_message.resize(m + 1, NONE);
+        }
+        let mut at = self.by_message[m];
+        if at == NONE {
+            self.by_message[m] = copy;
+        } else {
+            while let Some(next) = self.slot(at).map(|s| s.next_same).filter(|&n| n != NONE) {
+                at = next;
+            }
+            if let Some(last) = self.slot_mut(at) {
+                last.next_same = copy;
+            }
+        }
         in_flight
     }
 
     /// The earliest copy of `message` in flight to `to`.
     pub fn earliest(&self, message: MessageId, to: ReplicaId) -> Option<InFlight> {
-        let (_, _, copy) = self
-            .addressed
-            .range((message, to, CopyId(0))..=(message, to, CopyId(u64::MAX)))
-            .next()?;
-        self.get(*copy)
+        let mut at = *self.by_message.get(message.0 as usize)?;
+        while let Some(slot) = self.slot(at) {
+            if slot.in_flight.to == to {
+                return Some(slot.in_flight);
+            }
+            at = slot.next_same;
+        }
+        None
     }
 
     /// The copy with this number, if it is in flight.
     pub fn get(&self, copy: CopyId) -> Option<InFlight> {
-        self.copies.get(&copy).map(|(in_flight, _)| *in_flight)
+        self.slot(copy.0).map(|slot| slot.in_flight)
     }
 
     /// The copy first put in flight of those still in flight.
     pub fn first(&self) -> Option<InFlight> {
-        self.copies.values().next().map(|(in_flight, _)| *in_flight)
+        self.slots
+            .front()
+            .and_then(Option::as_ref)
+            .map(|slot| slot.in_flight)
     }
 
     /// Takes a copy out of the network (received or dropped).
     pub fn take(&mut self, copy: CopyId) -> Option<InFlight> {
-        let (in_flight, key) = self.copies.remove(&copy)?;
-        self.addressed
-            .remove(&(in_flight.message, in_flight.to, copy));
-        self.lanes[in_flight.to].remove(&key);
-        Some(in_flight)
+        let index = usize::try_from(copy.0.checked_sub(self.base)?).ok()?;
+        let slot = self.slots.get_mut(index)?.take()?;
+        self.live -= 1;
+        // Out of its lane.
+        let to = slot.in_flight.to;
+        match self.slot_mut(slot.prev) {
+            Some(before) => before.next = slot.next,
+            None => self.lanes[to].first = slot.next,
+        }
+        match self.slot_mut(slot.next) {
+            Some(after) => after.prev = slot.prev,
+            None => self.lanes[to].last = slot.prev,
+        }
+        self.lanes[to].len -= 1;
+        // Out of its message's chain.
+        let m = slot.in_flight.message.0 as usize;
+        if self.by_message[m] == copy.0 {
+            self.by_message[m] = slot.next_same;
+        } else {
+            let mut at = self.by_message[m];
+            while let Some(s) = self.slot_mut(at) {
+                if s.next_same == copy.0 {
+                    s.next_same = slot.next_same;
+                    break;
+                }
+                at = s.next_same;
+            }
+        }
+        // Trim the window's front to the oldest copy still in flight.
+        while let Some(None) = self.slots.front() {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        Some(slot.in_flight)
     }
 
     /// Every copy in flight, in the order they were put in flight.
     pub fn iter(&self) -> impl Iterator<Item = InFlight> + '_ {
-        self.copies.values().map(|(in_flight, _)| *in_flight)
+        self.slots.iter().flatten().map(|slot| slot.in_flight)
     }
 
     /// How many copies are in flight.
     pub fn len(&self) -> usize {
-        self.copies.len()
+        self.live
     }
 
     /// Nothing is in flight.
     pub fn is_empty(&self) -> bool {
-        self.copies.is_empty()
+        self.live == 0
     }
 
     /// The copies in flight to `to`, in lane order.
     pub fn lane(&self, to: ReplicaId) -> impl Iterator<Item = InFlight> + '_ {
-        self.lanes
-            .get(to)
-            .into_iter()
-            .flat_map(|lane| lane.values())
-            .filter_map(|copy| self.get(*copy))
+        let mut at = self.lanes.get(to).map_or(NONE, |lane| lane.first);
+        std::iter::from_fn(move || {
+            let slot = self.slot(at)?;
+            at = slot.next;
+            Some(slot.in_flight)
+        })
     }
 
     /// How many copies are in flight to `to`.
     pub fn lane_len(&self, to: ReplicaId) -> usize {
-        self.lanes.get(to).map_or(0, BTreeMap::len)
+        self.lanes.get(to).map_or(0, |lane| lane.len)
     }
 
     /// Moves the copy at `index` of lane `to` to `position`; the others keep
-    /// their order. Renumbers the lane, which is short (the user reorders it
-    /// by hand); receiving and sending stay logarithmic.
+    /// their order. Relinks the lane, which is short (the user reorders it
+    /// by hand); receiving and sending stay a step each.
     pub fn reorder(&mut self, to: ReplicaId, index: usize, position: usize) -> bool {
-        let Some(lane) = self.lanes.get_mut(to) else {
-            return false;
-        };
-        if index >= lane.len() || position >= lane.len() {
+        let len = self.lane_len(to);
+        if index >= len || position >= len {
             return false;
         }
-        let mut order: Vec<CopyId> = lane.values().copied().collect();
+        let mut order: Vec<u64> = self.lane(to).map(|c| c.copy.0).collect();
         let moved = order.remove(index);
         order.insert(position, moved);
-        lane.clear();
-        for (key, copy) in order.into_iter().enumerate() {
-            lane.insert(key as u64, copy);
-            if let Some(entry) = self.copies.get_mut(&copy) {
-                entry.1 = key as u64;
+        for (i, &copy) in order.iter().enumerate() {
+            let prev = if i == 0 { NONE } else { order[i - 1] };
+            let next = order.get(i + 1).copied().unwrap_or(NONE);
+            if let Some(slot) = self.slot_mut(copy) {
+                slot.prev = prev;
+                slot.next = next;
             }
         }
+        self.lanes[to].first = order[0];
+        self.lanes[to].last = order[len - 1];
         true
     }
 }
