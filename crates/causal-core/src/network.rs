@@ -277,3 +277,81 @@ impl Network {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lane(network: &Network, to: ReplicaId) -> Vec<u32> {
+        network.lane(to).map(|c| c.message.0).collect()
+    }
+
+    #[test]
+    fn the_window_shrinks_as_the_oldest_copies_leave() {
+        let mut network = Network::new(3);
+        for m in 1..=100 {
+            network.send(MessageId(m), 0, 1 + (m as usize % 2));
+        }
+        assert_eq!(network.slots.len(), 100);
+        // Taking the oldest copies shrinks the window from the front...
+        for copy in 0..10 {
+            assert!(network.take(CopyId(copy)).is_some());
+        }
+        assert_eq!((network.len(), network.slots.len()), (90, 90));
+        // ...taking copies behind the oldest leaves holes...
+        for copy in (11..100).rev() {
+            assert!(network.take(CopyId(copy)).is_some());
+        }
+        assert_eq!((network.len(), network.slots.len()), (1, 90));
+        assert_eq!(network.first().map(|c| c.copy), Some(CopyId(10)));
+        // ...until the oldest leaves too.
+        network.take(CopyId(10));
+        assert!(network.is_empty() && network.slots.is_empty());
+        assert_eq!(network.first(), None);
+        // Numbers go on from where they were.
+        assert_eq!(network.send(MessageId(7), 0, 2).copy, CopyId(100));
+        assert_eq!(
+            network.get(CopyId(100)).map(|c| c.message),
+            Some(MessageId(7))
+        );
+        assert_eq!(network.get(CopyId(5)), None);
+        assert_eq!(network.take(CopyId(5)), None);
+        assert_eq!(network.take(CopyId(u64::MAX)), None);
+    }
+
+    #[test]
+    fn lanes_and_chains_survive_taking_from_anywhere() {
+        let mut network = Network::new(2);
+        for m in 1..=5 {
+            network.send(MessageId(m), 0, 1);
+        }
+        network.send(MessageId(2), 0, 1); // a duplicate, copy 5
+        assert_eq!(lane(&network, 1), [1, 2, 3, 4, 5, 2]);
+        assert!(network.reorder(1, 4, 0));
+        assert_eq!(lane(&network, 1), [5, 1, 2, 3, 4, 2]);
+        assert_eq!(
+            network.earliest(MessageId(2), 1).map(|c| c.copy),
+            Some(CopyId(1))
+        );
+        network.take(CopyId(1));
+        assert_eq!(
+            network.earliest(MessageId(2), 1).map(|c| c.copy),
+            Some(CopyId(5))
+        );
+        network.take(CopyId(4));
+        network.take(CopyId(5));
+        assert_eq!(lane(&network, 1), [1, 3, 4]);
+        assert_eq!(network.earliest(MessageId(2), 1), None);
+        assert_eq!(network.earliest(MessageId(2), 0), None);
+        assert_eq!(network.earliest(MessageId(99), 1), None);
+        assert_eq!(network.lane_len(1), 3);
+        assert!(!network.reorder(1, 3, 0));
+        assert!(network.reorder(1, 2, 0));
+        assert_eq!(lane(&network, 1), [4, 1, 3]);
+        network.send(MessageId(6), 0, 1);
+        assert_eq!(lane(&network, 1), [4, 1, 3, 6]);
+        let order: Vec<u64> = network.iter().map(|c| c.copy.0).collect();
+        assert_eq!(order, [0, 2, 3, 6]);
+        assert_eq!(lane(&network, 0), Vec::<u32>::new());
+    }
+}
