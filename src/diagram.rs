@@ -20,6 +20,31 @@ pub const TOP: f64 = 28.0;
 /// Room after the last event, where copies in flight end.
 pub const RIGHT: f64 = 70.0;
 
+impl Mark {
+    /// A mark that broke no causal order (a delivery that did is marked later).
+    fn new(
+        kind: MarkKind,
+        replica: ReplicaId,
+        message: MessageId,
+        step: usize,
+        (x, y): (f64, f64),
+        timestamp: String,
+        text: String,
+    ) -> Self {
+        Mark {
+            kind,
+            replica,
+            message,
+            step,
+            x,
+            y,
+            timestamp,
+            text,
+            violation: false,
+        }
+    }
+}
+
 /// What a mark stands for (its `data-kind`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MarkKind {
@@ -231,20 +256,18 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                     .get(*message)
                     .map(|m| format!("{} = {}", m.key, m.value))
                     .unwrap_or_default();
-                out.marks.push(Mark {
-                    kind: MarkKind::Write,
-                    replica: *replica,
-                    message: *message,
+                out.marks.push(Mark::new(
+                    MarkKind::Write,
+                    *replica,
+                    *message,
                     step,
-                    x,
-                    y: line_y(*replica),
-                    timestamp: stamp(*message),
-                    text: format!(
+                    (x, line_y(*replica)),
+                    stamp(*message),
+                    format!(
                         "{} wrote {what} ({message}) at step {step}.",
                         replica_name(*replica)
                     ),
-                    violation: false,
-                });
+                ));
                 last_write = Some((*message, x));
                 continue;
             }
@@ -276,21 +299,19 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                     y2: line_y(*to),
                     end: ArrowEnd::Received,
                 });
-                out.marks.push(Mark {
-                    kind: MarkKind::Receive,
-                    replica: *to,
-                    message: *message,
+                out.marks.push(Mark::new(
+                    MarkKind::Receive,
+                    *to,
+                    *message,
                     step,
-                    x,
-                    y: line_y(*to),
-                    timestamp: stamp(*message),
-                    text: format!(
+                    (x, line_y(*to)),
+                    stamp(*message),
+                    format!(
                         "{} received {message} from {} at step {step}.",
                         replica_name(*to),
                         replica_name(*from)
                     ),
-                    violation: false,
-                });
+                ));
             }
             Event::Held {
                 replica,
@@ -299,21 +320,19 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                 ..
             } => {
                 held.insert((*replica, *message), receipt_x);
-                out.marks.push(Mark {
-                    kind: MarkKind::Hold,
-                    replica: *replica,
-                    message: *message,
+                out.marks.push(Mark::new(
+                    MarkKind::Hold,
+                    *replica,
+                    *message,
                     step,
-                    x: receipt_x,
-                    y: line_y(*replica),
-                    timestamp: stamp(*message),
-                    text: format!(
+                    (receipt_x, line_y(*replica)),
+                    stamp(*message),
+                    format!(
                         "{} held {message} back: it waited for {}.",
                         replica_name(*replica),
                         waits_for(gap, messages)
                     ),
-                    violation: false,
-                });
+                ));
             }
             Event::Delivered {
                 replica,
@@ -341,38 +360,26 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                 } else {
                     ""
                 };
-                out.marks.push(Mark {
-                    kind: MarkKind::Deliver,
-                    replica: *replica,
-                    message: *message,
-                    step,
-                    x,
-                    y: line_y(*replica),
-                    timestamp: clock.to_string(),
-                    text: format!(
+                out.marks.push(Mark::new(MarkKind::Deliver, *replica, *message, step, (x, line_y(*replica)), clock.to_string(), format!(
                         "{} delivered {message} from {}{how} at step {step}; its clock became {clock}.",
                         replica_name(*replica),
                         replica_name(*from)
-                    ),
-                    violation: false,
-                });
+                    )));
             }
             Event::Discarded {
                 replica, message, ..
-            } => out.marks.push(Mark {
-                kind: MarkKind::Discard,
-                replica: *replica,
-                message: *message,
+            } => out.marks.push(Mark::new(
+                MarkKind::Discard,
+                *replica,
+                *message,
                 step,
-                x: receipt_x,
-                y: line_y(*replica),
-                timestamp: stamp(*message),
-                text: format!(
+                (receipt_x, line_y(*replica)),
+                stamp(*message),
+                format!(
                     "{} discarded {message}: it already had it.",
                     replica_name(*replica)
                 ),
-                violation: false,
-            }),
+            )),
             Event::Dropped { message, from, to } => {
                 let x = place(step, *to, &out);
                 let start = sent.get_mut(&(*message, *to)).and_then(VecDeque::pop_front);
@@ -389,20 +396,18 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                     y2,
                     end: ArrowEnd::Dropped,
                 });
-                out.marks.push(Mark {
-                    kind: MarkKind::Drop,
-                    replica: *to,
-                    message: *message,
+                out.marks.push(Mark::new(
+                    MarkKind::Drop,
+                    *to,
+                    *message,
                     step,
-                    x,
-                    y: y2,
-                    timestamp: stamp(*message),
-                    text: format!(
+                    (x, y2),
+                    stamp(*message),
+                    format!(
                         "The copy of {message} to {} was lost at step {step}.",
                         replica_name(*to)
                     ),
-                    violation: false,
-                });
+                ));
             }
             Event::Violation(v) => {
                 if let Some(mark) = out.marks.iter_mut().rev().find(|m| {
@@ -442,4 +447,104 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::preset;
+    use crate::session::replay_traced;
+    use causal_core::{Command, Config};
+
+    fn kinds(layout: &Layout, replica: ReplicaId) -> Vec<(&'static str, u32)> {
+        layout
+            .marks
+            .iter()
+            .filter(|m| m.replica == replica)
+            .map(|m| (m.kind.name(), m.message.0))
+            .collect()
+    }
+
+    #[test]
+    fn the_classic_run_has_a_mark_per_event_and_an_arrow_per_copy() {
+        let scenario = preset("classic").unwrap().scenario;
+        let (sim, trace) = replay_traced(scenario.config(), &scenario.steps).unwrap();
+        let layout = layout(3, &trace, sim.messages());
+        assert_eq!(
+            kinds(&layout, 0),
+            [("write", 1), ("receive", 2), ("deliver", 2)]
+        );
+        assert_eq!(
+            kinds(&layout, 1),
+            [("receive", 1), ("deliver", 1), ("write", 2)]
+        );
+        assert_eq!(
+            kinds(&layout, 2),
+            [
+                ("receive", 2),
+                ("hold", 2),
+                ("receive", 1),
+                ("deliver", 1),
+                ("deliver", 2)
+            ]
+        );
+        // Four copies, all received; C's wait for m2 runs from its arrival to its release.
+        assert_eq!(layout.arrows.len(), 4);
+        assert!(layout.arrows.iter().all(|a| a.end == ArrowEnd::Received));
+        assert_eq!(layout.waits.len(), 1);
+        let wait = &layout.waits[0];
+        assert!(wait.replica == 2 && wait.message == MessageId(2) && wait.x1 < wait.x2);
+        // An arrow runs from its write forward in time to its receipt.
+        let m1_to_c = layout
+            .arrows
+            .iter()
+            .find(|a| a.message == MessageId(1) && a.to == 2)
+            .unwrap();
+        assert!(m1_to_c.x1 < m1_to_c.x2 && m1_to_c.y1 == line_y(0) && m1_to_c.y2 == line_y(2));
+    }
+
+    #[test]
+    fn copies_in_flight_reach_the_edge_and_lost_ones_end_in_a_cross() {
+        let steps = vec![
+            Command::Write {
+                replica: 0,
+                key: "x".into(),
+                value: "1".into(),
+            },
+            Command::Drop {
+                message: MessageId(1),
+                to: 1,
+            },
+        ];
+        let (sim, trace) = replay_traced(Config::default(), &steps).unwrap();
+        let layout = layout(3, &trace, sim.messages());
+        let ends: Vec<_> = layout.arrows.iter().map(|a| (a.to, a.end)).collect();
+        assert!(ends.contains(&(1, ArrowEnd::Dropped)));
+        assert!(ends.contains(&(2, ArrowEnd::InFlight)));
+        let drop = layout
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::Drop)
+            .unwrap();
+        assert_eq!((drop.replica, drop.step), (1, 2));
+        let in_flight = layout
+            .arrows
+            .iter()
+            .find(|a| a.end == ArrowEnd::InFlight)
+            .unwrap();
+        assert!(in_flight.x2 > layout.marks.iter().map(|m| m.x).fold(0.0, f64::max));
+    }
+
+    #[test]
+    fn a_violation_marks_the_delivery_that_broke_causal_order() {
+        let scenario = preset("fifo-violation").unwrap().scenario;
+        let (sim, trace) = replay_traced(scenario.config(), &scenario.steps).unwrap();
+        let layout = layout(3, &trace, sim.messages());
+        let broken: Vec<_> = layout.marks.iter().filter(|m| m.violation).collect();
+        assert!(!broken.is_empty());
+        assert_eq!(broken.len(), sim.violations().len());
+        assert!(broken
+            .iter()
+            .all(|m| m.kind == MarkKind::Deliver && m.text.contains("Causal order broken")));
+    }
 }

@@ -664,3 +664,150 @@ impl PresetInfo {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(state: State, actions: impl IntoIterator<Item = Action>) -> State {
+        actions
+            .into_iter()
+            .fold(Rc::new(state), |state, action| state.reduce(action))
+            .as_ref()
+            .clone()
+    }
+
+    fn write(replica: ReplicaId, key: &str, value: &str) -> Action {
+        Action::Write {
+            replica,
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    fn clocks(state: &State) -> Vec<Vec<u64>> {
+        let replicas = state.simulation.replicas();
+        replicas
+            .iter()
+            .map(|r| r.clock().entries().to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn acting_at_an_earlier_step_starts_a_branch_and_keeps_the_old_one() {
+        let state = run(State::default(), [Action::LoadPreset("classic".into())]);
+        let full = clocks(&state);
+        let state = run(state, [Action::Seek(3), write(2, "z", "9")]);
+        assert_eq!(state.branches.len(), 2);
+        assert_eq!(state.current, 1);
+        assert_eq!(state.branches[1].parent, Some((0, 3)));
+        assert_eq!(state.branches[1].commands.len(), 4);
+        assert_eq!(state.trace.last().map(|(step, _)| *step), Some(4));
+        let back = run(state, [Action::SwitchBranch(0)]);
+        assert_eq!(clocks(&back), full);
+        assert_eq!(back.cursor(), 6);
+    }
+
+    #[test]
+    fn undo_and_redo_move_along_the_branch_and_keep_the_trace_in_step() {
+        let state = run(State::default(), [write(0, "x", "1"), write(1, "y", "2")]);
+        let undone = run(state.clone(), [Action::Undo]);
+        assert_eq!(undone.cursor(), 1);
+        assert!(undone.trace.iter().all(|(step, _)| *step <= 1));
+        assert_eq!(
+            undone.branch().commands.len(),
+            2,
+            "undo keeps what can be redone"
+        );
+        let redone = run(undone, [Action::Redo]);
+        assert_eq!(clocks(&redone), clocks(&state));
+        assert_eq!(redone.trace, state.trace);
+        let nothing = run(State::default(), [Action::Undo]);
+        assert!(nothing.notice.is_some());
+    }
+
+    #[test]
+    fn a_bad_import_names_its_step_and_changes_nothing() {
+        let state = run(State::default(), [write(0, "x", "1")]);
+        let bad = r#"{"version":1,"steps":[{"op":"write","replica":0,"key":"k","value":"v"},{"op":"deliver","message":3,"to":1}]}"#;
+        let after = run(
+            state.clone(),
+            [Action::Import(bad.into(), "bad.json".into())],
+        );
+        let notice = after
+            .notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default();
+        assert!(
+            notice.contains("bad.json")
+                && notice.contains("step 2: message 3 is not in flight to replica 1"),
+            "{notice}"
+        );
+        assert_eq!(after.simulation, state.simulation);
+        assert_eq!(after.branches, state.branches);
+    }
+
+    #[test]
+    fn the_exported_scenario_uses_only_the_standard_steps_and_replays_the_same_state() {
+        let state = run(
+            State::default(),
+            [
+                write(0, "x", "1"),
+                write(0, "x", "2"),
+                Action::Apply(Command::Reorder {
+                    to: 1,
+                    index: 1,
+                    position: 0,
+                }),
+                Action::Apply(Command::DeliverNext { to: 1 }),
+            ],
+        );
+        let scenario = state.scenario();
+        assert!(scenario
+            .steps
+            .iter()
+            .all(|c| !matches!(c, Command::Reorder { .. } | Command::DeliverNext { .. })));
+        assert_eq!(
+            scenario.steps.last(),
+            Some(&Command::Deliver {
+                message: causal_core::MessageId(2),
+                to: 1
+            })
+        );
+        let (replayed, _) = scenario.run().expect("the export replays");
+        assert_eq!(
+            causal_core::Report::of(&replayed),
+            causal_core::Report::of(&state.simulation)
+        );
+    }
+
+    #[test]
+    fn bad_writes_are_refused_at_their_form() {
+        for (key, value) in [
+            ("", "1"),
+            ("   ", "1"),
+            (&"k".repeat(25)[..], "1"),
+            ("k", &"v".repeat(49)[..]),
+            ("a\tb", "1"),
+        ] {
+            let state = run(State::default(), [write(1, key, value)]);
+            assert_eq!(
+                state.notice.as_ref().map(|n| n.place),
+                Some(Place::WriteForm(1)),
+                "{key:?}"
+            );
+            assert!(state.simulation.history().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_damaged_link_gives_a_fresh_session_and_says_why() {
+        let state = State::open(Some("s=AQIDAC"), None);
+        assert!(state.simulation.history().is_empty());
+        let text = state.notice.map(|n| n.text).unwrap_or_default();
+        assert!(text.contains("shared session could not be read"), "{text}");
+        // A fragment that is not a link is not read as one.
+        assert!(State::open(Some("about"), None).notice.is_none());
+    }
+}
