@@ -1,0 +1,928 @@
+//! Browser tests of the space-time diagram: its layout, computed from a run's
+//! event trace (pure, checked here because `src/` has no tests of its own for
+//! it), and the SVG the page draws from it, driven through real DOM events on
+//! the hooks of DESIGN.md section 6 (`svg[data-testid="diagram"]`, marks
+//! `g.mark` with `data-kind`, `data-replica`, `data-message`, `data-step`).
+#![cfg(target_arch = "wasm32")]
+
+use causal_core::{Command, Config, MessageId};
+use causal_playground::diagram::{layout, line_y, ArrowEnd, Layout, MarkKind, LEFT, RIGHT, SLOT};
+use causal_playground::presets::preset;
+use causal_playground::session::replay_traced;
+use causal_playground::App;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use yew::{AppHandle, Renderer};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---------------------------------------------------------------------------
+// The page, mounted into a fresh element (as in tests/app.rs).
+
+fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document")
+}
+
+fn clear_storage() {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        storage.clear().expect("local storage cleared");
+    }
+}
+
+/// Lets yew render and run its effects: its scheduler works in microtasks,
+/// so all it queued is done when a zero-delay timeout fires.
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("a window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .expect("a timeout");
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("the timeout fired");
+}
+
+/// A bubbling event of type `kind`, as a browser sends it.
+fn bubbling(kind: &str) -> web_sys::Event {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    web_sys::Event::new_with_event_init_dict(kind, &init).expect("an event")
+}
+
+struct Page {
+    root: Element,
+    app: Option<AppHandle<App>>,
+}
+
+impl Page {
+    async fn open() -> Page {
+        clear_storage();
+        let document = document();
+        let root = document.create_element("div").expect("a div");
+        document
+            .body()
+            .expect("a body")
+            .append_child(&root)
+            .expect("appended");
+        let app = Renderer::<App>::with_root(root.clone()).render();
+        settle().await;
+        Page {
+            root,
+            app: Some(app),
+        }
+    }
+
+    fn find(&self, selector: &str) -> Element {
+        self.root
+            .query_selector(selector)
+            .expect("a valid selector")
+            .unwrap_or_else(|| panic!("nothing matches {selector}"))
+    }
+
+    fn find_all(&self, selector: &str) -> Vec<Element> {
+        let list = self
+            .root
+            .query_selector_all(selector)
+            .expect("a valid selector");
+        (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+            .collect()
+    }
+
+    async fn click(&self, selector: &str) {
+        let button: HtmlElement = self.find(selector).dyn_into().expect("an html element");
+        button.click();
+        settle().await;
+    }
+
+    /// Clicks an SVG element (which has no `click()`), with a bubbling event.
+    async fn click_svg(&self, el: &Element) {
+        el.dispatch_event(&bubbling("click")).expect("dispatched");
+        settle().await;
+    }
+
+    async fn write(&self, r: usize, key: &str, value: &str) {
+        let input = |id: String| -> HtmlInputElement {
+            self.find(&format!("[data-testid=\"{id}\"]"))
+                .dyn_into()
+                .expect("an input")
+        };
+        input(format!("write-key-{r}")).set_value(key);
+        input(format!("write-value-{r}")).set_value(value);
+        self.click(&format!("[data-testid=\"write-{r}\"]")).await;
+    }
+
+    /// Presses `button` (deliver, drop, duplicate) on the first card of
+    /// message `m` in the lane to `to`.
+    async fn card(&self, button: &str, m: u32, to: usize) {
+        self.click(&format!(
+            "[data-testid=\"lane-{to}\"] [data-testid=\"inflight\"][data-message=\"{m}\"] [data-testid=\"{button}\"]"
+        ))
+        .await;
+    }
+
+    /// Picks the preset scenario `name` in the selector, as a user does.
+    async fn load_preset(&self, name: &str) {
+        let select: HtmlSelectElement = self
+            .find("select[data-testid=\"scenario\"]")
+            .dyn_into()
+            .expect("a select");
+        select.set_value(name);
+        assert_eq!(select.value(), name, "the selector offers {name}");
+        select
+            .dispatch_event(&bubbling("change"))
+            .expect("dispatched");
+        settle().await;
+    }
+
+    fn clock(&self, r: usize) -> String {
+        self.find(&format!("[data-testid=\"clock-{r}\"]"))
+            .get_attribute("data-clock")
+            .unwrap_or_default()
+    }
+
+    fn errors(&self) -> Vec<String> {
+        self.find_all("[data-testid=\"error\"]")
+            .iter()
+            .map(|e| e.text_content().unwrap_or_default())
+            .collect()
+    }
+
+    /// Every mark of the diagram as (kind, replica, message, step), in order.
+    fn marks(&self) -> Vec<(String, String, String, String)> {
+        self.find_all("svg[data-testid=\"diagram\"] g.mark")
+            .iter()
+            .map(|m| {
+                (
+                    attr(m, "data-kind"),
+                    attr(m, "data-replica"),
+                    attr(m, "data-message"),
+                    attr(m, "data-step"),
+                )
+            })
+            .collect()
+    }
+
+    /// The one mark of `kind` for message `m` on replica `r`'s line.
+    fn mark(&self, kind: &str, r: usize, m: u32) -> Element {
+        let found = self.find_all(&format!(
+            "svg[data-testid=\"diagram\"] g.mark[data-kind=\"{kind}\"][data-replica=\"{r}\"][data-message=\"{m}\"]"
+        ));
+        assert_eq!(found.len(), 1, "one {kind} mark of m{m} on replica {r}");
+        found.into_iter().next().expect("one mark")
+    }
+
+    /// Every arrow as (end class, message, from, to), in document order.
+    fn arrows(&self) -> Vec<(String, String, String, String)> {
+        self.find_all("svg[data-testid=\"diagram\"] line.d-arrow")
+            .iter()
+            .map(|a| {
+                let end = ["received", "inflight", "dropped"]
+                    .into_iter()
+                    .filter(|c| has_class(a, c))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (
+                    end,
+                    attr(a, "data-message"),
+                    attr(a, "data-from"),
+                    attr(a, "data-to"),
+                )
+            })
+            .collect()
+    }
+
+    fn caption(&self) -> String {
+        self.find(".diagram-caption")
+            .text_content()
+            .unwrap_or_default()
+    }
+
+    async fn close(mut self) {
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+        settle().await;
+        self.root.remove();
+        clear_storage();
+    }
+}
+
+fn attr(el: &Element, name: &str) -> String {
+    el.get_attribute(name).unwrap_or_default()
+}
+
+fn num(el: &Element, name: &str) -> f64 {
+    attr(el, name)
+        .parse()
+        .unwrap_or_else(|_| panic!("{name}={:?} is a number", attr(el, name)))
+}
+
+fn has_class(el: &Element, class: &str) -> bool {
+    el.get_attribute("class")
+        .unwrap_or_default()
+        .split_whitespace()
+        .any(|c| c == class)
+}
+
+/// The `rel-*` class of a write mark, if it has one.
+fn relation(el: &Element) -> Option<String> {
+    el.get_attribute("class")
+        .unwrap_or_default()
+        .split_whitespace()
+        .find_map(|c| c.strip_prefix("rel-").map(str::to_string))
+}
+
+fn rows(items: &[(&str, usize, u32, usize)]) -> Vec<(String, String, String, String)> {
+    items
+        .iter()
+        .map(|(k, r, m, s)| (k.to_string(), r.to_string(), m.to_string(), s.to_string()))
+        .collect()
+}
+
+fn arrow_rows(items: &[(&str, u32, usize, usize)]) -> Vec<(String, String, String, String)> {
+    items
+        .iter()
+        .map(|(e, m, f, t)| (e.to_string(), m.to_string(), f.to_string(), t.to_string()))
+        .collect()
+}
+
+/// The classic scenario's marks, in the order they happened: (kind, replica,
+/// message, step).
+const CLASSIC_MARKS: [(&str, usize, u32, usize); 11] = [
+    ("write", 0, 1, 1),
+    ("receive", 1, 1, 2),
+    ("deliver", 1, 1, 2),
+    ("write", 1, 2, 3),
+    ("receive", 2, 2, 4),
+    ("hold", 2, 2, 4),
+    ("receive", 2, 1, 5),
+    ("deliver", 2, 1, 5),
+    ("deliver", 2, 2, 5),
+    ("receive", 0, 2, 6),
+    ("deliver", 0, 2, 6),
+];
+
+// ---------------------------------------------------------------------------
+// The page's diagram.
+
+#[wasm_bindgen_test]
+async fn a_fresh_page_draws_an_empty_diagram_with_one_line_per_replica() {
+    let page = Page::open().await;
+    let svg = page.find("svg[data-testid=\"diagram\"]");
+    assert_eq!(
+        svg.namespace_uri().as_deref(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    assert!(page.marks().is_empty());
+    assert!(page.arrows().is_empty());
+    assert_eq!(
+        page.find_all("svg[data-testid=\"diagram\"] .d-line").len(),
+        3
+    );
+    let names: Vec<_> = page
+        .find_all("svg[data-testid=\"diagram\"] .d-name")
+        .iter()
+        .map(|n| n.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["A", "B", "C"]);
+    page.close().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_classic_scenario_draws_every_mark_arrow_and_wait() {
+    let page = Page::open().await;
+    page.load_preset("classic").await;
+    assert!(page.errors().is_empty(), "{:?}", page.errors());
+    assert_eq!(page.clock(2), "1,1,0", "the classic ran to its end");
+
+    // A write m1; B receive + deliver m1; B write m2; C receive + hold m2;
+    // C receive + deliver m1, then deliver m2 (released); A receive + deliver m2.
+    assert_eq!(page.marks(), rows(&CLASSIC_MARKS));
+
+    // One arrow per copy, each received, from its sender to its destination.
+    assert_eq!(
+        page.arrows(),
+        arrow_rows(&[
+            ("received", 1, 0, 1),
+            ("received", 2, 1, 2),
+            ("received", 1, 0, 2),
+            ("received", 2, 1, 0),
+        ])
+    );
+    // Each arrow runs forwards in time, from its sender's line to its
+    // destination's, and ends at the receive mark.
+    for a in page.find_all("svg[data-testid=\"diagram\"] line.d-arrow") {
+        let (from, to): (usize, usize) = (
+            attr(&a, "data-from").parse().expect("a replica"),
+            attr(&a, "data-to").parse().expect("a replica"),
+        );
+        assert!(num(&a, "x1") < num(&a, "x2"), "time runs left to right");
+        assert_eq!(num(&a, "y1"), line_y(from));
+        assert_eq!(num(&a, "y2"), line_y(to));
+    }
+
+    // C's wait for m2, along C's line.
+    let waits = page.find_all("svg[data-testid=\"diagram\"] line.d-wait");
+    assert_eq!(waits.len(), 1);
+    let wait = &waits[0];
+    assert_eq!(attr(wait, "data-replica"), "2");
+    assert_eq!(attr(wait, "data-message"), "2");
+    assert_eq!(num(wait, "y1"), line_y(2));
+    assert_eq!(num(wait, "y2"), line_y(2));
+    assert!(num(wait, "x1") < num(wait, "x2"));
+
+    // The hold and the release say what happened, with timestamps.
+    let hold = page.mark("hold", 2, 2);
+    assert_eq!(attr(&hold, "data-timestamp"), "[1,1,0]", "m2's timestamp");
+    let label = attr(&hold, "aria-label");
+    assert!(label.contains("held m2 back"), "{label}");
+    let released = page.mark("deliver", 2, 2);
+    assert_eq!(
+        attr(&released, "data-timestamp"),
+        "[1,1,0]",
+        "C's clock after the release"
+    );
+    assert!(
+        attr(&released, "aria-label").contains("out of its hold-back buffer"),
+        "{}",
+        attr(&released, "aria-label")
+    );
+    assert_eq!(attr(&page.mark("write", 0, 1), "data-timestamp"), "[1,0,0]");
+    assert_eq!(
+        attr(&page.mark("deliver", 1, 1), "data-timestamp"),
+        "[1,0,0]"
+    );
+    // Under causal delivery nothing is marked as a violation.
+    assert!(page
+        .find_all("svg[data-testid=\"diagram\"] g.mark.violation")
+        .is_empty());
+    page.close().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_classic_scenario_done_by_clicking_draws_the_same_diagram() {
+    let page = Page::open().await;
+    page.write(0, "x", "1").await;
+    page.card("deliver", 1, 1).await;
+    page.write(1, "y", "2").await;
+    page.card("deliver", 2, 2).await;
+    // While C holds m2, its wait runs to the edge of the picture.
+    let waits = page.find_all("svg[data-testid=\"diagram\"] line.d-wait");
+    assert_eq!(waits.len(), 1);
+    let marks_x: Vec<f64> = page
+        .find_all("svg[data-testid=\"diagram\"] g.mark circle")
+        .iter()
+        .map(|c| num(c, "cx"))
+        .collect();
+    assert!(marks_x.iter().all(|&x| x < num(&waits[0], "x2")));
+    // The copies not yet received are in flight: m1 to C and m2 to A.
+    assert_eq!(
+        page.find_all("svg[data-testid=\"diagram\"] line.d-arrow.inflight")
+            .len(),
+        2
+    );
+    page.card("deliver", 1, 2).await;
+    page.card("deliver", 2, 0).await;
+    assert_eq!(page.marks(), rows(&CLASSIC_MARKS));
+    assert_eq!(
+        page.find_all("svg[data-testid=\"diagram\"] line.d-arrow.received")
+            .len(),
+        4
+    );
+    assert!(page
+        .find_all("svg[data-testid=\"diagram\"] line.d-arrow.inflight")
+        .is_empty());
+    page.close().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_copy_in_flight_is_a_dashed_arrow_and_a_dropped_copy_ends_with_a_drop_mark() {
+    let page = Page::open().await;
+    page.write(0, "x", "1").await;
+    assert_eq!(
+        page.arrows(),
+        arrow_rows(&[("inflight", 1, 0, 1), ("inflight", 1, 0, 2)])
+    );
+    let write = page.mark("write", 0, 1);
+    let write_x = num(&write.query_selector("circle").unwrap().unwrap(), "cx");
+    for a in page.find_all("svg[data-testid=\"diagram\"] line.d-arrow.inflight") {
+        assert_eq!(num(&a, "x1"), write_x, "starts at the write");
+        assert!(num(&a, "x2") > write_x, "runs to the edge");
+    }
+
+    page.card("drop", 1, 2).await;
+    assert_eq!(
+        page.arrows(),
+        arrow_rows(&[("dropped", 1, 0, 2), ("inflight", 1, 0, 1)])
+    );
+    let drop = page.mark("drop", 2, 1);
+    assert_eq!(attr(&drop, "data-step"), "2");
+    assert!(attr(&drop, "aria-label").contains("lost"));
+    // The dropped arrow ends where the cross is, short of C's line.
+    let dropped = page.find("svg[data-testid=\"diagram\"] line.d-arrow.dropped");
+    let y2 = num(&dropped, "y2");
+    assert!(y2 > line_y(0) && y2 < line_y(2), "ends between A and C");
+    assert!(num(&dropped, "x2") > num(&dropped, "x1"));
+    // No receive of m1 at C, ever.
+    assert!(page
+        .find_all("g.mark[data-kind=\"receive\"][data-replica=\"2\"]")
+        .is_empty());
+
+    // A duplicate to B: the second arrival is a discard.
+    page.card("duplicate", 1, 1).await;
+    assert_eq!(
+        page.find_all("svg[data-testid=\"diagram\"] line.d-arrow.inflight")
+            .len(),
+        2
+    );
+    page.card("deliver", 1, 1).await;
+    page.card("deliver", 1, 1).await;
+    page.mark("discard", 1, 1);
+    page.mark("deliver", 1, 1);
+    assert_eq!(
+        page.find_all("g.mark[data-kind=\"receive\"][data-replica=\"1\"]")
+            .len(),
+        2
+    );
+    assert!(page
+        .find_all("svg[data-testid=\"diagram\"] line.d-arrow.inflight")
+        .is_empty());
+    page.close().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_fifo_violation_is_marked_on_its_delivery() {
+    let page = Page::open().await;
+    page.load_preset("classic").await;
+    let select: HtmlSelectElement = page
+        .find("select[data-testid=\"delivery\"]")
+        .dyn_into()
+        .expect("a select");
+    select.set_value("fifo");
+    select
+        .dispatch_event(&bubbling("change"))
+        .expect("dispatched");
+    settle().await;
+    let violations = page.find_all("svg[data-testid=\"diagram\"] g.mark.violation");
+    assert_eq!(violations.len(), 1);
+    assert_eq!(attr(&violations[0], "data-kind"), "deliver");
+    assert_eq!(attr(&violations[0], "data-replica"), "2");
+    assert_eq!(attr(&violations[0], "data-message"), "2");
+    assert!(page
+        .find_all("svg[data-testid=\"diagram\"] g.mark[data-kind=\"hold\"]")
+        .is_empty());
+    page.close().await;
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_write_shows_its_causal_past_and_future() {
+    let page = Page::open().await;
+    page.load_preset("classic").await;
+    let svg = page.find("svg[data-testid=\"diagram\"]");
+    assert!(!has_class(&svg, "selecting"));
+
+    page.click_svg(&page.mark("write", 0, 1)).await;
+    assert!(has_class(&svg, "selecting"));
+    assert_eq!(
+        relation(&page.mark("write", 0, 1)).as_deref(),
+        Some("selected")
+    );
+    assert_eq!(
+        relation(&page.mark("write", 1, 2)).as_deref(),
+        Some("future"),
+        "B wrote m2 after delivering m1"
+    );
+    // Only writes are classed.
+    assert!(relation(&page.mark("deliver", 1, 1)).is_none());
+    let caption = page.caption();
+    assert!(
+        caption.starts_with("m1: 0 write(s) happened before it")
+            && caption.contains("1 after it")
+            && caption.contains("0 concurrent"),
+        "{caption}"
+    );
+
+    // From m2's side, m1 is its past.
+    page.click_svg(&page.mark("write", 1, 2)).await;
+    assert_eq!(
+        relation(&page.mark("write", 1, 2)).as_deref(),
+        Some("selected")
+    );
+    assert_eq!(relation(&page.mark("write", 0, 1)).as_deref(), Some("past"));
+    assert!(page.caption().contains("1 write(s) happened before it"));
+
+    // Clicking it again clears the selection.
+    page.click_svg(&page.mark("write", 1, 2)).await;
+    assert!(!has_class(&svg, "selecting"));
+    assert!(relation(&page.mark("write", 0, 1)).is_none());
+    assert!(relation(&page.mark("write", 1, 2)).is_none());
+
+    // Clicking something other than a write selects nothing.
+    page.click_svg(&page.mark("hold", 2, 2)).await;
+    assert!(!has_class(&svg, "selecting"));
+    page.close().await;
+}
+
+#[wasm_bindgen_test]
+async fn two_concurrent_writes_mark_each_other_concurrent() {
+    let page = Page::open().await;
+    page.write(0, "x", "1").await;
+    page.write(1, "x", "2").await;
+    page.write(0, "x", "3").await; // after m1 at A, concurrent with m2
+    page.click_svg(&page.mark("write", 0, 1)).await;
+    assert_eq!(
+        relation(&page.mark("write", 1, 2)).as_deref(),
+        Some("concurrent")
+    );
+    assert_eq!(
+        relation(&page.mark("write", 0, 3)).as_deref(),
+        Some("future")
+    );
+    let caption = page.caption();
+    assert!(
+        caption.contains("1 after it") && caption.contains("1 concurrent"),
+        "{caption}"
+    );
+
+    page.click_svg(&page.mark("write", 1, 2)).await;
+    assert_eq!(
+        relation(&page.mark("write", 0, 1)).as_deref(),
+        Some("concurrent")
+    );
+    assert_eq!(
+        relation(&page.mark("write", 0, 3)).as_deref(),
+        Some("concurrent")
+    );
+    assert!(
+        page.caption().contains("2 concurrent"),
+        "{}",
+        page.caption()
+    );
+
+    // Once B has delivered m1 and m3, its next write follows both.
+    page.card("deliver", 1, 1).await;
+    page.card("deliver", 3, 1).await;
+    page.write(1, "y", "4").await;
+    page.click_svg(&page.mark("write", 1, 4)).await;
+    for (r, m) in [(0, 1), (1, 2), (0, 3)] {
+        assert_eq!(
+            relation(&page.mark("write", r, m)).as_deref(),
+            Some("past"),
+            "m{m} happened before m4"
+        );
+    }
+    page.close().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_mark_in_focus_shows_its_sentence_and_timestamp() {
+    let page = Page::open().await;
+    page.load_preset("classic").await;
+    let hold = page.mark("hold", 2, 2);
+    assert_eq!(
+        attr(&hold, "tabindex"),
+        "0",
+        "marks take the keyboard focus"
+    );
+    // Focus does not bubble: yew listens for it on the way down.
+    hold.dispatch_event(&web_sys::FocusEvent::new("focus").expect("an event"))
+        .expect("dispatched");
+    settle().await;
+    let caption = page.caption();
+    assert!(caption.contains("held m2 back"), "{caption}");
+    assert!(caption.contains("Timestamp [1,1,0]"), "{caption}");
+    page.close().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_diagram_follows_undo_and_the_timeline() {
+    let page = Page::open().await;
+    page.load_preset("classic").await;
+    page.click("[data-testid=\"undo\"]").await;
+    page.click("[data-testid=\"undo\"]").await;
+    // At step 4 C holds m2 and m1 is still in flight to C, m2 to A.
+    let steps: Vec<usize> = page
+        .marks()
+        .iter()
+        .map(|(_, _, _, s)| s.parse().expect("a step"))
+        .collect();
+    assert!(steps.iter().all(|&s| s <= 4), "{steps:?}");
+    assert_eq!(page.marks(), rows(&CLASSIC_MARKS[..6]));
+    assert_eq!(
+        page.find_all("svg[data-testid=\"diagram\"] line.d-arrow.inflight")
+            .len(),
+        2
+    );
+
+    // The timeline's slider moves the diagram too.
+    let slider: HtmlInputElement = page
+        .find("input[type=\"range\"][data-testid=\"timeline\"]")
+        .dyn_into()
+        .expect("an input");
+    assert_eq!(slider.value(), "4");
+    assert_eq!(slider.max(), "6");
+    slider.set_value("1");
+    slider
+        .dispatch_event(&bubbling("input"))
+        .expect("dispatched");
+    settle().await;
+    assert_eq!(page.marks(), rows(&CLASSIC_MARKS[..1]));
+    slider.set_value("6");
+    slider
+        .dispatch_event(&bubbling("input"))
+        .expect("dispatched");
+    settle().await;
+    assert_eq!(page.marks(), rows(&CLASSIC_MARKS));
+    page.close().await;
+}
+
+// ---------------------------------------------------------------------------
+// The layout alone (src/diagram.rs), from traces made by the engine.
+
+fn classic_layout() -> Layout {
+    let classic = preset("classic").expect("the classic preset");
+    let (sim, trace) =
+        replay_traced(classic.scenario.config(), &classic.scenario.steps).expect("it runs");
+    layout(3, &trace, sim.messages())
+}
+
+fn run(commands: &[Command]) -> Layout {
+    let (sim, trace) = replay_traced(Config::default(), commands).expect("it runs");
+    layout(3, &trace, sim.messages())
+}
+
+fn write(replica: usize, key: &str, value: &str) -> Command {
+    Command::Write {
+        replica,
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+fn deliver(m: u32, to: usize) -> Command {
+    Command::Deliver {
+        message: MessageId(m),
+        to,
+    }
+}
+
+/// Checks what holds for every layout: marks sit on their replica's line
+/// (drops between lines), inside the picture and inside their step's slot;
+/// no two marks of a line at the same place unless one is the outcome of a
+/// receipt drawn on it; steps run left to right.
+fn check_invariants(l: &Layout) {
+    assert_eq!(l.step_x.len(), l.steps);
+    assert!(
+        l.step_x.windows(2).all(|w| w[0] < w[1]),
+        "steps run left to right"
+    );
+    assert!(l.step_x.first().is_none_or(|&x| x == LEFT));
+    for m in &l.marks {
+        let start = l.step_x[m.step - 1];
+        let end = l.step_x.get(m.step).copied().unwrap_or(l.width - RIGHT);
+        assert!(
+            m.x > start && m.x < end,
+            "{m:?} inside step {}'s slot {start}..{end}",
+            m.step
+        );
+        if m.kind == MarkKind::Drop {
+            assert!(m.y >= line_y(0) && m.y <= line_y(l.replicas - 1), "{m:?}");
+        } else {
+            assert_eq!(m.y, line_y(m.replica), "{m:?} on its line");
+        }
+        assert!(m.x < l.width && m.y < l.height);
+    }
+    for a in &l.arrows {
+        assert_eq!(a.y1, line_y(a.from));
+        assert!(a.x2 > a.x1, "{a:?} runs forwards");
+        match a.end {
+            ArrowEnd::Received => {
+                assert_eq!(a.y2, line_y(a.to));
+                assert!(
+                    l.marks.iter().any(|m| m.kind == MarkKind::Receive
+                        && m.message == a.message
+                        && m.replica == a.to
+                        && m.x == a.x2),
+                    "{a:?} ends at a receive mark"
+                );
+            }
+            ArrowEnd::InFlight => {
+                assert_eq!(a.y2, line_y(a.to));
+                assert!(l.marks.iter().all(|m| m.x < a.x2), "to the edge");
+                assert!(a.x2 < l.width);
+            }
+            ArrowEnd::Dropped => assert!(
+                l.marks.iter().any(|m| m.kind == MarkKind::Drop
+                    && m.message == a.message
+                    && m.replica == a.to
+                    && (m.x, m.y) == (a.x2, a.y2)),
+                "{a:?} ends at its cross"
+            ),
+        }
+        // Every arrow starts at its message's write, or at a duplicate's send.
+        let write = l
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::Write && m.message == a.message);
+        if let Some(w) = write {
+            assert!(a.x1 >= w.x, "{a:?} starts no earlier than its write");
+        }
+    }
+    for w in &l.waits {
+        assert_eq!(w.y, line_y(w.replica));
+        assert!(w.x1 < w.x2);
+    }
+}
+
+#[wasm_bindgen_test]
+fn layout_of_the_empty_run() {
+    let l = run(&[]);
+    assert_eq!(l.steps, 0);
+    assert!(l.marks.is_empty() && l.arrows.is_empty() && l.waits.is_empty());
+    assert_eq!(l.replicas, 3);
+    assert!(l.width >= LEFT + RIGHT);
+    assert!(l.height > line_y(2), "room for the three lines");
+    check_invariants(&l);
+}
+
+#[wasm_bindgen_test]
+fn layout_of_the_classic_scenario() {
+    let l = classic_layout();
+    check_invariants(&l);
+    assert_eq!(l.steps, 6);
+    let got: Vec<_> = l
+        .marks
+        .iter()
+        .map(|m| (m.kind.name(), m.replica, m.message.0, m.step))
+        .collect();
+    assert_eq!(got, CLASSIC_MARKS.to_vec());
+    assert_eq!(l.arrows.len(), 4);
+    assert!(l.arrows.iter().all(|a| a.end == ArrowEnd::Received));
+
+    let mark = |kind: MarkKind, r: usize, m: u32| {
+        l.marks
+            .iter()
+            .find(|k| k.kind == kind && k.replica == r && k.message == MessageId(m))
+            .unwrap_or_else(|| panic!("{kind:?} of m{m} at {r}"))
+    };
+    // m1's copies both leave from A's write.
+    let w1 = mark(MarkKind::Write, 0, 1);
+    for a in l.arrows.iter().filter(|a| a.message == MessageId(1)) {
+        assert_eq!((a.x1, a.y1), (w1.x, w1.y));
+    }
+    // A delivery straight off the network is drawn where the copy arrived;
+    // the hold too.
+    assert_eq!(
+        mark(MarkKind::Deliver, 1, 1).x,
+        mark(MarkKind::Receive, 1, 1).x
+    );
+    assert_eq!(
+        mark(MarkKind::Hold, 2, 2).x,
+        mark(MarkKind::Receive, 2, 2).x
+    );
+    // The release takes a slot of its own, after m1's arrival in that step.
+    let release = mark(MarkKind::Deliver, 2, 2);
+    assert!(release.x > mark(MarkKind::Deliver, 2, 1).x);
+    assert_eq!(release.timestamp, "[1,1,0]");
+    assert!(release.text.contains("out of its hold-back buffer"));
+    // The wait runs from the hold to the release, on C's line.
+    assert_eq!(l.waits.len(), 1);
+    let wait = &l.waits[0];
+    assert_eq!((wait.replica, wait.message), (2, MessageId(2)));
+    assert_eq!(wait.x1, mark(MarkKind::Hold, 2, 2).x);
+    assert_eq!(wait.x2, release.x);
+    // Step 5 needs two slots on C: it is twice as wide as step 4.
+    assert_eq!(l.step_x[5] - l.step_x[4], 2.0 * SLOT);
+    assert_eq!(l.step_x[4] - l.step_x[3], SLOT);
+}
+
+#[wasm_bindgen_test]
+fn layout_of_copies_in_flight_dropped_and_duplicated() {
+    let l = run(&[
+        write(0, "x", "1"),
+        Command::Drop {
+            message: MessageId(1),
+            to: 2,
+        },
+        Command::Duplicate {
+            message: MessageId(1),
+            to: 1,
+        },
+        deliver(1, 1),
+    ]);
+    check_invariants(&l);
+    let ends: Vec<_> = l
+        .arrows
+        .iter()
+        .map(|a| (a.message.0, a.to, a.end))
+        .collect();
+    assert!(ends.contains(&(1, 2, ArrowEnd::Dropped)), "{ends:?}");
+    assert!(ends.contains(&(1, 1, ArrowEnd::Received)), "{ends:?}");
+    assert!(
+        ends.contains(&(1, 1, ArrowEnd::InFlight)),
+        "the duplicate: {ends:?}"
+    );
+    assert_eq!(l.arrows.len(), 3);
+    let drop = l
+        .marks
+        .iter()
+        .find(|m| m.kind == MarkKind::Drop)
+        .expect("a drop mark");
+    assert_eq!(
+        (drop.replica, drop.message, drop.step),
+        (2, MessageId(1), 2)
+    );
+    assert!(drop.y > line_y(0) && drop.y < line_y(2));
+    // The duplicate's arrow starts at its own send (step 3), not at the write.
+    let dup = l
+        .arrows
+        .iter()
+        .find(|a| a.end == ArrowEnd::InFlight)
+        .expect("the duplicate");
+    assert!(
+        dup.x1 > l.step_x[2] && dup.x1 < l.step_x[3],
+        "sent in step 3"
+    );
+
+    // Delivering the duplicate too: discarded, drawn where it arrived.
+    let l = run(&[
+        write(0, "x", "1"),
+        Command::Duplicate {
+            message: MessageId(1),
+            to: 1,
+        },
+        deliver(1, 1),
+        deliver(1, 1),
+    ]);
+    check_invariants(&l);
+    let discard = l
+        .marks
+        .iter()
+        .find(|m| m.kind == MarkKind::Discard)
+        .expect("a discard mark");
+    let receipt = l
+        .marks
+        .iter()
+        .find(|m| m.kind == MarkKind::Receive && m.step == 4)
+        .expect("the second receipt");
+    assert_eq!((discard.x, discard.replica), (receipt.x, 1));
+}
+
+#[wasm_bindgen_test]
+fn layout_of_a_message_still_held_runs_its_wait_to_the_edge() {
+    let l = run(&[
+        write(0, "x", "1"),
+        deliver(1, 1),
+        write(1, "y", "2"),
+        deliver(2, 2),
+    ]);
+    check_invariants(&l);
+    assert_eq!(l.waits.len(), 1);
+    let edge = l
+        .arrows
+        .iter()
+        .find(|a| a.end == ArrowEnd::InFlight)
+        .expect("copies in flight")
+        .x2;
+    assert_eq!(
+        l.waits[0].x2, edge,
+        "the wait and the copies in flight end together"
+    );
+    assert!(l.marks.iter().all(|m| m.x < edge));
+}
+
+#[wasm_bindgen_test]
+fn layout_of_200_steps_grows_linearly_and_keeps_marks_apart() {
+    let mut commands = Vec::new();
+    for i in 0..100 {
+        let r = i % 3;
+        commands.push(write(r, "k", &i.to_string()));
+        commands.push(Command::DeliverAll);
+    }
+    let l = run(&commands);
+    check_invariants(&l);
+    assert_eq!(l.steps, 200);
+    assert_eq!(
+        l.marks.iter().filter(|m| m.kind == MarkKind::Write).count(),
+        100
+    );
+    assert_eq!(l.arrows.len(), 200);
+    // No two marks of different steps share a place on a line.
+    for (i, a) in l.marks.iter().enumerate() {
+        for b in &l.marks[i + 1..] {
+            if a.step != b.step && a.y == b.y {
+                assert_ne!(a.x, b.x, "{a:?} and {b:?}");
+            }
+        }
+    }
+    // Width: every step at least one slot, at most two here (deliver-all
+    // receives one copy per line).
+    let drawn = l.width - LEFT - RIGHT;
+    assert!((200.0 * SLOT..=400.0 * SLOT).contains(&drawn), "{drawn}");
+}
