@@ -210,9 +210,17 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let zoom = zoom.clone();
         Callback::from(move |_: MouseEvent| zoom.set((*zoom * factor).clamp(0.25, 3.0)))
     };
-    // Short runs are drawn larger, up to twice, so they fill a screen.
-    let fit = (900.0 / layout.width).clamp(1.0, 2.0);
-    let (w, h) = (layout.width * fit * *zoom, layout.height * fit * *zoom);
+    // Unzoomed, a short run fills its box (up to twice its size) and a long
+    // one keeps its size and scrolls; zoomed, it is drawn at the zoom.
+    let style = if *zoom == 1.0 {
+        format!(
+            "width: min(100%, {}px); min-width: {}px; height: auto",
+            layout.width * 2.0,
+            layout.width
+        )
+    } else {
+        format!("width: {}px; height: auto", layout.width * *zoom)
+    };
     html! {
         <section class="diagram-box" aria-label="Space-time diagram">
             <div class="diagram-head">
@@ -228,7 +236,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             <div class="diagram-scroll" ref={scroller}>
                 <svg ref={props.svg_ref.clone()} data-testid="diagram" xmlns="http://www.w3.org/2000/svg"
                      class={classes!("diagram", selected.is_some().then_some("selecting"))}
-                     width={w.to_string()} height={h.to_string()}
+                     {style}
                      viewBox={format!("0 0 {} {}", layout.width, layout.height)}
                      role="group" aria-label={format!("Space-time diagram of {} steps", layout.steps)}>
                     <style>{ SVG_STYLE }</style>
