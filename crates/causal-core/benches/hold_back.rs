@@ -15,6 +15,22 @@
 //!
 //! `cargo bench -p causal-core`. Samples are few and short: the point is the
 //! ratio and the growth, not the last nanosecond.
+//!
+//! Measured on a shared 2-vCPU VM (load average about 2), median of 10:
+//!
+//! | workload                     | engine  | original nodes |
+//! | ---------------------------- | ------- | -------------- |
+//! | hold-back, N = 1,000         | 0.47 ms | 2.9 ms         |
+//! | hold-back, N = 10,000        | 4.9 ms  | 267 ms         |
+//! | 1,000,000 deliveries, 3 reps | 440 ms  | 259 ms         |
+//! | unordered, first lost, 1,000 | 0.41 ms |                |
+//! | unordered, first lost, 10,000| 3.9 ms  |                |
+//!
+//! Ten times the messages cost the engine ten times the time (n log n) and
+//! the original nodes ninety times (n²). On the easy path of the million
+//! deliveries the engine does more than the original nodes (it keeps the
+//! history, the events, the lanes, every message) and stays well under a
+//! second.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
