@@ -1,6 +1,7 @@
 //! The space-time diagram's layout: one line per replica, time running left
 //! to right by step, a mark per event and an arrow per copy. Pure, so it is
-//! computed once per change of the trace and tested natively.
+//! computed once per change of the trace and tested natively. Coordinates are
+//! whole SVG units: formatting floats would cost the page kilobytes.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -10,15 +11,15 @@ use crate::describe::waits_for;
 use crate::session::Trace;
 
 /// Width of one event's slot, in SVG units.
-pub const SLOT: f64 = 30.0;
+pub const SLOT: i32 = 30;
 /// Distance between replica lines.
-pub const ROW: f64 = 64.0;
+pub const ROW: i32 = 64;
 /// Room for the replica names.
-pub const LEFT: f64 = 48.0;
+pub const LEFT: i32 = 48;
 /// Room above the first line.
-pub const TOP: f64 = 28.0;
+pub const TOP: i32 = 28;
 /// Room after the last event, where copies in flight end.
-pub const RIGHT: f64 = 70.0;
+pub const RIGHT: i32 = 70;
 
 impl Mark {
     /// A mark that broke no causal order (a delivery that did is marked later).
@@ -27,7 +28,7 @@ impl Mark {
         replica: ReplicaId,
         message: MessageId,
         step: usize,
-        (x, y): (f64, f64),
+        (x, y): (i32, i32),
         timestamp: String,
         text: String,
     ) -> Self {
@@ -88,9 +89,9 @@ pub struct Mark {
     /// The step that caused it, from 1.
     pub step: usize,
     /// Where.
-    pub x: f64,
+    pub x: i32,
     /// Where.
-    pub y: f64,
+    pub y: i32,
     /// The timestamp shown on hover: the message's, or the clock after a delivery.
     pub timestamp: String,
     /// A sentence about it.
@@ -120,13 +121,13 @@ pub struct Arrow {
     /// Its destination.
     pub to: ReplicaId,
     /// Start.
-    pub x1: f64,
+    pub x1: i32,
     /// Start.
-    pub y1: f64,
+    pub y1: i32,
     /// End.
-    pub x2: f64,
+    pub x2: i32,
     /// End.
-    pub y2: f64,
+    pub y2: i32,
     /// How it ends.
     pub end: ArrowEnd,
 }
@@ -140,11 +141,11 @@ pub struct Wait {
     /// The message.
     pub message: MessageId,
     /// From.
-    pub x1: f64,
+    pub x1: i32,
     /// To.
-    pub x2: f64,
+    pub x2: i32,
     /// The line.
-    pub y: f64,
+    pub y: i32,
 }
 
 /// The whole picture.
@@ -153,13 +154,13 @@ pub struct Layout {
     /// Replica lines.
     pub replicas: usize,
     /// Size.
-    pub width: f64,
+    pub width: i32,
     /// Size.
-    pub height: f64,
+    pub height: i32,
     /// Steps drawn.
     pub steps: usize,
     /// Where each step starts (index 0 is step 1), for the step ruler.
-    pub step_x: Vec<f64>,
+    pub step_x: Vec<i32>,
     /// Marks, in the order they happened.
     pub marks: Vec<Mark>,
     /// Arrows, one per copy.
@@ -169,8 +170,8 @@ pub struct Layout {
 }
 
 /// The y of replica `r`'s line.
-pub fn line_y(r: ReplicaId) -> f64 {
-    TOP + ROW * r as f64
+pub fn line_y(r: ReplicaId) -> i32 {
+    TOP + ROW * r as i32
 }
 
 /// An event that takes a slot on a replica's line, and which line.
@@ -204,9 +205,9 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
     let mut x = LEFT;
     for per_line in slots.iter().skip(1) {
         step_x.push(x);
-        x += SLOT * per_line.iter().copied().max().unwrap_or(0).max(1) as f64;
+        x += SLOT * per_line.iter().copied().max().unwrap_or(0).max(1) as i32;
     }
-    let end_x = x + RIGHT * 0.6;
+    let end_x = x + RIGHT * 3 / 5;
     let mut out = Layout {
         replicas,
         width: x + RIGHT,
@@ -225,14 +226,15 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
             .get(step.wrapping_sub(1))
             .copied()
             .unwrap_or(LEFT)
-            + (*k as f64 + 0.5) * SLOT;
+            + *k as i32 * SLOT
+            + SLOT / 2;
         *k += 1;
         x
     };
     // Copies sent and not yet matched: (message, to) -> send points, earliest first.
-    let mut sent: BTreeMap<(MessageId, ReplicaId), VecDeque<(f64, ReplicaId)>> = BTreeMap::new();
-    let mut held: BTreeMap<(ReplicaId, MessageId), f64> = BTreeMap::new();
-    let mut last_write: Option<(MessageId, f64)> = None;
+    let mut sent: BTreeMap<(MessageId, ReplicaId), VecDeque<(i32, ReplicaId)>> = BTreeMap::new();
+    let mut held: BTreeMap<(ReplicaId, MessageId), i32> = BTreeMap::new();
+    let mut last_write: Option<(MessageId, i32)> = None;
     let mut receipt_x = LEFT;
     let stamp = |m: MessageId| {
         messages
@@ -385,7 +387,7 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                 let start = sent.get_mut(&(*message, *to)).and_then(VecDeque::pop_front);
                 let (x1, sender) = start.unwrap_or((x, *from));
                 let (y1, y_to) = (line_y(sender), line_y(*to));
-                let y2 = y1 + (y_to - y1) * 0.6;
+                let y2 = y1 + (y_to - y1) * 3 / 5;
                 out.arrows.push(Arrow {
                     message: *message,
                     from: sender,
@@ -532,7 +534,7 @@ mod tests {
             .iter()
             .find(|a| a.end == ArrowEnd::InFlight)
             .unwrap();
-        assert!(in_flight.x2 > layout.marks.iter().map(|m| m.x).fold(0.0, f64::max));
+        assert!(in_flight.x2 > layout.marks.iter().map(|m| m.x).fold(0, i32::max));
     }
 
     #[test]

@@ -102,7 +102,10 @@ pub fn download_png_from_svg(
     };
     let (Some(w), Some(h)) = (side(width), side(height)) else {
         on_error.emit(format!(
-            "the picture cannot be drawn at {width} × {height} times {scale}: each side must be 1 to {MAX_PNG_SIDE} pixels"
+            "the picture cannot be drawn at {} × {} pixels: each side must be 1 to {} pixels",
+            (width * scale).round() as i64,
+            (height * scale).round() as i64,
+            MAX_PNG_SIDE as i64
         ));
         return;
     };

@@ -283,8 +283,8 @@ pub fn app() -> Html {
                     files::download_png_from_svg(
                         "causal-playground.png",
                         &svg(),
-                        l.width,
-                        l.height,
+                        f64::from(l.width),
+                        f64::from(l.height),
                         2.0,
                         refuse.clone(),
                     );

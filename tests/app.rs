@@ -11,6 +11,9 @@ use yew::{AppHandle, Renderer};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::settle;
+
 fn document() -> web_sys::Document {
     web_sys::window()
         .and_then(|w| w.document())
@@ -21,21 +24,6 @@ fn clear_storage() {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         storage.clear().expect("local storage cleared");
     }
-}
-
-/// Lets yew render and run effects: its scheduler works in microtasks, so
-/// everything it has queued is done when a zero-delay timeout fires. (The
-/// crate's `yew::scheduler::flush` needs yew's `test` feature.)
-async fn settle() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .expect("a window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .expect("a timeout");
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .expect("the timeout fired");
 }
 
 /// The page, freshly mounted into a new element, with nothing saved.

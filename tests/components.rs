@@ -17,6 +17,9 @@ use yew::{Callback, Renderer};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::settle;
+
 fn document() -> web_sys::Document {
     web_sys::window()
         .and_then(|w| w.document())
@@ -54,21 +57,6 @@ fn text(el: &Element) -> String {
 
 fn has_class(el: &Element, class: &str) -> bool {
     el.class_name().split_whitespace().any(|c| c == class)
-}
-
-/// Lets yew render and run effects: its scheduler works in microtasks, so
-/// everything it has queued is done when a zero-delay timeout fires. (The
-/// crate's `yew::scheduler::flush` needs yew's `test` feature.)
-async fn settle() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .expect("a window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .expect("a timeout");
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .expect("the timeout fired");
 }
 
 #[wasm_bindgen_test]

@@ -17,6 +17,9 @@ use yew::{AppHandle, Renderer};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::settle;
+
 // ---------------------------------------------------------------------------
 // The page, mounted into a fresh element (as in tests/app.rs).
 
@@ -30,20 +33,6 @@ fn clear_storage() {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         storage.clear().expect("local storage cleared");
     }
-}
-
-/// Lets yew render and run its effects: its scheduler works in microtasks,
-/// so all it queued is done when a zero-delay timeout fires.
-async fn settle() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .expect("a window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .expect("a timeout");
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .expect("the timeout fired");
 }
 
 /// A bubbling event of type `kind`, as a browser sends it.
@@ -217,7 +206,7 @@ fn attr(el: &Element, name: &str) -> String {
     el.get_attribute(name).unwrap_or_default()
 }
 
-fn num(el: &Element, name: &str) -> f64 {
+fn num(el: &Element, name: &str) -> i32 {
     attr(el, name)
         .parse()
         .unwrap_or_else(|_| panic!("{name}={:?} is a number", attr(el, name)))
@@ -375,7 +364,7 @@ async fn the_classic_scenario_done_by_clicking_draws_the_same_diagram() {
     // While C holds m2, its wait runs to the edge of the picture.
     let waits = page.find_all("svg[data-testid=\"diagram\"] line.d-wait");
     assert_eq!(waits.len(), 1);
-    let marks_x: Vec<f64> = page
+    let marks_x: Vec<i32> = page
         .find_all("svg[data-testid=\"diagram\"] g.mark circle")
         .iter()
         .map(|c| num(c, "cx"))
@@ -798,7 +787,7 @@ fn layout_of_the_classic_scenario() {
     assert_eq!(wait.x1, mark(MarkKind::Hold, 2, 2).x);
     assert_eq!(wait.x2, release.x);
     // Step 5 needs two slots on C: it is twice as wide as step 4.
-    assert_eq!(l.step_x[5] - l.step_x[4], 2.0 * SLOT);
+    assert_eq!(l.step_x[5] - l.step_x[4], 2 * SLOT);
     assert_eq!(l.step_x[4] - l.step_x[3], SLOT);
 }
 
@@ -924,5 +913,5 @@ fn layout_of_200_steps_grows_linearly_and_keeps_marks_apart() {
     // Width: every step at least one slot, at most two here (deliver-all
     // receives one copy per line).
     let drawn = l.width - LEFT - RIGHT;
-    assert!((200.0 * SLOT..=400.0 * SLOT).contains(&drawn), "{drawn}");
+    assert!((200 * SLOT..=400 * SLOT).contains(&drawn), "{drawn}");
 }

@@ -96,9 +96,9 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let y = crate::diagram::line_y(r);
         html! {
             <g key={format!("line-{r}")}>
-                <line class="d-line" x1={(LEFT - 10.0).to_string()} y1={y.to_string()}
-                      x2={(layout.width - 10.0).to_string()} y2={y.to_string()} />
-                <text class={classes!("d-name", format!("d-r{r}"))} x="10" y={(y + 5.0).to_string()}>{ replica_name(r) }</text>
+                <line class="d-line" x1={(LEFT - 10).to_string()} y1={y.to_string()}
+                      x2={(layout.width - 10).to_string()} y2={y.to_string()} />
+                <text class={classes!("d-name", format!("d-r{r}"))} x="10" y={(y + 5).to_string()}>{ replica_name(r) }</text>
             </g>
         }
     });
@@ -115,7 +115,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
         .filter(|(i, _)| (i + 1) % every == 0 || *i == 0)
         .map(|(i, x)| {
             html! {
-                <text class="d-step" x={(x + 2.0).to_string()} y="11">{ i + 1 }</text>
+                <text class="d-step" x={(x + 2).to_string()} y="11">{ i + 1 }</text>
             }
         });
     let arrows = layout.arrows.iter().map(|a| {
@@ -176,10 +176,10 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let shape = match m.kind {
             MarkKind::Write => html! { <circle cx={x.to_string()} cy={y.to_string()} r="8" /> },
             MarkKind::Receive => html! { <circle cx={x.to_string()} cy={y.to_string()} r="3" /> },
-            MarkKind::Deliver => html! { <rect x={(x - 7.0).to_string()} y={(y - 7.0).to_string()} width="14" height="14" rx="2" /> },
-            MarkKind::Hold => html! { <path d={format!("M{x} {} L{} {y} L{x} {} L{} {y} Z", y - 9.0, x + 9.0, y + 9.0, x - 9.0)} /> },
+            MarkKind::Deliver => html! { <rect x={(x - 7).to_string()} y={(y - 7).to_string()} width="14" height="14" rx="2" /> },
+            MarkKind::Hold => html! { <path d={format!("M{x} {} L{} {y} L{x} {} L{} {y} Z", y - 9, x + 9, y + 9, x - 9)} /> },
             MarkKind::Discard | MarkKind::Drop => {
-                let s = if m.kind == MarkKind::Drop { 7.0 } else { 5.0 };
+                let s = if m.kind == MarkKind::Drop { 7 } else { 5 };
                 html! { <path d={format!("M{} {} L{} {} M{} {} L{} {}", x - s, y - s, x + s, y + s, x - s, y + s, x + s, y - s)} /> }
             }
         };
@@ -215,11 +215,14 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let style = if *zoom == 1.0 {
         format!(
             "width: min(100%, {}px); min-width: {}px; height: auto",
-            layout.width * 2.0,
+            layout.width * 2,
             layout.width
         )
     } else {
-        format!("width: {}px; height: auto", layout.width * *zoom)
+        format!(
+            "width: {}px; height: auto",
+            (f64::from(layout.width) * *zoom).round() as i64
+        )
     };
     html! {
         <section class="diagram-box" aria-label="Space-time diagram">
