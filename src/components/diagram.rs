@@ -268,7 +268,12 @@ fn describe_mark(m: &Mark) -> String {
     format!("{} Timestamp {}.", m.text, m.timestamp)
 }
 
-/// The SVG's markup, for export.
+/// The SVG as a standalone XML file, for export. Not `outerHTML`, which
+/// writes HTML entities (`&nbsp;`) that XML does not know.
 pub fn svg_markup(svg: &NodeRef) -> Option<String> {
-    svg.cast::<Element>().map(|el| el.outer_html())
+    let el = svg.cast::<Element>()?;
+    web_sys::XmlSerializer::new()
+        .ok()?
+        .serialize_to_string(&el)
+        .ok()
 }
