@@ -78,7 +78,7 @@ impl MarkKind {
 }
 
 /// One mark.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {
     /// What it stands for.
     pub kind: MarkKind,
@@ -112,7 +112,7 @@ pub enum ArrowEnd {
 }
 
 /// A copy, from its send to its arrival (or the edge, or its loss).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Arrow {
     /// The message.
     pub message: MessageId,
@@ -130,12 +130,16 @@ pub struct Arrow {
     pub y2: i32,
     /// How it ends.
     pub end: ArrowEnd,
+    /// The step it ended at; past the last step while still in flight.
+    pub step: usize,
 }
 
 /// A held message's wait, along its replica's line from arrival to delivery
 /// (or to the edge while it is still held).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wait {
+    /// The step it ended at; past the last step while still held.
+    pub step: usize,
     /// Where.
     pub replica: ReplicaId,
     /// The message.
@@ -149,7 +153,7 @@ pub struct Wait {
 }
 
 /// The whole picture.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Layout {
     /// Replica lines.
     pub replicas: usize,
@@ -167,6 +171,54 @@ pub struct Layout {
     pub arrows: Vec<Arrow>,
     /// Waits in the hold-back buffer.
     pub waits: Vec<Wait>,
+}
+
+/// Steps per chunk. The diagram is drawn in chunks of steps whose contents
+/// never change once their steps are past, so a new step redraws only the
+/// last chunk, not thousands of marks.
+pub const CHUNK_STEPS: usize = 20;
+
+/// The marks, arrows and waits that end within one run of steps, and the
+/// steps' labels on the ruler.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chunk {
+    /// (step, x) of each step that starts in the chunk.
+    pub ruler: Vec<(usize, i32)>,
+    /// Marks.
+    pub marks: Vec<Mark>,
+    /// Arrows.
+    pub arrows: Vec<Arrow>,
+    /// Waits.
+    pub waits: Vec<Wait>,
+}
+
+impl Layout {
+    /// Everything, in chunks of [`CHUNK_STEPS`] steps by the step each item
+    /// ends at; what is still in flight or held comes last, in a chunk of its own.
+    pub fn chunks(&self) -> Vec<Chunk> {
+        let count = self.steps / CHUNK_STEPS + 2;
+        let mut chunks = vec![Chunk::default(); count];
+        let at = |step: usize| {
+            if step > self.steps {
+                count - 1
+            } else {
+                step / CHUNK_STEPS
+            }
+        };
+        for (i, x) in self.step_x.iter().enumerate() {
+            chunks[at(i + 1)].ruler.push((i + 1, *x));
+        }
+        for m in &self.marks {
+            chunks[at(m.step)].marks.push(m.clone());
+        }
+        for a in &self.arrows {
+            chunks[at(a.step)].arrows.push(a.clone());
+        }
+        for w in &self.waits {
+            chunks[at(w.step)].waits.push(w.clone());
+        }
+        chunks
+    }
 }
 
 /// The y of replica `r`'s line.
@@ -300,6 +352,7 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                     x2: x,
                     y2: line_y(*to),
                     end: ArrowEnd::Received,
+                    step,
                 });
                 out.marks.push(Mark::new(
                     MarkKind::Receive,
@@ -350,6 +403,7 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                 };
                 if let Some(x1) = held.remove(&(*replica, *message)) {
                     out.waits.push(Wait {
+                        step,
                         replica: *replica,
                         message: *message,
                         x1,
@@ -397,6 +451,7 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                     x2: x,
                     y2,
                     end: ArrowEnd::Dropped,
+                    step,
                 });
                 out.marks.push(Mark::new(
                     MarkKind::Drop,
@@ -436,11 +491,13 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
                 x2: end_x,
                 y2: line_y(to),
                 end: ArrowEnd::InFlight,
+                step: steps + 1,
             });
         }
     }
     for ((replica, message), x1) in held {
         out.waits.push(Wait {
+            step: steps + 1,
             replica,
             message,
             x1,

@@ -42,6 +42,9 @@ use components::status::Status;
 use components::timeline::{BranchView, Timeline};
 use state::{Action, Place, State};
 
+/// Log lines shown: the newest; the diagram holds the whole run.
+const LOG_SHOWN: usize = 60;
+
 /// A card being dragged, and the replica under the pointer.
 type Dragging = Option<(CardView, Option<ReplicaId>)>;
 
@@ -102,6 +105,13 @@ pub fn app() -> Html {
         (SharedLayout(Rc::new(layout)), Rc::new(clocks))
     });
     let diverged = simulation.diverged_keys();
+    // Cards with their previews and held messages with their explanations,
+    // worked out once per change of state, not on every hover or drag.
+    let views = use_memo(state.revision, |_| {
+        (0..config.replicas)
+            .map(|r| (view::cards(simulation, r), view::held(simulation, r)))
+            .collect::<Vec<_>>()
+    });
     let d = state.dispatcher();
     let actions = CardActions {
         deliver: apply(|message, to| Command::Deliver { message, to }),
@@ -149,8 +159,14 @@ pub fn app() -> Html {
             )
         },
         drag: {
+            // Pointer moves come many times a second: re-render only when
+            // what the drag shows changes.
             let dragging = dragging.clone();
-            Callback::from(move |now: Dragging| dragging.set(now))
+            Callback::from(move |now: Dragging| {
+                if *dragging != now {
+                    dragging.set(now)
+                }
+            })
         },
         highlight: {
             let highlighted = highlighted.clone();
@@ -194,7 +210,7 @@ pub fn app() -> Html {
         };
         html! {
             <div class={classes!("column", format!("r{r}"))} key={r}>
-                <Lane to={r} cards={view::cards(simulation, r)} highlighted={(*highlighted).clone()}
+                <Lane to={r} cards={views[r].0.clone()} highlighted={(*highlighted).clone()}
                       actions={actions.clone()} />
                 <ReplicaPanel replica={r}
                     clock={replica.clock().entries().to_vec()}
@@ -202,7 +218,7 @@ pub fn app() -> Html {
                     revision={state.revision}
                     store={replica.store().iter().map(|(k, v)| (k.to_string(), v)).collect::<Vec<_>>()}
                     diverged={diverged.clone()}
-                    held={view::held(simulation, r)}
+                    held={views[r].1.clone()}
                     delivered={replica.delivered().len()}
                     highlighted={(*highlighted).clone()}
                     {hint} {write_error} {on_write} on_highlight={on_highlight.clone()} />
@@ -373,7 +389,7 @@ pub fn app() -> Html {
                 { for columns }
             </main>
             <Diagram layout={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
-            <EventLog lines={state.log.iter().cloned().collect::<Vec<_>>()} />
+            <EventLog lines={state.log.iter().take(LOG_SHOWN).cloned().collect::<Vec<_>>()} />
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes." }</p>
             </footer>

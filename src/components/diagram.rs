@@ -5,10 +5,11 @@
 use std::rc::Rc;
 
 use causal_core::{replica_name, MessageId, VectorClock};
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
-use crate::diagram::{ArrowEnd, Layout, Mark, MarkKind, LEFT};
+use crate::diagram::{ArrowEnd, Chunk, Layout, Mark, MarkKind, LEFT, SLOT};
 
 /// A layout compared by identity: it is rebuilt only when the trace changes.
 #[derive(Clone, Debug)]
@@ -75,6 +76,115 @@ const SVG_STYLE: &str = "
 @media (prefers-color-scheme:dark){.d-bg{fill:#1b2029}.d-name{fill:#e6e9ef}.d-arrow{stroke:#a4adbd}.mark.receive{fill:#a4adbd}.mark.write.rel-selected{stroke:#e6e9ef}}
 ";
 
+/// Which of a chunk's parts a [`ChunkView`] draws: waits under arrows under
+/// marks, across the whole diagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layer {
+    Ruler,
+    Waits,
+    Arrows,
+    Marks,
+}
+
+/// Every write's timestamp, compared by identity (rebuilt with the layout).
+#[derive(Clone)]
+struct Clocks(Rc<Vec<VectorClock>>);
+
+impl PartialEq for Clocks {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ChunkProps {
+    chunk: Rc<Chunk>,
+    layer: Layer,
+    /// Label every this many steps on the ruler.
+    every: usize,
+    /// The write selected, and every write's timestamp to relate others to
+    /// it; `None` when nothing is selected, so a new run's clocks do not make
+    /// every chunk redraw.
+    selected: Option<(MessageId, Clocks)>,
+}
+
+/// One chunk of one layer. Its props compare by value, so a chunk whose
+/// steps are past is not redrawn when the run grows.
+#[function_component(ChunkView)]
+fn chunk_view(props: &ChunkProps) -> Html {
+    let chunk = &props.chunk;
+    match props.layer {
+        Layer::Ruler => chunk.ruler.iter().filter(|(step, _)| step % props.every == 0 || *step == 1).map(|(step, x)| html! {
+            <text class="d-step" x={(x + 2).to_string()} y="11">{ step }</text>
+        }).collect(),
+        Layer::Waits => chunk.waits.iter().map(|w| html! {
+            <line class="d-wait" data-message={w.message.0.to_string()} data-replica={w.replica.to_string()}
+                  x1={w.x1.to_string()} y1={w.y.to_string()} x2={w.x2.to_string()} y2={w.y.to_string()} />
+        }).collect(),
+        Layer::Arrows => chunk.arrows.iter().map(|a| {
+            let class = classes!("d-arrow", match a.end {
+                ArrowEnd::Received => "received",
+                ArrowEnd::InFlight => "inflight",
+                ArrowEnd::Dropped => "dropped",
+            });
+            html! {
+                <line {class} data-message={a.message.0.to_string()} data-from={a.from.to_string()} data-to={a.to.to_string()}
+                      x1={a.x1.to_string()} y1={a.y1.to_string()} x2={a.x2.to_string()} y2={a.y2.to_string()} />
+            }
+        }).collect(),
+        Layer::Marks => chunk.marks.iter().map(|m| {
+            let rel = match (&props.selected, m.kind) {
+                (Some((s, clocks)), MarkKind::Write) => relation(&clocks.0, *s, m.message),
+                _ => "",
+            };
+            let class = classes!(
+                "mark",
+                m.kind.name(),
+                m.violation.then_some("violation"),
+                (m.kind == MarkKind::Write).then(|| format!("d-r{}", m.replica)),
+                (!rel.is_empty()).then(|| format!("rel-{rel}"))
+            );
+            let (x, y) = (m.x, m.y);
+            let shape = match m.kind {
+                MarkKind::Write => html! { <circle cx={x.to_string()} cy={y.to_string()} r="8" /> },
+                MarkKind::Receive => html! { <circle cx={x.to_string()} cy={y.to_string()} r="3" /> },
+                MarkKind::Deliver => html! { <rect x={(x - 7).to_string()} y={(y - 7).to_string()} width="14" height="14" rx="2" /> },
+                MarkKind::Hold => html! { <path d={format!("M{x} {} L{} {y} L{x} {} L{} {y} Z", y - 9, x + 9, y + 9, x - 9)} /> },
+                MarkKind::Discard | MarkKind::Drop => {
+                    let s = if m.kind == MarkKind::Drop { 7 } else { 5 };
+                    html! { <path d={format!("M{} {} L{} {} M{} {} L{} {}", x - s, y - s, x + s, y + s, x - s, y + s, x + s, y - s)} /> }
+                }
+            };
+            // The <title> is the mark's accessible name and its tooltip.
+            html! {
+                <g {class} data-kind={m.kind.name()} data-replica={m.replica.to_string()}
+                   data-message={m.message.0.to_string()} data-step={m.step.to_string()}
+                   data-timestamp={m.timestamp.clone()} tabindex="0" role="img">
+                    <title>{ describe_mark(m) }</title>
+                    { shape }
+                </g>
+            }
+        }).collect(),
+    }
+}
+
+/// The mark an event happened on, if any: (its element, message, is a write).
+fn mark_of(target: Option<web_sys::EventTarget>) -> Option<(Element, MessageId, bool)> {
+    let el = target?
+        .dyn_into::<Element>()
+        .ok()?
+        .closest("g.mark")
+        .ok()??;
+    let message = MessageId(el.get_attribute("data-message")?.parse().ok()?);
+    let write = el.get_attribute("data-kind").as_deref() == Some("write");
+    Some((el, message, write))
+}
+
+/// What a mark says of itself: its `<title>`.
+fn title_of(el: &Element) -> Option<String> {
+    el.query_selector("title").ok()??.text_content()
+}
+
 /// The picture.
 #[function_component(Diagram)]
 pub fn diagram(props: &DiagramProps) -> Html {
@@ -83,15 +193,68 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let caption = use_state(|| None::<String>);
     let zoom = use_state(|| 1.0f64);
     let scroller = use_node_ref();
-    // Follow the run as it grows: keep the newest step in view.
+    let chunks = use_memo(props.layout.clone(), |layout| {
+        layout
+            .0
+            .chunks()
+            .into_iter()
+            .map(Rc::new)
+            .collect::<Vec<_>>()
+    });
+    let clocks = Clocks(props.clocks.clone());
+    // Follow the run as it grows, when the newest step was in view: a reader
+    // who scrolled back to study an earlier step is not pulled away, and an
+    // undo needs no scrolling (reading the scroll width costs a layout).
     {
         let scroller = scroller.clone();
-        use_effect_with(layout.steps, move |_| {
-            if let Some(el) = scroller.cast::<Element>() {
-                el.set_scroll_left(el.scroll_width());
+        let shown = use_mut_ref(|| 0usize);
+        use_effect_with(layout.steps, move |&steps| {
+            let grew = steps > *shown.borrow();
+            *shown.borrow_mut() = steps;
+            if let Some(el) = scroller.cast::<Element>().filter(|_| grew) {
+                let at_end = el.scroll_left() + el.client_width() + 2 * SLOT >= el.scroll_width();
+                if at_end {
+                    el.set_scroll_left(el.scroll_width());
+                }
             }
         });
     }
+    // One set of handlers for every mark (delegation), not four per mark.
+    let show = {
+        let caption = caption.clone();
+        move |target: Option<web_sys::EventTarget>| {
+            if let Some(text) = mark_of(target).and_then(|(el, _, _)| title_of(&el)) {
+                caption.set(Some(text));
+            }
+        }
+    };
+    let onmouseover = {
+        let show = show.clone();
+        Callback::from(move |e: MouseEvent| show(e.target()))
+    };
+    let onfocusin = Callback::from(move |e: FocusEvent| show(e.target()));
+    let toggle = {
+        let selected = selected.clone();
+        move |target: Option<web_sys::EventTarget>| {
+            if let Some((_, message, true)) = mark_of(target) {
+                selected.set(if *selected == Some(message) {
+                    None
+                } else {
+                    Some(message)
+                });
+            }
+        }
+    };
+    let onclick = {
+        let toggle = toggle.clone();
+        Callback::from(move |e: MouseEvent| toggle(e.target()))
+    };
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            toggle(e.target());
+        }
+    });
     let names = (0..layout.replicas).map(|r| {
         let y = crate::diagram::line_y(r);
         html! {
@@ -108,91 +271,19 @@ pub fn diagram(props: &DiagramProps) -> Html {
     } else {
         5
     };
-    let ruler = layout
-        .step_x
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| (i + 1) % every == 0 || *i == 0)
-        .map(|(i, x)| {
-            html! {
-                <text class="d-step" x={(x + 2).to_string()} y="11">{ i + 1 }</text>
-            }
-        });
-    let arrows = layout.arrows.iter().map(|a| {
-        let class = classes!("d-arrow", match a.end {
-            ArrowEnd::Received => "received",
-            ArrowEnd::InFlight => "inflight",
-            ArrowEnd::Dropped => "dropped",
-        });
-        html! {
-            <line {class} data-message={a.message.0.to_string()} data-from={a.from.to_string()} data-to={a.to.to_string()}
-                  x1={a.x1.to_string()} y1={a.y1.to_string()} x2={a.x2.to_string()} y2={a.y2.to_string()} />
-        }
-    });
-    let waits = layout.waits.iter().map(|w| html! {
-        <line class="d-wait" data-message={w.message.0.to_string()} data-replica={w.replica.to_string()}
-              x1={w.x1.to_string()} y1={w.y.to_string()} x2={w.x2.to_string()} y2={w.y.to_string()} />
-    });
-    let marks = layout.marks.iter().map(|m| {
-        let rel = match (*selected, m.kind) {
-            (Some(s), MarkKind::Write) => relation(&props.clocks, s, m.message),
-            _ => "",
-        };
-        let show = {
-            let (caption, text) = (caption.clone(), describe_mark(m));
-            Callback::from(move |_: FocusEvent| caption.set(Some(text.clone())))
-        };
-        let hover = {
-            let (caption, text) = (caption.clone(), describe_mark(m));
-            Callback::from(move |_: MouseEvent| caption.set(Some(text.clone())))
-        };
-        let onclick = {
-            let (selected, message, kind) = (selected.clone(), m.message, m.kind);
-            Callback::from(move |_: MouseEvent| {
-                if kind == MarkKind::Write {
-                    selected.set(if *selected == Some(message) { None } else { Some(message) });
+    let chosen = *selected;
+    let layer = |layer: Layer| -> Html {
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                html! {
+                    <ChunkView key={i} chunk={chunk.clone()} {layer} {every}
+                               selected={chosen.map(|m| (m, clocks.clone()))} />
                 }
             })
-        };
-        let onkeydown = {
-            let onclick = onclick.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    if let Ok(mouse) = web_sys::MouseEvent::new("click") {
-                        onclick.emit(mouse);
-                    }
-                }
-            })
-        };
-        let class = classes!(
-            "mark",
-            m.kind.name(),
-            m.violation.then_some("violation"),
-            (m.kind == MarkKind::Write).then(|| format!("d-r{}", m.replica)),
-            (!rel.is_empty()).then(|| format!("rel-{rel}"))
-        );
-        let (x, y) = (m.x, m.y);
-        let shape = match m.kind {
-            MarkKind::Write => html! { <circle cx={x.to_string()} cy={y.to_string()} r="8" /> },
-            MarkKind::Receive => html! { <circle cx={x.to_string()} cy={y.to_string()} r="3" /> },
-            MarkKind::Deliver => html! { <rect x={(x - 7).to_string()} y={(y - 7).to_string()} width="14" height="14" rx="2" /> },
-            MarkKind::Hold => html! { <path d={format!("M{x} {} L{} {y} L{x} {} L{} {y} Z", y - 9, x + 9, y + 9, x - 9)} /> },
-            MarkKind::Discard | MarkKind::Drop => {
-                let s = if m.kind == MarkKind::Drop { 7 } else { 5 };
-                html! { <path d={format!("M{} {} L{} {} M{} {} L{} {}", x - s, y - s, x + s, y + s, x - s, y + s, x + s, y - s)} /> }
-            }
-        };
-        html! {
-            <g {class} data-kind={m.kind.name()} data-replica={m.replica.to_string()}
-               data-message={m.message.0.to_string()} data-step={m.step.to_string()}
-               data-timestamp={m.timestamp.clone()} tabindex="0" role="img"
-               aria-label={describe_mark(m)} onfocus={show} onmouseenter={hover} {onclick} {onkeydown}>
-                <title>{ describe_mark(m) }</title>
-                { shape }
-            </g>
-        }
-    });
+            .collect()
+    };
     let selection = (*selected).map(|s| {
         let writes = layout.marks.iter().filter(|m| m.kind == MarkKind::Write && m.message != s);
         let (mut past, mut future, mut concurrent) = (0, 0, 0);
@@ -249,11 +340,14 @@ pub fn diagram(props: &DiagramProps) -> Html {
                         </marker>
                     </defs>
                     <rect class="d-bg" x="0" y="0" width={layout.width.to_string()} height={layout.height.to_string()} />
-                    { for ruler }
-                    { for names }
-                    { for waits }
-                    { for arrows }
-                    { for marks }
+                    // Lists of varying length get an element of their own, so
+                    // the svg's children stay fixed and its <style> is never
+                    // re-inserted (which would restyle the whole page).
+                    <g class="d-ruler">{ layer(Layer::Ruler) }</g>
+                    <g class="d-names">{ for names }</g>
+                    <g class="d-waits">{ layer(Layer::Waits) }</g>
+                    <g class="d-arrows">{ layer(Layer::Arrows) }</g>
+                    <g class="d-marks" {onmouseover} {onfocusin} {onclick} {onkeydown}>{ layer(Layer::Marks) }</g>
                 </svg>
             </div>
             <p class="legend">

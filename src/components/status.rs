@@ -45,8 +45,8 @@ pub fn status(props: &StatusProps) -> Html {
                     else { { format!("\u{26a0} {count} causal violation{}", if count == 1 { "" } else { "s" }) } }
                 </p>
                 <ul class="violations" data-testid="violations">
-                    { for props.violations.iter().rev().take(50).map(|v| html! {
-                        <li data-replica={v.replica.to_string()} data-message={v.message.0.to_string()}
+                    { for props.violations.iter().enumerate().rev().take(50).map(|(i, v)| html! {
+                        <li key={i} data-replica={v.replica.to_string()} data-message={v.message.0.to_string()}
                             data-missing={v.missing.0.to_string()}>
                             { format!("{} delivered {} before {}, which happened before it.",
                                       replica_name(v.replica), v.message, v.missing) }
