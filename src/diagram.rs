@@ -4,6 +4,7 @@
 //! whole SVG units: formatting floats would cost the page kilobytes.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId};
 
@@ -175,7 +176,8 @@ pub struct Layout {
 
 /// Steps per chunk. The diagram is drawn in chunks of steps whose contents
 /// never change once their steps are past, so a new step redraws only the
-/// last chunk, not thousands of marks.
+/// last chunk, not thousands of marks; and the layout resumes from the last
+/// finished chunk instead of starting over.
 pub const CHUNK_STEPS: usize = 20;
 
 /// The marks, arrows and waits that end within one run of steps, and the
@@ -192,33 +194,21 @@ pub struct Chunk {
     pub waits: Vec<Wait>,
 }
 
-impl Layout {
-    /// Everything, in chunks of [`CHUNK_STEPS`] steps by the step each item
-    /// ends at; what is still in flight or held comes last, in a chunk of its own.
-    pub fn chunks(&self) -> Vec<Chunk> {
-        let count = self.steps / CHUNK_STEPS + 2;
-        let mut chunks = vec![Chunk::default(); count];
-        let at = |step: usize| {
-            if step > self.steps {
-                count - 1
-            } else {
-                step / CHUNK_STEPS
-            }
-        };
-        for (i, x) in self.step_x.iter().enumerate() {
-            chunks[at(i + 1)].ruler.push((i + 1, *x));
-        }
-        for m in &self.marks {
-            chunks[at(m.step)].marks.push(m.clone());
-        }
-        for a in &self.arrows {
-            chunks[at(a.step)].arrows.push(a.clone());
-        }
-        for w in &self.waits {
-            chunks[at(w.step)].waits.push(w.clone());
-        }
-        chunks
-    }
+/// What the page draws: the picture's size and its chunks, finished ones
+/// shared (the same `Rc` from one drawing to the next), then the chunk being
+/// filled, then what is still in flight or held.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drawing {
+    /// Replica lines.
+    pub replicas: usize,
+    /// Size.
+    pub width: i32,
+    /// Size.
+    pub height: i32,
+    /// Steps drawn.
+    pub steps: usize,
+    /// The chunks, in order.
+    pub chunks: Vec<Rc<Chunk>>,
 }
 
 /// The y of replica `r`'s line.
@@ -239,271 +229,423 @@ fn slot_of(event: &Event, write_sends: bool) -> Option<ReplicaId> {
     }
 }
 
-/// Lays out `trace` among `replicas` replicas.
-pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
-    let steps = trace.last().map_or(0, |(step, _)| *step);
-    // Pass 1: how many slots each step needs on each line.
-    let mut slots = vec![vec![0usize; replicas]; steps + 1];
-    let mut after_write = false;
-    for (step, event) in trace {
-        let write_sends = after_write && matches!(event, Event::Sent { .. });
-        if let Some(r) = slot_of(event, write_sends).filter(|&r| r < replicas) {
-            slots[*step][r] += 1;
-        }
-        after_write = write_sends
-            || matches!(event, Event::Delivered { replica, from, released: false, .. } if replica == from);
-    }
-    let mut step_x = Vec::with_capacity(steps);
-    let mut x = LEFT;
-    for per_line in slots.iter().skip(1) {
-        step_x.push(x);
-        x += SLOT * per_line.iter().copied().max().unwrap_or(0).max(1) as i32;
-    }
-    let end_x = x + RIGHT * 3 / 5;
-    let mut out = Layout {
-        replicas,
-        width: x + RIGHT,
-        height: line_y(replicas.saturating_sub(1)) + TOP,
-        steps,
-        step_x,
-        ..Layout::default()
-    };
+/// Whether `event` is a replica's own write (its local delivery).
+fn is_write(event: &Event) -> bool {
+    matches!(event, Event::Delivered { replica, from, released: false, .. } if replica == from)
+}
 
-    // Pass 2: place the marks and arrows.
-    let mut used: BTreeMap<(usize, ReplicaId), usize> = BTreeMap::new();
-    let mut place = |step: usize, r: ReplicaId, out: &Layout| {
-        let k = used.entry((step, r)).or_insert(0);
-        let x = out
-            .step_x
-            .get(step.wrapping_sub(1))
-            .copied()
-            .unwrap_or(LEFT)
-            + *k as i32 * SLOT
-            + SLOT / 2;
-        *k += 1;
-        x
-    };
-    // Copies sent and not yet matched: (message, to) -> send points, earliest first.
-    let mut sent: BTreeMap<(MessageId, ReplicaId), VecDeque<(i32, ReplicaId)>> = BTreeMap::new();
-    let mut held: BTreeMap<(ReplicaId, MessageId), i32> = BTreeMap::new();
-    let mut last_write: Option<(MessageId, i32)> = None;
-    let mut receipt_x = LEFT;
-    let stamp = |m: MessageId| {
-        messages
-            .get(m)
-            .map(|m| m.clock.to_string())
-            .unwrap_or_default()
-    };
-    for (step, event) in trace {
-        let step = *step;
-        let write_sends = matches!(event, Event::Sent { message, .. } if last_write.is_some_and(|(w, _)| w == *message));
-        match event {
-            Event::Delivered {
-                replica,
-                message,
-                from,
-                released: false,
-                ..
-            } if replica == from => {
-                let x = place(step, *replica, &out);
-                let what = messages
-                    .get(*message)
-                    .map(|m| format!("{} = {}", m.key, m.value))
-                    .unwrap_or_default();
-                out.marks.push(Mark::new(
-                    MarkKind::Write,
-                    *replica,
-                    *message,
-                    step,
-                    (x, line_y(*replica)),
-                    stamp(*message),
-                    format!(
-                        "{} wrote {what} ({message}) at step {step}.",
-                        replica_name(*replica)
-                    ),
-                ));
-                last_write = Some((*message, x));
-                continue;
+/// A layout in progress, step by step. Cloned at chunk boundaries, it is a
+/// checkpoint to resume from when the run grows or is cut back.
+#[derive(Clone, Debug)]
+pub struct Layouter {
+    replicas: usize,
+    steps: usize,
+    step_x: Vec<i32>,
+    /// Where the next step starts.
+    x: i32,
+    done: Vec<Rc<Chunk>>,
+    current: Chunk,
+    /// Copies sent and not yet matched: (message, to) -> send points, earliest first.
+    sent: BTreeMap<(MessageId, ReplicaId), VecDeque<(i32, ReplicaId)>>,
+    /// Held messages: (replica, message) -> where they arrived.
+    held: BTreeMap<(ReplicaId, MessageId), i32>,
+}
+
+impl Layouter {
+    /// Nothing laid out yet, among `replicas` replicas.
+    pub fn new(replicas: usize) -> Self {
+        Layouter {
+            replicas,
+            steps: 0,
+            step_x: Vec::new(),
+            x: LEFT,
+            done: Vec::new(),
+            current: Chunk::default(),
+            sent: BTreeMap::new(),
+            held: BTreeMap::new(),
+        }
+    }
+
+    /// Steps laid out.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// Lays out every step of `trace` after those already laid out, calling
+    /// `checkpoint` each time a chunk is finished.
+    pub fn extend(
+        &mut self,
+        trace: &Trace,
+        messages: &Messages,
+        mut checkpoint: impl FnMut(&Layouter),
+    ) {
+        let start = trace.partition_point(|(step, _)| *step <= self.steps);
+        let mut rest = &trace[start..];
+        while let Some((step, _)) = rest.first() {
+            let step = *step;
+            let len = rest.partition_point(|(s, _)| *s == step);
+            while self.steps + 1 < step {
+                self.step(self.steps + 1, &[], messages, &mut checkpoint);
             }
-            Event::Sent { message, from, to } => {
-                let x = if write_sends {
-                    last_write.map_or(LEFT, |(_, x)| x)
-                } else {
-                    place(step, *from, &out)
-                };
-                sent.entry((*message, *to))
-                    .or_default()
-                    .push_back((x, *from));
-                if write_sends {
+            let events: Vec<&Event> = rest[..len].iter().map(|(_, e)| e).collect();
+            self.step(step, &events, messages, &mut checkpoint);
+            rest = &rest[len..];
+        }
+    }
+
+    fn step(
+        &mut self,
+        step: usize,
+        events: &[&Event],
+        messages: &Messages,
+        checkpoint: &mut impl FnMut(&Layouter),
+    ) {
+        // How many slots the step needs on each line: its width.
+        let mut slots = vec![0usize; self.replicas];
+        let mut after_write = false;
+        for event in events {
+            let write_sends = after_write && matches!(event, Event::Sent { .. });
+            if let Some(r) = slot_of(event, write_sends).filter(|&r| r < self.replicas) {
+                slots[r] += 1;
+            }
+            after_write = write_sends || is_write(event);
+        }
+        let start = self.x;
+        self.step_x.push(start);
+        self.current.ruler.push((step, start));
+        self.x += SLOT * slots.iter().copied().max().unwrap_or(0).max(1) as i32;
+        self.steps = step;
+
+        let mut used = vec![0i32; self.replicas];
+        let mut place = |r: ReplicaId| {
+            let k = used.get(r).copied().unwrap_or(0);
+            if let Some(u) = used.get_mut(r) {
+                *u += 1;
+            }
+            start + k * SLOT + SLOT / 2
+        };
+        let stamp = |m: MessageId| {
+            messages
+                .get(m)
+                .map(|m| m.clock.to_string())
+                .unwrap_or_default()
+        };
+        let mut last_write: Option<(MessageId, i32)> = None;
+        let mut receipt_x = start;
+        let out = &mut self.current;
+        for event in events {
+            let write_sends = matches!(event, Event::Sent { message, .. } if last_write.is_some_and(|(w, _)| w == *message));
+            match event {
+                Event::Delivered {
+                    replica, message, ..
+                } if is_write(event) => {
+                    let x = place(*replica);
+                    let what = messages
+                        .get(*message)
+                        .map(|m| format!("{} = {}", m.key, m.value))
+                        .unwrap_or_default();
+                    out.marks.push(Mark::new(
+                        MarkKind::Write,
+                        *replica,
+                        *message,
+                        step,
+                        (x, line_y(*replica)),
+                        stamp(*message),
+                        format!(
+                            "{} wrote {what} ({message}) at step {step}.",
+                            replica_name(*replica)
+                        ),
+                    ));
+                    last_write = Some((*message, x));
                     continue;
                 }
-            }
-            Event::Received { message, from, to } => {
-                let x = place(step, *to, &out);
-                receipt_x = x;
-                let start = sent.get_mut(&(*message, *to)).and_then(VecDeque::pop_front);
-                let (x1, sender) = start.unwrap_or((x, *from));
-                out.arrows.push(Arrow {
-                    message: *message,
-                    from: sender,
-                    to: *to,
-                    x1,
-                    y1: line_y(sender),
-                    x2: x,
-                    y2: line_y(*to),
-                    end: ArrowEnd::Received,
-                    step,
-                });
-                out.marks.push(Mark::new(
-                    MarkKind::Receive,
-                    *to,
-                    *message,
-                    step,
-                    (x, line_y(*to)),
-                    stamp(*message),
-                    format!(
-                        "{} received {message} from {} at step {step}.",
-                        replica_name(*to),
-                        replica_name(*from)
-                    ),
-                ));
-            }
-            Event::Held {
-                replica,
-                message,
-                waits_for: gap,
-                ..
-            } => {
-                held.insert((*replica, *message), receipt_x);
-                out.marks.push(Mark::new(
-                    MarkKind::Hold,
+                Event::Sent { message, from, to } => {
+                    let x = if write_sends {
+                        last_write.map_or(start, |(_, x)| x)
+                    } else {
+                        place(*from)
+                    };
+                    self.sent
+                        .entry((*message, *to))
+                        .or_default()
+                        .push_back((x, *from));
+                    if write_sends {
+                        continue;
+                    }
+                }
+                Event::Received { message, from, to } => {
+                    let x = place(*to);
+                    receipt_x = x;
+                    let start = self
+                        .sent
+                        .get_mut(&(*message, *to))
+                        .and_then(VecDeque::pop_front);
+                    let (x1, sender) = start.unwrap_or((x, *from));
+                    out.arrows.push(Arrow {
+                        message: *message,
+                        from: sender,
+                        to: *to,
+                        x1,
+                        y1: line_y(sender),
+                        x2: x,
+                        y2: line_y(*to),
+                        end: ArrowEnd::Received,
+                        step,
+                    });
+                    out.marks.push(Mark::new(
+                        MarkKind::Receive,
+                        *to,
+                        *message,
+                        step,
+                        (x, line_y(*to)),
+                        stamp(*message),
+                        format!(
+                            "{} received {message} from {} at step {step}.",
+                            replica_name(*to),
+                            replica_name(*from)
+                        ),
+                    ));
+                }
+                Event::Held {
+                    replica,
+                    message,
+                    waits_for: gap,
+                    ..
+                } => {
+                    self.held.insert((*replica, *message), receipt_x);
+                    out.marks.push(Mark::new(
+                        MarkKind::Hold,
+                        *replica,
+                        *message,
+                        step,
+                        (receipt_x, line_y(*replica)),
+                        stamp(*message),
+                        format!(
+                            "{} held {message} back: it waited for {}.",
+                            replica_name(*replica),
+                            waits_for(gap, messages)
+                        ),
+                    ));
+                }
+                Event::Delivered {
+                    replica,
+                    message,
+                    from,
+                    clock,
+                    released,
+                } => {
+                    let x = if *released {
+                        place(*replica)
+                    } else {
+                        receipt_x
+                    };
+                    if let Some(x1) = self.held.remove(&(*replica, *message)) {
+                        out.waits.push(Wait {
+                            step,
+                            replica: *replica,
+                            message: *message,
+                            x1,
+                            x2: x,
+                            y: line_y(*replica),
+                        });
+                    }
+                    let how = if *released {
+                        " out of its hold-back buffer"
+                    } else {
+                        ""
+                    };
+                    out.marks.push(Mark::new(
+                        MarkKind::Deliver,
+                        *replica,
+                        *message,
+                        step,
+                        (x, line_y(*replica)),
+                        clock.to_string(),
+                        format!(
+                            "{} delivered {message} from {}{how} at step {step}; its clock became {clock}.",
+                            replica_name(*replica),
+                            replica_name(*from)
+                        ),
+                    ));
+                }
+                Event::Discarded {
+                    replica, message, ..
+                } => out.marks.push(Mark::new(
+                    MarkKind::Discard,
                     *replica,
                     *message,
                     step,
                     (receipt_x, line_y(*replica)),
                     stamp(*message),
                     format!(
-                        "{} held {message} back: it waited for {}.",
-                        replica_name(*replica),
-                        waits_for(gap, messages)
+                        "{} discarded {message}: it already had it.",
+                        replica_name(*replica)
                     ),
-                ));
-            }
-            Event::Delivered {
-                replica,
-                message,
-                from,
-                clock,
-                released,
-            } => {
-                let x = if *released {
-                    place(step, *replica, &out)
-                } else {
-                    receipt_x
-                };
-                if let Some(x1) = held.remove(&(*replica, *message)) {
-                    out.waits.push(Wait {
-                        step,
-                        replica: *replica,
+                )),
+                Event::Dropped { message, from, to } => {
+                    let x = place(*to);
+                    let start = self
+                        .sent
+                        .get_mut(&(*message, *to))
+                        .and_then(VecDeque::pop_front);
+                    let (x1, sender) = start.unwrap_or((x, *from));
+                    let (y1, y_to) = (line_y(sender), line_y(*to));
+                    let y2 = y1 + (y_to - y1) * 3 / 5;
+                    out.arrows.push(Arrow {
                         message: *message,
+                        from: sender,
+                        to: *to,
                         x1,
+                        y1,
                         x2: x,
-                        y: line_y(*replica),
+                        y2,
+                        end: ArrowEnd::Dropped,
+                        step,
                     });
-                }
-                let how = if *released {
-                    " out of its hold-back buffer"
-                } else {
-                    ""
-                };
-                out.marks.push(Mark::new(MarkKind::Deliver, *replica, *message, step, (x, line_y(*replica)), clock.to_string(), format!(
-                        "{} delivered {message} from {}{how} at step {step}; its clock became {clock}.",
-                        replica_name(*replica),
-                        replica_name(*from)
-                    )));
-            }
-            Event::Discarded {
-                replica, message, ..
-            } => out.marks.push(Mark::new(
-                MarkKind::Discard,
-                *replica,
-                *message,
-                step,
-                (receipt_x, line_y(*replica)),
-                stamp(*message),
-                format!(
-                    "{} discarded {message}: it already had it.",
-                    replica_name(*replica)
-                ),
-            )),
-            Event::Dropped { message, from, to } => {
-                let x = place(step, *to, &out);
-                let start = sent.get_mut(&(*message, *to)).and_then(VecDeque::pop_front);
-                let (x1, sender) = start.unwrap_or((x, *from));
-                let (y1, y_to) = (line_y(sender), line_y(*to));
-                let y2 = y1 + (y_to - y1) * 3 / 5;
-                out.arrows.push(Arrow {
-                    message: *message,
-                    from: sender,
-                    to: *to,
-                    x1,
-                    y1,
-                    x2: x,
-                    y2,
-                    end: ArrowEnd::Dropped,
-                    step,
-                });
-                out.marks.push(Mark::new(
-                    MarkKind::Drop,
-                    *to,
-                    *message,
-                    step,
-                    (x, y2),
-                    stamp(*message),
-                    format!(
-                        "The copy of {message} to {} was lost at step {step}.",
-                        replica_name(*to)
-                    ),
-                ));
-            }
-            Event::Violation(v) => {
-                if let Some(mark) = out.marks.iter_mut().rev().find(|m| {
-                    m.kind == MarkKind::Deliver && m.replica == v.replica && m.message == v.message
-                }) {
-                    mark.violation = true;
-                    mark.text.push_str(&format!(
-                        " Causal order broken: {} was not delivered yet.",
-                        v.missing
+                    out.marks.push(Mark::new(
+                        MarkKind::Drop,
+                        *to,
+                        *message,
+                        step,
+                        (x, y2),
+                        stamp(*message),
+                        format!(
+                            "The copy of {message} to {} was lost at step {step}.",
+                            replica_name(*to)
+                        ),
                     ));
                 }
+                Event::Violation(v) => {
+                    // The delivery it breaks is in this step, so in this chunk.
+                    if let Some(mark) = out.marks.iter_mut().rev().find(|m| {
+                        m.kind == MarkKind::Deliver
+                            && m.replica == v.replica
+                            && m.message == v.message
+                    }) {
+                        mark.violation = true;
+                        mark.text.push_str(&format!(
+                            " Causal order broken: {} was not delivered yet.",
+                            v.missing
+                        ));
+                    }
+                }
+            }
+            last_write = None;
+        }
+        if step % CHUNK_STEPS == 0 {
+            self.done.push(Rc::new(std::mem::take(&mut self.current)));
+            checkpoint(self);
+        }
+    }
+
+    /// Where copies still in flight and waits still open end: past the last step.
+    fn end_x(&self) -> i32 {
+        self.x + RIGHT * 3 / 5
+    }
+
+    /// What is still in flight or held, drawn to the edge.
+    fn live(&self) -> Chunk {
+        let end_x = self.end_x();
+        let after = self.steps + 1;
+        let mut live = Chunk::default();
+        for ((message, to), starts) in &self.sent {
+            for (x1, from) in starts {
+                live.arrows.push(Arrow {
+                    message: *message,
+                    from: *from,
+                    to: *to,
+                    x1: *x1,
+                    y1: line_y(*from),
+                    x2: end_x,
+                    y2: line_y(*to),
+                    end: ArrowEnd::InFlight,
+                    step: after,
+                });
             }
         }
-        last_write = None;
-    }
-    for ((message, to), starts) in sent {
-        for (x1, from) in starts {
-            out.arrows.push(Arrow {
-                message,
-                from,
-                to,
-                x1,
-                y1: line_y(from),
+        for ((replica, message), x1) in &self.held {
+            live.waits.push(Wait {
+                step: after,
+                replica: *replica,
+                message: *message,
+                x1: *x1,
                 x2: end_x,
-                y2: line_y(to),
-                end: ArrowEnd::InFlight,
-                step: steps + 1,
+                y: line_y(*replica),
             });
         }
+        live
     }
-    for ((replica, message), x1) in held {
-        out.waits.push(Wait {
-            step: steps + 1,
-            replica,
-            message,
-            x1,
-            x2: end_x,
-            y: line_y(replica),
-        });
+
+    /// The picture so far.
+    pub fn drawing(&self) -> Drawing {
+        let mut chunks = self.done.clone();
+        chunks.push(Rc::new(self.current.clone()));
+        chunks.push(Rc::new(self.live()));
+        Drawing {
+            replicas: self.replicas,
+            width: self.x + RIGHT,
+            height: line_y(self.replicas.saturating_sub(1)) + TOP,
+            steps: self.steps,
+            chunks,
+        }
+    }
+}
+
+/// Lays out a growing or shrinking run, resuming from the last finished
+/// chunk that is still part of it. `epoch` changes whenever the trace is
+/// rebuilt rather than extended or cut back (another rule, branch or file):
+/// then nothing is reused.
+#[derive(Debug, Default)]
+pub struct LayoutCache {
+    key: (u64, usize),
+    /// A layouter after each finished chunk, in order.
+    checkpoints: Vec<Layouter>,
+}
+
+impl LayoutCache {
+    /// The drawing of `trace`, reusing what it can.
+    pub fn draw(
+        &mut self,
+        epoch: u64,
+        replicas: usize,
+        trace: &Trace,
+        messages: &Messages,
+    ) -> Drawing {
+        if self.key != (epoch, replicas) {
+            self.key = (epoch, replicas);
+            self.checkpoints.clear();
+        }
+        let steps = trace.last().map_or(0, |(step, _)| *step);
+        self.checkpoints.retain(|c| c.steps <= steps);
+        let mut layouter = self
+            .checkpoints
+            .last()
+            .cloned()
+            .unwrap_or_else(|| Layouter::new(replicas));
+        let checkpoints = &mut self.checkpoints;
+        layouter.extend(trace, messages, |c| checkpoints.push(c.clone()));
+        layouter.drawing()
+    }
+}
+
+/// Lays out `trace` among `replicas` replicas, from scratch, as one list of
+/// marks, arrows and waits.
+pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
+    let mut layouter = Layouter::new(replicas);
+    layouter.extend(trace, messages, |_| {});
+    let drawing = layouter.drawing();
+    let mut out = Layout {
+        replicas,
+        width: drawing.width,
+        height: drawing.height,
+        steps: drawing.steps,
+        step_x: layouter.step_x,
+        ..Layout::default()
+    };
+    for chunk in &drawing.chunks {
+        out.marks.extend(chunk.marks.iter().cloned());
+        out.arrows.extend(chunk.arrows.iter().cloned());
+        out.waits.extend(chunk.waits.iter().cloned());
     }
     out
 }
@@ -605,5 +747,92 @@ mod tests {
         assert!(broken
             .iter()
             .all(|m| m.kind == MarkKind::Deliver && m.text.contains("Causal order broken")));
+    }
+
+    #[test]
+    fn the_drawing_resumed_from_checkpoints_equals_one_drawn_afresh() {
+        use crate::state::{Action, State};
+        use causal_core::scheduler::splitmix64;
+        use causal_core::{Conflicts, Delivery};
+        use std::rc::Rc;
+        use yew::Reducible;
+
+        for seed in 0..6u64 {
+            let mut state = Rc::new(State::default());
+            let mut cache = LayoutCache::default();
+            let mut rng = seed;
+            let mut next = |n: u64| {
+                rng = splitmix64(rng);
+                rng % n
+            };
+            let mut longest = 0;
+            for _ in 0..600 {
+                let in_flight: Vec<_> = state.simulation.in_flight().collect();
+                let action = match next(16) {
+                    0..=2 => Action::Write {
+                        replica: next(3) as usize,
+                        key: format!("k{}", next(3)),
+                        value: next(100).to_string(),
+                    },
+                    3..=5 if !in_flight.is_empty() => {
+                        let c = in_flight[next(in_flight.len() as u64) as usize];
+                        Action::Apply(Command::Deliver {
+                            message: c.message,
+                            to: c.to,
+                        })
+                    }
+                    6 if !in_flight.is_empty() => {
+                        let c = in_flight[next(in_flight.len() as u64) as usize];
+                        Action::Apply(Command::Drop {
+                            message: c.message,
+                            to: c.to,
+                        })
+                    }
+                    7 if !in_flight.is_empty() => {
+                        let c = in_flight[next(in_flight.len() as u64) as usize];
+                        Action::Apply(Command::Duplicate {
+                            message: c.message,
+                            to: c.to,
+                        })
+                    }
+                    8 => Action::Undo,
+                    9 => Action::Redo,
+                    // Back a few steps: past a chunk's end now and then.
+                    10 => Action::Seek(state.cursor().saturating_sub(next(8) as usize)),
+                    11 => match next(3) {
+                        0 => Action::SetDelivery(Delivery::ALL[next(3) as usize]),
+                        1 => Action::SetConflicts(Conflicts::ALL[next(3) as usize]),
+                        _ => Action::SwitchBranch(next(state.branches.len() as u64) as usize),
+                    },
+                    12..=14 => Action::Write {
+                        replica: next(3) as usize,
+                        key: "x".into(),
+                        value: next(9).to_string(),
+                    },
+                    _ => Action::Apply(Command::DeliverAll),
+                };
+                state = state.reduce(action);
+                longest = longest.max(state.cursor());
+                let replicas = state.simulation.config().replicas;
+                let resumed = cache.draw(
+                    state.trace_epoch,
+                    replicas,
+                    &state.trace,
+                    state.simulation.messages(),
+                );
+                let mut afresh = Layouter::new(replicas);
+                afresh.extend(&state.trace, state.simulation.messages(), |_| {});
+                assert_eq!(
+                    resumed,
+                    afresh.drawing(),
+                    "seed {seed}, at step {}",
+                    state.cursor()
+                );
+            }
+            assert!(
+                longest > 3 * CHUNK_STEPS,
+                "seed {seed}: long enough to use checkpoints ({longest} steps)"
+            );
+        }
     }
 }

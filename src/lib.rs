@@ -32,7 +32,7 @@ use causal_core::{replica_name, Command, MessageId, ReplicaId};
 use yew::prelude::*;
 
 use components::controls::{Autoplay, History, Presets, Rules};
-use components::diagram::{Diagram, SharedLayout};
+use components::diagram::{Diagram, SharedDrawing};
 use components::lane::{CardActions, CardView, Lane, Release};
 use components::log::EventLog;
 use components::notice::Notice;
@@ -98,11 +98,15 @@ pub fn app() -> Html {
     let simulation = &state.simulation;
     let config = simulation.config();
     let svg_ref = use_node_ref();
+    // The diagram resumes from its last finished chunk (see LayoutCache).
+    let layout_cache = use_mut_ref(diagram::LayoutCache::default);
     let drawn = use_memo(TraceKey(state.trace.clone(), config.replicas), |key| {
         let messages = simulation.messages();
-        let layout = diagram::layout(key.1, &key.0, messages);
+        let drawing = layout_cache
+            .borrow_mut()
+            .draw(state.trace_epoch, key.1, &key.0, messages);
         let clocks: Vec<_> = messages.iter().map(|m| m.clock.clone()).collect();
-        (SharedLayout(Rc::new(layout)), Rc::new(clocks))
+        (SharedDrawing(Rc::new(drawing)), Rc::new(clocks))
     });
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
@@ -275,7 +279,7 @@ pub fn app() -> Html {
         })
     };
     let on_export = {
-        let (state, svg_ref, layout) = (state.clone(), svg_ref.clone(), drawn.0.clone());
+        let (state, svg_ref, drawing) = (state.clone(), svg_ref.clone(), drawn.0.clone());
         Callback::from(move |what: Export| {
             let refuse = {
                 let d = state.dispatcher();
@@ -295,7 +299,7 @@ pub fn app() -> Html {
                 ),
                 Export::Svg => files::download("causal-playground.svg", "image/svg+xml", &svg()),
                 Export::Png => {
-                    let l = &layout.0;
+                    let l = &drawing.0;
                     files::download_png_from_svg(
                         "causal-playground.png",
                         &svg(),
@@ -388,7 +392,7 @@ pub fn app() -> Html {
             <main class="columns" style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
             </main>
-            <Diagram layout={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
+            <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
             <EventLog lines={state.log.iter().take(LOG_SHOWN).cloned().collect::<Vec<_>>()} />
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes." }</p>

@@ -71,6 +71,9 @@ pub struct State {
     /// Every event up to that position, with its step: the diagram's data.
     /// Shared, so an action that does not change it does not copy it.
     pub trace: Rc<Trace>,
+    /// Changes when the trace is rebuilt rather than extended or cut back
+    /// (another rule, branch or file), so the diagram knows what it can reuse.
+    pub trace_epoch: u64,
     /// Every branch of the history; acting at an earlier step adds one.
     pub branches: Vec<Branch>,
     /// The branch shown.
@@ -162,6 +165,7 @@ impl State {
         State {
             simulation,
             trace: Rc::default(),
+            trace_epoch: 0,
             branches: vec![Branch::default()],
             current: 0,
             preset: None,
@@ -208,6 +212,7 @@ impl State {
                 self.changed = clock_changes(&self.simulation, &simulation);
                 self.simulation = simulation;
                 self.trace = Rc::new(trace);
+                self.trace_epoch += 1;
                 self.branches = session.branches;
                 self.current = session.current;
                 self.seed = session.seed;
@@ -309,6 +314,12 @@ impl State {
         self.notice = None;
     }
 
+    /// Shows a trace built anew (not the current one extended or cut back).
+    fn show_rebuilt(&mut self, simulation: Simulation, trace: Trace) {
+        self.show(simulation, trace);
+        self.trace_epoch += 1;
+    }
+
     /// Applies a new command at the timeline's position. At the end of the
     /// branch it extends it; earlier, it starts a new branch and keeps the old.
     fn act(&mut self, command: Command, place: Place) {
@@ -381,7 +392,7 @@ impl State {
     fn start(&mut self, config: Config, commands: Vec<Command>) -> Result<(), String> {
         let (simulation, trace) = replay_traced(config, &commands)
             .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
-        self.show(simulation, trace);
+        self.show_rebuilt(simulation, trace);
         self.branches = vec![Branch {
             commands,
             parent: None,
@@ -400,7 +411,7 @@ impl State {
         match replay_traced(config, self.simulation.history()) {
             Ok((next, trace)) => {
                 let steps = next.history().len();
-                self.show(next, trace);
+                self.show_rebuilt(next, trace);
                 self.note(
                     Tone::Plain,
                     format!("Re-ran the same {steps} steps under {delivery} delivery and {conflicts} conflicts."),
@@ -489,7 +500,7 @@ impl State {
         match replay_traced(self.simulation.config(), &commands) {
             Ok((simulation, trace)) => {
                 self.current = branch;
-                self.show(simulation, trace);
+                self.show_rebuilt(simulation, trace);
                 self.note(Tone::Plain, format!("Switched to branch {}.", branch + 1));
             }
             Err((step, e)) => self.refuse(Place::Page, format!("Step {}: {e}.", step + 1)),

@@ -579,9 +579,10 @@ async fn a_mark_in_focus_shows_its_sentence_and_timestamp() {
         "0",
         "marks take the keyboard focus"
     );
-    // Focus does not bubble: yew listens for it on the way down.
-    hold.dispatch_event(&web_sys::FocusEvent::new("focus").expect("an event"))
-        .expect("dispatched");
+    // A real focus, as the Tab key gives: the browser sends focus and focusin.
+    let focus =
+        js_sys::Reflect::get(&hold, &"focus".into()).expect("an SVG element can be focused");
+    js_sys::Function::from(focus).call0(&hold).expect("focused");
     settle().await;
     let caption = page.caption();
     assert!(caption.contains("held m2 back"), "{caption}");

@@ -9,13 +9,13 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
-use crate::diagram::{ArrowEnd, Chunk, Layout, Mark, MarkKind, LEFT, SLOT};
+use crate::diagram::{ArrowEnd, Chunk, Drawing, Mark, MarkKind, LEFT, SLOT};
 
-/// A layout compared by identity: it is rebuilt only when the trace changes.
+/// A drawing compared by identity: it is remade only when the trace changes.
 #[derive(Clone, Debug)]
-pub struct SharedLayout(pub Rc<Layout>);
+pub struct SharedDrawing(pub Rc<Drawing>);
 
-impl PartialEq for SharedLayout {
+impl PartialEq for SharedDrawing {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
@@ -25,7 +25,7 @@ impl PartialEq for SharedLayout {
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
     /// What to draw.
-    pub layout: SharedLayout,
+    pub drawing: SharedDrawing,
     /// Every write's timestamp, by message number (index 0 is m1): what
     /// happened-before is decided by.
     pub clocks: Rc<Vec<VectorClock>>,
@@ -155,12 +155,12 @@ fn chunk_view(props: &ChunkProps) -> Html {
                     html! { <path d={format!("M{} {} L{} {} M{} {} L{} {}", x - s, y - s, x + s, y + s, x - s, y + s, x + s, y - s)} /> }
                 }
             };
-            // The <title> is the mark's accessible name and its tooltip.
+            // The label is read out on focus and shown in the caption on
+            // hover (a <title> per mark would double the diagram's nodes).
             html! {
                 <g {class} data-kind={m.kind.name()} data-replica={m.replica.to_string()}
                    data-message={m.message.0.to_string()} data-step={m.step.to_string()}
-                   data-timestamp={m.timestamp.clone()} tabindex="0" role="img">
-                    <title>{ describe_mark(m) }</title>
+                   data-timestamp={m.timestamp.clone()} tabindex="0" role="img" aria-label={describe_mark(m)}>
                     { shape }
                 </g>
             }
@@ -180,27 +180,20 @@ fn mark_of(target: Option<web_sys::EventTarget>) -> Option<(Element, MessageId, 
     Some((el, message, write))
 }
 
-/// What a mark says of itself: its `<title>`.
+/// What a mark says of itself: its label.
 fn title_of(el: &Element) -> Option<String> {
-    el.query_selector("title").ok()??.text_content()
+    el.get_attribute("aria-label")
 }
 
 /// The picture.
 #[function_component(Diagram)]
 pub fn diagram(props: &DiagramProps) -> Html {
-    let layout = &props.layout.0;
+    let layout = &props.drawing.0;
     let selected = use_state(|| None::<MessageId>);
     let caption = use_state(|| None::<String>);
     let zoom = use_state(|| 1.0f64);
     let scroller = use_node_ref();
-    let chunks = use_memo(props.layout.clone(), |layout| {
-        layout
-            .0
-            .chunks()
-            .into_iter()
-            .map(Rc::new)
-            .collect::<Vec<_>>()
-    });
+    let chunks = &layout.chunks;
     let clocks = Clocks(props.clocks.clone());
     // Follow the run as it grows, when the newest step was in view: a reader
     // who scrolled back to study an earlier step is not pulled away, and an
@@ -232,6 +225,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let show = show.clone();
         Callback::from(move |e: MouseEvent| show(e.target()))
     };
+    // Focus does not bubble; focusin, which a browser sends with it, does.
     let onfocusin = Callback::from(move |e: FocusEvent| show(e.target()));
     let toggle = {
         let selected = selected.clone();
@@ -285,7 +279,11 @@ pub fn diagram(props: &DiagramProps) -> Html {
             .collect()
     };
     let selection = (*selected).map(|s| {
-        let writes = layout.marks.iter().filter(|m| m.kind == MarkKind::Write && m.message != s);
+        let writes = layout
+            .chunks
+            .iter()
+            .flat_map(|c| c.marks.iter())
+            .filter(|m| m.kind == MarkKind::Write && m.message != s);
         let (mut past, mut future, mut concurrent) = (0, 0, 0);
         for w in writes {
             match relation(&props.clocks, s, w.message) {
