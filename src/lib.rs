@@ -347,8 +347,11 @@ pub fn app() -> Html {
     html! {
         <div class="app" {ondragover} {ondrop}>
             <header class="top">
-                <h1>{ "Causal Playground" }</h1>
-                <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
+                <div class="title">
+                    <h1>{ "Causal Playground" }</h1>
+                    <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
+                </div>
+                <ShareBar link={(*link).clone()} {on_share} on_file={read_file} {on_export} />
             </header>
             if let Some(text) = page_notice {
                 <Notice {text} on_dismiss={send(|_| Action::Dismiss)} />
@@ -371,16 +374,15 @@ pub fn app() -> Html {
                               on_seed={dispatch(Action::SetSeed)}
                               on_speed={{ let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) }} />
                 </div>
+                <Timeline cursor={state.cursor()} steps={state.branch().commands.len()} current={state.current}
+                    branches={state.branches.iter().enumerate().map(|(i, b)| BranchView {
+                        number: i + 1,
+                        steps: b.commands.len(),
+                        split: b.parent.map(|(p, at)| (p + 1, at)),
+                    }).collect::<Vec<_>>()}
+                    on_seek={{ let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) }}
+                    on_branch={{ let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) }} />
             </section>
-            <ShareBar link={(*link).clone()} {on_share} on_file={read_file} {on_export} />
-            <Timeline cursor={state.cursor()} steps={state.branch().commands.len()} current={state.current}
-                branches={state.branches.iter().enumerate().map(|(i, b)| BranchView {
-                    number: i + 1,
-                    steps: b.commands.len(),
-                    split: b.parent.map(|(p, at)| (p + 1, at)),
-                }).collect::<Vec<_>>()}
-                on_seek={{ let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) }}
-                on_branch={{ let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) }} />
             if let Some(preset) = &state.preset {
                 <section class="preset-info" aria-label="Scenario">
                     <h2>{ &preset.title }</h2>

@@ -4,88 +4,16 @@
 #![cfg(target_arch = "wasm32")]
 
 use causal_playground::App;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, HtmlInputElement};
-use yew::{AppHandle, Renderer};
+use web_sys::Element;
+use yew::Renderer;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::settle;
-
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document")
-}
-
-fn clear_storage() {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        storage.clear().expect("local storage cleared");
-    }
-}
-
-/// The page, freshly mounted into a new element, with nothing saved.
-struct Page {
-    root: Element,
-    app: Option<AppHandle<App>>,
-}
+use support::{document, settle, Page};
 
 impl Page {
-    async fn open() -> Page {
-        clear_storage();
-        let document = document();
-        let root = document.create_element("div").expect("a div");
-        document
-            .body()
-            .expect("a body")
-            .append_child(&root)
-            .expect("appended");
-        let app = Renderer::<App>::with_root(root.clone()).render();
-        settle().await;
-        Page {
-            root,
-            app: Some(app),
-        }
-    }
-
-    fn find(&self, selector: &str) -> Element {
-        self.root
-            .query_selector(selector)
-            .expect("a valid selector")
-            .unwrap_or_else(|| panic!("nothing matches {selector}"))
-    }
-
-    fn find_all(&self, selector: &str) -> Vec<Element> {
-        let list = self
-            .root
-            .query_selector_all(selector)
-            .expect("a valid selector");
-        (0..list.length())
-            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
-            .collect()
-    }
-
-    fn input(&self, selector: &str) -> HtmlInputElement {
-        self.find(selector).dyn_into().expect("an input")
-    }
-
-    async fn click(&self, selector: &str) {
-        let button: HtmlElement = self.find(selector).dyn_into().expect("an html element");
-        button.click();
-        settle().await;
-    }
-
-    /// Types key and value into replica `r`'s write form and presses Write.
-    async fn write(&self, r: usize, key: &str, value: &str) {
-        self.input(&format!("[data-testid=\"write-key-{r}\"]"))
-            .set_value(key);
-        self.input(&format!("[data-testid=\"write-value-{r}\"]"))
-            .set_value(value);
-        self.click(&format!("[data-testid=\"write-{r}\"]")).await;
-    }
-
     fn card(&self, m: u32, to: usize) -> String {
         format!("[data-testid=\"lane-{to}\"] [data-testid=\"inflight\"][data-message=\"{m}\"]")
     }
@@ -94,12 +22,6 @@ impl Page {
     async fn deliver(&self, m: u32, to: usize) {
         self.click(&format!("{} [data-testid=\"deliver\"]", self.card(m, to)))
             .await;
-    }
-
-    fn clock(&self, r: usize) -> String {
-        self.find(&format!("[data-testid=\"clock-{r}\"]"))
-            .get_attribute("data-clock")
-            .unwrap_or_default()
     }
 
     /// (key, value) of every entry of replica `r`'s store.
@@ -125,23 +47,6 @@ impl Page {
 
     fn in_flight(&self) -> usize {
         self.find_all("[data-testid=\"inflight\"]").len()
-    }
-
-    /// The texts of every error shown.
-    fn errors(&self) -> Vec<String> {
-        self.find_all("[data-testid=\"error\"]")
-            .iter()
-            .map(|e| e.text_content().unwrap_or_default())
-            .collect()
-    }
-
-    async fn close(mut self) {
-        if let Some(app) = self.app.take() {
-            app.destroy();
-        }
-        settle().await;
-        self.root.remove();
-        clear_storage();
     }
 }
 

@@ -18,13 +18,7 @@ use yew::{Callback, Renderer};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::settle;
-
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document")
-}
+use support::{document, settle};
 
 /// A fresh element in the body to mount a component into.
 fn fresh_root() -> Element {

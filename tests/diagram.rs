@@ -9,101 +9,23 @@ use causal_core::{Command, Config, MessageId};
 use causal_playground::diagram::{layout, line_y, ArrowEnd, Layout, MarkKind, LEFT, RIGHT, SLOT};
 use causal_playground::presets::preset;
 use causal_playground::session::replay_traced;
-use causal_playground::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
-use yew::{AppHandle, Renderer};
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::settle;
+use support::{bubbling, settle, Page};
 
 // ---------------------------------------------------------------------------
 // The page, mounted into a fresh element (as in tests/app.rs).
 
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document")
-}
-
-fn clear_storage() {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        storage.clear().expect("local storage cleared");
-    }
-}
-
-/// A bubbling event of type `kind`, as a browser sends it.
-fn bubbling(kind: &str) -> web_sys::Event {
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    web_sys::Event::new_with_event_init_dict(kind, &init).expect("an event")
-}
-
-struct Page {
-    root: Element,
-    app: Option<AppHandle<App>>,
-}
-
 impl Page {
-    async fn open() -> Page {
-        clear_storage();
-        let document = document();
-        let root = document.create_element("div").expect("a div");
-        document
-            .body()
-            .expect("a body")
-            .append_child(&root)
-            .expect("appended");
-        let app = Renderer::<App>::with_root(root.clone()).render();
-        settle().await;
-        Page {
-            root,
-            app: Some(app),
-        }
-    }
-
-    fn find(&self, selector: &str) -> Element {
-        self.root
-            .query_selector(selector)
-            .expect("a valid selector")
-            .unwrap_or_else(|| panic!("nothing matches {selector}"))
-    }
-
-    fn find_all(&self, selector: &str) -> Vec<Element> {
-        let list = self
-            .root
-            .query_selector_all(selector)
-            .expect("a valid selector");
-        (0..list.length())
-            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
-            .collect()
-    }
-
-    async fn click(&self, selector: &str) {
-        let button: HtmlElement = self.find(selector).dyn_into().expect("an html element");
-        button.click();
-        settle().await;
-    }
-
     /// Clicks an SVG element (which has no `click()`), with a bubbling event.
     async fn click_svg(&self, el: &Element) {
         el.dispatch_event(&bubbling("click")).expect("dispatched");
         settle().await;
-    }
-
-    async fn write(&self, r: usize, key: &str, value: &str) {
-        let input = |id: String| -> HtmlInputElement {
-            self.find(&format!("[data-testid=\"{id}\"]"))
-                .dyn_into()
-                .expect("an input")
-        };
-        input(format!("write-key-{r}")).set_value(key);
-        input(format!("write-value-{r}")).set_value(value);
-        self.click(&format!("[data-testid=\"write-{r}\"]")).await;
     }
 
     /// Presses `button` (deliver, drop, duplicate) on the first card of
@@ -127,19 +49,6 @@ impl Page {
             .dispatch_event(&bubbling("change"))
             .expect("dispatched");
         settle().await;
-    }
-
-    fn clock(&self, r: usize) -> String {
-        self.find(&format!("[data-testid=\"clock-{r}\"]"))
-            .get_attribute("data-clock")
-            .unwrap_or_default()
-    }
-
-    fn errors(&self) -> Vec<String> {
-        self.find_all("[data-testid=\"error\"]")
-            .iter()
-            .map(|e| e.text_content().unwrap_or_default())
-            .collect()
     }
 
     /// Every mark of the diagram as (kind, replica, message, step), in order.
@@ -190,15 +99,6 @@ impl Page {
         self.find(".diagram-caption")
             .text_content()
             .unwrap_or_default()
-    }
-
-    async fn close(mut self) {
-        if let Some(app) = self.app.take() {
-            app.destroy();
-        }
-        settle().await;
-        self.root.remove();
-        clear_storage();
     }
 }
 

@@ -148,14 +148,14 @@ fn card(props: &CardProps) -> Html {
     let (index, last) = (*index, *last);
     let target = (card.message, card.to);
 
+    // A card can be grabbed anywhere, its buttons included: the pointer is
+    // captured only once it has moved past the threshold, so a tap on a
+    // button stays a click, and a drag that starts on one never presses it.
     let onpointerdown = {
-        let (drag, node) = (drag.clone(), node.clone());
+        let drag = drag.clone();
         Callback::from(move |e: PointerEvent| {
-            if e.button() != 0 || pressed_a_button(&e) {
+            if e.button() != 0 {
                 return;
-            }
-            if let Some(el) = node.cast::<Element>() {
-                let _ = el.set_pointer_capture(e.pointer_id());
             }
             drag.set(Some(Drag {
                 start: (e.client_x(), e.client_y()),
@@ -174,12 +174,22 @@ fn card(props: &CardProps) -> Html {
         );
         Callback::from(move |e: PointerEvent| {
             let Some(d) = *drag else { return };
+            // Released elsewhere before it became a drag: forget it.
+            if e.buttons() == 0 && !d.moved {
+                drag.set(None);
+                return;
+            }
             // The card moves with the page, so a scroll adds to its offset.
             let delta = (
                 e.client_x() - d.start.0,
                 e.client_y() - d.start.1 + scroll_y() - d.scroll,
             );
             let moved = d.moved || delta.0.abs() + delta.1.abs() > DRAG_THRESHOLD;
+            if moved && !d.moved {
+                if let Some(el) = node.cast::<Element>() {
+                    let _ = el.set_pointer_capture(e.pointer_id());
+                }
+            }
             drag.set(Some(Drag { delta, moved, ..d }));
             if moved {
                 scroll_near_edge(e.client_y());
@@ -285,14 +295,16 @@ fn card(props: &CardProps) -> Html {
             <div class="card-head">
                 <span class="chip">{ card.message.to_string() }</span>
                 <span class="route">{ format!("{from} \u{2192} {to}") }</span>
+                <span class="card-write">{ &card.write }</span>
                 <span class="timestamp" title="timestamp: the sender's clock after the write">{ &card.timestamp }</span>
             </div>
-            <div class="card-write">{ &card.write }</div>
+            <div class="card-foot">
             <div class="card-preview">{ &card.preview.text }</div>
             <div class="card-buttons">
                 { button("Deliver", "deliver", format!("Deliver {} to {to} now", card.message), &actions.deliver) }
                 { button("Drop", "drop", format!("Lose this copy of {}", card.message), &actions.drop) }
                 { button("Duplicate", "duplicate", format!("Send another copy of {} to {to}", card.message), &actions.duplicate) }
+            </div>
             </div>
         </li>
     }
@@ -337,13 +349,6 @@ fn scroll_near_edge(y: i32) {
     } else if y < SCROLL_EDGE {
         window.scroll_by_with_x_and_y(0.0, -24.0);
     }
-}
-
-fn pressed_a_button(e: &PointerEvent) -> bool {
-    e.target()
-        .and_then(|t| t.dyn_into::<Element>().ok())
-        .and_then(|el| el.closest("button").ok().flatten())
-        .is_some()
 }
 
 /// What is under the pointer, ignoring the dragged card itself.
