@@ -7,17 +7,24 @@
 //!
 //! # Layout
 //!
-//! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`.
-//! - [`session`]: the saved form of a session (local storage).
+//! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`; branches
+//!   of history, the timeline, the event trace.
+//! - [`session`]: what a session is made of, and replaying it.
+//! - [`share`]: a session in a link's fragment (and in local storage).
 //! - [`presets`]: the scenario files under `scenarios/`, embedded.
 //! - [`describe`]: the engine's events and gaps in plain words.
-//! - [`hooks`]: side effects: storage, the autoplay timer, shortcuts.
 //! - [`view`]: the engine's state turned into what components show.
-//! - [`components`]: replica panels, lanes and cards, controls, log.
+//! - [`diagram`]: the space-time diagram's layout, resumed chunk by chunk.
+//! - [`hooks`]: side effects: storage, the address, the autoplay timer, shortcuts.
+//! - [`exchange`]: side effects of sharing, importing and exporting.
+//! - [`files`]: downloads, uploads and the clipboard, in the browser.
+//! - [`components`]: replica panels, lanes and cards, controls, timeline,
+//!   diagram, share bar, log.
 
 pub mod components;
 pub mod describe;
 pub mod diagram;
+pub mod exchange;
 pub mod files;
 pub mod hooks;
 pub mod presets;
@@ -37,7 +44,7 @@ use components::lane::{CardActions, CardView, Lane, Release};
 use components::log::EventLog;
 use components::notice::Notice;
 use components::replica::{DropHint, ReplicaPanel};
-use components::share_bar::{Export, ShareBar};
+use components::share_bar::ShareBar;
 use components::status::Status;
 use components::timeline::{BranchView, Timeline};
 use state::{Action, Place, State};
@@ -68,7 +75,6 @@ pub fn app() -> Html {
             hooks::saved_session().as_deref(),
         )
     });
-    let link = use_state(|| None::<String>);
     let highlighted = use_state(Vec::<MessageId>::new);
     let dragging = use_state(|| Dragging::None);
 
@@ -233,110 +239,15 @@ pub fn app() -> Html {
         let d = d.clone();
         Callback::from(move |s: String| d.dispatch(make(s)))
     };
-    let on_share = {
-        let (state, link) = (state.clone(), link.clone());
-        Callback::from(move |()| {
-            let fragment = format!(
-                "{}{}",
-                share::FRAGMENT_PREFIX,
-                share::encode(&state.session())
-            );
-            if fragment.len() > share::MAX_FRAGMENT_CHARS {
-                return state.dispatch(Action::Refuse(state::Notice {
-                    text: format!(
-                        "This session is too long for a link ({} characters; at most {}). Export it as a scenario file instead.",
-                        fragment.len(),
-                        share::MAX_FRAGMENT_CHARS
-                    ),
-                    place: Place::Page,
-                }));
-            }
-            let Some(url) = hooks::set_location_hash(&fragment) else {
-                return;
-            };
-            files::copy_text(&url);
-            link.set(Some(url));
-            state.dispatch(Action::Note(
-                "Copied a link to this session: it holds the whole run, every branch included."
-                    .into(),
-            ));
-        })
-    };
-    let read_file = {
-        let d = d.clone();
-        Callback::from(move |file: web_sys::File| {
-            let (d, name) = (d.clone(), file.name());
-            files::read_text(
-                file,
-                Callback::from(move |read: Result<String, String>| match read {
-                    Ok(text) => d.dispatch(Action::Import(text, name.clone())),
-                    Err(why) => d.dispatch(Action::Refuse(state::Notice {
-                        text: format!("Nothing was imported: {why}."),
-                        place: Place::Page,
-                    })),
-                }),
-            );
-        })
-    };
-    let on_export = {
-        let (state, svg_ref, drawing) = (state.clone(), svg_ref.clone(), drawn.0.clone());
-        Callback::from(move |what: Export| {
-            let refuse = {
-                let d = state.dispatcher();
-                Callback::from(move |why: String| {
-                    d.dispatch(Action::Refuse(state::Notice {
-                        text: format!("The export failed: {why}."),
-                        place: Place::Page,
-                    }))
-                })
-            };
-            let svg = || components::diagram::svg_markup(&svg_ref).unwrap_or_default();
-            let done = match what {
-                Export::Json => files::download(
-                    "causal-playground.json",
-                    "application/json",
-                    &state.scenario().to_json(),
-                ),
-                Export::Svg => files::download("causal-playground.svg", "image/svg+xml", &svg()),
-                Export::Png => {
-                    let l = &drawing.0;
-                    files::download_png_from_svg(
-                        "causal-playground.png",
-                        &svg(),
-                        f64::from(l.width),
-                        f64::from(l.height),
-                        2.0,
-                        refuse.clone(),
-                    );
-                    Ok(())
-                }
-                Export::Shiviz => {
-                    let events: Vec<_> = state.trace.iter().map(|(_, e)| e.clone()).collect();
-                    let log = causal_core::shiviz::shiviz_events(
-                        state.simulation.config().replicas,
-                        state.simulation.messages(),
-                        &events,
-                    );
-                    files::download(
-                        "causal-playground.shiviz.log",
-                        "text/plain",
-                        &causal_core::shiviz::shiviz_file(&log),
-                    )
-                }
-            };
-            if let Err(why) = done {
-                refuse.emit(why);
-            }
-        })
-    };
+    let exchange = exchange::use_exchange(&state, &svg_ref, drawn.0 .0.clone());
     // A scenario file dropped anywhere on the page is imported.
     let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
     let ondrop = {
-        let read_file = read_file.clone();
+        let on_file = exchange.on_file.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             if let Some(file) = files::file_from_drop(&e) {
-                read_file.emit(file);
+                on_file.emit(file);
             }
         })
     };
@@ -351,7 +262,8 @@ pub fn app() -> Html {
                     <h1>{ "Causal Playground" }</h1>
                     <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
                 </div>
-                <ShareBar link={(*link).clone()} {on_share} on_file={read_file} {on_export} />
+                <ShareBar link={exchange.link.clone()} on_share={exchange.on_share.clone()}
+                          on_file={exchange.on_file.clone()} on_export={exchange.on_export.clone()} />
             </header>
             if let Some(text) = page_notice {
                 <Notice {text} on_dismiss={send(|_| Action::Dismiss)} />

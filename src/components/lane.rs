@@ -31,7 +31,7 @@ pub struct CardView {
     pub to: ReplicaId,
     /// "x = 1".
     pub write: String,
-    /// Its timestamp, "[1,0,0]".
+    /// Its timestamp, `[1,0,0]`.
     pub timestamp: String,
     /// What delivering it now would do.
     pub preview: CardPreview,
