@@ -211,6 +211,15 @@ test('a card dropped on the wrong replica says where it is addressed; dropped on
     assert.doesNotMatch(style, /translate/);
     assert.equal(await page.locator('.card.dragging').count(), 0);
 
+    // Onto another replica's lane: aimed at the wrong replica, so it says so.
+    await page.click('button[aria-label="Dismiss"]');
+    assert.deepEqual(await errorTexts(page), []);
+    await mouseDrag(page, cardSel(1, 1), tid('lane-2'));
+    const again = await errorTexts(page);
+    assert.equal(again.length, 1, JSON.stringify(again));
+    assert.match(again[0], /addressed to B, not C/);
+    assert.deepEqual(await snapshot(page), before, 'nothing changed');
+
     // A click on the card (no drag) does nothing either.
     await page.click(`${cardSel(1, 2)} .card-write`);
     assert.deepEqual(await snapshot(page), before);

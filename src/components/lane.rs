@@ -379,7 +379,11 @@ fn release_at(card: &NodeRef, x: i32, y: i32) -> Release {
             if &lane == own {
                 return Release::Lane(position_in(&lane, &card, y));
             }
-            return Release::Nowhere;
+            // Another replica's lane: aimed at the wrong replica.
+            return lane
+                .get_attribute("data-lane")
+                .and_then(|v| v.parse().ok())
+                .map_or(Release::Nowhere, Release::Replica);
         }
     }
     Release::Nowhere
