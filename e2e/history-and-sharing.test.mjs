@@ -12,7 +12,9 @@ import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, launchBrowser, openPage, pageServer } from './support.mjs';
+import {
+  ROOT, cardSel, deliverButton, launchBrowser, pageServer, tid, withPage as openChecked, write,
+} from './support.mjs';
 
 const run = promisify(execFile);
 
@@ -46,46 +48,8 @@ after(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-const TALL = { width: 1366, height: 1400 };
-const tid = (id) => `[data-testid="${id}"]`;
-const cardSel = (m, to) => `${tid(`lane-${to}`)} ${tid('inflight')}[data-message="${m}"]`;
-
-/** Checks that a page said nothing on the console and opened no dialog. */
-function watchDialogs(page) {
-  const dialogs = [];
-  page.on('dialog', (d) => {
-    dialogs.push(`${d.type()}: ${d.message()}`);
-    d.dismiss().catch(() => {});
-  });
-  return dialogs;
-}
-
-/**
- * Opens `url` (the page by default) in a fresh context, runs `body(page,
- * ctx)`, then checks that nothing was said on the console and no dialog
- * opened; always closes the context.
- */
-async function withPage(body, { url, viewport = TALL } = {}) {
-  const ctx = await openPage(browser, url ?? server.url, { viewport, waitFor: tid('replica-0') });
-  ctx.dialogs = watchDialogs(ctx.page);
-  try {
-    await body(ctx.page, ctx);
-    assert.deepEqual(ctx.errors, [], 'no console errors');
-    assert.deepEqual(ctx.dialogs, [], 'no dialogs');
-  } finally {
-    await ctx.context.close();
-  }
-}
-
-async function write(page, r, key, value) {
-  await page.fill(tid(`write-key-${r}`), key);
-  await page.fill(tid(`write-value-${r}`), value);
-  await page.click(tid(`write-${r}`));
-}
-
-async function deliverButton(page, m, to) {
-  await page.click(`${cardSel(m, to)} ${tid('deliver')}`);
-}
+/** A fresh page (of `opts.url`, or this file's server); see support.mjs. */
+const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
 
 async function clocks(page) {
   return page.$$eval('[data-drop-replica]', (panels) =>

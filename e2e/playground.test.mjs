@@ -6,7 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, launchBrowser, openPage, pageServer, screenshot } from './support.mjs';
+import {
+  ROOT, TALL, cardSel, deliverButton, launchBrowser, pageServer, screenshot, tid,
+  withPage as openChecked, write,
+} from './support.mjs';
 
 let server;
 let browser;
@@ -21,45 +24,8 @@ after(async () => {
   await server?.close();
 });
 
-// Tall enough that a lane of a few cards and the replica panels under it
-// are all in view: a mouse drag cannot scroll the page.
-const TALL = { width: 1366, height: 1400 };
-
-const tid = (id) => `[data-testid="${id}"]`;
-const cardSel = (m, to) => `${tid(`lane-${to}`)} ${tid('inflight')}[data-message="${m}"]`;
-
-/**
- * Opens the page in a fresh context, runs `body(page, ctx)`, then checks that
- * nothing was said on the console and no dialog opened; always closes.
- */
-async function withPage(body, { viewport = TALL } = {}) {
-  const ctx = await openPage(browser, server.url, { viewport, waitFor: tid('replica-0') });
-  const dialogs = [];
-  ctx.page.on('dialog', (d) => {
-    dialogs.push(`${d.type()}: ${d.message()}`);
-    d.dismiss().catch(() => {});
-  });
-  ctx.dialogs = dialogs;
-  try {
-    await body(ctx.page, ctx);
-    assert.deepEqual(ctx.errors, [], 'no console errors');
-    assert.deepEqual(dialogs, [], 'no dialogs');
-  } finally {
-    await ctx.context.close();
-  }
-}
-
-/** Types into replica r's write form and presses its Write button. */
-async function write(page, r, key, value) {
-  await page.fill(tid(`write-key-${r}`), key);
-  await page.fill(tid(`write-value-${r}`), value);
-  await page.click(tid(`write-${r}`));
-}
-
-/** Presses the Deliver button on the card of message m in the lane to `to`. */
-async function deliverButton(page, m, to) {
-  await page.click(`${cardSel(m, to)} ${tid('deliver')}`);
-}
+/** A fresh page of this file's server; see support.mjs. */
+const withPage = (body, opts) => openChecked(browser, server.url, body, opts);
 
 async function clock(page, r) {
   return page.getAttribute(tid(`clock-${r}`), 'data-clock');

@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -169,4 +170,56 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const stop = () => close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+// ---------------------------------------------------------------------------
+// Acting on the page as a user does, through the hooks of DESIGN.md section 6.
+
+/** Tall enough that a lane of a few cards and the replica panels under it are
+ * all in view: a mouse drag cannot scroll the page. */
+export const TALL = { width: 1366, height: 1400 };
+
+/** The selector of a DESIGN.md test hook. */
+export const tid = (id) => `[data-testid="${id}"]`;
+
+/** The card of message m in the lane to replica `to`. */
+export const cardSel = (m, to) => `${tid(`lane-${to}`)} ${tid('inflight')}[data-message="${m}"]`;
+
+/** Records (and dismisses) every dialog the page opens. */
+export function watchDialogs(page) {
+  const dialogs = [];
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  return dialogs;
+}
+
+/**
+ * Opens `url` in a fresh context of `browser`, runs `body(page, ctx)`, then
+ * checks that nothing was said on the console and no dialog opened; always
+ * closes the context.
+ */
+export async function withPage(browser, url, body, { viewport = TALL } = {}) {
+  const ctx = await openPage(browser, url, { viewport, waitFor: tid('replica-0') });
+  ctx.dialogs = watchDialogs(ctx.page);
+  try {
+    await body(ctx.page, ctx);
+    assert.deepEqual(ctx.errors, [], 'no console errors');
+    assert.deepEqual(ctx.dialogs, [], 'no dialogs');
+  } finally {
+    await ctx.context.close();
+  }
+}
+
+/** Types into replica r's write form and presses its Write button. */
+export async function write(page, r, key, value) {
+  await page.fill(tid(`write-key-${r}`), key);
+  await page.fill(tid(`write-value-${r}`), value);
+  await page.click(tid(`write-${r}`));
+}
+
+/** Presses the Deliver button on the card of message m in the lane to `to`. */
+export async function deliverButton(page, m, to) {
+  await page.click(`${cardSel(m, to)} ${tid('deliver')}`);
 }

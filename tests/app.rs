@@ -3,15 +3,13 @@
 //! driven through real DOM events on the hooks of DESIGN.md section 6.
 #![cfg(target_arch = "wasm32")]
 
-use causal_playground::App;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
-use yew::Renderer;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{document, settle, Page};
+use support::{settle, Page};
 
 impl Page {
     fn card(&self, m: u32, to: usize) -> String {
@@ -273,18 +271,8 @@ async fn a_remounted_page_keeps_the_session_and_a_corrupted_one_starts_afresh() 
     page.write(0, "x", "1").await;
     page.deliver(1, 2).await;
     // Unmount without clearing storage, and mount again.
-    let root = page.root.clone();
-    let mut page = page;
-    if let Some(app) = page.app.take() {
-        app.destroy();
-    }
-    settle().await;
-    let app = Renderer::<App>::with_root(root.clone()).render();
-    settle().await;
-    let page = Page {
-        root,
-        app: Some(app),
-    };
+    page.unmount().await;
+    let page = Page::mount().await;
     assert_eq!(page.clock(0), "1,0,0");
     assert_eq!(page.clock(2), "1,0,0");
     assert_eq!(page.store(2), pairs(&[("x", "1")]));
@@ -298,19 +286,7 @@ async fn a_remounted_page_keeps_the_session_and_a_corrupted_one_starts_afresh() 
     storage
         .set_item("causal-playground/session", "{bad")
         .expect("stored");
-    let document = document();
-    let root = document.create_element("div").expect("a div");
-    document
-        .body()
-        .expect("a body")
-        .append_child(&root)
-        .expect("appended");
-    let app = Renderer::<App>::with_root(root.clone()).render();
-    settle().await;
-    let page = Page {
-        root,
-        app: Some(app),
-    };
+    let page = Page::mount().await;
     let errors = page.errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(

@@ -42,8 +42,14 @@ pub struct Page {
 }
 
 impl Page {
+    /// A fresh page, with nothing saved.
     pub async fn open() -> Page {
         clear_storage();
+        Page::mount().await
+    }
+
+    /// The page mounted into a new element, reading whatever is saved.
+    pub async fn mount() -> Page {
         let document = document();
         let root = document.create_element("div").expect("a div");
         document
@@ -110,12 +116,18 @@ impl Page {
             .collect()
     }
 
-    pub async fn close(mut self) {
+    /// Takes the page away, keeping what it saved.
+    pub async fn unmount(mut self) {
         if let Some(app) = self.app.take() {
             app.destroy();
         }
         settle().await;
         self.root.remove();
+    }
+
+    /// Takes the page away and forgets what it saved.
+    pub async fn close(self) {
+        self.unmount().await;
         clear_storage();
     }
 }
