@@ -38,15 +38,15 @@ use std::rc::Rc;
 use causal_core::{replica_name, Command, MessageId, ReplicaId};
 use yew::prelude::*;
 
-use components::controls::{Autoplay, History, Presets, Rules};
+use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
 use components::diagram::{Diagram, SharedDrawing};
 use components::lane::{CardActions, CardView, Lane, Release};
-use components::log::EventLog;
-use components::notice::Notice;
+use components::log::{self, LogProps};
+use components::notice::{self, NoticeProps};
 use components::replica::{DropHint, ReplicaPanel};
-use components::share_bar::ShareBar;
-use components::status::Status;
-use components::timeline::{BranchView, Timeline};
+use components::share_bar::{self, ShareBarProps};
+use components::status::{self, StatusProps};
+use components::timeline::{self, BranchView, TimelineProps};
 use state::{Action, Place, State};
 
 /// Log lines shown: the newest; the diagram holds the whole run.
@@ -262,38 +262,62 @@ pub fn app() -> Html {
                     <h1>{ "Causal Playground" }</h1>
                     <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
                 </div>
-                <ShareBar link={exchange.link.clone()} on_share={exchange.on_share.clone()}
-                          on_file={exchange.on_file.clone()} on_export={exchange.on_export.clone()} />
+                { share_bar::share_bar(&ShareBarProps {
+                    link: exchange.link.clone(),
+                    on_share: exchange.on_share.clone(),
+                    on_file: exchange.on_file.clone(),
+                    on_export: exchange.on_export.clone(),
+                }) }
             </header>
             if let Some(text) = page_notice {
-                <Notice {text} on_dismiss={send(|_| Action::Dismiss)} />
+                { notice::notice(&NoticeProps { text, on_dismiss: send(|_| Action::Dismiss) }) }
             }
             <section class="toolbar" aria-label="Controls">
-                <Rules delivery={config.delivery} conflicts={config.conflicts} replicas={config.replicas}
-                    on_delivery={{ let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetDelivery(r))) }}
-                    on_conflicts={{ let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetConflicts(r))) }}
-                    on_replicas={{ let d = d.clone(); Callback::from(move |n| d.dispatch(Action::SetReplicas(n))) }} />
+                { controls::rules(&RulesProps {
+                    delivery: config.delivery,
+                    conflicts: config.conflicts,
+                    replicas: config.replicas,
+                    on_delivery: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetDelivery(r))) },
+                    on_conflicts: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetConflicts(r))) },
+                    on_replicas: { let d = d.clone(); Callback::from(move |n| d.dispatch(Action::SetReplicas(n))) },
+                }) }
                 <div class="toolbar-row">
-                    <Presets presets={presets::titles()} selected={state.preset.as_ref().map(|p| p.name.clone())}
-                             on_load={dispatch(Action::LoadPreset)} />
-                    <History can_undo={!simulation.history().is_empty()} can_redo={state.cursor() < state.branch().commands.len()}
-                             can_deliver={!simulation.network().is_empty()}
-                             on_undo={send(|_| Action::Undo)} on_redo={send(|_| Action::Redo)}
-                             on_reset={send(|_| Action::Reset)}
-                             on_deliver_all={{ let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Apply(Command::DeliverAll))) }} />
-                    <Autoplay playing={state.playing} seed={state.seed} speed_ms={state.speed_ms}
-                              on_toggle={toggle} on_step={send(|_| Action::Step)}
-                              on_seed={dispatch(Action::SetSeed)}
-                              on_speed={{ let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) }} />
+                    { controls::presets(&PresetsProps {
+                        presets: presets::titles(),
+                        selected: state.preset.as_ref().map(|p| p.name.clone()),
+                        on_load: dispatch(Action::LoadPreset),
+                    }) }
+                    { controls::history(&HistoryProps {
+                        can_undo: !simulation.history().is_empty(),
+                        can_redo: state.cursor() < state.branch().commands.len(),
+                        can_deliver: !simulation.network().is_empty(),
+                        on_undo: send(|_| Action::Undo),
+                        on_redo: send(|_| Action::Redo),
+                        on_reset: send(|_| Action::Reset),
+                        on_deliver_all: { let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Apply(Command::DeliverAll))) },
+                    }) }
+                    { controls::autoplay(&AutoplayProps {
+                        playing: state.playing,
+                        seed: state.seed,
+                        speed_ms: state.speed_ms,
+                        on_toggle: toggle,
+                        on_step: send(|_| Action::Step),
+                        on_seed: dispatch(Action::SetSeed),
+                        on_speed: { let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) },
+                    }) }
                 </div>
-                <Timeline cursor={state.cursor()} steps={state.branch().commands.len()} current={state.current}
-                    branches={state.branches.iter().enumerate().map(|(i, b)| BranchView {
+                { timeline::timeline(&TimelineProps {
+                    cursor: state.cursor(),
+                    steps: state.branch().commands.len(),
+                    current: state.current,
+                    branches: state.branches.iter().enumerate().map(|(i, b)| BranchView {
                         number: i + 1,
                         steps: b.commands.len(),
                         split: b.parent.map(|(p, at)| (p + 1, at)),
-                    }).collect::<Vec<_>>()}
-                    on_seek={{ let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) }}
-                    on_branch={{ let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) }} />
+                    }).collect(),
+                    on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
+                    on_branch: { let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) },
+                }) }
             </section>
             if let Some(preset) = &state.preset {
                 <section class="preset-info" aria-label="Scenario">
@@ -301,13 +325,17 @@ pub fn app() -> Html {
                     <p>{ &preset.description }</p>
                 </section>
             }
-            <Status violations={simulation.violations().to_vec()} converged={simulation.converged()}
-                    diverged={diverged.clone()} in_flight={simulation.network().len()} />
+            { status::status(&StatusProps {
+                violations: simulation.violations().to_vec(),
+                converged: simulation.converged(),
+                diverged: diverged.clone(),
+                in_flight: simulation.network().len(),
+            }) }
             <main class="columns" style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
             </main>
             <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
-            <EventLog lines={state.log.iter().take(LOG_SHOWN).cloned().collect::<Vec<_>>()} />
+            { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes." }</p>
             </footer>

@@ -1,4 +1,6 @@
-//! The toolbar: rules, replica count, presets, history and autoplay.
+//! The toolbar: rules, replica count, presets, history and autoplay. Plain
+//! functions, not components: they hold no state, and each component type
+//! costs the page yew's lifecycle code once more.
 
 use causal_core::{Conflicts, Delivery, MAX_REPLICAS, MIN_REPLICAS};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -8,8 +10,7 @@ fn select_value(e: &Event) -> String {
     e.target_unchecked_into::<HtmlSelectElement>().value()
 }
 
-/// Props of [`Rules`].
-#[derive(Properties, PartialEq)]
+/// Props of [`rules`].
 pub struct RulesProps {
     /// The delivery rule.
     pub delivery: Delivery,
@@ -26,7 +27,6 @@ pub struct RulesProps {
 }
 
 /// The two rule selectors, each with its one-line explanation, and the count.
-#[function_component(Rules)]
 pub fn rules(props: &RulesProps) -> Html {
     let on_delivery = {
         let cb = props.on_delivery.clone();
@@ -84,8 +84,7 @@ pub fn rules(props: &RulesProps) -> Html {
     }
 }
 
-/// Props of [`Presets`].
-#[derive(Properties, PartialEq)]
+/// Props of [`presets`].
 pub struct PresetsProps {
     /// (name, title) of every preset.
     pub presets: Vec<(&'static str, String)>,
@@ -96,7 +95,6 @@ pub struct PresetsProps {
 }
 
 /// The preset scenario selector.
-#[function_component(Presets)]
 pub fn presets(props: &PresetsProps) -> Html {
     let onchange = {
         let cb = props.on_load.clone();
@@ -120,8 +118,7 @@ pub fn presets(props: &PresetsProps) -> Html {
     }
 }
 
-/// Props of [`History`].
-#[derive(Properties, PartialEq)]
+/// Props of [`history`].
 pub struct HistoryProps {
     /// Something can be undone.
     pub can_undo: bool,
@@ -140,7 +137,6 @@ pub struct HistoryProps {
 }
 
 /// Undo, redo, reset, deliver all.
-#[function_component(History)]
 pub fn history(props: &HistoryProps) -> Html {
     let click = |cb: &Callback<()>| {
         let cb = cb.clone();
@@ -161,8 +157,7 @@ pub fn history(props: &HistoryProps) -> Html {
     }
 }
 
-/// Props of [`Autoplay`].
-#[derive(Properties, PartialEq)]
+/// Props of [`autoplay`].
 pub struct AutoplayProps {
     /// Running.
     pub playing: bool,
@@ -181,7 +176,6 @@ pub struct AutoplayProps {
 }
 
 /// Autoplay: a seeded scheduler delivers random copies in flight.
-#[function_component(Autoplay)]
 pub fn autoplay(props: &AutoplayProps) -> Html {
     let toggle = {
         let cb = props.on_toggle.clone();

@@ -5,15 +5,13 @@ use yew::prelude::*;
 use crate::describe::Tone;
 use crate::state::LogLine;
 
-/// Props of [`EventLog`].
-#[derive(Properties, PartialEq)]
+/// Props of [`event_log`].
 pub struct LogProps {
     /// Newest first.
     pub lines: Vec<LogLine>,
 }
 
 /// The log.
-#[function_component(EventLog)]
 pub fn event_log(props: &LogProps) -> Html {
     html! {
         <section class="log-box" aria-label="What just happened">

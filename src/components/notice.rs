@@ -2,8 +2,7 @@
 
 use yew::prelude::*;
 
-/// Props of [`Notice`].
-#[derive(Properties, PartialEq)]
+/// Props of [`notice`].
 pub struct NoticeProps {
     /// The message.
     pub text: String,
@@ -12,7 +11,6 @@ pub struct NoticeProps {
 }
 
 /// A dismissable alert.
-#[function_component(Notice)]
 pub fn notice(props: &NoticeProps) -> Html {
     let dismiss = {
         let cb = props.on_dismiss.clone();

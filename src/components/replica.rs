@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use super::clock::ClockView;
 use super::held::{HeldList, HeldView};
-use super::store::StoreView;
+use super::store::{store_view, StoreProps};
 use super::write_form::WriteForm;
 
 /// What a card being dragged would do here.
@@ -75,7 +75,7 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
                 <p class="drop-hint" role="status">{ &hint.text }</p>
             }
             <ClockView replica={r} entries={props.clock.clone()} changed={props.changed.clone()} revision={props.revision} />
-            <StoreView replica={r} entries={props.store.clone()} diverged={props.diverged.clone()} />
+            { store_view(&StoreProps { replica: r, entries: props.store.clone(), diverged: props.diverged.clone() }) }
             <HeldList replica={r} held={props.held.clone()} highlighted={props.highlighted.clone()}
                       on_highlight={props.on_highlight.clone()} />
             <WriteForm replica={r} error={props.write_error.clone()} on_write={props.on_write.clone()} />

@@ -19,8 +19,7 @@ pub enum Export {
     Shiviz,
 }
 
-/// Props of [`ShareBar`].
-#[derive(Properties, PartialEq)]
+/// Props of [`share_bar`].
 pub struct ShareBarProps {
     /// The last link made, shown so it can be copied by hand.
     pub link: Option<String>,
@@ -33,7 +32,6 @@ pub struct ShareBarProps {
 }
 
 /// The bar.
-#[function_component(ShareBar)]
 pub fn share_bar(props: &ShareBarProps) -> Html {
     let share = props.on_share.reform(|_: MouseEvent| ());
     let export = |what: Export| props.on_export.reform(move |_: MouseEvent| what);

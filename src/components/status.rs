@@ -3,8 +3,7 @@
 use causal_core::{replica_name, Violation};
 use yew::prelude::*;
 
-/// Props of [`Status`].
-#[derive(Properties, PartialEq)]
+/// Props of [`status`].
 pub struct StatusProps {
     /// Violations, in the order they happened.
     pub violations: Vec<Violation>,
@@ -17,7 +16,6 @@ pub struct StatusProps {
 }
 
 /// The alarm and the agreement indicator.
-#[function_component(Status)]
 pub fn status(props: &StatusProps) -> Html {
     let agreement = if props.converged {
         if props.in_flight > 0 {

@@ -3,20 +3,17 @@
 use causal_core::{ReplicaId, Value};
 use yew::prelude::*;
 
-/// Props of [`StoreView`].
-#[derive(Properties, PartialEq)]
+/// Props of [`store_view`].
 pub struct StoreProps {
     /// Whose store.
     pub replica: ReplicaId,
     /// Keys ascending, with what each holds.
     pub entries: Vec<(String, Value)>,
     /// Keys on which replicas differ.
-    #[prop_or_default]
     pub diverged: Vec<String>,
 }
 
 /// The store as a small table.
-#[function_component(StoreView)]
 pub fn store_view(props: &StoreProps) -> Html {
     html! {
         <dl class="store" data-testid={format!("store-{}", props.replica)}>

@@ -15,8 +15,7 @@ pub struct BranchView {
     pub split: Option<(usize, usize)>,
 }
 
-/// Props of [`Timeline`].
-#[derive(Properties, PartialEq)]
+/// Props of [`timeline`].
 pub struct TimelineProps {
     /// Steps applied.
     pub cursor: usize,
@@ -33,7 +32,6 @@ pub struct TimelineProps {
 }
 
 /// The slider and the branches.
-#[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let oninput = {
         let cb = props.on_seek.clone();
