@@ -76,6 +76,8 @@ pub fn app() -> Html {
         )
     });
     let highlighted = use_state(Vec::<MessageId>::new);
+    // The presets' titles, read once: parsing every file on each render is waste.
+    let preset_titles = use_memo((), |_| presets::titles());
     let dragging = use_state(|| Dragging::None);
 
     let send = {
@@ -283,7 +285,7 @@ pub fn app() -> Html {
                 }) }
                 <div class="toolbar-row">
                     { controls::presets(&PresetsProps {
-                        presets: presets::titles(),
+                        presets: (*preset_titles).clone(),
                         selected: state.preset.as_ref().map(|p| p.name.clone()),
                         on_load: dispatch(Action::LoadPreset),
                     }) }
