@@ -284,7 +284,7 @@ fn card(props: &CardProps) -> Html {
         card.message, card.write, card.timestamp, card.preview.text
     );
     html! {
-        <li ref={node} tabindex="0" role="button" aria-label={label}
+        <li ref={node} tabindex="0" aria-roledescription="message in flight" aria-label={label}
             class={classes!("card", format!("r{}", card.from), format!("preview-{}", card.preview.kind),
                             lit.then_some("highlight"), dragging.then_some("dragging"))}
             {style}
