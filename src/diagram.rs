@@ -6,10 +6,9 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId};
+use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId, Trace};
 
 use crate::describe::waits_for;
-use crate::session::Trace;
 
 /// Width of one event's slot, in SVG units.
 pub const SLOT: i32 = 30;
@@ -654,8 +653,7 @@ pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
 mod tests {
     use super::*;
     use crate::presets::preset;
-    use crate::session::replay_traced;
-    use causal_core::{Command, Config};
+    use causal_core::{Command, Config, Simulation};
 
     fn kinds(layout: &Layout, replica: ReplicaId) -> Vec<(&'static str, u32)> {
         layout
@@ -669,7 +667,7 @@ mod tests {
     #[test]
     fn the_classic_run_has_a_mark_per_event_and_an_arrow_per_copy() {
         let scenario = preset("classic").unwrap().scenario;
-        let (sim, trace) = replay_traced(scenario.config(), &scenario.steps).unwrap();
+        let (sim, trace) = Simulation::replay_traced(scenario.config(), &scenario.steps).unwrap();
         let layout = layout(3, &trace, sim.messages());
         assert_eq!(
             kinds(&layout, 0),
@@ -717,7 +715,7 @@ mod tests {
                 to: 1,
             },
         ];
-        let (sim, trace) = replay_traced(Config::default(), &steps).unwrap();
+        let (sim, trace) = Simulation::replay_traced(Config::default(), &steps).unwrap();
         let layout = layout(3, &trace, sim.messages());
         let ends: Vec<_> = layout.arrows.iter().map(|a| (a.to, a.end)).collect();
         assert!(ends.contains(&(1, ArrowEnd::Dropped)));
@@ -739,7 +737,7 @@ mod tests {
     #[test]
     fn a_violation_marks_the_delivery_that_broke_causal_order() {
         let scenario = preset("fifo-violation").unwrap().scenario;
-        let (sim, trace) = replay_traced(scenario.config(), &scenario.steps).unwrap();
+        let (sim, trace) = Simulation::replay_traced(scenario.config(), &scenario.steps).unwrap();
         let layout = layout(3, &trace, sim.messages());
         let broken: Vec<_> = layout.marks.iter().filter(|m| m.violation).collect();
         assert!(!broken.is_empty());

@@ -2,10 +2,9 @@
 //! clipboard and files, as callbacks for the share bar. The reducer only
 //! hears of them as actions (a note, an import, an error).
 
-use std::rc::Rc;
-
 use yew::prelude::*;
 
+use crate::by_ptr::ByPtr;
 use crate::components::diagram::svg_markup;
 use crate::components::share_bar::Export;
 use crate::diagram::Drawing;
@@ -40,7 +39,7 @@ fn refusal(state: &UseReducerHandle<State>) -> Callback<String> {
 pub fn use_exchange(
     state: &UseReducerHandle<State>,
     svg: &NodeRef,
-    drawing: Rc<Drawing>,
+    drawing: ByPtr<Drawing>,
 ) -> Exchange {
     let link = use_state(|| None::<String>);
     let on_share = {

@@ -15,12 +15,14 @@
 //! - [`describe`]: the engine's events and gaps in plain words.
 //! - [`view`]: the engine's state turned into what components show.
 //! - [`diagram`]: the space-time diagram's layout, resumed chunk by chunk.
+//! - [`by_ptr`]: shared data compared by identity, for props and memo keys.
 //! - [`hooks`]: side effects: storage, the address, the autoplay timer, shortcuts.
 //! - [`exchange`]: side effects of sharing, importing and exporting.
 //! - [`files`]: downloads, uploads and the clipboard, in the browser.
 //! - [`components`]: replica panels, lanes and cards, controls, timeline,
 //!   diagram, share bar, log.
 
+pub mod by_ptr;
 pub mod components;
 pub mod describe;
 pub mod diagram;
@@ -33,13 +35,12 @@ pub mod share;
 pub mod state;
 pub mod view;
 
-use std::rc::Rc;
-
 use causal_core::{replica_name, Command, MessageId, ReplicaId};
 use yew::prelude::*;
 
+use by_ptr::ByPtr;
 use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
-use components::diagram::{Diagram, SharedDrawing};
+use components::diagram::Diagram;
 use components::lane::{CardActions, CardView, Lane, Release};
 use components::log::{self, LogProps};
 use components::notice::{self, NoticeProps};
@@ -54,17 +55,6 @@ const LOG_SHOWN: usize = 60;
 
 /// A card being dragged, and the replica under the pointer.
 type Dragging = Option<(CardView, Option<ReplicaId>)>;
-
-/// The trace, compared by identity: the state makes a new one exactly when
-/// the history shown changes, so the diagram is laid out only then.
-#[derive(Clone)]
-struct TraceKey(Rc<session::Trace>, usize);
-
-impl PartialEq for TraceKey {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0) && self.1 == other.1
-    }
-}
 
 /// The whole page.
 #[function_component(App)]
@@ -108,14 +98,20 @@ pub fn app() -> Html {
     let svg_ref = use_node_ref();
     // The diagram resumes from its last finished chunk (see LayoutCache).
     let layout_cache = use_mut_ref(diagram::LayoutCache::default);
-    let drawn = use_memo(TraceKey(state.trace.clone(), config.replicas), |key| {
-        let messages = simulation.messages();
-        let drawing = layout_cache
-            .borrow_mut()
-            .draw(state.trace_epoch, key.1, &key.0, messages);
-        let clocks: Vec<_> = messages.iter().map(|m| m.clock.clone()).collect();
-        (SharedDrawing(Rc::new(drawing)), Rc::new(clocks))
-    });
+    // Keyed by the trace's identity: the state makes a new trace exactly when
+    // the history shown changes, so the diagram is laid out only then.
+    let drawn = use_memo(
+        (ByPtr(state.trace.clone()), config.replicas),
+        |(trace, replicas)| {
+            let messages = simulation.messages();
+            let drawing =
+                layout_cache
+                    .borrow_mut()
+                    .draw(state.trace_epoch, *replicas, trace, messages);
+            let clocks: Vec<_> = messages.iter().map(|m| m.clock.clone()).collect();
+            (ByPtr::new(drawing), ByPtr::new(clocks))
+        },
+    );
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
     // worked out once per change of state, not on every hover or drag.
@@ -241,7 +237,7 @@ pub fn app() -> Html {
         let d = d.clone();
         Callback::from(move |s: String| d.dispatch(make(s)))
     };
-    let exchange = exchange::use_exchange(&state, &svg_ref, drawn.0 .0.clone());
+    let exchange = exchange::use_exchange(&state, &svg_ref, drawn.0.clone());
     // A scenario file dropped anywhere on the page is imported.
     let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
     let ondrop = {

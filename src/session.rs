@@ -3,29 +3,10 @@
 //! is saved (local storage) and shared (a link) in the compact form of
 //! [`crate::share`].
 
-use causal_core::{Command, Config, Error, Event, Simulation};
+use causal_core::{Command, Config, Simulation, Trace};
 
 /// The format's version, so that a future change can tell old sessions apart.
 pub const SESSION_VERSION: u32 = 2;
-
-/// Every event of a run, each with the step (from 1) that caused it: what
-/// the space-time diagram and the ShiViz export are drawn from.
-pub type Trace = Vec<(usize, Event)>;
-
-/// Plays `commands` from the initial state, keeping every event; on a
-/// refused command, says which (0-based) and why.
-pub fn replay_traced(
-    config: Config,
-    commands: &[Command],
-) -> Result<(Simulation, Trace), (usize, Error)> {
-    let mut simulation = Simulation::new(config).map_err(|e| (0, e))?;
-    let mut trace = Trace::new();
-    for (i, command) in commands.iter().enumerate() {
-        let events = simulation.apply(command.clone()).map_err(|e| (i, e))?;
-        trace.extend(events.into_iter().map(|e| (i + 1, e)));
-    }
-    Ok((simulation, trace))
-}
 
 /// One line of history. Acting at an earlier step starts a new branch; the
 /// old one is kept.
@@ -106,8 +87,9 @@ impl Session {
                 }
             }
         }
-        let (simulation, trace) = replay_traced(self.config, &branch.commands[..self.cursor])
-            .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
+        let (simulation, trace) =
+            Simulation::replay_traced(self.config, &branch.commands[..self.cursor])
+                .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
         Ok((self, simulation, trace))
     }
 }

@@ -6,12 +6,13 @@ use std::rc::Rc;
 
 use causal_core::{
     replica_name, Command, Config, Conflicts, Delivery, ReplicaId, Scenario, Scheduler, Simulation,
+    Trace,
 };
 use yew::Reducible;
 
 use crate::describe::{describe, Tone};
 use crate::presets::{preset, Preset};
-use crate::session::{replay_traced, Branch, Session, Trace, SESSION_VERSION};
+use crate::session::{Branch, Session, SESSION_VERSION};
 use crate::share;
 
 /// The longest key a user may write.
@@ -390,7 +391,7 @@ impl State {
 
     /// Replaces everything with one branch of `commands` under `config`.
     fn start(&mut self, config: Config, commands: Vec<Command>) -> Result<(), String> {
-        let (simulation, trace) = replay_traced(config, &commands)
+        let (simulation, trace) = Simulation::replay_traced(config, &commands)
             .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
         self.show_rebuilt(simulation, trace);
         self.branches = vec![Branch {
@@ -408,7 +409,7 @@ impl State {
             conflicts,
             ..self.simulation.config()
         };
-        match replay_traced(config, self.simulation.history()) {
+        match Simulation::replay_traced(config, self.simulation.history()) {
             Ok((next, trace)) => {
                 let steps = next.history().len();
                 self.show_rebuilt(next, trace);
@@ -497,7 +498,7 @@ impl State {
         let Some(commands) = self.branches.get(branch).map(|b| b.commands.clone()) else {
             return self.refuse(Place::Page, format!("There is no branch {}.", branch + 1));
         };
-        match replay_traced(self.simulation.config(), &commands) {
+        match Simulation::replay_traced(self.simulation.config(), &commands) {
             Ok((simulation, trace)) => {
                 self.current = branch;
                 self.show_rebuilt(simulation, trace);

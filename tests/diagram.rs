@@ -5,10 +5,9 @@
 //! `g.mark` with `data-kind`, `data-replica`, `data-message`, `data-step`).
 #![cfg(target_arch = "wasm32")]
 
-use causal_core::{Command, Config, MessageId};
+use causal_core::{Command, Config, MessageId, Simulation};
 use causal_playground::diagram::{layout, line_y, ArrowEnd, Layout, MarkKind, LEFT, RIGHT, SLOT};
 use causal_playground::presets::preset;
-use causal_playground::session::replay_traced;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
@@ -538,12 +537,13 @@ async fn the_diagram_follows_undo_and_the_timeline() {
 fn classic_layout() -> Layout {
     let classic = preset("classic").expect("the classic preset");
     let (sim, trace) =
-        replay_traced(classic.scenario.config(), &classic.scenario.steps).expect("it runs");
+        Simulation::replay_traced(classic.scenario.config(), &classic.scenario.steps)
+            .expect("it runs");
     layout(3, &trace, sim.messages())
 }
 
 fn run(commands: &[Command]) -> Layout {
-    let (sim, trace) = replay_traced(Config::default(), commands).expect("it runs");
+    let (sim, trace) = Simulation::replay_traced(Config::default(), commands).expect("it runs");
     layout(3, &trace, sim.messages())
 }
 

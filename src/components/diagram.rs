@@ -9,26 +9,17 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
+use crate::by_ptr::ByPtr;
 use crate::diagram::{ArrowEnd, Chunk, Drawing, Mark, MarkKind, LEFT, SLOT};
-
-/// A drawing compared by identity: it is remade only when the trace changes.
-#[derive(Clone, Debug)]
-pub struct SharedDrawing(pub Rc<Drawing>);
-
-impl PartialEq for SharedDrawing {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
 
 /// Props of [`Diagram`].
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
     /// What to draw.
-    pub drawing: SharedDrawing,
+    pub drawing: ByPtr<Drawing>,
     /// Every write's timestamp, by message number (index 0 is m1): what
     /// happened-before is decided by.
-    pub clocks: Rc<Vec<VectorClock>>,
+    pub clocks: ByPtr<Vec<VectorClock>>,
     /// Where the rendered `<svg>` is, for the SVG and PNG exports.
     #[prop_or_default]
     pub svg_ref: NodeRef,
@@ -86,16 +77,6 @@ enum Layer {
     Marks,
 }
 
-/// Every write's timestamp, compared by identity (rebuilt with the layout).
-#[derive(Clone)]
-struct Clocks(Rc<Vec<VectorClock>>);
-
-impl PartialEq for Clocks {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
 #[derive(Properties, PartialEq)]
 struct ChunkProps {
     chunk: Rc<Chunk>,
@@ -105,7 +86,7 @@ struct ChunkProps {
     /// The write selected, and every write's timestamp to relate others to
     /// it; `None` when nothing is selected, so a new run's clocks do not make
     /// every chunk redraw.
-    selected: Option<(MessageId, Clocks)>,
+    selected: Option<(MessageId, ByPtr<Vec<VectorClock>>)>,
 }
 
 /// One chunk of one layer. Its props compare by value, so a chunk whose
@@ -134,7 +115,7 @@ fn chunk_view(props: &ChunkProps) -> Html {
         }).collect(),
         Layer::Marks => chunk.marks.iter().map(|m| {
             let rel = match (&props.selected, m.kind) {
-                (Some((s, clocks)), MarkKind::Write) => relation(&clocks.0, *s, m.message),
+                (Some((s, clocks)), MarkKind::Write) => relation(clocks, *s, m.message),
                 _ => "",
             };
             let class = classes!(
@@ -188,13 +169,12 @@ fn title_of(el: &Element) -> Option<String> {
 /// The picture.
 #[function_component(Diagram)]
 pub fn diagram(props: &DiagramProps) -> Html {
-    let layout = &props.drawing.0;
+    let layout = &*props.drawing;
     let selected = use_state(|| None::<MessageId>);
     let caption = use_state(|| None::<String>);
     let zoom = use_state(|| 1.0f64);
     let scroller = use_node_ref();
     let chunks = &layout.chunks;
-    let clocks = Clocks(props.clocks.clone());
     // Follow the run as it grows, when the newest step was in view: a reader
     // who scrolled back to study an earlier step is not pulled away, and an
     // undo needs no scrolling (reading the scroll width costs a layout).
@@ -273,7 +253,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             .map(|(i, chunk)| {
                 html! {
                     <ChunkView key={i} chunk={chunk.clone()} {layer} {every}
-                               selected={chosen.map(|m| (m, clocks.clone()))} />
+                               selected={chosen.map(|m| (m, props.clocks.clone()))} />
                 }
             })
             .collect()

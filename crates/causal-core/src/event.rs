@@ -17,6 +17,9 @@ pub struct Violation {
     pub missing: MessageId,
 }
 
+/// Every event of a run, each with the step (from 1) that caused it.
+pub type Trace = Vec<(usize, Event)>;
+
 /// One thing that happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]

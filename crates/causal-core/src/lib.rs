@@ -71,7 +71,7 @@ pub mod store;
 pub use clock::VectorClock;
 pub use command::Command;
 pub use error::Error;
-pub use event::{Event, Violation};
+pub use event::{Event, Trace, Violation};
 pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};

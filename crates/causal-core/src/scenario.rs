@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Command, Config, Conflicts, Delivery, Error, Event, Simulation};
+use crate::{Command, Config, Conflicts, Delivery, Error, Simulation, Trace};
 
 /// The only scenario file version there is.
 pub const SCENARIO_VERSION: u32 = 1;
@@ -158,22 +158,16 @@ impl Scenario {
 
     /// Plays every step. Returns the final state, and each step's events with
     /// its number (from 1); or the first refused step, and nothing.
-    pub fn run(&self) -> Result<(Simulation, Vec<(usize, Event)>), ScenarioError> {
-        let mut simulation = Simulation::new(self.config()).map_err(|e| match e {
+    pub fn run(&self) -> Result<(Simulation, Trace), ScenarioError> {
+        Simulation::replay_traced(self.config(), &self.steps).map_err(|(i, e)| match e {
+            // Only the initial state can refuse a count (a scenario built by
+            // hand; `parse` checks files): as the file would be refused.
             Error::ReplicaCount(n) => ScenarioError::Replicas(n as u64),
-            other => ScenarioError::Malformed(other.to_string()),
-        })?;
-        let mut events = Vec::new();
-        for (i, step) in self.steps.iter().enumerate() {
-            let caused = simulation
-                .apply(step.clone())
-                .map_err(|e| ScenarioError::Step {
-                    step: i + 1,
-                    reason: e.to_string(),
-                })?;
-            events.extend(caused.into_iter().map(|event| (i + 1, event)));
-        }
-        Ok((simulation, events))
+            e => ScenarioError::Step {
+                step: i + 1,
+                reason: e.to_string(),
+            },
+        })
     }
 
     /// The scenario as a file, pretty-printed.

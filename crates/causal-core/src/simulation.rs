@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Command, Conflicts, Delivery, Error, Event, Gap, InFlight, MessageId, Messages, Network,
-    Replica, ReplicaId, Violation,
+    Replica, ReplicaId, Trace, Violation,
 };
 
 /// The fewest replicas a run can have.
@@ -108,6 +108,22 @@ impl Simulation {
             simulation.apply(command.clone()).map_err(|e| (i, e))?;
         }
         Ok(simulation)
+    }
+
+    /// Plays `commands` from the initial state like [`Simulation::replay`],
+    /// keeping every event with the step (from 1) that caused it: what a
+    /// trace, a space-time diagram or a ShiViz log is made from.
+    pub fn replay_traced(
+        config: Config,
+        commands: &[Command],
+    ) -> Result<(Self, Trace), (usize, Error)> {
+        let mut simulation = Simulation::new(config).map_err(|e| (0, e))?;
+        let mut trace = Trace::new();
+        for (i, command) in commands.iter().enumerate() {
+            let events = simulation.apply(command.clone()).map_err(|e| (i, e))?;
+            trace.extend(events.into_iter().map(|e| (i + 1, e)));
+        }
+        Ok((simulation, trace))
     }
 
     /// The same history played under other rules (the replica count stays).
