@@ -18,19 +18,7 @@ use yew::{Callback, Renderer};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{document, settle};
-
-/// A fresh element in the body to mount a component into.
-fn fresh_root() -> Element {
-    let document = document();
-    let root = document.create_element("div").expect("a div");
-    document
-        .body()
-        .expect("a body")
-        .append_child(&root)
-        .expect("appended");
-    root
-}
+use support::{fresh_root, settle};
 
 fn find(root: &Element, selector: &str) -> Element {
     root.query_selector(selector)

@@ -27,6 +27,18 @@ pub fn clear_storage() {
     }
 }
 
+/// A fresh element in the body, to mount a component or the page into.
+pub fn fresh_root() -> Element {
+    let document = document();
+    let root = document.create_element("div").expect("a div");
+    document
+        .body()
+        .expect("a body")
+        .append_child(&root)
+        .expect("appended");
+    root
+}
+
 /// A bubbling event of type `kind`, as a browser sends it.
 pub fn bubbling(kind: &str) -> web_sys::Event {
     let init = web_sys::EventInit::new();
@@ -50,13 +62,7 @@ impl Page {
 
     /// The page mounted into a new element, reading whatever is saved.
     pub async fn mount() -> Page {
-        let document = document();
-        let root = document.create_element("div").expect("a div");
-        document
-            .body()
-            .expect("a body")
-            .append_child(&root)
-            .expect("appended");
+        let root = fresh_root();
         let app = Renderer::<App>::with_root(root.clone()).render();
         settle().await;
         Page {
