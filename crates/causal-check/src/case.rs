@@ -1,0 +1,343 @@
+//! A test case: a run of the engine in which one replica is the node under
+//! test. Drawn from a seed, cut down by the shrinker, written out as a
+//! scenario file.
+
+use causal_core::scheduler::splitmix64;
+use causal_core::{
+    Command, Config, Conflicts, Delivery, MessageId, ReplicaId, Scenario, Simulation,
+};
+
+/// The keys writes go to: few, so that writes meet on a key.
+const KEYS: [&str; 3] = ["x", "y", "z"];
+
+/// Steps the engine plays; those that reach `node` are played on it too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Case {
+    /// How many replicas, the node included.
+    pub replicas: usize,
+    /// Which replica the node under test is.
+    pub node: ReplicaId,
+    /// The run, as scenario steps.
+    pub steps: Vec<Command>,
+}
+
+/// A pseudo-random stream from a seed (splitmix64, as the engine's scheduler).
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        splitmix64(self.0)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn percent(&mut self) -> usize {
+        self.below(100)
+    }
+}
+
+impl Case {
+    /// The engine's rules for a case: causal delivery, and multi-value, so
+    /// that a key shows every write a legal order could leave there. Clocks
+    /// and buffers do not depend on the conflict rule.
+    pub fn config(&self) -> Config {
+        Config {
+            replicas: self.replicas,
+            delivery: Delivery::Causal,
+            conflicts: Conflicts::MultiValue,
+        }
+    }
+
+    /// Whether every step can be played (a shrunk case may not).
+    pub fn is_valid(&self) -> bool {
+        self.node < self.replicas && Simulation::replay(self.config(), &self.steps).is_ok()
+    }
+
+    /// A case drawn from `seed`: writes anywhere, copies delivered to the
+    /// node and between the other replicas in random order, some duplicated,
+    /// a few lost, and often everything left delivered to the node at the end.
+    /// The node under test is `node`, or a replica drawn from the seed.
+    pub fn generate(replicas: usize, node: Option<ReplicaId>, seed: u64) -> Case {
+        let mut draw = Draw(seed);
+        let drawn = draw.below(replicas);
+        let node = node.unwrap_or(drawn);
+        let config = Case {
+            replicas,
+            node,
+            steps: Vec::new(),
+        }
+        .config();
+        let Ok(mut sim) = Simulation::new(config) else {
+            return Case {
+                replicas,
+                node,
+                steps: Vec::new(),
+            };
+        };
+        let length = 8 + draw.below(20);
+        let mut writes = 0u32;
+        while sim.history().len() < length {
+            let to_node: Vec<MessageId> = sim
+                .in_flight()
+                .filter(|c| c.to == node)
+                .map(|c| c.message)
+                .collect();
+            let elsewhere: Vec<(MessageId, ReplicaId)> = sim
+                .in_flight()
+                .filter(|c| c.to != node)
+                .map(|c| (c.message, c.to))
+                .collect();
+            let roll = draw.percent();
+            let step = if roll < 30 || (to_node.is_empty() && elsewhere.is_empty()) {
+                writes += 1;
+                let replica = draw.below(replicas);
+                Command::Write {
+                    replica,
+                    key: KEYS[draw.below(KEYS.len())].to_string(),
+                    value: format!("{}{writes}", causal_core::replica_name(replica)),
+                }
+            } else if roll < 65 && !to_node.is_empty() {
+                Command::Deliver {
+                    message: to_node[draw.below(to_node.len())],
+                    to: node,
+                }
+            } else if roll < 88 && !elsewhere.is_empty() {
+                let (message, to) = elsewhere[draw.below(elsewhere.len())];
+                Command::Deliver { message, to }
+            } else if roll < 97 {
+                // A copy the node may already have: a retransmission.
+                let theirs: Vec<MessageId> = sim
+                    .messages()
+                    .iter()
+                    .filter(|m| m.sender != node)
+                    .map(|m| m.id)
+                    .collect();
+                if theirs.is_empty() {
+                    continue;
+                }
+                Command::Duplicate {
+                    message: theirs[draw.below(theirs.len())],
+                    to: node,
+                }
+            } else if !elsewhere.is_empty() {
+                let (message, to) = elsewhere[draw.below(elsewhere.len())];
+                Command::Drop { message, to }
+            } else {
+                continue;
+            };
+            if sim.apply(step).is_err() {
+                break;
+            }
+        }
+        if draw.percent() < 50 {
+            loop {
+                let to_node: Vec<MessageId> = sim
+                    .in_flight()
+                    .filter(|c| c.to == node)
+                    .map(|c| c.message)
+                    .collect();
+                if to_node.is_empty() {
+                    break;
+                }
+                let message = to_node[draw.below(to_node.len())];
+                if sim.apply(Command::Deliver { message, to: node }).is_err() {
+                    break;
+                }
+            }
+        }
+        Case {
+            replicas,
+            node,
+            steps: sim.history().to_vec(),
+        }
+    }
+
+    /// The case up to and including step `index` (0-based).
+    pub fn truncated(&self, index: usize) -> Case {
+        Case {
+            steps: self.steps[..(index + 1).min(self.steps.len())].to_vec(),
+            ..self.clone()
+        }
+    }
+
+    /// The case without step `index`.
+    pub fn without_step(&self, index: usize) -> Case {
+        let mut steps = self.steps.clone();
+        if index < steps.len() {
+            steps.remove(index);
+        }
+        Case {
+            steps,
+            ..self.clone()
+        }
+    }
+
+    /// The case without write `message`, nor any step about it; later
+    /// messages are renumbered.
+    pub fn without_write(&self, message: MessageId) -> Case {
+        let mut writes = 0;
+        let mut steps = Vec::new();
+        for step in &self.steps {
+            let renumber = |m: MessageId| -> Option<MessageId> {
+                match m.cmp(&message) {
+                    std::cmp::Ordering::Less => Some(m),
+                    std::cmp::Ordering::Equal => None,
+                    std::cmp::Ordering::Greater => Some(MessageId(m.0 - 1)),
+                }
+            };
+            let kept = match step {
+                Command::Write { .. } => {
+                    writes += 1;
+                    (writes != message.0).then(|| step.clone())
+                }
+                Command::Deliver { message: m, to } => {
+                    renumber(*m).map(|message| Command::Deliver { message, to: *to })
+                }
+                Command::Drop { message: m, to } => {
+                    renumber(*m).map(|message| Command::Drop { message, to: *to })
+                }
+                Command::Duplicate { message: m, to } => {
+                    renumber(*m).map(|message| Command::Duplicate { message, to: *to })
+                }
+                other => Some(other.clone()),
+            };
+            steps.extend(kept);
+        }
+        Case {
+            steps,
+            ..self.clone()
+        }
+    }
+
+    /// The case without replica `gone` (neither the node nor written at or
+    /// delivered to in any step), the others renumbered; `None` if it is used
+    /// or the case would have fewer than two replicas.
+    pub fn without_replica(&self, gone: ReplicaId) -> Option<Case> {
+        if gone == self.node || self.replicas <= 2 {
+            return None;
+        }
+        let shift = |r: ReplicaId| if r > gone { r - 1 } else { r };
+        let mut steps = Vec::new();
+        for step in &self.steps {
+            steps.push(match step {
+                Command::Write {
+                    replica,
+                    key,
+                    value,
+                } if *replica != gone => Command::Write {
+                    replica: shift(*replica),
+                    key: key.clone(),
+                    value: value.clone(),
+                },
+                Command::Deliver { message, to } if *to != gone => Command::Deliver {
+                    message: *message,
+                    to: shift(*to),
+                },
+                Command::Drop { message, to } if *to != gone => Command::Drop {
+                    message: *message,
+                    to: shift(*to),
+                },
+                Command::Duplicate { message, to } if *to != gone => Command::Duplicate {
+                    message: *message,
+                    to: shift(*to),
+                },
+                _ => return None,
+            });
+        }
+        Some(Case {
+            replicas: self.replicas - 1,
+            node: shift(self.node),
+            steps,
+        })
+    }
+
+    /// How many writes the case makes.
+    pub fn writes(&self) -> u32 {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Command::Write { .. }))
+            .count() as u32
+    }
+
+    /// The case as a scenario file under the original nodes' rules (causal,
+    /// overwrite), so that `causal-sim` and the page play what should happen.
+    pub fn scenario(&self, title: String, description: String) -> Scenario {
+        Scenario {
+            title: Some(title),
+            description: Some(description),
+            steps: self.steps.clone(),
+            ..Scenario::new(Config {
+                replicas: self.replicas,
+                delivery: Delivery::Causal,
+                conflicts: Conflicts::Overwrite,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_cases_are_valid_and_repeatable() {
+        for seed in 0..200 {
+            let case = Case::generate(3, None, seed);
+            assert!(case.is_valid(), "seed {seed}: {case:?}");
+            assert!(case.steps.len() >= 8);
+            assert_eq!(case, Case::generate(3, None, seed));
+        }
+    }
+
+    #[test]
+    fn dropping_a_write_renumbers_the_later_ones() {
+        let case = Case {
+            replicas: 3,
+            node: 0,
+            steps: vec![
+                Command::Write {
+                    replica: 1,
+                    key: "x".into(),
+                    value: "1".into(),
+                },
+                Command::Write {
+                    replica: 2,
+                    key: "x".into(),
+                    value: "2".into(),
+                },
+                Command::Deliver {
+                    message: MessageId(1),
+                    to: 0,
+                },
+                Command::Deliver {
+                    message: MessageId(2),
+                    to: 0,
+                },
+            ],
+        };
+        let shrunk = case.without_write(MessageId(1));
+        assert!(shrunk.is_valid());
+        assert_eq!(shrunk.steps.len(), 2);
+        assert_eq!(
+            shrunk.steps[1],
+            Command::Deliver {
+                message: MessageId(1),
+                to: 0
+            }
+        );
+        let two = shrunk.without_replica(1).expect("B is unused");
+        assert_eq!(two.replicas, 2);
+        assert!(two.is_valid());
+        assert_eq!(
+            two.steps[0],
+            Command::Write {
+                replica: 1,
+                key: "x".into(),
+                value: "2".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! Playing one case: the engine runs every step; a write at the node goes to
+//! it as `POST /put`, a copy delivered to it as `POST /replicate`; after each
+//! of those, its answer, what it sent its peers and `GET /store` are judged.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use causal_core::{replica_name, Command, MessageId, ReplicaId, Simulation};
+use serde_json::{json, Value};
+
+use crate::api::{BadResponse, NodeApi, WireMessage};
+use crate::case::Case;
+use crate::flaw::{Flaw, Kind};
+use crate::judge::{self, at, identify, name};
+use crate::peers::{Peers, Sent};
+
+/// How long the node has to send a write to every peer.
+pub const SEND_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// One step in words: `m3 from B arrives at A`.
+pub fn describe(case: &Case, index: usize) -> String {
+    let mut writes = 0u32;
+    for (i, step) in case.steps.iter().enumerate() {
+        if let Command::Write { .. } = step {
+            writes += 1;
+        }
+        if i < index {
+            continue;
+        }
+        return match step {
+            Command::Write {
+                replica,
+                key,
+                value,
+            } => format!(
+                "{} writes {key}={value}, m{writes}",
+                replica_name(*replica)
+            ),
+            Command::Deliver { message, to } => {
+                format!("{message} arrives at {}", replica_name(*to))
+            }
+            Command::Drop { message, to } => {
+                format!("the copy of {message} to {} is lost", replica_name(*to))
+            }
+            Command::Duplicate { message, to } => {
+                format!("{message} is sent to {} again", replica_name(*to))
+            }
+            other => format!("{other:?}"),
+        };
+    }
+    String::new()
+}
+
+/// What the node sent, checked message by message: each must be one of its
+/// own writes, exactly as the engine has it (a retry of one is fine).
+struct Outbox<'a> {
+    peers: Option<&'a Peers>,
+    node: ReplicaId,
+    /// (peer, message) the node has sent.
+    arrived: BTreeSet<(ReplicaId, MessageId)>,
+}
+
+impl Outbox<'_> {
+    fn replica_of(&self, listener: usize) -> ReplicaId {
+        if listener < self.node {
+            listener
+        } else {
+            listener + 1
+        }
+    }
+
+    fn check(&mut self, sim: &Simulation, sent: Vec<Sent>) -> Result<(), (Value, Value, String)> {
+        for Sent { listener, body } in sent {
+            let peer = replica_name(self.replica_of(listener));
+            let wire = match body {
+                Ok(wire) => wire,
+                Err(why) => {
+                    return Err((
+                        json!(r#"{"key", "value", "sender", "clock"}"#),
+                        json!(why),
+                        format!("the node sent {peer} a /replicate body that is not a message: {why}"),
+                    ))
+                }
+            };
+            let got = serde_json::to_value(&wire).unwrap_or_default();
+            match identify(sim, &wire) {
+                Some(id) if wire.sender == self.node => {
+                    self.arrived.insert((self.replica_of(listener), id));
+                }
+                _ => {
+                    // The write it most likely meant: its own, by sequence number.
+                    let meant = sim.messages().iter().find(|m| {
+                        m.sender == self.node && Some(&m.dot().seq) == wire.clock.get(self.node)
+                    });
+                    let expected = meant.map_or(Value::Null, |m| {
+                        serde_json::to_value(WireMessage::from(m)).unwrap_or_default()
+                    });
+                    let why = match meant {
+                        Some(m) => format!(
+                            "the node sent {peer} {got} for {}, whose message is {expected}",
+                            name(sim, m.id)
+                        ),
+                        None => format!("the node sent {peer} {got}, which is none of its writes"),
+                    };
+                    return Err((expected, got, why));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes what has been sent and checks it; waits until `message` reached
+    /// every peer if `wait_for` says so.
+    fn collect(
+        &mut self,
+        sim: &Simulation,
+        wait_for: Option<MessageId>,
+    ) -> Result<(), (Value, Value, String)> {
+        let Some(peers) = self.peers else {
+            return Ok(());
+        };
+        let sent = peers.take();
+        self.check(sim, sent)?;
+        let Some(message) = wait_for else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + SEND_TIMEOUT;
+        loop {
+            let missing = (0..sim.replicas().len())
+                .find(|&p| p != self.node && !self.arrived.contains(&(p, message)));
+            let Some(missing) = missing else {
+                return Ok(());
+            };
+            if Instant::now() >= deadline {
+                let expected = sim.messages().get(message).map_or(Value::Null, |m| {
+                    serde_json::to_value(WireMessage::from(m)).unwrap_or_default()
+                });
+                return Err((
+                    expected,
+                    Value::Null,
+                    format!(
+                        "the node never sent {} to {} (waited {} s)",
+                        name(sim, message),
+                        replica_name(missing),
+                        SEND_TIMEOUT.as_secs_f64()
+                    ),
+                ));
+            }
+            let sent = peers.wait(deadline);
+            self.check(sim, sent)?;
+        }
+    }
+}
+
+fn bad_response(step: usize, bad: BadResponse) -> Flaw {
+    Flaw {
+        kind: Kind::BadResponse,
+        step,
+        expected: json!(bad.expected),
+        got: json!(bad.got),
+        why: bad.to_string(),
+    }
+}
+
+/// Plays `case` on the node at `api` (fresh: nothing written, nothing
+/// received), its peers' listeners `peers` (if the checker can see what it
+/// sends). Returns how many steps reached the node, or its first flaw.
+pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, Flaw> {
+    let node = case.node;
+    let mut sim = Simulation::new(case.config()).map_err(|e| Flaw {
+        kind: Kind::BadResponse,
+        step: 0,
+        expected: Value::Null,
+        got: Value::Null,
+        why: e.to_string(),
+    })?;
+    let mut outbox = Outbox {
+        peers,
+        node,
+        arrived: BTreeSet::new(),
+    };
+    if let Some(peers) = peers {
+        peers.take();
+    }
+    let mut reached = 0;
+    for (index, step) in case.steps.iter().enumerate() {
+        let flaw = |(kind, expected, got, why): judge::Finding| Flaw {
+            kind,
+            step: index,
+            expected,
+            got,
+            why,
+        };
+        let events = match step {
+            Command::Write {
+                replica,
+                key,
+                value,
+            } if *replica == node => {
+                let events = sim.apply(step.clone()).map_err(|e| invalid(index, e))?;
+                let message = MessageId(sim.messages().len() as u32);
+                let got = api.put(key, value).map_err(|b| bad_response(index, b))?;
+                let clock = sim.replicas()[node].clock().entries();
+                if got != clock {
+                    return Err(flaw((
+                        Kind::ClockDiffers,
+                        json!(clock),
+                        json!(got),
+                        format!(
+                            "the put answered the clock {got:?}; after the write it is {clock:?}"
+                        ),
+                    )));
+                }
+                outbox
+                    .collect(&sim, Some(message))
+                    .map_err(|(e, g, why)| flaw((Kind::BadMessage, e, g, why)))?;
+                events
+            }
+            Command::Deliver { message, to } if *to == node => {
+                let wire = sim
+                    .messages()
+                    .get(*message)
+                    .map(WireMessage::from)
+                    .ok_or_else(|| invalid(index, format!("no message {message}")))?;
+                let events = sim.apply(step.clone()).map_err(|e| invalid(index, e))?;
+                let got = api.replicate(&wire).map_err(|b| bad_response(index, b))?;
+                if let Some(found) = judge::receipt(&sim, &events, node, *message, got) {
+                    return Err(flaw(found));
+                }
+                outbox
+                    .collect(&sim, None)
+                    .map_err(|(e, g, why)| flaw((Kind::BadMessage, e, g, why)))?;
+                events
+            }
+            _ => {
+                sim.apply(step.clone()).map_err(|e| invalid(index, e))?;
+                continue;
+            }
+        };
+        reached += 1;
+        let answer = api.store().map_err(|b| bad_response(index, b))?;
+        if let Some(found) = judge::store(&sim, &events, node, &answer) {
+            return Err(at(index, found));
+        }
+    }
+    Ok(reached)
+}
+
+/// A step the engine refuses: the case itself is wrong (never a node's flaw;
+/// cases are checked before they are played).
+fn invalid(step: usize, why: impl ToString) -> Flaw {
+    Flaw {
+        kind: Kind::BadResponse,
+        step,
+        expected: Value::Null,
+        got: Value::Null,
+        why: format!("the case cannot be played: {}", why.to_string()),
+    }
+}
