@@ -78,6 +78,10 @@ impl Case {
             };
         };
         let length = 8 + draw.below(20);
+        // Each case has its own mood: how often replicas write, and whether
+        // one of the others writes most (long chains from one sender).
+        let write_share = [25, 40, 55][draw.below(3)];
+        let busy = (draw.percent() < 50).then(|| (node + 1 + draw.below(replicas - 1)) % replicas);
         let mut writes = 0u32;
         while sim.history().len() < length {
             let to_node: Vec<MessageId> = sim
@@ -90,20 +94,30 @@ impl Case {
                 .filter(|c| c.to != node)
                 .map(|c| (c.message, c.to))
                 .collect();
+            // Below write_share: a write; the rest spread over 30..100.
             let roll = draw.percent();
-            let step = if roll < 30 || (to_node.is_empty() && elsewhere.is_empty()) {
+            let write = roll < write_share;
+            let roll = 30 + roll.saturating_sub(write_share) * 70 / (100 - write_share);
+            let step = if write || (to_node.is_empty() && elsewhere.is_empty()) {
                 writes += 1;
-                let replica = draw.below(replicas);
+                let replica = match busy {
+                    Some(busy) if draw.percent() < 70 => busy,
+                    _ => draw.below(replicas),
+                };
                 Command::Write {
                     replica,
                     key: KEYS[draw.below(KEYS.len())].to_string(),
                     value: format!("{}{writes}", causal_core::replica_name(replica)),
                 }
             } else if roll < 65 && !to_node.is_empty() {
-                Command::Deliver {
-                    message: to_node[draw.below(to_node.len())],
-                    to: node,
-                }
+                // Often the newest first: chains of held messages, released
+                // in the reverse of their arrival.
+                let message = if draw.percent() < 40 {
+                    to_node.iter().copied().max().unwrap_or(to_node[0])
+                } else {
+                    to_node[draw.below(to_node.len())]
+                };
+                Command::Deliver { message, to: node }
             } else if roll < 88 && !elsewhere.is_empty() {
                 let (message, to) = elsewhere[draw.below(elsewhere.len())];
                 Command::Deliver { message, to }
