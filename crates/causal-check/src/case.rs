@@ -268,6 +268,31 @@ impl Case {
         })
     }
 
+    /// The case with every value renamed after its write (`B3`: the third
+    /// write, by B), as a reader of a shrunk case expects.
+    pub fn tidied(&self) -> Case {
+        let mut writes = 0;
+        let steps = self
+            .steps
+            .iter()
+            .map(|step| match step {
+                Command::Write { replica, key, .. } => {
+                    writes += 1;
+                    Command::Write {
+                        replica: *replica,
+                        key: key.clone(),
+                        value: format!("{}{writes}", causal_core::replica_name(*replica)),
+                    }
+                }
+                other => other.clone(),
+            })
+            .collect();
+        Case {
+            steps,
+            ..self.clone()
+        }
+    }
+
     /// How many writes the case makes.
     pub fn writes(&self) -> u32 {
         self.steps

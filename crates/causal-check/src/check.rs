@@ -216,7 +216,8 @@ pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summ
 
 /// Shrinks a failing case: drops whole writes (renumbering the later ones),
 /// then single steps, then unused replicas, keeping each cut that still shows
-/// a flaw of the same kind, until no cut does.
+/// a flaw of the same kind, until no cut does; then renames the values
+/// after their writes if the flaw stays.
 pub fn shrink(
     case: Case,
     flaw: Flaw,
@@ -244,6 +245,14 @@ pub fn shrink(
                 }
             }
         }
+        let tidy = case.tidied();
+        if tidy != case {
+            if let Some(found) = attempt(&tidy)? {
+                if found.kind == flaw.kind {
+                    return Ok((tidy.truncated(found.step), found));
+                }
+            }
+        }
         return Ok((case, flaw));
     }
 }
@@ -252,7 +261,7 @@ pub fn shrink(
 fn found(options: &Options, case: Case, flaw: Flaw) -> Found {
     let node = replica_name(case.node);
     let sentence = format!(
-        "{}: at step {} of {} ({}), {} (the node under test is {node}).",
+        "{} at node {node}, step {} of {} ({}): {}.",
         flaw.kind,
         flaw.step + 1,
         case.steps.len(),

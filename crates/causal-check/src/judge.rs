@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use causal_core::{Dot, Event, MessageId, ReplicaId, Simulation};
+use causal_core::{Dot, Event, MessageId, ReplicaId, Simulation, VectorClock};
 use serde_json::{json, Value};
 
 use crate::api::{Receipt, StoreAnswer, WireMessage};
@@ -163,6 +163,35 @@ pub fn store(
             format!("the node's buffer holds {} twice", name(sim, twice)),
         );
     }
+    // What the node has delivered, by its own account: what it received
+    // and does not hold. Its clock must be those messages' clocks merged,
+    // whatever else is wrong; a message it holds for lack of that merge is a
+    // clock's fault, not the buffer's.
+    let mut implied = VectorClock::new(sim.replicas().len());
+    let mut delivered = Vec::new();
+    for message in sim.messages().iter() {
+        if replica.knows(message) && !node_held.contains(&message.id) {
+            implied.merge(&message.clock);
+            delivered.push(message.id.0);
+        }
+    }
+    if got.vector_clock != implied.entries() {
+        return finding(
+            Kind::ClockDiffers,
+            json!(implied.entries()),
+            json!(got.vector_clock),
+            format!(
+                "the node's clock is {:?}, but what it delivered ({}) makes {:?}",
+                got.vector_clock,
+                delivered
+                    .iter()
+                    .map(|m| format!("m{m}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                implied.entries()
+            ),
+        );
+    }
     for &m in &node_held {
         let Some(message) = sim.messages().get(m) else {
             continue;
@@ -184,7 +213,8 @@ pub fn store(
             });
             let when = match (released_now, trigger) {
                 (true, Some(t)) => format!(
-                    ": it became deliverable once {} was delivered, and the engine released it then",
+                    ": it became deliverable once {} was delivered, and the engine released it then. \
+                     A buffer flushed in one pass, not until nothing more can be delivered, does this",
                     name(sim, t)
                 ),
                 _ => ", which the engine has delivered".to_string(),

@@ -89,9 +89,12 @@ impl Outbox<'_> {
                 }
                 _ => {
                     // The write it most likely meant: its own, by sequence number.
-                    let meant = sim.messages().iter().find(|m| {
-                        m.sender == self.node && Some(&m.dot().seq) == wire.clock.get(self.node)
-                    });
+                    let own = || sim.messages().iter().filter(|m| m.sender == self.node);
+                    let meant = own()
+                        .find(|m| Some(&m.dot().seq) == wire.clock.get(self.node))
+                        .or_else(|| {
+                            own().find(|m| *m.key == wire.key && *m.value == wire.value)
+                        });
                     let expected = meant.map_or(Value::Null, |m| {
                         serde_json::to_value(WireMessage::from(m)).unwrap_or_default()
                     });
