@@ -168,22 +168,24 @@ pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summ
         }
         Target::Url { url, peers } => {
             let (node, at) = attach(url, options.startup)?;
-            let listeners = match peers {
-                Some(addrs) => Some(Peers::start(addrs).map_err(|e| {
-                    Unreachable(format!("cannot listen as the node's peers: {e}"))
-                })?),
-                None => None,
-            };
+            let listeners =
+                match peers {
+                    Some(addrs) => Some(Peers::start(addrs).map_err(|e| {
+                        Unreachable(format!("cannot listen as the node's peers: {e}"))
+                    })?),
+                    None => None,
+                };
             if at >= options.nodes {
                 return Err(Unreachable(format!(
                     "the node at {url} says it is node {at}, but --nodes is {}",
                     options.nodes
                 )));
             }
-            let fresh = node
-                .api
-                .store()
-                .map(|s| s.store.is_empty() && s.buffered.is_empty() && s.vector_clock.iter().all(|&c| c == 0));
+            let fresh = node.api.store().map(|s| {
+                s.store.is_empty()
+                    && s.buffered.is_empty()
+                    && s.vector_clock.iter().all(|&c| c == 0)
+            });
             if fresh != Ok(true) {
                 return Err(Unreachable(format!(
                     "the node at {url} is not fresh (GET /store shows writes, a buffer or a clock); start it afresh with NUM_NODES={}",

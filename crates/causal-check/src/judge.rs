@@ -52,13 +52,19 @@ pub fn identify(sim: &Simulation, wire: &WireMessage) -> Option<MessageId> {
 fn outcome(events: &[Event], node: ReplicaId, message: MessageId) -> Option<Receipt> {
     events.iter().find_map(|e| match e {
         Event::Delivered {
-            replica, message: m, ..
+            replica,
+            message: m,
+            ..
         } if *replica == node && *m == message => Some(Receipt::Applied),
         Event::Held {
-            replica, message: m, ..
+            replica,
+            message: m,
+            ..
         } if *replica == node && *m == message => Some(Receipt::Buffered),
         Event::Discarded {
-            replica, message: m, ..
+            replica,
+            message: m,
+            ..
         } if *replica == node && *m == message => Some(Receipt::Discarded),
         _ => None,
     })
@@ -325,4 +331,95 @@ pub fn store(
         );
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use causal_core::{Command, Config, Conflicts, Delivery};
+
+    fn run(steps: Vec<Command>) -> Simulation {
+        let config = Config {
+            replicas: 3,
+            delivery: Delivery::Causal,
+            conflicts: Conflicts::MultiValue,
+        };
+        Simulation::replay(config, &steps).expect("a valid run")
+    }
+
+    fn write(replica: ReplicaId, value: &str) -> Command {
+        Command::Write {
+            replica,
+            key: "x".into(),
+            value: value.into(),
+        }
+    }
+
+    fn deliver(message: u32, to: ReplicaId) -> Command {
+        Command::Deliver {
+            message: MessageId(message),
+            to,
+        }
+    }
+
+    fn answer(sim: &Simulation, value: &str) -> StoreAnswer {
+        StoreAnswer {
+            store: [("x".to_string(), json!(value))].into(),
+            vector_clock: sim.replicas()[0].clock().entries().to_vec(),
+            buffered: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_key_may_hold_any_concurrent_write() {
+        // B and C write x concurrently; A receives B's, then C's.
+        let sim = run(vec![
+            write(1, "B1"),
+            write(2, "C2"),
+            deliver(1, 0),
+            deliver(2, 0),
+        ]);
+        // The engine's own order leaves C2; B1 is as legal.
+        assert_eq!(store(&sim, &[], 0, &answer(&sim, "C2")), None);
+        assert_eq!(store(&sim, &[], 0, &answer(&sim, "B1")), None);
+        let wrong = store(&sim, &[], 0, &answer(&sim, "A9")).expect("a flaw");
+        assert_eq!(wrong.0, Kind::StoreDiffers);
+    }
+
+    #[test]
+    fn a_key_may_not_hold_a_write_that_another_happened_after() {
+        // C wrote x after it had B's write: B1 is overwritten everywhere.
+        let sim = run(vec![
+            write(1, "B1"),
+            deliver(1, 2),
+            write(2, "C2"),
+            deliver(1, 0),
+            deliver(2, 0),
+        ]);
+        assert_eq!(store(&sim, &[], 0, &answer(&sim, "C2")), None);
+        let (kind, expected, got, why) = store(&sim, &[], 0, &answer(&sim, "B1")).expect("a flaw");
+        assert_eq!(kind, Kind::StoreDiffers);
+        assert_eq!(expected, json!({"key": "x", "any_of": ["C2"]}));
+        assert_eq!(got, json!({"key": "x", "value": "B1"}));
+        assert!(why.contains("\"B1\""), "{why}");
+    }
+
+    #[test]
+    fn a_held_message_missing_from_the_buffer_was_delivered_too_early() {
+        // B writes twice; A receives the second first and must hold it.
+        let sim = run(vec![write(1, "B1"), write(1, "B2"), deliver(2, 0)]);
+        let early = StoreAnswer {
+            store: [("x".to_string(), json!("B2"))].into(),
+            vector_clock: vec![0, 2, 0],
+            buffered: Vec::new(),
+        };
+        let (kind, ..) = store(&sim, &[], 0, &early).expect("a flaw");
+        assert_eq!(kind, Kind::DeliveredTooEarly);
+        let held = StoreAnswer {
+            store: Default::default(),
+            vector_clock: vec![0, 0, 0],
+            buffered: vec![json!({"key": "x", "value": "B2", "sender": 1, "clock": [0, 2, 0]})],
+        };
+        assert_eq!(store(&sim, &[], 0, &held), None);
+    }
 }

@@ -104,7 +104,12 @@ fn main() -> ExitCode {
             "--peers" => {
                 match value
                     .split(',')
-                    .map(|a| a.trim().trim_start_matches("http://").trim_end_matches('/').parse::<SocketAddr>())
+                    .map(|a| {
+                        a.trim()
+                            .trim_start_matches("http://")
+                            .trim_end_matches('/')
+                            .parse::<SocketAddr>()
+                    })
                     .collect::<Result<Vec<_>, _>>()
                 {
                     Ok(addrs) => peers = Some(addrs),
@@ -120,7 +125,11 @@ fn main() -> ExitCode {
         (Some(url), true) => {
             if let Some(p) = &peers {
                 if p.len() != nodes - 1 {
-                    return usage(&format!("--peers lists {} addresses; with --nodes {nodes} the node has {} peers", p.len(), nodes - 1));
+                    return usage(&format!(
+                        "--peers lists {} addresses; with --nodes {nodes} the node has {} peers",
+                        p.len(),
+                        nodes - 1
+                    ));
                 }
             }
             Target::Url { url, peers }
@@ -182,12 +191,23 @@ fn main() -> ExitCode {
             let kinds: Vec<String> = summary
                 .found
                 .iter()
-                .map(|f| format!("{} ({} of the cases)", f.flaw.kind, summary.counts.get(&f.flaw.kind).copied().unwrap_or(0)))
+                .map(|f| {
+                    format!(
+                        "{} ({} of the cases)",
+                        f.flaw.kind,
+                        summary.counts.get(&f.flaw.kind).copied().unwrap_or(0)
+                    )
+                })
                 .collect();
             let verdict = if kinds.is_empty() {
                 "no flaw found".to_string()
             } else {
-                format!("{} kind(s) of flaw found: {}; reproducers in {}", kinds.len(), kinds.join(", "), options.out.display())
+                format!(
+                    "{} kind(s) of flaw found: {}; reproducers in {}",
+                    kinds.len(),
+                    kinds.join(", "),
+                    options.out.display()
+                )
             };
             eprintln!(
                 "causal-check: {} case(s), {} steps at the node, {} node run(s), in {secs:.1} s ({rate:.1} cases/s), seed {seed}: {verdict}",

@@ -131,8 +131,8 @@ async fn record(
     State((listener, inbox)): State<(usize, Arc<Inbox>)>,
     body: String,
 ) -> (StatusCode, String) {
-    let parsed = serde_json::from_str::<WireMessage>(&body)
-        .map_err(|e| format!("{} ({e})", shorten(&body)));
+    let parsed =
+        serde_json::from_str::<WireMessage>(&body).map_err(|e| format!("{} ({e})", shorten(&body)));
     let answer = match &parsed {
         Ok(_) => (StatusCode::OK, r#"{"status":"applied"}"#.to_string()),
         Err(why) => (StatusCode::BAD_REQUEST, why.clone()),

@@ -32,10 +32,7 @@ pub fn describe(case: &Case, index: usize) -> String {
                 replica,
                 key,
                 value,
-            } => format!(
-                "{} writes {key}={value}, m{writes}",
-                replica_name(*replica)
-            ),
+            } => format!("{} writes {key}={value}, m{writes}", replica_name(*replica)),
             Command::Deliver { message, to } => {
                 format!("{message} arrives at {}", replica_name(*to))
             }
@@ -72,16 +69,17 @@ impl Outbox<'_> {
     fn check(&mut self, sim: &Simulation, sent: Vec<Sent>) -> Result<(), (Value, Value, String)> {
         for Sent { listener, body } in sent {
             let peer = replica_name(self.replica_of(listener));
-            let wire = match body {
-                Ok(wire) => wire,
-                Err(why) => {
-                    return Err((
+            let wire =
+                match body {
+                    Ok(wire) => wire,
+                    Err(why) => return Err((
                         json!(r#"{"key", "value", "sender", "clock"}"#),
                         json!(why),
-                        format!("the node sent {peer} a /replicate body that is not a message: {why}"),
-                    ))
-                }
-            };
+                        format!(
+                            "the node sent {peer} a /replicate body that is not a message: {why}"
+                        ),
+                    )),
+                };
             let got = serde_json::to_value(&wire).unwrap_or_default();
             match identify(sim, &wire) {
                 Some(id) if wire.sender == self.node => {
@@ -92,9 +90,7 @@ impl Outbox<'_> {
                     let own = || sim.messages().iter().filter(|m| m.sender == self.node);
                     let meant = own()
                         .find(|m| Some(&m.dot().seq) == wire.clock.get(self.node))
-                        .or_else(|| {
-                            own().find(|m| *m.key == wire.key && *m.value == wire.value)
-                        });
+                        .or_else(|| own().find(|m| *m.key == wire.key && *m.value == wire.value));
                     let expected = meant.map_or(Value::Null, |m| {
                         serde_json::to_value(WireMessage::from(m)).unwrap_or_default()
                     });

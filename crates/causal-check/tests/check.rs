@@ -37,8 +37,14 @@ fn finish(mut child: Child) -> (i32, String, String) {
         std::thread::sleep(Duration::from_millis(20));
     };
     let (mut stdout, mut stderr) = (String::new(), String::new());
-    child.stdout.take().map(|mut s| s.read_to_string(&mut stdout));
-    child.stderr.take().map(|mut s| s.read_to_string(&mut stderr));
+    child
+        .stdout
+        .take()
+        .map(|mut s| s.read_to_string(&mut stdout));
+    child
+        .stderr
+        .take()
+        .map(|mut s| s.read_to_string(&mut stderr));
     (status.code().unwrap_or(-1), stdout, stderr)
 }
 
@@ -100,10 +106,7 @@ fn built(name: &str) -> Option<PathBuf> {
 
 /// The flawed node is reported with `kind` alone, on a case of at most 8 steps.
 fn reports(flaw: &str, kind: &str) {
-    let outcome = check(
-        &["--cases", "40", "--seed", "11"],
-        &[TOY, "--flaw", flaw],
-    );
+    let outcome = check(&["--cases", "40", "--seed", "11"], &[TOY, "--flaw", flaw]);
     assert_eq!(outcome.code, 1, "{flaw}: {}", outcome.stderr);
     let kinds: Vec<&str> = outcome
         .lines
@@ -167,11 +170,17 @@ fn a_put_that_sends_a_wrong_clock_is_a_bad_message() {
 #[test]
 fn a_correct_node_in_another_legal_order_passes() {
     for nodes in ["2", "3", "4"] {
-        let outcome = check(&["--cases", "60", "--seed", "5", "--nodes", nodes], &[TOY]);
+        // Seed 2 with three nodes holds a case where toy-node's order leaves a
+        // key another value than the engine's order does (checked by hand).
+        let outcome = check(&["--cases", "60", "--seed", "2", "--nodes", nodes], &[TOY]);
         assert_eq!(outcome.code, 0, "{nodes} nodes: {}", outcome.stderr);
         assert!(outcome.lines.is_empty());
         assert!(outcome.stderr.contains("60 case(s)"), "{}", outcome.stderr);
-        assert!(outcome.stderr.contains("no flaw found"), "{}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains("no flaw found"),
+            "{}",
+            outcome.stderr
+        );
     }
 }
 
@@ -214,7 +223,10 @@ fn free_port() -> u16 {
 /// A node started by hand with PEERS pointing at the checker's `--peers`.
 fn running(flaw: &str, peers: &[u16]) -> (Child, String, String) {
     let port = free_port();
-    let urls: Vec<String> = peers.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+    let urls: Vec<String> = peers
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
     let child = Command::new(TOY)
         .args(["--flaw", flaw])
         .env("NODE_ID", "1")

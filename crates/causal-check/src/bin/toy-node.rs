@@ -136,7 +136,10 @@ async fn put(State(node): State<Shared>, body: String) -> (StatusCode, String) {
                 .send(body);
         });
     }
-    reply(StatusCode::OK, json!({"status": "stored", "vector_clock": n.clock}))
+    reply(
+        StatusCode::OK,
+        json!({"status": "stored", "vector_clock": n.clock}),
+    )
 }
 
 async fn replicate(State(node): State<Shared>, body: String) -> (StatusCode, String) {
