@@ -69,17 +69,18 @@ impl Outbox<'_> {
     fn check(&mut self, sim: &Simulation, sent: Vec<Sent>) -> Result<(), (Value, Value, String)> {
         for Sent { listener, body } in sent {
             let peer = replica_name(self.replica_of(listener));
-            let wire =
-                match body {
-                    Ok(wire) => wire,
-                    Err(why) => return Err((
+            let wire = match body {
+                Ok(wire) => wire,
+                Err(why) => {
+                    return Err((
                         json!(r#"{"key", "value", "sender", "clock"}"#),
                         json!(why),
                         format!(
                             "the node sent {peer} a /replicate body that is not a message: {why}"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             let got = serde_json::to_value(&wire).unwrap_or_default();
             match identify(sim, &wire) {
                 Some(id) if wire.sender == self.node => {

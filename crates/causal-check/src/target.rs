@@ -36,6 +36,13 @@ pub struct Running {
 impl Drop for Running {
     fn drop(&mut self) {
         if let Some(child) = self.child.as_mut() {
+            // The whole process group: a node started through a shell or a
+            // wrapper script must not outlive its case.
+            #[cfg(unix)]
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .stderr(Stdio::null())
+                .status();
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -72,7 +79,10 @@ pub fn start(
             .unwrap_or_else(|_| program.into()),
         _ => program.into(),
     };
-    let child = Command::new(&program)
+    let mut command_line = Command::new(&program);
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command_line, 0);
+    let child = command_line
         .args(args)
         .current_dir(dir.path())
         .env("NODE_ID", node.to_string())

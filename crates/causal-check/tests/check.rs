@@ -168,6 +168,16 @@ fn a_put_that_sends_a_wrong_clock_is_a_bad_message() {
 }
 
 #[test]
+fn a_key_that_keeps_its_first_value_differs() {
+    reports("keep-first", "store-differs");
+}
+
+#[test]
+fn a_buffered_message_answered_200_is_a_bad_response() {
+    reports("buffered-200", "bad-response");
+}
+
+#[test]
 fn a_correct_node_in_another_legal_order_passes() {
     for nodes in ["2", "3", "4"] {
         // Seed 2 with three nodes holds a case where toy-node's order leaves a
@@ -194,6 +204,9 @@ fn a_node_that_never_answers_is_exit_2() {
         outcome.stderr
     );
     assert!(outcome.lines.is_empty());
+    let outcome = check(&["--url", "http://127.0.0.1:1", "--timeout", "1"], &[]);
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("never answered GET /"));
     let outcome = check(&["--cases", "3"], &["false"]);
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(outcome.stderr.contains("exited"), "{}", outcome.stderr);
@@ -206,6 +219,7 @@ fn bad_usage_is_exit_2() {
         &["--nodes", "9"],
         &["--cases", "none"],
         &["--frobnicate", "1"],
+        &["--url", "http://127.0.0.1:1", "--peers", "127.0.0.1:2"],
     ] {
         let outcome = check(options, &[]);
         assert_eq!(outcome.code, 2, "{options:?}: {}", outcome.stderr);

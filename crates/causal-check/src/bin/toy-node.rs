@@ -7,7 +7,9 @@
 //! (no duplicate test), no-causal-test (applies everything at once),
 //! tick-on-receive (ticks its own clock entry on every receipt),
 //! no-merge-on-release (applies a released message without merging its
-//! clock), wrong-put-clock (sends its peers the clock from before the write).
+//! clock), wrong-put-clock (sends its peers the clock from before the write),
+//! keep-first (a key keeps the first value it received), buffered-200
+//! (answers 200 instead of 202 when it buffers).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -49,7 +51,11 @@ impl Node {
                 *c = (*c).max(e);
             }
         }
-        self.store.insert(m.key.clone(), m.value.clone());
+        if self.flaw == "keep-first" {
+            self.store.entry(m.key.clone()).or_insert(m.value.clone());
+        } else {
+            self.store.insert(m.key.clone(), m.value.clone());
+        }
     }
 
     fn flush(&mut self) {
@@ -85,7 +91,12 @@ impl Node {
             (StatusCode::OK, "applied")
         } else {
             self.buffer.push(m);
-            (StatusCode::ACCEPTED, "buffered")
+            let code = if self.flaw == "buffered-200" {
+                StatusCode::OK
+            } else {
+                StatusCode::ACCEPTED
+            };
+            (code, "buffered")
         }
     }
 }
