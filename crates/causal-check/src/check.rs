@@ -181,15 +181,24 @@ pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summ
                     options.nodes
                 )));
             }
-            let fresh = node.api.store().map(|s| {
-                s.store.is_empty()
-                    && s.buffered.is_empty()
-                    && s.vector_clock.iter().all(|&c| c == 0)
-            });
-            if fresh != Ok(true) {
+            let state = node
+                .api
+                .store()
+                .map_err(|bad| Unreachable(bad.to_string()))?;
+            if state.vector_clock.len() != options.nodes {
                 return Err(Unreachable(format!(
-                    "the node at {url} is not fresh (GET /store shows writes, a buffer or a clock); start it afresh with NUM_NODES={}",
-                    options.nodes
+                    "the node at {url} has a clock of {} entries: run it with NUM_NODES={} or give --nodes {}",
+                    state.vector_clock.len(),
+                    options.nodes,
+                    state.vector_clock.len()
+                )));
+            }
+            let fresh = state.store.is_empty()
+                && state.buffered.is_empty()
+                && state.vector_clock.iter().all(|&c| c == 0);
+            if !fresh {
+                return Err(Unreachable(format!(
+                    "the node at {url} is not fresh (GET /store shows writes, a buffer or a clock); start it afresh"
                 )));
             }
             report(Progress::Case {
