@@ -248,13 +248,16 @@ fn stderr_of(command: &mut Command) -> (Option<i32>, String) {
     )
 }
 
+/// Environment, expected exit status, words of the reason.
+type Case = (Vec<(&'static str, String)>, i32, &'static str);
+
 #[test]
 fn bad_configuration_stops_with_a_reason() {
     let dir = fresh_dir("config");
     let file = dir.join("a-file");
     std::fs::write(&file, "not a directory").expect("write a file");
     let peers = "http://127.0.0.1:9,http://127.0.0.1:10";
-    let cases: Vec<(Vec<(&str, String)>, i32, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (vec![("PEERS", peers.into())], 2, "NODE_ID is required"),
         (
             vec![("NODE_ID", "3".into()), ("PEERS", peers.into())],
