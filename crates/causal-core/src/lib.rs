@@ -40,10 +40,12 @@
 //! - [`gap`]: what a held message waits for.
 //! - [`hold_back`]: the hold-back buffer, indexed so release never scans it.
 //! - [`store`]: a replica's key-value store under a conflict rule.
-//! - [`replica`]: a replica, and the delivery rules' tests on it.
+//! - [`lookup`]: where a replica looks messages up, by number and by dot.
+//! - [`replica`]: a replica, the delivery rules' tests on it, and the one receive path.
 //! - [`network`]: copies in flight, in sending order and per-destination lanes.
 //! - [`command`], [`event`], [`error`]: what goes in, what comes out, what is refused.
 //! - [`simulation`]: the state machine, its history and previews.
+//! - [`site`]: one replica on its own, receiving messages known by their dot (a node).
 //! - [`scenario`], [`report`]: the scenario file and state report formats.
 //! - [`scheduler`]: seeded choices for autoplay.
 //! - [`shiviz`]: a run as a ShiViz log.
@@ -57,6 +59,7 @@ pub mod error;
 pub mod event;
 pub mod gap;
 pub mod hold_back;
+pub mod lookup;
 pub mod message;
 pub mod network;
 pub mod replica;
@@ -66,6 +69,7 @@ pub mod scenario;
 pub mod scheduler;
 pub mod shiviz;
 pub mod simulation;
+pub mod site;
 pub mod store;
 
 pub use clock::VectorClock;
@@ -74,6 +78,7 @@ pub use error::Error;
 pub use event::{Event, Trace, Violation};
 pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
+pub use lookup::Lookup;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
 pub use replica::Replica;
@@ -82,4 +87,5 @@ pub use rules::{Conflicts, Delivery, UnknownRule};
 pub use scenario::{Scenario, ScenarioError, SCENARIO_VERSION};
 pub use scheduler::Scheduler;
 pub use simulation::{Config, Preview, Simulation, MAX_REPLICAS, MIN_REPLICAS};
+pub use site::{Receipt, Refusal, Site};
 pub use store::{Store, Value, Version};

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    Conflicts, Delivery, Dot, Gap, HoldBack, Message, MessageId, Messages, Missing, ReplicaId,
-    Store, VectorClock,
+    Conflicts, Delivery, Dot, Event, Gap, HoldBack, Lookup, Message, MessageId, Missing, ReplicaId,
+    Store, VectorClock, Violation,
 };
 
 /// Which of one sender's writes a replica has delivered: a prefix `1..=prefix`
@@ -131,7 +131,7 @@ impl Progress {
     /// The earliest-received held message that has become deliverable. Under
     /// `causal` and `fifo` it can only be the next write of some sender, so
     /// this looks at one candidate per sender.
-    fn releasable(&self, rule: Delivery, messages: &Messages) -> Option<Dot> {
+    fn releasable(&self, rule: Delivery, messages: &impl Lookup) -> Option<Dot> {
         if self.hold_back.is_empty() {
             return None;
         }
@@ -147,7 +147,7 @@ impl Progress {
                     seq: next,
                 };
                 let (arrival, id) = self.hold_back.get(dot)?;
-                let message = messages.get(id)?;
+                let message = messages.message(id)?;
                 self.deliverable(rule, message).then_some((arrival, dot))
             })
             .min()
@@ -262,7 +262,7 @@ impl Replica {
     pub fn undelivered_predecessors(
         &self,
         message: &Message,
-        messages: &Messages,
+        messages: &impl Lookup,
     ) -> Vec<MessageId> {
         let mut missing = Vec::new();
         for (k, log) in self.progress.logs.iter().enumerate() {
@@ -278,7 +278,7 @@ impl Replica {
             }
             missing.extend(
                 log.missing_up_to(last)
-                    .filter_map(|seq| messages.id_of(Dot { replica: k, seq })),
+                    .filter_map(|seq| messages.number_of(Dot { replica: k, seq })),
             );
         }
         missing.sort_unstable();
@@ -292,7 +292,7 @@ impl Replica {
         &self,
         rule: Delivery,
         message: &Message,
-        messages: &Messages,
+        messages: &impl Lookup,
     ) -> Vec<MessageId> {
         let mut progress = self.progress.clone();
         progress.delivered(message);
@@ -301,7 +301,7 @@ impl Replica {
             let Some(next) = progress
                 .hold_back
                 .release(dot)
-                .and_then(|id| messages.get(id))
+                .and_then(|id| messages.message(id))
             else {
                 break;
             };
@@ -311,8 +311,68 @@ impl Replica {
         released
     }
 
-    pub(crate) fn hold(&mut self, message: &Message) {
-        self.progress.hold_back.hold(message.dot(), message.id);
+    /// A message arrives: discard it as a duplicate, deliver it (and whatever
+    /// it releases, until nothing more is deliverable), or hold it back. The
+    /// events say which, in order; `message` must be in `messages`.
+    pub fn receive(
+        &mut self,
+        rule: Delivery,
+        message: &Message,
+        messages: &impl Lookup,
+        events: &mut Vec<Event>,
+    ) {
+        let at = self.id;
+        if self.knows(message) {
+            events.push(Event::Discarded {
+                replica: at,
+                message: message.id,
+                from: message.sender,
+            });
+        } else if self.deliverable(rule, message) {
+            self.deliver_logged(message, messages, false, events);
+            while let Some(next) = self.release_next(rule, messages) {
+                let Some(next) = messages.message(next) else {
+                    break;
+                };
+                self.deliver_logged(next, messages, true, events);
+            }
+        } else {
+            let waits_for = self.gap(rule, message);
+            self.progress.hold_back.hold(message.dot(), message.id);
+            events.push(Event::Held {
+                replica: at,
+                message: message.id,
+                from: message.sender,
+                waits_for,
+            });
+        }
+    }
+
+    /// Delivers `message` and says so, with a violation for each message that
+    /// happened before it and is not delivered here.
+    fn deliver_logged(
+        &mut self,
+        message: &Message,
+        messages: &impl Lookup,
+        released: bool,
+        events: &mut Vec<Event>,
+    ) {
+        let missing = self.undelivered_predecessors(message, messages);
+        self.deliver(message);
+        events.push(Event::Delivered {
+            replica: self.id,
+            message: message.id,
+            from: message.sender,
+            clock: self.clock().clone(),
+            released,
+        });
+        events.extend(missing.into_iter().map(|missing| {
+            Event::Violation(Violation {
+                replica: self.id,
+                message: message.id,
+                missing,
+            })
+        }));
     }
 
     /// Delivers: merges the clock, applies the write to the store, logs it.
@@ -324,11 +384,7 @@ impl Replica {
 
     /// Takes the earliest-received held message that has become deliverable
     /// out of the buffer, if there is one.
-    pub(crate) fn release_next(
-        &mut self,
-        rule: Delivery,
-        messages: &Messages,
-    ) -> Option<MessageId> {
+    fn release_next(&mut self, rule: Delivery, messages: &impl Lookup) -> Option<MessageId> {
         let dot = self.progress.releasable(rule, messages)?;
         self.progress.hold_back.release(dot)
     }

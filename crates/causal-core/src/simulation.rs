@@ -399,72 +399,24 @@ impl Simulation {
         }
     }
 
-    /// A copy arrives: discard it as a duplicate, deliver it (and whatever it
-    /// releases), or hold it back.
+    /// A copy arrives: the replica receives it (the engine's one receive
+    /// path, [`Replica::receive`]), and the violations it reports are kept.
     fn receive(&mut self, copy: InFlight, events: &mut Vec<Event>) {
         self.network.take(copy.copy);
-        let (message, from, at) = (copy.message, copy.from, copy.to);
         events.push(Event::Received {
-            message,
-            from,
-            to: at,
+            message: copy.message,
+            from: copy.from,
+            to: copy.to,
         });
-        let Some(sent) = self.messages.get(message) else {
+        let Some(sent) = self.messages.get(copy.message) else {
             return;
         };
-        let rule = self.config.delivery;
-        let replica = &mut self.replicas[at];
-        if replica.knows(sent) {
-            events.push(Event::Discarded {
-                replica: at,
-                message,
-                from,
-            });
-        } else if replica.deliverable(rule, sent) {
-            self.deliver(at, message, false, events);
-            while let Some(next) = self.replicas[at].release_next(rule, &self.messages) {
-                self.deliver(at, next, true, events);
-            }
-        } else {
-            let waits_for = replica.gap(rule, sent);
-            replica.hold(sent);
-            events.push(Event::Held {
-                replica: at,
-                message,
-                from,
-                waits_for,
-            });
-        }
-    }
-
-    fn deliver(
-        &mut self,
-        at: ReplicaId,
-        message: MessageId,
-        released: bool,
-        events: &mut Vec<Event>,
-    ) {
-        let Some(sent) = self.messages.get(message) else {
-            return;
-        };
-        let replica = &mut self.replicas[at];
-        let missing = replica.undelivered_predecessors(sent, &self.messages);
-        replica.deliver(sent);
-        events.push(Event::Delivered {
-            replica: at,
-            message,
-            from: sent.sender,
-            clock: replica.clock().clone(),
-            released,
-        });
-        for missing in missing {
-            let violation = Violation {
-                replica: at,
-                message,
-                missing,
-            };
-            self.violations.push(violation);
-            events.push(Event::Violation(violation));
-        }
+        let first = events.len();
+        self.replicas[copy.to].receive(self.config.delivery, sent, &self.messages, events);
+        self.violations
+            .extend(events[first..].iter().filter_map(|event| match event {
+                Event::Violation(violation) => Some(*violation),
+                _ => None,
+            }));
     }
 }

@@ -1,0 +1,394 @@
+//! One replica running on its own, as a real node does: no simulation
+//! around it, no global numbering. It makes writes, and receives the other
+//! replicas' messages named by what they carry (sender, key, value, clock);
+//! a message is known by its dot.
+//!
+//! Receiving is [`Replica::receive`], the same code a [`Simulation`](crate::Simulation)
+//! runs. The site only keeps the messages it learnt of, numbered in that
+//! order, so the replica can look them up.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{
+    Config, Delivery, Dot, Error, Event, Lookup, Message, MessageId, Replica, ReplicaId,
+    VectorClock, MAX_REPLICAS, MIN_REPLICAS,
+};
+
+/// The messages a site learnt of (its own writes and what it received, not
+/// duplicates), numbered from 1 in that order, and by dot.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Known {
+    all: Vec<Message>,
+    by_dot: BTreeMap<Dot, MessageId>,
+}
+
+impl Known {
+    fn add(&mut self, sender: ReplicaId, key: &str, value: &str, clock: VectorClock) -> MessageId {
+        let id = MessageId(self.all.len() as u32 + 1);
+        let message = Message {
+            id,
+            sender,
+            key: Arc::from(key),
+            value: Arc::from(value),
+            clock,
+        };
+        self.by_dot.insert(message.dot(), id);
+        self.all.push(message);
+        id
+    }
+}
+
+impl Lookup for Known {
+    fn message(&self, id: MessageId) -> Option<&Message> {
+        self.all.get((id.0 as usize).checked_sub(1)?)
+    }
+
+    fn number_of(&self, dot: Dot) -> Option<MessageId> {
+        self.by_dot.get(&dot).copied()
+    }
+}
+
+/// What became of a received message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receipt {
+    /// Delivered at once (and perhaps released held messages after it).
+    Delivered,
+    /// Held back: it arrived before something it depends on.
+    Held,
+    /// Already delivered or held: a duplicate, discarded; nothing changed.
+    Discarded,
+}
+
+/// Why a received message is refused (it could not come from a replica of
+/// this run); nothing changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The clock has the wrong number of entries.
+    ClockLength {
+        /// Entries given.
+        got: usize,
+        /// One per replica.
+        replicas: usize,
+    },
+    /// No replica has the sender's number.
+    NoSuchSender {
+        /// The number given.
+        sender: ReplicaId,
+        /// How many replicas there are.
+        replicas: usize,
+    },
+    /// The sender is this replica: its own writes never come back to it.
+    FromItself(ReplicaId),
+    /// The sender's own entry is 0: the message is no write of the sender.
+    NoWrite(ReplicaId),
+    /// The clock has seen more of this replica's writes than it has made.
+    AheadOfUs {
+        /// This replica.
+        replica: ReplicaId,
+        /// The clock's entry for it.
+        seen: u64,
+        /// How many writes it has made.
+        made: u64,
+    },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::ClockLength { got, replicas } => write!(
+                f,
+                "clock has {got} entries but there are {replicas} replicas (one entry each)"
+            ),
+            Refusal::NoSuchSender { sender, replicas } => write!(
+                f,
+                "sender {sender} does not exist: replicas are numbered 0 to {}",
+                replicas - 1
+            ),
+            Refusal::FromItself(me) => {
+                write!(f, "sender {me} is this replica itself: its writes never come back to it")
+            }
+            Refusal::NoWrite(sender) => write!(
+                f,
+                "clock[{sender}] is 0, so this is no write of sender {sender} (its own entry counts the write)"
+            ),
+            Refusal::AheadOfUs {
+                replica,
+                seen,
+                made,
+            } => write!(
+                f,
+                "clock[{replica}] is {seen} but replica {replica} has made only {made} writes"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// One replica on its own: it writes, and receives messages known by their dot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    delivery: Delivery,
+    replica: Replica,
+    known: Known,
+    /// How many writes it has made (its own clock entry can run ahead of this
+    /// under the weaker rules only through a refused message, so it is kept).
+    writes: u64,
+}
+
+impl Site {
+    /// Replica `id` of `config.replicas`, with nothing written or received.
+    pub fn new(id: ReplicaId, config: Config) -> Result<Self, Error> {
+        if !(MIN_REPLICAS..=MAX_REPLICAS).contains(&config.replicas) {
+            return Err(Error::ReplicaCount(config.replicas));
+        }
+        if id >= config.replicas {
+            return Err(Error::NoSuchReplica {
+                replica: id,
+                replicas: config.replicas,
+            });
+        }
+        Ok(Site {
+            delivery: config.delivery,
+            replica: Replica::new(id, config.replicas, config.conflicts),
+            known: Known::default(),
+            writes: 0,
+        })
+    }
+
+    /// The replica: its clock, store, hold-back buffer and what it delivered.
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
+    /// The message this site numbered `id`.
+    pub fn message(&self, id: MessageId) -> Option<&Message> {
+        self.known.message(id)
+    }
+
+    /// Held messages, earliest arrival first.
+    pub fn held(&self) -> impl Iterator<Item = &Message> + '_ {
+        self.replica
+            .hold_back()
+            .iter()
+            .filter_map(|id| self.known.message(id))
+    }
+
+    /// A write here: ticks the clock, applies it at once, and returns the
+    /// message to broadcast to the other replicas.
+    pub fn write(&mut self, key: &str, value: &str) -> &Message {
+        let me = self.replica.id();
+        let mut clock = self.replica.clock().clone();
+        clock.tick(me);
+        let id = self.known.add(me, key, value, clock);
+        self.writes += 1;
+        let message = &self.known.all[id.0 as usize - 1];
+        self.replica.deliver(message);
+        message
+    }
+
+    /// Whether a message from `sender` stamped `clock` could come from a
+    /// replica of this run (validate before receiving, as crdts does).
+    pub fn validate(&self, sender: ReplicaId, clock: &VectorClock) -> Result<(), Refusal> {
+        let replicas = self.replica.clock().len();
+        let me = self.replica.id();
+        if clock.len() != replicas {
+            return Err(Refusal::ClockLength {
+                got: clock.len(),
+                replicas,
+            });
+        }
+        if sender >= replicas {
+            return Err(Refusal::NoSuchSender { sender, replicas });
+        }
+        if sender == me {
+            return Err(Refusal::FromItself(me));
+        }
+        if clock.get(sender) == 0 {
+            return Err(Refusal::NoWrite(sender));
+        }
+        if clock.get(me) > self.writes {
+            return Err(Refusal::AheadOfUs {
+                replica: me,
+                seen: clock.get(me),
+                made: self.writes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Receives a message by the engine's rules: delivered (with whatever
+    /// it releases), held back, or discarded as a duplicate. The events say
+    /// what happened, in order. A refused message changes nothing.
+    pub fn receive(
+        &mut self,
+        sender: ReplicaId,
+        key: &str,
+        value: &str,
+        clock: VectorClock,
+    ) -> Result<(Receipt, Vec<Event>), Refusal> {
+        self.validate(sender, &clock)?;
+        let dot = Dot {
+            replica: sender,
+            seq: clock.get(sender),
+        };
+        let mut events = Vec::new();
+        let known = self
+            .known
+            .number_of(dot)
+            .and_then(|id| self.known.message(id));
+        let receipt = match known {
+            // Known by its dot: the replica discards it (delivered or held).
+            Some(message) => {
+                self.replica
+                    .receive(self.delivery, message, &self.known, &mut events);
+                Receipt::Discarded
+            }
+            None => {
+                let id = self.known.add(sender, key, value, clock);
+                let message = &self.known.all[id.0 as usize - 1];
+                self.replica
+                    .receive(self.delivery, message, &self.known, &mut events);
+                match events.first() {
+                    Some(Event::Held { .. }) => Receipt::Held,
+                    Some(Event::Delivered { .. }) => Receipt::Delivered,
+                    _ => Receipt::Discarded,
+                }
+            }
+        };
+        Ok((receipt, events))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Command, Conflicts, Simulation, Value};
+
+    fn config(delivery: Delivery) -> Config {
+        Config {
+            replicas: 3,
+            delivery,
+            conflicts: Conflicts::Overwrite,
+        }
+    }
+
+    fn vc(entries: &[u64]) -> VectorClock {
+        VectorClock::from_entries(entries.to_vec())
+    }
+
+    /// The classic anomaly: C receives B's write before A's, holds it, and
+    /// delivers both once A's arrives.
+    #[test]
+    fn holds_back_then_releases() {
+        let mut c = Site::new(2, config(Delivery::Causal)).unwrap();
+        let (receipt, _) = c.receive(1, "x", "b", vc(&[1, 1, 0])).unwrap();
+        assert_eq!(receipt, Receipt::Held);
+        assert_eq!(c.held().count(), 1);
+        let (receipt, events) = c.receive(0, "x", "a", vc(&[1, 0, 0])).unwrap();
+        assert_eq!(receipt, Receipt::Delivered);
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| matches!(e, Event::Delivered { .. }))
+                .count(),
+            2
+        );
+        assert_eq!(c.held().count(), 0);
+        assert_eq!(c.replica().clock(), &vc(&[1, 1, 0]));
+        assert_eq!(c.replica().store().get("x"), Some(Value::One("b".into())));
+        // Both again: duplicates, nothing changes.
+        let before = c.clone();
+        for (sender, clock) in [(1, vc(&[1, 1, 0])), (0, vc(&[1, 0, 0]))] {
+            let (receipt, _) = c.receive(sender, "x", "z", clock).unwrap();
+            assert_eq!(receipt, Receipt::Discarded);
+        }
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn a_held_message_arriving_again_is_discarded() {
+        let mut c = Site::new(2, config(Delivery::Causal)).unwrap();
+        c.receive(1, "x", "b", vc(&[1, 1, 0])).unwrap();
+        let before = c.clone();
+        let (receipt, _) = c.receive(1, "x", "b", vc(&[1, 1, 0])).unwrap();
+        assert_eq!(receipt, Receipt::Discarded);
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn refuses_what_no_replica_could_send_and_changes_nothing() {
+        let mut a = Site::new(0, config(Delivery::Causal)).unwrap();
+        a.write("x", "1");
+        let before = a.clone();
+        let cases = [
+            (1, vc(&[0, 1]), "clock has 2 entries"),
+            (3, vc(&[0, 0, 1]), "sender 3 does not exist"),
+            (0, vc(&[2, 0, 0]), "this replica itself"),
+            (1, vc(&[0, 0, 1]), "clock[1] is 0"),
+            (
+                1,
+                vc(&[2, 1, 0]),
+                "clock[0] is 2 but replica 0 has made only 1",
+            ),
+        ];
+        for (sender, clock, reason) in cases {
+            let refusal = a.receive(sender, "x", "2", clock).unwrap_err();
+            assert!(refusal.to_string().contains(reason), "{refusal}");
+        }
+        assert_eq!(a, before);
+    }
+
+    /// A site receiving what a simulated replica receives ends where that
+    /// replica ends, under every rule: one receive path.
+    #[test]
+    fn agrees_with_the_simulation() {
+        for delivery in [Delivery::Causal, Delivery::Fifo, Delivery::Unordered] {
+            let mut sim = Simulation::new(config(delivery)).unwrap();
+            let write = |replica: usize, value: &str| Command::Write {
+                replica,
+                key: "x".into(),
+                value: value.into(),
+            };
+            let deliver = |message: u32, to: usize| Command::Deliver {
+                message: MessageId(message),
+                to,
+            };
+            for command in [
+                write(0, "a1"),
+                deliver(1, 1),
+                write(1, "b1"),
+                write(0, "a2"),
+                write(1, "b2"),
+                deliver(4, 2),
+                deliver(2, 2),
+                deliver(3, 2),
+                deliver(2, 2),
+                deliver(1, 2),
+            ] {
+                if let Command::Deliver { message, to } = &command {
+                    if sim.network().earliest(*message, *to).is_none() {
+                        sim.apply(Command::Duplicate {
+                            message: *message,
+                            to: *to,
+                        })
+                        .unwrap();
+                    }
+                }
+                sim.apply(command).unwrap();
+            }
+            let mut c = Site::new(2, config(delivery)).unwrap();
+            for m in [4, 2, 3, 2, 1] {
+                let sent = sim.messages().get(MessageId(m)).unwrap();
+                c.receive(sent.sender, &sent.key, &sent.value, sent.clock.clone())
+                    .unwrap();
+            }
+            let expected = &sim.replicas()[2];
+            assert_eq!(c.replica().clock(), expected.clock(), "{delivery:?}");
+            assert!(c.replica().store().same_values(expected.store()));
+            assert_eq!(c.replica().hold_back().len(), expected.hold_back().len());
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! What a node keeps on disk, in one redb file under its data directory.
+//!
+//! Every write made and every message received (not duplicates) is appended
+//! to a log, in order; the engine is deterministic, so replaying the log
+//! rebuilds the replica exactly. Beside the log the store, the clock, the
+//! hold-back buffer and what was delivered are kept as they are (and checked
+//! against the replay on start), and each peer's outgoing queue. One request
+//! is one transaction, committed before the node answers.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use causal_core::{Config, Dot, Event, ReplicaId, Site, Value};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::wire::Replicate;
+
+/// Arrival number to the message (JSON), own writes included.
+const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+/// Key to its value (JSON, as `GET /store` shows it).
+const STORE: TableDefinition<&str, &[u8]> = TableDefinition::new("store");
+/// Held messages by dot (sender, sequence number) to the message (JSON).
+const HELD: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("held");
+/// Delivery number to the dot delivered.
+const DELIVERED: TableDefinition<u64, (u64, u64)> = TableDefinition::new("delivered");
+/// (peer, arrival number of the write) to the message to send (JSON).
+const OUTBOX: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("outbox");
+/// "identity", "clock", "holds".
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// What a data directory was made for; it is never reopened as another node.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Identity {
+    node_id: ReplicaId,
+    nodes: usize,
+    delivery: String,
+    conflicts: String,
+}
+
+/// The database of one node.
+pub struct Durable {
+    db: Database,
+    path: PathBuf,
+}
+
+/// What a node comes back with.
+pub struct Restored {
+    pub site: Site,
+    /// Entries in the log.
+    pub arrivals: u64,
+    /// Peers whose queue is held.
+    pub holds: BTreeSet<ReplicaId>,
+}
+
+/// One request's changes, written in one transaction.
+#[derive(Default)]
+pub struct Change {
+    /// The arrival to log, with its number.
+    pub arrival: Option<(u64, Replicate)>,
+    /// (peer, arrival number, message) to queue.
+    pub outgoing: Vec<(ReplicaId, u64, Vec<u8>)>,
+}
+
+fn disk(context: &str, e: impl std::fmt::Display) -> String {
+    format!("{context}: {e}")
+}
+
+impl Durable {
+    /// Opens (or creates) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        let shown = dir.display();
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the data directory {shown}: {e}"))?;
+        let probe = dir.join(".writable");
+        std::fs::write(&probe, b"")
+            .map_err(|e| format!("the data directory {shown} is not writable: {e}"))?;
+        let _ = std::fs::remove_file(&probe);
+        let path = dir.join("node.redb");
+        let db = Database::create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => {
+                format!("the data directory {shown} is in use by another running node")
+            }
+            e => format!("cannot open {}: {e}", path.display()),
+        })?;
+        Ok(Durable { db, path })
+    }
+
+    /// Rebuilds the replica from the log, checks it against what was kept,
+    /// and returns it. A directory made for another node is refused.
+    pub fn restore(&self, node_id: ReplicaId, config: Config) -> Result<Restored, String> {
+        let identity = Identity {
+            node_id,
+            nodes: config.replicas,
+            delivery: config.delivery.name().to_string(),
+            conflicts: config.conflicts.name().to_string(),
+        };
+        let shown = self.path.display();
+        let txn = self.db.begin_write().map_err(|e| disk("begin", e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| disk("meta", e))?;
+            let kept = meta
+                .get("identity")
+                .map_err(|e| disk("meta", e))?
+                .map(|v| v.value().to_vec());
+            match kept {
+                Some(bytes) => {
+                    let kept: Identity = serde_json::from_slice(&bytes)
+                        .map_err(|e| format!("{shown} is damaged: {e}"))?;
+                    if kept != identity {
+                        return Err(format!(
+                            "{shown} belongs to node {} of {} under {}/{}; it cannot be reopened as node {} of {} under {}/{} (use another data directory)",
+                            kept.node_id, kept.nodes, kept.delivery, kept.conflicts,
+                            identity.node_id, identity.nodes, identity.delivery, identity.conflicts
+                        ));
+                    }
+                }
+                None => {
+                    let bytes = serde_json::to_vec(&identity).map_err(|e| disk("meta", e))?;
+                    meta.insert("identity", bytes.as_slice())
+                        .map_err(|e| disk("meta", e))?;
+                }
+            }
+            // Every table exists from the start, so readers never miss one.
+            txn.open_table(LOG).map_err(|e| disk("log", e))?;
+            txn.open_table(STORE).map_err(|e| disk("store", e))?;
+            txn.open_table(HELD).map_err(|e| disk("held", e))?;
+            txn.open_table(DELIVERED)
+                .map_err(|e| disk("delivered", e))?;
+            txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
+        }
+        txn.commit().map_err(|e| disk("commit", e))?;
+        self.replay(node_id, config)
+    }
+
+    fn replay(&self, node_id: ReplicaId, config: Config) -> Result<Restored, String> {
+        let shown = self.path.display();
+        let damaged = |what: &str| format!("{shown} is damaged: {what}");
+        let mut site = Site::new(node_id, config).map_err(|e| e.to_string())?;
+        let txn = self.db.begin_read().map_err(|e| disk("begin", e))?;
+        let log = txn.open_table(LOG).map_err(|e| disk("log", e))?;
+        let mut arrivals = 0;
+        for entry in log.iter().map_err(|e| disk("log", e))? {
+            let (n, bytes) = entry.map_err(|e| disk("log", e))?;
+            let message: Replicate = serde_json::from_slice(bytes.value())
+                .map_err(|e| damaged(&format!("log entry {}: {e}", n.value())))?;
+            if message.sender == node_id {
+                site.write(&message.key, &message.value);
+            } else {
+                site.receive(
+                    message.sender,
+                    &message.key,
+                    &message.value,
+                    message.vector_clock(),
+                )
+                .map_err(|e| damaged(&format!("log entry {}: {e}", n.value())))?;
+            }
+            arrivals = n.value() + 1;
+        }
+        // What was kept must be what the log rebuilds.
+        let meta = txn.open_table(META).map_err(|e| disk("meta", e))?;
+        let clock: Vec<u64> = match meta.get("clock").map_err(|e| disk("meta", e))? {
+            Some(bytes) => {
+                serde_json::from_slice(bytes.value()).map_err(|e| damaged(&e.to_string()))?
+            }
+            None => vec![0; config.replicas],
+        };
+        if clock != site.replica().clock().entries() {
+            return Err(damaged("its clock disagrees with its log"));
+        }
+        let store = txn.open_table(STORE).map_err(|e| disk("store", e))?;
+        let mut kept = BTreeMap::new();
+        for entry in store.iter().map_err(|e| disk("store", e))? {
+            let (key, value) = entry.map_err(|e| disk("store", e))?;
+            let value: Value =
+                serde_json::from_slice(value.value()).map_err(|e| damaged(&e.to_string()))?;
+            kept.insert(key.value().to_string(), value);
+        }
+        if kept != site.replica().store().to_map() {
+            return Err(damaged("its store disagrees with its log"));
+        }
+        let held = txn.open_table(HELD).map_err(|e| disk("held", e))?;
+        let mut held_dots = BTreeSet::new();
+        for entry in held.iter().map_err(|e| disk("held", e))? {
+            let (dot, _) = entry.map_err(|e| disk("held", e))?;
+            held_dots.insert(dot.value());
+        }
+        let rebuilt: BTreeSet<(u64, u64)> = site
+            .held()
+            .map(|m| (m.sender as u64, m.dot().seq))
+            .collect();
+        if held_dots != rebuilt {
+            return Err(damaged("its hold-back buffer disagrees with its log"));
+        }
+        let delivered = txn
+            .open_table(DELIVERED)
+            .map_err(|e| disk("delivered", e))?;
+        if delivered.len().map_err(|e| disk("delivered", e))?
+            != site.replica().delivered().len() as u64
+        {
+            return Err(damaged(
+                "its list of delivered messages disagrees with its log",
+            ));
+        }
+        let holds = match meta.get("holds").map_err(|e| disk("meta", e))? {
+            Some(bytes) => {
+                serde_json::from_slice(bytes.value()).map_err(|e| damaged(&e.to_string()))?
+            }
+            None => BTreeSet::new(),
+        };
+        Ok(Restored {
+            site,
+            arrivals,
+            holds,
+        })
+    }
+
+    /// Writes one request's changes: the arrival, what the engine did with it
+    /// (`events`, on `site` as it now is), and what to send.
+    pub fn record(&self, site: &Site, change: Change, events: &[Event]) -> Result<(), String> {
+        let txn = self.db.begin_write().map_err(|e| disk("begin", e))?;
+        {
+            let mut log = txn.open_table(LOG).map_err(|e| disk("log", e))?;
+            if let Some((n, message)) = &change.arrival {
+                let bytes = serde_json::to_vec(message).map_err(|e| disk("log", e))?;
+                log.insert(n, bytes.as_slice())
+                    .map_err(|e| disk("log", e))?;
+            }
+            let mut held = txn.open_table(HELD).map_err(|e| disk("held", e))?;
+            let mut delivered = txn
+                .open_table(DELIVERED)
+                .map_err(|e| disk("delivered", e))?;
+            let mut store = txn.open_table(STORE).map_err(|e| disk("store", e))?;
+            let mut count = delivered.len().map_err(|e| disk("delivered", e))?;
+            let mut keys = BTreeSet::new();
+            for event in events {
+                match event {
+                    Event::Held { message, .. } => {
+                        if let Some(m) = site.message(*message) {
+                            let bytes = serde_json::to_vec(&Replicate::of(m))
+                                .map_err(|e| disk("held", e))?;
+                            held.insert(dot(m.dot()), bytes.as_slice())
+                                .map_err(|e| disk("held", e))?;
+                        }
+                    }
+                    Event::Delivered {
+                        message, released, ..
+                    } => {
+                        if let Some(m) = site.message(*message) {
+                            if *released {
+                                held.remove(dot(m.dot())).map_err(|e| disk("held", e))?;
+                            }
+                            delivered
+                                .insert(count, dot(m.dot()))
+                                .map_err(|e| disk("delivered", e))?;
+                            count += 1;
+                            keys.insert(m.key.clone());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            for key in keys {
+                if let Some(value) = site.replica().store().get(&key) {
+                    let bytes = serde_json::to_vec(&value).map_err(|e| disk("store", e))?;
+                    store
+                        .insert(&*key, bytes.as_slice())
+                        .map_err(|e| disk("store", e))?;
+                }
+            }
+            let mut meta = txn.open_table(META).map_err(|e| disk("meta", e))?;
+            let clock = serde_json::to_vec(site.replica().clock()).map_err(|e| disk("meta", e))?;
+            meta.insert("clock", clock.as_slice())
+                .map_err(|e| disk("meta", e))?;
+            let mut outbox = txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
+            for (peer, n, bytes) in &change.outgoing {
+                outbox
+                    .insert((*peer as u64, *n), bytes.as_slice())
+                    .map_err(|e| disk("outbox", e))?;
+            }
+        }
+        txn.commit().map_err(|e| disk("commit", e))
+    }
+
+    /// Keeps which peers are held.
+    pub fn set_holds(&self, holds: &BTreeSet<ReplicaId>) -> Result<(), String> {
+        let txn = self.db.begin_write().map_err(|e| disk("begin", e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| disk("meta", e))?;
+            let bytes = serde_json::to_vec(holds).map_err(|e| disk("meta", e))?;
+            meta.insert("holds", bytes.as_slice())
+                .map_err(|e| disk("meta", e))?;
+        }
+        txn.commit().map_err(|e| disk("commit", e))
+    }
+
+    /// The first `limit` messages queued for `peer`, oldest first.
+    pub fn queued(&self, peer: ReplicaId, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, String> {
+        let txn = self.db.begin_read().map_err(|e| disk("begin", e))?;
+        let outbox = txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
+        let peer = peer as u64;
+        let mut out = Vec::new();
+        for entry in outbox
+            .range((peer, 0)..=(peer, u64::MAX))
+            .map_err(|e| disk("outbox", e))?
+            .take(limit)
+        {
+            let (key, bytes) = entry.map_err(|e| disk("outbox", e))?;
+            out.push((key.value().1, bytes.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// How many messages are queued for `peer`.
+    pub fn queue_len(&self, peer: ReplicaId) -> Result<usize, String> {
+        let txn = self.db.begin_read().map_err(|e| disk("begin", e))?;
+        let outbox = txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
+        let peer = peer as u64;
+        let n = outbox
+            .range((peer, 0)..=(peer, u64::MAX))
+            .map_err(|e| disk("outbox", e))?
+            .count();
+        Ok(n)
+    }
+
+    /// `peer` acknowledged these: they leave its queue for good.
+    pub fn acknowledged(&self, peer: ReplicaId, numbers: &[u64]) -> Result<(), String> {
+        let txn = self.db.begin_write().map_err(|e| disk("begin", e))?;
+        {
+            let mut outbox = txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
+            for &n in numbers {
+                outbox
+                    .remove((peer as u64, n))
+                    .map_err(|e| disk("outbox", e))?;
+            }
+        }
+        txn.commit().map_err(|e| disk("commit", e))
+    }
+}
+
+fn dot(dot: Dot) -> (u64, u64) {
+    (dot.replica as u64, dot.seq)
+}

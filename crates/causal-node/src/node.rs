@@ -1,0 +1,203 @@
+//! A node's state: one replica of the engine, its database, and which
+//! peers are held. Every operation runs the engine, then writes what changed
+//! in one transaction before it returns; a refused request changes nothing.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use causal_core::{Receipt, ReplicaId, Site, VectorClock};
+
+use crate::config::Config;
+use crate::durable::{Change, Durable};
+use crate::wire::{Replicate, StoreView};
+
+/// Why an operation failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The request is wrong (400); nothing changed.
+    Bad(String),
+    /// The disk refused the change (500); the node went back to what is on disk.
+    Disk(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Bad(reason) | Failure::Disk(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// One node.
+pub struct Node {
+    config: Config,
+    site: Site,
+    durable: Arc<Durable>,
+    arrivals: u64,
+    holds: BTreeSet<ReplicaId>,
+}
+
+impl Node {
+    /// Opens the data directory and comes back with what it holds.
+    pub fn open(config: Config) -> Result<Self, String> {
+        let durable = Durable::open(&config.data_dir)?;
+        let restored = durable.restore(config.node_id, engine_config(&config))?;
+        Ok(Node {
+            site: restored.site,
+            arrivals: restored.arrivals,
+            holds: restored.holds,
+            durable: Arc::new(durable),
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The database (the senders read and trim the queues there).
+    pub fn durable(&self) -> Arc<Durable> {
+        Arc::clone(&self.durable)
+    }
+
+    /// After a failed commit the replica in memory may be ahead of the disk:
+    /// go back to what the disk holds.
+    fn roll_back(&mut self, reason: String) -> Failure {
+        tracing::error!("{reason}; reloading the state from disk");
+        match self
+            .durable
+            .restore(self.config.node_id, engine_config(&self.config))
+        {
+            Ok(restored) => {
+                self.site = restored.site;
+                self.arrivals = restored.arrivals;
+            }
+            Err(e) => tracing::error!("cannot reload the state: {e}"),
+        }
+        Failure::Disk(reason)
+    }
+
+    /// A write here: applied, logged and queued for every peer.
+    pub fn put(&mut self, key: &str, value: &str) -> Result<VectorClock, Failure> {
+        let message = Replicate::of(self.site.write(key, value));
+        let n = self.arrivals;
+        let bytes = serde_json::to_vec(&message).map_err(|e| Failure::Disk(e.to_string()))?;
+        let outgoing = self
+            .config
+            .peer_urls()
+            .map(|(j, _)| (j, n, bytes.clone()))
+            .collect();
+        let events =
+            self.site
+                .replica()
+                .delivered()
+                .last()
+                .map(|&id| causal_core::Event::Delivered {
+                    replica: self.config.node_id,
+                    message: id,
+                    from: self.config.node_id,
+                    clock: self.site.replica().clock().clone(),
+                    released: false,
+                });
+        let change = Change {
+            arrival: Some((n, message)),
+            outgoing,
+        };
+        let events: Vec<_> = events.into_iter().collect();
+        if let Err(e) = self.durable.record(&self.site, change, &events) {
+            return Err(self.roll_back(e));
+        }
+        self.arrivals += 1;
+        Ok(self.site.replica().clock().clone())
+    }
+
+    /// A peer's message: the engine delivers, holds or discards it.
+    pub fn replicate(&mut self, message: Replicate) -> Result<Receipt, Failure> {
+        let (receipt, events) = self
+            .site
+            .receive(
+                message.sender,
+                &message.key,
+                &message.value,
+                message.vector_clock(),
+            )
+            .map_err(|e| Failure::Bad(e.to_string()))?;
+        if receipt == Receipt::Discarded {
+            return Ok(receipt);
+        }
+        let change = Change {
+            arrival: Some((self.arrivals, message)),
+            outgoing: Vec::new(),
+        };
+        if let Err(e) = self.durable.record(&self.site, change, &events) {
+            return Err(self.roll_back(e));
+        }
+        self.arrivals += 1;
+        Ok(receipt)
+    }
+
+    /// What `GET /store` shows.
+    pub fn view(&self) -> StoreView {
+        let replica = self.site.replica();
+        StoreView {
+            store: replica.store().to_map(),
+            vector_clock: replica.clock().entries().to_vec(),
+            buffered: self.site.held().map(Replicate::of).collect(),
+        }
+    }
+
+    /// Checks that `peer` is one of this node's peers.
+    pub fn peer(&self, peer: i64) -> Result<ReplicaId, Failure> {
+        usize::try_from(peer)
+            .ok()
+            .filter(|&j| self.config.peers.get(j).is_some_and(Option::is_some))
+            .ok_or_else(|| {
+                Failure::Bad(format!(
+                    "unknown peer {peer}: the peers of node {} are {}",
+                    self.config.node_id,
+                    self.config
+                        .peer_urls()
+                        .map(|(j, _)| j.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
+    }
+
+    /// Holds (`true`) or releases what this node sends to `peer`.
+    pub fn set_hold(&mut self, peer: ReplicaId, hold: bool) -> Result<(), Failure> {
+        let mut holds = self.holds.clone();
+        if hold {
+            holds.insert(peer);
+        } else {
+            holds.remove(&peer);
+        }
+        self.durable.set_holds(&holds).map_err(Failure::Disk)?;
+        self.holds = holds;
+        Ok(())
+    }
+
+    /// Whether what this node sends to `peer` is held.
+    pub fn is_held(&self, peer: ReplicaId) -> bool {
+        self.holds.contains(&peer)
+    }
+}
+
+fn engine_config(config: &Config) -> causal_core::Config {
+    causal_core::Config {
+        replicas: config.nodes,
+        delivery: config.delivery,
+        conflicts: config.conflicts,
+    }
+}
+
+/// What a receipt says on the wire.
+pub fn status(receipt: Receipt) -> &'static str {
+    match receipt {
+        Receipt::Delivered => "applied",
+        Receipt::Held => "buffered",
+        Receipt::Discarded => "discarded",
+    }
+}

@@ -1,0 +1,247 @@
+//! Nodes as child processes on loopback ports chosen at run time, each in
+//! its own temporary data directory; every wait is bounded.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// How long any one wait may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A whole test may take at most this long.
+pub const TEST_LIMIT: Duration = Duration::from_secs(90);
+
+static CLUSTERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Free loopback ports, `n` of them, all different.
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a loopback port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("local address").port())
+        .collect()
+}
+
+/// A fresh directory under the system's temporary directory.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let n = CLUSTERS.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!(
+        "causal-node-test-{}-{name}-{n}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}
+
+/// Some nodes, each a child process.
+pub struct Cluster {
+    pub dir: PathBuf,
+    pub ports: Vec<u16>,
+    env: Vec<(String, String)>,
+    children: Mutex<Vec<Option<Child>>>,
+    pub client: reqwest::Client,
+}
+
+impl Cluster {
+    /// Starts `n` nodes with `env` added to each one's environment, and
+    /// waits until each answers `GET /`.
+    pub async fn start(name: &str, n: usize, env: &[(&str, &str)]) -> Cluster {
+        let cluster = Cluster {
+            dir: fresh_dir(name),
+            ports: free_ports(n),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            children: Mutex::new((0..n).map(|_| None).collect()),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client"),
+        };
+        for i in 0..n {
+            cluster.spawn(i);
+        }
+        for i in 0..n {
+            cluster.wait_up(i).await;
+        }
+        cluster
+    }
+
+    pub fn url(&self, i: usize) -> String {
+        format!("http://127.0.0.1:{}", self.ports[i])
+    }
+
+    pub fn peers(&self, i: usize) -> String {
+        (0..self.ports.len())
+            .filter(|&j| j != i)
+            .map(|j| self.url(j))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Starts node `i` (again), on the same port and data directory.
+    pub fn spawn(&self, i: usize) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_causal-node"));
+        command
+            .current_dir(&self.dir)
+            .env_clear()
+            .env("NODE_ID", i.to_string())
+            .env("NUM_NODES", self.ports.len().to_string())
+            .env("PORT", self.ports[i].to_string())
+            .env("PEERS", self.peers(i))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        let child = command.spawn().expect("start causal-node");
+        self.children.lock().expect("children")[i] = Some(child);
+    }
+
+    /// Kills node `i` with SIGKILL and reaps it.
+    pub fn kill(&self, i: usize) {
+        let child = self.children.lock().expect("children")[i].take();
+        if let Some(mut child) = child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits until node `i` answers `GET /`.
+    pub async fn wait_up(&self, i: usize) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(response) = self.client.get(self.url(i)).send().await {
+                let text = response.text().await.unwrap_or_default();
+                assert_eq!(text, format!("Node {i} is running"));
+                return;
+            }
+            assert!(Instant::now() < deadline, "node {i} never answered GET /");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// POSTs `body` to node `i`'s `path`: the status and the JSON answer.
+    pub async fn post(&self, i: usize, path: &str, body: &Value) -> (u16, Value) {
+        self.post_raw(i, path, body.to_string()).await
+    }
+
+    pub async fn post_raw(&self, i: usize, path: &str, body: String) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.url(i)))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the node answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{path} answered {status} with no JSON ({e}): {text}"));
+        (status, value)
+    }
+
+    /// A write at node `i`, if the node answered that it is stored.
+    pub async fn try_put(&self, i: usize, key: &str, value: &str) -> bool {
+        let sent = self
+            .client
+            .post(format!("{}/put", self.url(i)))
+            .json(&json!({ "key": key, "value": value }))
+            .send()
+            .await;
+        matches!(sent, Ok(response) if response.status() == 200)
+    }
+
+    /// A write at node `i`; panics unless it is stored.
+    pub async fn put(&self, i: usize, key: &str, value: &str) -> Value {
+        let (status, answer) = self
+            .post(i, "/put", &json!({ "key": key, "value": value }))
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["status"], "stored");
+        answer
+    }
+
+    /// `GET /store` at node `i`.
+    pub async fn store(&self, i: usize) -> Value {
+        self.client
+            .get(format!("{}/store", self.url(i)))
+            .send()
+            .await
+            .expect("the node answers")
+            .json()
+            .await
+            .expect("GET /store is JSON")
+    }
+
+    /// Polls node `i`'s store until `ok` holds; returns it.
+    pub async fn until(&self, i: usize, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let store = self.store(i).await;
+            if ok(&store) {
+                return store;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node {i} never got to {what}: {store}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Waits until every node shows the same store and clock with nothing
+    /// buffered, and returns that store.
+    pub async fn converged(&self) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let mut stores = Vec::new();
+            for i in 0..self.ports.len() {
+                stores.push(self.store(i).await);
+            }
+            let same = stores.iter().all(|s| {
+                s["store"] == stores[0]["store"]
+                    && s["vector_clock"] == stores[0]["vector_clock"]
+                    && s["buffered"] == json!([])
+            });
+            if same {
+                return stores.swap_remove(0);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the nodes never converged: {}",
+                Value::Array(stores)
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..self.ports.len() {
+            self.kill(i);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs a test's body within [`TEST_LIMIT`].
+pub async fn bounded<F: std::future::Future<Output = ()>>(body: F) {
+    tokio::time::timeout(TEST_LIMIT, body)
+        .await
+        .expect("the test took too long");
+}
