@@ -274,8 +274,9 @@ fn a_running_node_is_checked_by_url() {
     replays(&outcome.out.path().join("bad-message.json"));
 }
 
-/// causal-node, the project's own node, passes (when it has been built:
-/// `cargo build -p causal-node`).
+/// causal-node, the project's own node, passes; under the unordered rule it
+/// does not. It must have been built (`cargo test --workspace` builds it;
+/// alone: `cargo build -p causal-node`); otherwise this says so and passes.
 #[test]
 fn causal_node_passes() {
     let Some(node) = built("causal-node") else {
@@ -283,7 +284,15 @@ fn causal_node_passes() {
         return;
     };
     let node = node.display().to_string();
-    let outcome = check(&["--cases", "40", "--seed", "9"], &[&node]);
+    let outcome = check(&["--cases", "20", "--seed", "9"], &[&node]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert!(outcome.lines.is_empty());
+    // The same node under the unordered rule applies what arrives at once.
+    let outcome = check(
+        &["--cases", "10", "--seed", "9"],
+        &[&node, "--delivery", "unordered"],
+    );
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    assert_eq!(outcome.lines[0]["kind"], "delivered-too-early");
+    replays(&outcome.out.path().join("delivered-too-early.json"));
 }
