@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use causal_core::scheduler::splitmix64;
 use causal_core::{replica_name, MessageId};
-use serde_json::json;
 
 use crate::case::Case;
 use crate::flaw::{Flaw, Kind};
@@ -66,13 +65,21 @@ pub struct Found {
 impl Found {
     /// The line on standard output: `{"kind", "steps", "expected", "got"}`.
     pub fn json_line(&self) -> String {
-        json!({
-            "kind": self.flaw.kind.name(),
-            "steps": self.case.steps,
-            "expected": self.flaw.expected,
-            "got": self.flaw.got,
+        /// The fields in the order DESIGN.md lists them.
+        #[derive(serde::Serialize)]
+        struct Line<'a> {
+            kind: &'a str,
+            steps: &'a [causal_core::Command],
+            expected: &'a serde_json::Value,
+            got: &'a serde_json::Value,
+        }
+        serde_json::to_string(&Line {
+            kind: self.flaw.kind.name(),
+            steps: &self.case.steps,
+            expected: &self.flaw.expected,
+            got: &self.flaw.got,
         })
-        .to_string()
+        .unwrap_or_default()
     }
 }
 
