@@ -302,3 +302,62 @@ fn found(options: &Options, case: Case, flaw: Flaw) -> Found {
         file,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use causal_core::{Command, Simulation};
+    use serde_json::Value;
+
+    /// A pretend node that applies B's writes as they come: its flaw shows
+    /// at the first step where the engine holds a message at the node.
+    fn pretend(case: &Case) -> Option<Flaw> {
+        let mut sim = Simulation::new(case.config()).ok()?;
+        for (step, command) in case.steps.iter().enumerate() {
+            sim.apply(command.clone()).ok()?;
+            if !sim.replicas()[case.node].hold_back().is_empty() {
+                return Some(Flaw {
+                    kind: Kind::DeliveredTooEarly,
+                    step,
+                    expected: Value::Null,
+                    got: Value::Null,
+                    why: String::new(),
+                });
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn shrinking_keeps_the_kind_and_cuts_to_the_fewest_steps() {
+        let mut shrunk = 0;
+        for seed in 0..40 {
+            let case = Case::generate(4, None, seed);
+            let Some(flaw) = pretend(&case) else {
+                continue;
+            };
+            shrunk += 1;
+            let mut runs = 0;
+            let (small, flaw) = shrink(case.clone(), flaw, &mut |c| {
+                runs += 1;
+                Ok(pretend(c))
+            })
+            .expect("no node to lose");
+            assert_eq!(flaw.kind, Kind::DeliveredTooEarly);
+            assert!(small.is_valid());
+            // Two writes by one replica and the second's arrival; or a
+            // write, its arrival elsewhere, a write there, and that arrival.
+            assert!(small.steps.len() <= 4, "seed {seed}: {small:?}");
+            assert!(
+                small.replicas <= 3,
+                "seed {seed}: unused replicas are dropped"
+            );
+            assert_eq!(flaw.step + 1, small.steps.len());
+            assert!(
+                matches!(small.steps[0], Command::Write { ref value, .. } if value.ends_with('1'))
+            );
+            assert!(runs < 300);
+        }
+        assert!(shrunk >= 10, "only {shrunk} of 40 cases failed");
+    }
+}

@@ -132,6 +132,11 @@ fn main() -> ExitCode {
                     ));
                 }
             }
+            if peers.is_none() {
+                eprintln!(
+                    "causal-check: without --peers, what the node sends its peers is not checked"
+                );
+            }
             Target::Url { url, peers }
         }
         (None, false) => {
