@@ -15,7 +15,7 @@ use crate::judge::{self, at, identify, name};
 use crate::peers::{Peers, Sent};
 
 /// How long the node has to send a write to every peer.
-pub const SEND_TIMEOUT: Duration = Duration::from_millis(1500);
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// One step in words: `m3 from B arrives at A`.
 pub fn describe(case: &Case, index: usize) -> String {
