@@ -167,13 +167,7 @@ fn bad_response(step: usize, bad: BadResponse) -> Flaw {
 /// sends). Returns how many steps reached the node, or its first flaw.
 pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, Flaw> {
     let node = case.node;
-    let mut sim = Simulation::new(case.config()).map_err(|e| Flaw {
-        kind: Kind::BadResponse,
-        step: 0,
-        expected: Value::Null,
-        got: Value::Null,
-        why: e.to_string(),
-    })?;
+    let mut sim = Simulation::new(case.config()).map_err(|e| invalid(0, e))?;
     let mut outbox = Outbox {
         peers,
         node,
@@ -184,13 +178,6 @@ pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, 
     }
     let mut reached = 0;
     for (index, step) in case.steps.iter().enumerate() {
-        let flaw = |(kind, expected, got, why): judge::Finding| Flaw {
-            kind,
-            step: index,
-            expected,
-            got,
-            why,
-        };
         let events = match step {
             Command::Write {
                 replica,
@@ -202,18 +189,21 @@ pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, 
                 let got = api.put(key, value).map_err(|b| bad_response(index, b))?;
                 let clock = sim.replicas()[node].clock().entries();
                 if got != clock {
-                    return Err(flaw((
-                        Kind::ClockDiffers,
-                        json!(clock),
-                        json!(got),
-                        format!(
+                    return Err(at(
+                        index,
+                        (
+                            Kind::ClockDiffers,
+                            json!(clock),
+                            json!(got),
+                            format!(
                             "the put answered the clock {got:?}; after the write it is {clock:?}"
                         ),
-                    )));
+                        ),
+                    ));
                 }
                 outbox
                     .collect(&sim, Some(message))
-                    .map_err(|(e, g, why)| flaw((Kind::BadMessage, e, g, why)))?;
+                    .map_err(|(e, g, why)| at(index, (Kind::BadMessage, e, g, why)))?;
                 events
             }
             Command::Deliver { message, to } if *to == node => {
@@ -225,11 +215,11 @@ pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, 
                 let events = sim.apply(step.clone()).map_err(|e| invalid(index, e))?;
                 let got = api.replicate(&wire).map_err(|b| bad_response(index, b))?;
                 if let Some(found) = judge::receipt(&sim, &events, node, *message, got) {
-                    return Err(flaw(found));
+                    return Err(at(index, found));
                 }
                 outbox
                     .collect(&sim, None)
-                    .map_err(|(e, g, why)| flaw((Kind::BadMessage, e, g, why)))?;
+                    .map_err(|(e, g, why)| at(index, (Kind::BadMessage, e, g, why)))?;
                 events
             }
             _ => {
