@@ -175,7 +175,9 @@ async fn replicate(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refused> {
     let message = wire::replicate(&body(raw)?, shared.nodes).map_err(bad)?;
+    let (sender, clock) = (message.sender, message.clock.clone());
     let receipt = on_node(&shared, move |node| node.replicate(message)).await?;
+    tracing::info!("from node {sender}, clock {clock:?}: {}", status(receipt));
     let code = match receipt {
         Receipt::Held => StatusCode::ACCEPTED,
         Receipt::Delivered | Receipt::Discarded => StatusCode::OK,
