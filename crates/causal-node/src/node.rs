@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
-use causal_core::{Receipt, ReplicaId, Site, VectorClock};
+use causal_core::{Event, Receipt, ReplicaId, Site, VectorClock};
 
 use crate::config::Config;
 use crate::durable::{Change, Durable};
@@ -81,7 +81,9 @@ impl Node {
 
     /// A write here: applied, logged and queued for every peer.
     pub fn put(&mut self, key: &str, value: &str) -> Result<VectorClock, Failure> {
-        let message = Replicate::of(self.site.write(key, value));
+        let me = self.config.node_id;
+        let written = self.site.write(key, value);
+        let (id, message) = (written.id, Replicate::of(written));
         let n = self.arrivals;
         let bytes = serde_json::to_vec(&message).map_err(|e| Failure::Disk(e.to_string()))?;
         let outgoing = self
@@ -89,23 +91,18 @@ impl Node {
             .peer_urls()
             .map(|(j, _)| (j, n, bytes.clone()))
             .collect();
-        let events =
-            self.site
-                .replica()
-                .delivered()
-                .last()
-                .map(|&id| causal_core::Event::Delivered {
-                    replica: self.config.node_id,
-                    message: id,
-                    from: self.config.node_id,
-                    clock: self.site.replica().clock().clone(),
-                    released: false,
-                });
+        // A write is delivered where it is made, at once.
+        let events = [Event::Delivered {
+            replica: me,
+            message: id,
+            from: me,
+            clock: self.site.replica().clock().clone(),
+            released: false,
+        }];
         let change = Change {
             arrival: Some((n, message)),
             outgoing,
         };
-        let events: Vec<_> = events.into_iter().collect();
         if let Err(e) = self.durable.record(&self.site, change, &events) {
             return Err(self.roll_back(e));
         }

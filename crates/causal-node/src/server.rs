@@ -24,7 +24,6 @@ pub struct Shared {
     node: Mutex<Node>,
     durable: Arc<Durable>,
     node_id: ReplicaId,
-    nodes: usize,
     /// Per node number: wakes that peer's sender (unused for this node).
     wake: Vec<Notify>,
     /// Per node number: whether that peer is held (mirrors the node's, read
@@ -42,7 +41,6 @@ impl Shared {
         Arc::new(Shared {
             durable: node.durable(),
             node_id: node.config().node_id,
-            nodes,
             wake: (0..nodes).map(|_| Notify::new()).collect(),
             held,
             node: Mutex::new(node),
@@ -174,8 +172,10 @@ async fn replicate(
     State(shared): State<Arc<Shared>>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refused> {
-    let message = wire::replicate(&body(raw)?, shared.nodes).map_err(bad)?;
+    let message = wire::replicate(&body(raw)?).map_err(bad)?;
+    let (sender, clock) = (message.sender, message.clock.clone());
     let receipt = on_node(&shared, move |node| node.replicate(message)).await?;
+    tracing::info!("from node {sender}, clock {clock:?}: {}", status(receipt));
     let code = match receipt {
         Receipt::Held => StatusCode::ACCEPTED,
         Receipt::Delivered | Receipt::Discarded => StatusCode::OK,
@@ -183,9 +183,9 @@ async fn replicate(
     Ok((code, Json(json!({ "status": status(receipt) }))).into_response())
 }
 
-async fn store(State(shared): State<Arc<Shared>>) -> Response {
-    let view = shared.lock().view();
-    Json(view).into_response()
+async fn store(State(shared): State<Arc<Shared>>) -> Result<Response, Refused> {
+    let view = on_node(&shared, |node| Ok(node.view())).await?;
+    Ok(Json(view).into_response())
 }
 
 async fn hold(
@@ -208,15 +208,14 @@ async fn set_hold(
     hold: bool,
 ) -> Result<Response, Refused> {
     let asked = wire::peer(&body(raw)?).map_err(bad)?;
-    let peer = on_node(&shared, move |node| {
+    let (peer, queued) = on_node(&shared, move |node| {
         let peer = node.peer(asked.peer)?;
         node.set_hold(peer, hold)?;
-        Ok(peer)
+        Ok((peer, node.durable().queue_len(peer).unwrap_or(0)))
     })
     .await?;
     shared.held[peer].store(hold, std::sync::atomic::Ordering::SeqCst);
     shared.wake[peer].notify_one();
-    let queued = shared.durable.queue_len(peer).unwrap_or(0);
     let status = if hold { "held" } else { "released" };
     Ok(Json(json!({ "status": status, "peer": peer, "queued": queued })).into_response())
 }

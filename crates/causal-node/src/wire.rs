@@ -112,9 +112,10 @@ pub fn put(body: &[u8]) -> Result<Put, String> {
     })
 }
 
-/// Reads a `/replicate` body; the engine then validates it against the
-/// replica (sender, clock length, ...).
-pub fn replicate(body: &[u8], nodes: usize) -> Result<Replicate, String> {
+/// Reads a `/replicate` body. Whether such a message could come from a
+/// replica of this run (sender, clock length, ...) is the engine's to say
+/// ([`causal_core::Site::validate`]).
+pub fn replicate(body: &[u8]) -> Result<Replicate, String> {
     let map = object(body)?;
     let key = string(&map, "key")?;
     let value = string(&map, "value")?;
@@ -123,18 +124,8 @@ pub fn replicate(body: &[u8], nodes: usize) -> Result<Replicate, String> {
         serde_json::Value::Array(entries) => entries,
         other => return Err(format!("\"clock\" must be an array, not {}", kind(other))),
     };
-    if sender < 0 || sender as u64 >= nodes as u64 {
-        return Err(format!(
-            "sender {sender} does not exist: nodes are numbered 0 to {}",
-            nodes - 1
-        ));
-    }
-    if clock.len() != nodes {
-        return Err(format!(
-            "clock has {} entries but there are {nodes} nodes (one entry each)",
-            clock.len()
-        ));
-    }
+    let sender = ReplicaId::try_from(sender)
+        .map_err(|_| format!("sender {sender} does not exist: replicas are numbered from 0"))?;
     let clock = clock
         .iter()
         .enumerate()
@@ -151,7 +142,7 @@ pub fn replicate(body: &[u8], nodes: usize) -> Result<Replicate, String> {
     Ok(Replicate {
         key,
         value,
-        sender: sender as ReplicaId,
+        sender,
         clock,
     })
 }
