@@ -49,19 +49,24 @@
 //! - [`scenario`], [`report`]: the scenario file and state report formats.
 //! - [`scheduler`]: seeded choices for autoplay.
 //! - [`shiviz`]: a run as a ShiViz log.
+//! - [`decision`]: the rule at work: a delivery rule as pseudocode, and the line that decided a receive.
+//! - [`lesson`], [`question`]: lesson files, and the predictions whose answers the engine works out.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod clock;
 pub mod command;
+pub mod decision;
 pub mod error;
 pub mod event;
 pub mod gap;
 pub mod hold_back;
+pub mod lesson;
 pub mod lookup;
 pub mod message;
 pub mod network;
+pub mod question;
 pub mod replica;
 pub mod report;
 pub mod rules;
@@ -74,13 +79,16 @@ pub mod store;
 
 pub use clock::VectorClock;
 pub use command::Command;
+pub use decision::{decide, last_receive, rule_lines, why_held, Decision, Verdict};
 pub use error::Error;
 pub use event::{Event, Trace, Violation};
 pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
+pub use lesson::{check_act, Lesson, LessonError, Step, Target, LESSON_VERSION};
 pub use lookup::Lookup;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
+pub use question::{Choice, Posed, Question};
 pub use replica::Replica;
 pub use report::{InFlightReport, ReplicaReport, Report};
 pub use rules::{Conflicts, Delivery, UnknownRule};

@@ -1,0 +1,486 @@
+//! The rule at work: each delivery rule as a few lines of pseudocode, and
+//! which line decided a receive, with its numbers filled in
+//! (`m2.clock[A] = 1 <= C.clock[A] + 0 = 0? no: hold back`).
+//!
+//! The numbers are read off the same tests the replicas run
+//! ([`Replica::deliverable`], [`Replica::gap`]): the page's panel and a
+//! lesson's explanations say why, they never decide.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    replica_name, Command, Delivery, Error, Gap, Message, MessageId, Replica, ReplicaId,
+    Simulation, VectorClock,
+};
+
+/// What a receive did with a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Delivered at once.
+    Deliver,
+    /// Held back.
+    Hold,
+    /// Discarded as a duplicate.
+    Discard,
+}
+
+impl Verdict {
+    /// "deliver", "hold back", "discard".
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Deliver => "deliver",
+            Verdict::Hold => "hold back",
+            Verdict::Discard => "discard",
+        }
+    }
+}
+
+const CAUSAL: [&str; 5] = [
+    "receive m from j at r:",
+    "  if r has delivered or holds m: discard m",
+    "  if m.clock[j] != r.clock[j] + 1: hold m back",
+    "  if m.clock[k] > r.clock[k] + 0 for some k != j: hold m back",
+    "  else deliver m: r.clock = max(r.clock, m.clock); release what became deliverable",
+];
+
+const FIFO: [&str; 4] = [
+    "receive m from j at r:",
+    "  if r has delivered or holds m: discard m",
+    "  if m.clock[j] != delivered(r, j) + 1: hold m back",
+    "  else deliver m: r.clock = max(r.clock, m.clock); release what became deliverable",
+];
+
+const UNORDERED: [&str; 3] = [
+    "receive m from j at r:",
+    "  if r has delivered or holds m: discard m",
+    "  else deliver m at once: r.clock = max(r.clock, m.clock)",
+];
+
+/// The rule as pseudocode, one line per test, in the order a replica runs them.
+pub fn rule_lines(rule: Delivery) -> &'static [&'static str] {
+    match rule {
+        Delivery::Causal => &CAUSAL,
+        Delivery::Fifo => &FIFO,
+        Delivery::Unordered => &UNORDERED,
+    }
+}
+
+/// Why a replica did what it did with a message it received.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The rule in force.
+    pub rule: Delivery,
+    /// Where the message arrived.
+    pub replica: ReplicaId,
+    /// The message.
+    pub message: MessageId,
+    /// Its sender.
+    pub sender: ReplicaId,
+    /// Its timestamp.
+    pub message_clock: VectorClock,
+    /// The replica's clock when it arrived.
+    pub replica_clock: VectorClock,
+    /// What the replica did.
+    pub verdict: Verdict,
+    /// The line of [`rule_lines`] that decided.
+    pub line: usize,
+    /// That line with its numbers: `m2.clock[A] = 1 <= C.clock[A] + 0 = 0? no: hold back`.
+    pub because: String,
+    /// What a held message waits for (empty otherwise).
+    pub waits_for: Gap,
+    /// Messages that happened before it and are missing when it is delivered:
+    /// each a violation (never under `causal`).
+    pub violations: Vec<MessageId>,
+    /// Held messages its delivery releases, in order.
+    pub releases: Vec<MessageId>,
+    /// The replica's clock after the receive.
+    pub clock_after: VectorClock,
+}
+
+/// What `to` would do with `message` if it received it now (whether or not a
+/// copy is in flight): the rule's decision, with its numbers.
+pub fn decide(
+    simulation: &Simulation,
+    message: MessageId,
+    to: ReplicaId,
+) -> Result<Decision, Error> {
+    judge(simulation, message, to, false)
+}
+
+/// Why `message`, held at `to`, is still held: the rule's failing test with
+/// its numbers. `None` when it is not held there.
+pub fn why_held(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Option<Decision> {
+    let held = simulation
+        .replicas()
+        .get(to)?
+        .hold_back()
+        .iter()
+        .any(|id| id == message);
+    held.then(|| judge(simulation, message, to, true).ok())
+        .flatten()
+}
+
+/// The rule's decision; `held` skips the duplicate test (a held message is
+/// known, and the question is why it stays).
+fn judge(
+    simulation: &Simulation,
+    message: MessageId,
+    to: ReplicaId,
+    held: bool,
+) -> Result<Decision, Error> {
+    let replicas = simulation.replicas().len();
+    let replica = simulation.replicas().get(to).ok_or(Error::NoSuchReplica {
+        replica: to,
+        replicas,
+    })?;
+    let sent = simulation
+        .messages()
+        .get(message)
+        .ok_or(Error::NoSuchMessage(message))?;
+    let rule = simulation.config().delivery;
+    let (r, m) = (replica_name(to), message);
+    let mut decision = Decision {
+        rule,
+        replica: to,
+        message,
+        sender: sent.sender,
+        message_clock: sent.clock.clone(),
+        replica_clock: replica.clock().clone(),
+        verdict: Verdict::Discard,
+        line: 1,
+        because: String::new(),
+        waits_for: Gap::default(),
+        violations: Vec::new(),
+        releases: Vec::new(),
+        clock_after: replica.clock().clone(),
+    };
+    if !held && replica.knows(sent) {
+        decision.because = if replica.has_delivered(sent) {
+            format!("{r} has delivered {m} already: discard the duplicate")
+        } else {
+            format!("{r} holds {m} already: discard the duplicate")
+        };
+        return Ok(decision);
+    }
+    if replica.deliverable(rule, sent) {
+        decision.verdict = Verdict::Deliver;
+        decision.line = rule_lines(rule).len() - 1;
+        decision.violations = replica.undelivered_predecessors(sent, simulation.messages());
+        decision.releases = replica.releases_after(rule, sent, simulation.messages());
+        let mut after = replica.clock().clone();
+        after.merge(&sent.clock);
+        let merge = format!(
+            "{r}.clock = max({}, {}) = {after}",
+            replica.clock(),
+            sent.clock
+        );
+        for id in &decision.releases {
+            if let Some(next) = simulation.messages().get(*id) {
+                after.merge(&next.clock);
+            }
+        }
+        decision.clock_after = after;
+        let tests = passing_tests(rule, replica, sent, m);
+        decision.because = match tests {
+            Some(tests) => format!("{tests}: yes: deliver, {merge}"),
+            None => format!("deliver {m} at once, {merge}"),
+        };
+        if !decision.violations.is_empty() {
+            let missing = names(&decision.violations);
+            decision.because.push_str(&format!(
+                " (but {missing} happened before {m} and {} not delivered at {r}: a violation)",
+                if decision.violations.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
+            ));
+        }
+        return Ok(decision);
+    }
+    decision.verdict = Verdict::Hold;
+    decision.waits_for = replica.gap(rule, sent);
+    let (line, test) = failing_test(rule, replica, sent, m);
+    decision.line = line;
+    decision.because = format!("{test}? no: hold back");
+    Ok(decision)
+}
+
+/// The decision behind the last receive in `simulation`'s history (the one
+/// the timeline shows last), worked out on the state just before it.
+pub fn last_receive(simulation: &Simulation) -> Option<Decision> {
+    let history = simulation.history();
+    let at = history.iter().rposition(|command| {
+        matches!(
+            command,
+            Command::Deliver { .. } | Command::DeliverNext { .. } | Command::DeliverAll
+        )
+    })?;
+    let mut before = simulation.at_step(at).ok()?;
+    match &history[at] {
+        Command::Deliver { message, to } => decide(&before, *message, *to).ok(),
+        Command::DeliverNext { to } => {
+            let first = before.network().lane(*to).next()?;
+            decide(&before, first.message, first.to).ok()
+        }
+        _ => {
+            // Every copy in flight, in sending order: the last is the one.
+            let mut last = None;
+            while let Some(first) = before.network().first() {
+                last = decide(&before, first.message, first.to).ok();
+                let receive = Command::Deliver {
+                    message: first.message,
+                    to: first.to,
+                };
+                if before.apply(receive).is_err() {
+                    break;
+                }
+            }
+            last
+        }
+    }
+}
+
+/// "m1", "m1 and m2", "m1, m2 and m4".
+pub(crate) fn names(messages: &[MessageId]) -> String {
+    let words: Vec<String> = messages.iter().map(MessageId::to_string).collect();
+    match words.split_last() {
+        None => "nothing".into(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The first test of `rule` that `message` fails at `replica`: its line and
+/// its numbers (`m2.clock[A] = 1 <= C.clock[A] + 0 = 0`).
+fn failing_test(
+    rule: Delivery,
+    replica: &Replica,
+    message: &Message,
+    m: MessageId,
+) -> (usize, String) {
+    let (r, j) = (replica_name(replica.id()), message.sender);
+    let jn = replica_name(j);
+    let mj = message.clock.get(j);
+    match rule {
+        Delivery::Causal => {
+            let have = replica.clock().get(j);
+            if mj != have + 1 {
+                return (
+                    2,
+                    format!(
+                        "{m}.clock[{jn}] = {mj} == {r}.clock[{jn}] + 1 = {}",
+                        have + 1
+                    ),
+                );
+            }
+            let k = (0..message.clock.len().max(replica.clock().len()))
+                .find(|&k| k != j && message.clock.get(k) > replica.clock().get(k))
+                .unwrap_or(j);
+            let kn = replica_name(k);
+            (
+                3,
+                format!(
+                    "{m}.clock[{kn}] = {} <= {r}.clock[{kn}] + 0 = {}",
+                    message.clock.get(k),
+                    replica.clock().get(k)
+                ),
+            )
+        }
+        Delivery::Fifo => (
+            2,
+            format!(
+                "{m}.clock[{jn}] = {mj} == delivered({r}, {jn}) + 1 = {}",
+                replica.delivered_from(j) + 1
+            ),
+        ),
+        // Nothing is held under `unordered`.
+        Delivery::Unordered => (2, format!("deliver {m}")),
+    }
+}
+
+/// Every test of `rule` that `message` passes at `replica`, with numbers;
+/// `None` when the rule tests nothing.
+fn passing_tests(
+    rule: Delivery,
+    replica: &Replica,
+    message: &Message,
+    m: MessageId,
+) -> Option<String> {
+    let (r, j) = (replica_name(replica.id()), message.sender);
+    let jn = replica_name(j);
+    let mj = message.clock.get(j);
+    match rule {
+        Delivery::Causal => {
+            let mut tests = vec![format!(
+                "{m}.clock[{jn}] = {mj} == {r}.clock[{jn}] + 1 = {}",
+                replica.clock().get(j) + 1
+            )];
+            tests.extend(
+                (0..message.clock.len().max(replica.clock().len()))
+                    .filter(|&k| k != j)
+                    .map(|k| {
+                        let kn = replica_name(k);
+                        format!(
+                            "{m}.clock[{kn}] = {} <= {r}.clock[{kn}] + 0 = {}",
+                            message.clock.get(k),
+                            replica.clock().get(k)
+                        )
+                    }),
+            );
+            Some(tests.join(", "))
+        }
+        Delivery::Fifo => Some(format!(
+            "{m}.clock[{jn}] = {mj} == delivered({r}, {jn}) + 1 = {}",
+            replica.delivered_from(j) + 1
+        )),
+        Delivery::Unordered => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Conflicts};
+
+    fn run(delivery: Delivery, steps: &[Command]) -> Simulation {
+        let config = Config {
+            delivery,
+            conflicts: Conflicts::Overwrite,
+            replicas: 3,
+        };
+        let mut sim = Simulation::new(config).unwrap();
+        for step in steps {
+            sim.apply(step.clone()).unwrap();
+        }
+        sim
+    }
+
+    fn write(replica: ReplicaId) -> Command {
+        Command::Write {
+            replica,
+            key: "x".into(),
+            value: replica.to_string(),
+        }
+    }
+
+    fn deliver(message: u32, to: ReplicaId) -> Command {
+        Command::Deliver {
+            message: MessageId(message),
+            to,
+        }
+    }
+
+    /// A writes m1, B delivers it and writes m2: the classic.
+    fn classic(delivery: Delivery) -> Simulation {
+        run(delivery, &[write(0), deliver(1, 1), write(1)])
+    }
+
+    #[test]
+    fn causal_holds_a_reply_that_overtook_its_cause() {
+        let d = decide(&classic(Delivery::Causal), MessageId(2), 2).unwrap();
+        assert_eq!(d.verdict, Verdict::Hold);
+        assert_eq!(d.line, 3);
+        assert_eq!(
+            d.because,
+            "m2.clock[A] = 1 <= C.clock[A] + 0 = 0? no: hold back"
+        );
+        assert_eq!(d.waits_for.to_string(), "A#1");
+        assert_eq!(d.clock_after.to_string(), "[0,0,0]");
+        assert_eq!(
+            rule_lines(Delivery::Causal)[d.line].trim_start(),
+            "if m.clock[k] > r.clock[k] + 0 for some k != j: hold m back"
+        );
+    }
+
+    #[test]
+    fn causal_holds_a_second_write_before_the_first() {
+        let sim = run(Delivery::Causal, &[write(0), write(0)]);
+        let d = decide(&sim, MessageId(2), 1).unwrap();
+        assert_eq!((d.verdict, d.line), (Verdict::Hold, 2));
+        assert_eq!(
+            d.because,
+            "m2.clock[A] = 2 == B.clock[A] + 1 = 1? no: hold back"
+        );
+    }
+
+    #[test]
+    fn causal_delivers_and_releases_with_every_test_shown() {
+        let sim = run(
+            Delivery::Causal,
+            &[write(0), deliver(1, 1), write(1), deliver(2, 2)],
+        );
+        let d = decide(&sim, MessageId(1), 2).unwrap();
+        assert_eq!((d.verdict, d.line), (Verdict::Deliver, 4));
+        assert_eq!(d.releases, [MessageId(2)]);
+        assert_eq!(d.clock_after.to_string(), "[1,1,0]");
+        assert_eq!(
+            d.because,
+            "m1.clock[A] = 1 == C.clock[A] + 1 = 1, m1.clock[B] = 0 <= C.clock[B] + 0 = 0, \
+             m1.clock[C] = 0 <= C.clock[C] + 0 = 0: yes: deliver, C.clock = max([0,0,0], [1,0,0]) = [1,0,0]"
+        );
+    }
+
+    #[test]
+    fn fifo_delivers_the_reply_and_names_the_violation() {
+        let d = decide(&classic(Delivery::Fifo), MessageId(2), 2).unwrap();
+        assert_eq!((d.verdict, d.line), (Verdict::Deliver, 3));
+        assert_eq!(d.violations, [MessageId(1)]);
+        assert_eq!(
+            d.because,
+            "m2.clock[B] = 1 == delivered(C, B) + 1 = 1: yes: deliver, C.clock = max([0,0,0], [1,1,0]) = [1,1,0] \
+             (but m1 happened before m2 and is not delivered at C: a violation)"
+        );
+        let sim = run(Delivery::Fifo, &[write(0), write(0)]);
+        let d = decide(&sim, MessageId(2), 2).unwrap();
+        assert_eq!((d.verdict, d.line), (Verdict::Hold, 2));
+        assert_eq!(
+            d.because,
+            "m2.clock[A] = 2 == delivered(C, A) + 1 = 1? no: hold back"
+        );
+    }
+
+    #[test]
+    fn unordered_delivers_at_once_and_duplicates_are_discarded() {
+        let d = decide(&classic(Delivery::Unordered), MessageId(2), 2).unwrap();
+        assert_eq!((d.verdict, d.line), (Verdict::Deliver, 2));
+        assert!(d
+            .because
+            .starts_with("deliver m2 at once, C.clock = max([0,0,0], [1,1,0])"));
+        let d = decide(&classic(Delivery::Causal), MessageId(1), 1).unwrap();
+        assert_eq!((d.verdict, d.line), (Verdict::Discard, 1));
+        assert_eq!(
+            d.because,
+            "B has delivered m1 already: discard the duplicate"
+        );
+        assert!(decide(&classic(Delivery::Causal), MessageId(9), 1).is_err());
+        assert!(decide(&classic(Delivery::Causal), MessageId(1), 5).is_err());
+    }
+
+    #[test]
+    fn the_last_receive_is_found_in_every_kind_of_delivery() {
+        let sim = run(
+            Delivery::Causal,
+            &[write(0), deliver(1, 1), write(1), deliver(2, 2), write(2)],
+        );
+        let d = last_receive(&sim).unwrap();
+        assert_eq!(
+            (d.message, d.replica, d.verdict),
+            (MessageId(2), 2, Verdict::Hold)
+        );
+        let mut all = sim.clone();
+        all.apply(Command::DeliverAll).unwrap();
+        let d = last_receive(&all).unwrap();
+        // The last copy sent is m3 to B.
+        assert_eq!(
+            (d.message, d.replica, d.verdict),
+            (MessageId(3), 1, Verdict::Deliver)
+        );
+        let mut next = sim.clone();
+        next.apply(Command::DeliverNext { to: 0 }).unwrap();
+        let d = last_receive(&next).unwrap();
+        assert_eq!((d.message, d.replica), (MessageId(2), 0));
+        assert!(last_receive(&run(Delivery::Causal, &[write(0)])).is_none());
+    }
+}
