@@ -439,18 +439,16 @@ async fn logs_are_quiet_unless_asked_for() {
                 command.env("RUST_LOG", log);
             }
             let child = command.spawn().expect("start causal-node");
-            let client = reqwest::Client::new();
+            let client = causal_node::client::Client::new(std::time::Duration::from_secs(10));
             let url = format!("http://127.0.0.1:{}", ports[0]);
             let deadline = std::time::Instant::now() + common::PATIENCE;
-            while client.get(&url).send().await.is_err() {
+            while client.get(&url).await.is_err() {
                 assert!(std::time::Instant::now() < deadline, "never answered");
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
             for body in [json!({"key": "x", "value": "1"}), json!({"key": "x"})] {
                 client
-                    .post(format!("{url}/put"))
-                    .json(&body)
-                    .send()
+                    .post(&format!("{url}/put"), body.to_string())
                     .await
                     .expect("an answer");
             }
