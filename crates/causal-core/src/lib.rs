@@ -45,6 +45,7 @@
 //! - [`command`], [`event`], [`error`]: what goes in, what comes out, what is refused.
 //! - [`simulation`]: the state machine, its history and previews.
 //! - [`scenario`], [`report`]: the scenario file and state report formats.
+//! - [`quote`]: input quoted shortened in error messages.
 //! - [`scheduler`]: seeded choices for autoplay.
 //! - [`shiviz`]: a run as a ShiViz log.
 
@@ -59,6 +60,7 @@ pub mod gap;
 pub mod hold_back;
 pub mod message;
 pub mod network;
+pub mod quote;
 pub mod replica;
 pub mod report;
 pub mod rules;
@@ -70,7 +72,7 @@ pub mod store;
 
 pub use clock::VectorClock;
 pub use command::Command;
-pub use error::Error;
+pub use error::{Error, StepError};
 pub use event::{Event, Trace, Violation};
 pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
