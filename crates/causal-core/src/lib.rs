@@ -47,11 +47,14 @@
 //! - [`scenario`], [`report`]: the scenario file and state report formats.
 //! - [`quote`]: input quoted shortened in error messages.
 //! - [`scheduler`]: seeded choices for autoplay.
+//! - [`census`]: every order of the copies in flight, and the outcomes they reach.
+//! - [`puzzle`]: puzzle files, and the search for their fewest moves.
 //! - [`shiviz`]: a run as a ShiViz log.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod census;
 pub mod clock;
 pub mod command;
 pub mod error;
@@ -60,6 +63,7 @@ pub mod gap;
 pub mod hold_back;
 pub mod message;
 pub mod network;
+pub mod puzzle;
 pub mod quote;
 pub mod replica;
 pub mod report;
@@ -70,6 +74,7 @@ pub mod shiviz;
 pub mod simulation;
 pub mod store;
 
+pub use census::{Census, CensusError, CensusProgress, CensusReport, Outcome, Receipt};
 pub use clock::VectorClock;
 pub use command::Command;
 pub use error::{Error, StepError};
@@ -78,6 +83,7 @@ pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
+pub use puzzle::{Goal, Move, Puzzle, PuzzleError, Solution};
 pub use replica::Replica;
 pub use report::{InFlightReport, ReplicaReport, Report};
 pub use rules::{Conflicts, Delivery, UnknownRule};

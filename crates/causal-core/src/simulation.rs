@@ -139,6 +139,20 @@ impl Simulation {
         Ok((simulation, trace))
     }
 
+    /// The same state with no history and no violations seen: what the
+    /// outcome census and the puzzle solver explore from, cloning it for
+    /// every state they try (a long history would be copied each time).
+    pub(crate) fn detached(&self) -> Simulation {
+        Simulation {
+            config: self.config,
+            replicas: self.replicas.clone(),
+            messages: self.messages.clone(),
+            network: self.network.clone(),
+            violations: Vec::new(),
+            history: Vec::new(),
+        }
+    }
+
     /// The same history played under other rules (the replica count stays).
     pub fn with_rules(&self, delivery: Delivery, conflicts: Conflicts) -> Result<Self, Error> {
         let config = Config {

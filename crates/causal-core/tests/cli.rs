@@ -585,3 +585,58 @@ fn shiviz_replaces_what_its_dot_cannot_match() {
     assert_eq!(events[0].2, "A writes a b = c d  e (m1)");
     assert!(!out.contains(['\u{2028}', '\u{2029}', '\r', '\u{85}']));
 }
+
+#[test]
+fn census_prints_the_counts_of_every_order() {
+    let out = ok(
+        &["census", "-"],
+        Some(
+            r#"{"version": 1, "delivery": "unordered", "steps": [
+                {"op": "write", "replica": 0, "key": "x", "value": "1"},
+                {"op": "deliver", "message": 1, "to": 1},
+                {"op": "write", "replica": 1, "key": "x", "value": "2"}
+            ]}"#,
+        ),
+    );
+    let census: Value = serde_json::from_str(&out).unwrap();
+    // m1 to C, m2 to A, m2 to C: 3! orders; C delivering m2 before m1 breaks
+    // causal order (half of them) and leaves C with x = 1 (the same half diverge).
+    assert_eq!(census["copies"], 3);
+    assert_eq!(census["orders"], 6);
+    assert_eq!(census["violating"], 3);
+    assert_eq!(census["diverging"], 3);
+    let outcomes = census["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 2);
+    assert_eq!(outcomes[0]["orders"], 3);
+    assert_eq!(outcomes[0]["order"].as_array().unwrap().len(), 3);
+    assert_eq!(outcomes[0]["replicas"][0]["clock"], json!([1, 1, 0]));
+    // More copies than the census takes.
+    let steps: Vec<Value> = (0..7)
+        .map(|i| json!({"op": "write", "replica": i % 3, "key": "x", "value": "v"}))
+        .collect();
+    let text = json!({"version": 1, "steps": steps}).to_string();
+    assert_eq!(
+        bad(&["census", "-"], Some(&text)),
+        "14 copies are in flight, in 87,178,291,200 orders: the census explores at most 12 copies"
+    );
+}
+
+#[test]
+fn solve_prints_the_par_under_every_rule() {
+    let puzzle = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../lessons/puzzles/fifo-violation.json"
+    ));
+    let out = ok(&["solve", &puzzle.display().to_string()], None);
+    let answer: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(answer["solution"]["verdict"], "solved");
+    assert_eq!(answer["solution"]["par"], 1);
+    assert_eq!(
+        answer["solution"]["moves"],
+        json!([{"op": "deliver", "message": 2, "to": 2}])
+    );
+    assert_eq!(answer["under"]["causal"]["verdict"], "impossible");
+    assert!(bad(&["solve", "-"], Some(r#"{"title": "t"}"#)).starts_with("not a puzzle file: "));
+    let help = ok(&["--help"], None);
+    assert!(help.contains("census FILE") && help.contains("solve PUZZLE"));
+}

@@ -5,7 +5,11 @@ use std::process::ExitCode;
 
 use causal_core::quote::quoted;
 use causal_core::shiviz::{ShivizLog, SHIVIZ_REGEX};
-use causal_core::{Event, Report, Scenario, Simulation, StepError};
+use std::collections::BTreeMap;
+
+use causal_core::{
+    Census, Delivery, Event, Puzzle, Report, Scenario, Simulation, Solution, StepError,
+};
 use serde::Serialize;
 
 const HELP: &str = "\
@@ -20,6 +24,15 @@ USAGE:
     causal-sim shiviz FILE    print the run as a ShiViz log: the first line is the
                               regular expression ShiViz needs, then an empty line,
                               then the log
+    causal-sim census FILE    count every order in which the copies in flight at
+                              the end of FILE can be received (each once): the
+                              orders, those that break causal order, those that
+                              end with replicas that disagree, and each distinct
+                              outcome with its orders and one of them (JSON);
+                              at most 12 copies in flight
+    causal-sim solve PUZZLE   the fewest moves that solve a puzzle file
+                              (lessons/puzzles/*.json) and one shortest solution,
+                              under its rule and under each other rule (JSON)
     causal-sim --help         print this help
 
 FILE is a scenario file (version 1), or - for standard input:
@@ -90,7 +103,7 @@ fn main() -> ExitCode {
         }
         [command, file] => run(command, file, &mut stdout),
         _ => Err(Failure::Input(
-            "usage: causal-sim run|trace|shiviz FILE (see causal-sim --help)".into(),
+            "usage: causal-sim run|trace|shiviz|census|solve FILE (see causal-sim --help)".into(),
         )),
     };
     let result = result.and_then(|()| stdout.flush().map_err(Failure::Output));
@@ -130,21 +143,29 @@ fn say(reason: &str) {
 /// output; a long trace or log is then written as the run is played again,
 /// never held whole in memory.
 fn run(command: &str, file: &str, out: &mut impl Write) -> Result<(), Failure> {
-    if !matches!(command, "run" | "trace" | "shiviz") {
+    if !matches!(command, "run" | "trace" | "shiviz" | "census" | "solve") {
         return Err(Failure::Input(format!(
-            "unknown command {}: use run, trace or shiviz (see causal-sim --help)",
+            "unknown command {}: use run, trace, shiviz, census or solve (see causal-sim --help)",
             quoted(command)
         )));
     }
     let text = read(file).map_err(Failure::Input)?;
-
+    if command == "solve" {
+        return solve(&text, out);
+    }
     let scenario = Scenario::parse(&text).map_err(|e| Failure::Input(e.to_string()))?;
     drop(text);
     let config = scenario.config();
-    if command == "run" {
+    if command == "run" || command == "census" {
         let simulation = Simulation::replay_owned(config, scenario.steps)
             .map_err(|e| Failure::Input(e.to_string()))?;
-        serde_json::to_writer(&mut *out, &Report::of(&simulation)).map_err(std::io::Error::from)?;
+        if command == "census" {
+            let report = Census::run(&simulation).map_err(|e| Failure::Input(e.to_string()))?;
+            serde_json::to_writer(&mut *out, &report).map_err(std::io::Error::from)?;
+        } else {
+            serde_json::to_writer(&mut *out, &Report::of(&simulation))
+                .map_err(std::io::Error::from)?;
+        }
         out.write_all(b"\n")?;
         return Ok(());
     }
@@ -171,6 +192,25 @@ fn run(command: &str, file: &str, out: &mut impl Write) -> Result<(), Failure> {
     if let Some(made) = log.finish() {
         out.write_all(made.lines().as_bytes())?;
     }
+    Ok(())
+}
+
+/// `causal-sim solve`: the puzzle's par and a shortest solution under its
+/// rule, and what the search finds under every rule.
+fn solve(text: &str, out: &mut impl Write) -> Result<(), Failure> {
+    let puzzle = Puzzle::parse(text).map_err(|e| Failure::Input(e.to_string()))?;
+    let under: BTreeMap<&str, Solution> = Delivery::ALL
+        .iter()
+        .map(|&rule| (rule.name(), puzzle.solve_under(rule)))
+        .collect();
+    let answer = serde_json::json!({
+        "title": puzzle.title,
+        "rule": puzzle.rule,
+        "solution": puzzle.solve(),
+        "under": under,
+    });
+    serde_json::to_writer(&mut *out, &answer).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
     Ok(())
 }
 
