@@ -1,14 +1,13 @@
 //! `causal-sim`: runs a scenario file natively and prints its outcome.
 
+use std::collections::BTreeMap;
 use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::process::ExitCode;
 
 use causal_core::quote::quoted;
 use causal_core::shiviz::{ShivizLog, SHIVIZ_REGEX};
-use std::collections::BTreeMap;
-
 use causal_core::{
-    Census, Delivery, Event, Puzzle, Report, Scenario, Simulation, Solution, StepError,
+    Census, Command, Delivery, Event, Puzzle, Report, Scenario, Simulation, Solution, StepError,
 };
 use serde::Serialize;
 
@@ -157,7 +156,7 @@ fn run(command: &str, file: &str, out: &mut impl Write) -> Result<(), Failure> {
     drop(text);
     let config = scenario.config();
     if command == "run" || command == "census" {
-        let simulation = Simulation::replay_owned(config, scenario.steps)
+        let simulation = Simulation::replay_owned(config, handed_over(scenario.steps))
             .map_err(|e| Failure::Input(e.to_string()))?;
         if command == "census" {
             let report = Census::run(&simulation).map_err(|e| Failure::Input(e.to_string()))?;
@@ -175,7 +174,7 @@ fn run(command: &str, file: &str, out: &mut impl Write) -> Result<(), Failure> {
     if command == "shiviz" {
         write!(out, "{SHIVIZ_REGEX}\n\n")?;
     }
-    for (i, step) in scenario.steps.into_iter().enumerate() {
+    for (i, step) in handed_over(scenario.steps).enumerate() {
         let events = simulation
             .apply(step)
             .map_err(|error| Failure::Input(StepError { step: i + 1, error }.to_string()))?;
@@ -212,6 +211,19 @@ fn solve(text: &str, out: &mut impl Write) -> Result<(), Failure> {
     serde_json::to_writer(&mut *out, &answer).map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     Ok(())
+}
+
+/// The steps, first to last, each handed over by value, the list giving its
+/// memory back as it empties (the simulation's history keeps each step).
+fn handed_over(mut steps: Vec<Command>) -> impl Iterator<Item = Command> {
+    steps.reverse();
+    std::iter::from_fn(move || {
+        let step = steps.pop()?;
+        if steps.capacity() > 4096 && steps.len() < steps.capacity() / 2 {
+            steps.shrink_to_fit();
+        }
+        Some(step)
+    })
 }
 
 /// The file (or standard input, for `-`) as text, at most [`MAX_INPUT`]
