@@ -112,8 +112,16 @@ impl<'de> Deserialize<'de> for Loose {
                     Err(_) => Loose::Other(v.to_string()),
                 })
             }
+            /// A whole number written as one (`1.0`, or any number from
+            /// JavaScript through serde-wasm-bindgen) is that number.
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Loose, E> {
-                Ok(Loose::Other(v.to_string()))
+                Ok(
+                    if v.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&v) {
+                        Loose::Number(v as u64)
+                    } else {
+                        Loose::Other(v.to_string())
+                    },
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Loose, E> {
                 Ok(Loose::Text(v.to_string()))

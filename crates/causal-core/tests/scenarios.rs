@@ -660,7 +660,11 @@ fn refusals_are_sentences_in_the_files_words() {
             r#"{"version": 1, "replicas": [3], "steps": []}"#,
             "replicas must be 2 to 8, not a list",
         ),
-        (r#"{"version": 1.0, "steps": []}"#, "version must be 1, not 1"),
+        (r#"{"version": 1.5, "steps": []}"#, "version must be 1, not 1.5"),
+        (
+            r#"{"version": 1, "steps": [{"op": "deliver-next", "to": 0.5}]}"#,
+            "step 1: \"to\" must be a replica number from 0, not 0.5",
+        ),
         (
             r#"{"version": null, "steps": []}"#,
             "version must be 1, not null",
@@ -738,6 +742,18 @@ fn long_input_is_quoted_shortened() {
             "{reason}"
         );
     }
+}
+
+/// A whole number written with a decimal point (as JavaScript hands numbers
+/// over) is that number.
+#[test]
+fn whole_numbers_may_have_a_decimal_point() {
+    let scenario = Scenario::parse(
+        r#"{"version": 1.0, "replicas": 2.0, "steps": [{"op": "deliver-next", "to": 1.0}]}"#,
+    )
+    .unwrap();
+    assert_eq!(scenario.replicas, 2);
+    assert_eq!(scenario.steps, [Command::DeliverNext { to: 1 }]);
 }
 
 /// A file saved with a UTF-8 byte order mark reads as without one.
