@@ -27,14 +27,14 @@ pub const CENSUS_MAX_COPIES: usize = 12;
 
 /// A copy received: which message, at which replica.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Receipt {
+pub struct Arrival {
     /// The message.
     pub message: MessageId,
     /// Where it is received.
     pub to: ReplicaId,
 }
 
-impl Receipt {
+impl Arrival {
     /// The command that receives it: the earliest copy of the message to `to`.
     pub fn command(self) -> Command {
         Command::Deliver {
@@ -65,7 +65,7 @@ pub struct Outcome {
     /// Every replica's clock and store.
     pub replicas: Vec<FinalReplica>,
     /// One order that ends in it (the first in ascending receipt order).
-    pub order: Vec<Receipt>,
+    pub order: Vec<Arrival>,
 }
 
 /// What the census found.
@@ -204,7 +204,7 @@ struct Frame {
 
 /// A census under way. [`Census::step`] explores a slice; drop it to cancel.
 pub struct Census {
-    receipts: Vec<Receipt>,
+    receipts: Vec<Arrival>,
     copies: usize,
     /// Delivered messages per replica at the start (the key counts only
     /// what is delivered after).
@@ -235,17 +235,17 @@ pub fn orders_of(counts: &[u32]) -> Option<u128> {
 impl Census {
     /// A census of every order from `simulation`'s state.
     pub fn new(simulation: &Simulation) -> Result<Census, CensusError> {
-        let mut by_receipt: BTreeMap<Receipt, u32> = BTreeMap::new();
+        let mut by_arrival: BTreeMap<Arrival, u32> = BTreeMap::new();
         for copy in simulation.in_flight() {
-            *by_receipt
-                .entry(Receipt {
+            *by_arrival
+                .entry(Arrival {
                     message: copy.message,
                     to: copy.to,
                 })
                 .or_default() += 1;
         }
         let copies = simulation.network().len();
-        let left: Vec<u32> = by_receipt.values().copied().collect();
+        let left: Vec<u32> = by_arrival.values().copied().collect();
         if copies > CENSUS_MAX_COPIES {
             return Err(CensusError::TooManyCopies {
                 copies,
@@ -253,7 +253,7 @@ impl Census {
             });
         }
         let mut census = Census {
-            receipts: by_receipt.keys().copied().collect(),
+            receipts: by_arrival.keys().copied().collect(),
             copies,
             base: simulation
                 .replicas()
@@ -408,7 +408,7 @@ impl Census {
     }
 
     /// The first order found from node `at` that ends in `outcome`.
-    fn order_to(&self, mut at: usize, outcome: usize) -> Vec<Receipt> {
+    fn order_to(&self, mut at: usize, outcome: usize) -> Vec<Arrival> {
         let mut order = Vec::new();
         while let Some(o) = self.nodes[at]
             .outcomes

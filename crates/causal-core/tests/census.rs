@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use causal_core::census::{orders_of, FinalReplica};
 use causal_core::{
-    Census, CensusError, Command, Config, Conflicts, Delivery, Event, MessageId, Receipt,
+    Census, CensusError, Command, Config, Conflicts, Delivery, Event, MessageId, Arrival,
     Simulation,
 };
 
@@ -297,7 +297,7 @@ fn too_many_copies_are_refused_with_the_number_of_orders() {
 
 #[test]
 fn receipts_name_the_copy_received() {
-    let r = Receipt {
+    let r = Arrival {
         message: MessageId(3),
         to: 1,
     };
