@@ -501,7 +501,7 @@ const BAD_FILES = [
   [
     'unknown-op.json',
     JSON.stringify({ version: 1, steps: [{ op: 'write', replica: 0, key: 'x', value: '1' }, { op: 'teleport', to: 1 }] }),
-    /unknown-op\.json was not imported: step 2: unknown variant `teleport`/,
+    /unknown-op\.json was not imported: step 2: unknown op "teleport" \(expected write, deliver/,
   ],
   ['no-steps.json', JSON.stringify({ version: 1 }), /no-steps\.json was not imported: .*steps/],
   ['empty.json', '', /empty\.json was not imported: not a scenario file/],

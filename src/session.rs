@@ -89,7 +89,7 @@ impl Session {
         }
         let (simulation, trace) =
             Simulation::replay_traced(self.config, &branch.commands[..self.cursor])
-                .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
+                .map_err(|e| e.to_string())?;
         Ok((self, simulation, trace))
     }
 }

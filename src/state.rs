@@ -391,8 +391,8 @@ impl State {
 
     /// Replaces everything with one branch of `commands` under `config`.
     fn start(&mut self, config: Config, commands: Vec<Command>) -> Result<(), String> {
-        let (simulation, trace) = Simulation::replay_traced(config, &commands)
-            .map_err(|(step, e)| format!("step {}: {e}", step + 1))?;
+        let (simulation, trace) =
+            Simulation::replay_traced(config, &commands).map_err(|e| e.to_string())?;
         self.show_rebuilt(simulation, trace);
         self.branches = vec![Branch {
             commands,
@@ -418,7 +418,7 @@ impl State {
                     format!("Re-ran the same {steps} steps under {delivery} delivery and {conflicts} conflicts."),
                 );
             }
-            Err((_, e)) => self.refuse(Place::Page, capitalise(&e.to_string())),
+            Err(e) => self.refuse(Place::Page, capitalise(&e.error.to_string())),
         }
     }
 
@@ -504,7 +504,7 @@ impl State {
                 self.show_rebuilt(simulation, trace);
                 self.note(Tone::Plain, format!("Switched to branch {}.", branch + 1));
             }
-            Err((step, e)) => self.refuse(Place::Page, format!("Step {}: {e}.", step + 1)),
+            Err(e) => self.refuse(Place::Page, capitalise(&e.to_string())),
         }
     }
 

@@ -47,7 +47,10 @@
 //! - [`simulation`]: the state machine, its history and previews.
 //! - [`site`]: one replica on its own, receiving messages known by their dot (a node).
 //! - [`scenario`], [`report`]: the scenario file and state report formats.
+//! - [`quote`]: input quoted shortened in error messages.
 //! - [`scheduler`]: seeded choices for autoplay.
+//! - [`census`]: every order of the copies in flight, and the outcomes they reach.
+//! - [`puzzle`]: puzzle files, and the search for their fewest moves.
 //! - [`shiviz`]: a run as a ShiViz log.
 //! - [`decision`]: the rule at work: a delivery rule as pseudocode, and the line that decided a receive.
 //! - [`lesson`], [`question`]: lesson files, and the predictions whose answers the engine works out.
@@ -55,6 +58,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod census;
 pub mod clock;
 pub mod command;
 pub mod decision;
@@ -66,7 +70,9 @@ pub mod lesson;
 pub mod lookup;
 pub mod message;
 pub mod network;
+pub mod puzzle;
 pub mod question;
+pub mod quote;
 pub mod replica;
 pub mod report;
 pub mod rules;
@@ -77,10 +83,11 @@ pub mod simulation;
 pub mod site;
 pub mod store;
 
+pub use census::{Census, CensusError, CensusProgress, CensusReport, Outcome, Arrival};
 pub use clock::VectorClock;
 pub use command::Command;
 pub use decision::{decide, last_receive, rule_lines, why_held, Decision, Verdict};
-pub use error::Error;
+pub use error::{Error, StepError};
 pub use event::{Event, Trace, Violation};
 pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
@@ -88,6 +95,7 @@ pub use lesson::{check_act, Lesson, LessonError, Step, Target, LESSON_VERSION};
 pub use lookup::Lookup;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
+pub use puzzle::{Goal, Move, Puzzle, PuzzleError, Solution};
 pub use question::{Choice, Posed, Question};
 pub use replica::Replica;
 pub use report::{InFlightReport, ReplicaReport, Report};
