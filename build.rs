@@ -1,23 +1,25 @@
-//! Embeds every scenario file under `scenarios/` in the page, so the preset
-//! selector and the tests load the very same files.
+//! Embeds every scenario file under `scenarios/` and every lesson file under
+//! `lessons/` in the page, so the page and the tests load the very same files.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn main() {
-    println!("cargo:rerun-if-changed=scenarios");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+/// Writes `OUT_DIR/{out}`: `pub const {name}: &[(&str, &str)]` of (file name
+/// without `.json`, file text) for every `.json` file directly in `dir`.
+fn embed(dir: &str, name: &str, doc: &str, out: &str) {
+    println!("cargo:rerun-if-changed={dir}");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
-                .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+                .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "json"))
                 .collect()
         })
         .unwrap_or_default();
     files.sort();
-    let mut code = String::from("/// Preset scenarios: (file name without `.json`, file text).\npub const PRESETS: &[(&str, &str)] = &[\n");
+    let mut code = format!("/// {doc}: (file name without `.json`, file text).\npub const {name}: &[(&str, &str)] = &[\n");
     for path in files {
         let name = path
             .file_stem()
@@ -30,8 +32,13 @@ fn main() {
         );
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("presets.rs");
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join(out);
     if let Err(e) = std::fs::write(&out, code) {
         panic!("cannot write {}: {e}", out.display());
     }
+}
+
+fn main() {
+    embed("scenarios", "PRESETS", "Preset scenarios", "presets.rs");
+    embed("lessons", "LESSONS", "Guided lessons", "lessons.rs");
 }

@@ -29,10 +29,13 @@ pub mod diagram;
 pub mod exchange;
 pub mod files;
 pub mod hooks;
+pub mod lesson_effects;
+pub mod lessons;
 pub mod presets;
 pub mod session;
 pub mod share;
 pub mod state;
+pub mod tutor;
 pub mod view;
 
 use causal_core::{replica_name, Command, MessageId, ReplicaId};

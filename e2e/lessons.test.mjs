@@ -1,0 +1,260 @@
+// Guided lessons end to end (issue 10, DESIGN.md 6.1): every lesson under
+// lessons/ completed through its hooks (acts done on the page as a user does
+// them, at least one prediction answered wrongly and one rightly), a wrong act
+// told and undone, progress kept across a reload, `#lesson=NAME` links, the
+// `lesson-done` message to an embedding page, the rule at work following the
+// rule selector and the timeline, and screenshots of a lesson on a laptop, a
+// phone and in dark mode. Debian's Chromium via playwright-core.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ROOT, cardSel, launchBrowser, pageServer, screenshot, tid, withPage as openChecked, write,
+} from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await pageServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
+
+/** The lesson files the page embeds: the same folder. */
+async function lessonNames() {
+  const files = await readdir(join(ROOT, 'lessons'), { withFileTypes: true });
+  return files.filter((f) => f.isFile() && f.name.endsWith('.json')).map((f) => f.name.slice(0, -5)).sort();
+}
+
+const panel = tid('lesson-panel');
+
+async function panelState(page) {
+  return page.$eval(panel, (p) => ({
+    lesson: p.dataset.lesson,
+    step: Number(p.dataset.step),
+    steps: Number(p.dataset.steps),
+    done: p.dataset.done,
+    kind: p.querySelector('[data-testid="lesson-step"]')?.dataset.kind,
+    expect: p.querySelector('[data-testid="lesson-step"]')?.dataset.expect,
+  }));
+}
+
+async function nextEnabled(page) {
+  return page.$eval(tid('lesson-next'), (b) => !b.disabled);
+}
+
+/** Does on the page the scenario step an act asks for, as a user would. */
+async function perform(page, expect) {
+  switch (expect.op) {
+    case 'write':
+      return write(page, expect.replica, expect.key, expect.value);
+    case 'deliver':
+      return page.click(`${cardSel(expect.message, expect.to)} ${tid('deliver')}`);
+    case 'drop':
+      return page.click(`${cardSel(expect.message, expect.to)} ${tid('drop')}`);
+    case 'duplicate': {
+      const card = await page.$(cardSel(expect.message, expect.to));
+      if (card) return page.click(`${cardSel(expect.message, expect.to)} ${tid('duplicate')}`);
+      return page.click(`${tid('resend')}[data-message="${expect.message}"][data-to="${expect.to}"]`);
+    }
+    default:
+      throw new Error(`no way to do ${JSON.stringify(expect)} on the page`);
+  }
+}
+
+/** Goes through the open lesson to its end; returns how many predictions
+ * were first answered wrongly, and how many rightly. */
+async function complete(page, name) {
+  const counts = { wrong: 0, right: 0 };
+  const { steps } = await panelState(page);
+  for (let k = 1; k <= steps; k++) {
+    await page.waitForSelector(`${panel}[data-step="${k}"]`);
+    const state = await panelState(page);
+    assert.equal(state.lesson, name);
+    assert.equal(state.done, 'false');
+    if (state.kind === 'read') {
+      assert.ok(await nextEnabled(page), `${name} step ${k}: a read step can be left at once`);
+    } else if (state.kind === 'act') {
+      assert.equal(await nextEnabled(page), false, `${name} step ${k}: Next waits for the act`);
+      await perform(page, JSON.parse(state.expect));
+      await page.waitForSelector(`${tid('lesson-act')}[data-status="right"]`);
+    } else {
+      assert.equal(state.kind, 'predict');
+      assert.equal(await nextEnabled(page), false, `${name} step ${k}: Next waits for an answer`);
+      const n = (await page.$$(tid('lesson-choice'))).length;
+      assert.ok(n >= 2 && n <= 4, `${name} step ${k}: ${n} choices`);
+      let first = true;
+      for (let c = 1; c <= n; c++) {
+        await page.click(`${tid('lesson-choice')}[data-choice="${c}"]`);
+        const verdict = await page.getAttribute(tid('lesson-feedback'), 'data-verdict');
+        if (first) counts[verdict] += 1;
+        first = false;
+        if (verdict === 'right') break;
+        // A wrong choice says why, with the numbers, and Next stays shut.
+        const why = await page.textContent(tid('lesson-feedback'));
+        assert.match(why, /\d/, `${name} step ${k}: a wrong answer is explained with numbers`);
+        assert.equal(await nextEnabled(page), false);
+      }
+      assert.equal(await page.getAttribute(tid('lesson-feedback'), 'data-verdict'), 'right');
+    }
+    assert.ok(await nextEnabled(page), `${name} step ${k}: Next opens`);
+    await page.click(tid('lesson-next'));
+  }
+  await page.waitForSelector(`${panel}[data-done="true"]`);
+  return counts;
+}
+
+for (const name of await lessonNames()) {
+  test(`lesson ${name}: completed through its hooks, from a #lesson= link`, async () => {
+    await withPage(async (page) => {
+      await page.waitForSelector(`${panel}[data-lesson="${name}"][data-step="1"]`);
+      const counts = await complete(page, name);
+      assert.ok(counts.wrong >= 1, `${name}: at least one prediction answered wrongly (${JSON.stringify(counts)})`);
+      assert.ok(counts.right >= 1, `${name}: at least one prediction answered rightly (${JSON.stringify(counts)})`);
+      // The end says what to try next, and the list says done.
+      assert.match(await page.textContent(tid('lesson-end')), /What to try next/);
+      assert.equal(
+        await page.textContent(`${tid('lesson-open')}[data-lesson="${name}"] .lesson-badge`),
+        'done',
+      );
+    }, { url: `${server.url}#lesson=${name}` });
+  });
+}
+
+test('a wrong act is named with the way back; Undo and the right act go on', async () => {
+  await withPage(async (page) => {
+    await page.click(`${tid('lesson-open')}[data-lesson="why-hold-back"]`);
+    await page.waitForSelector(`${panel}[data-lesson="why-hold-back"][data-step="1"]`);
+    // Steps 1 and 2 are read; 3 a prediction; 4 the act: m2 to C.
+    await page.click(tid('lesson-next'));
+    await page.click(tid('lesson-next'));
+    await page.click(`${tid('lesson-choice')}[data-choice="2"]`);
+    assert.equal(await page.getAttribute(tid('lesson-feedback'), 'data-verdict'), 'right');
+    await page.click(tid('lesson-next'));
+    const state = await panelState(page);
+    assert.equal(state.kind, 'act');
+    assert.deepEqual(JSON.parse(state.expect), { op: 'deliver', message: 2, to: 2 });
+    await perform(page, { op: 'deliver', message: 1, to: 2 });
+    await page.waitForSelector(`${tid('lesson-act')}[data-status="wrong"]`);
+    assert.equal(await page.textContent(tid('lesson-act')), 'That was not m2 to C: undo it and try again.');
+    assert.equal(await nextEnabled(page), false);
+    await page.click(tid('undo'));
+    await page.waitForSelector(`${tid('lesson-act')}[data-status="waiting"]`);
+    await perform(page, state.expect && JSON.parse(state.expect));
+    await page.waitForSelector(`${tid('lesson-act')}[data-status="right"]`);
+    // The rule at work shows the test that held m2 back, with its numbers.
+    const rule = tid('rule-at-work');
+    assert.equal(await page.getAttribute(rule, 'data-rule'), 'causal');
+    assert.match(await page.textContent(`${rule} [data-decided="true"]`), /m\.clock\[k\] > r\.clock\[k\] \+ 0/);
+    assert.match(await page.textContent(tid('rule-because')), /m2\.clock\[A\] = 1 <= C\.clock\[A\] \+ 0 = 0\? no: hold back/);
+    // Step 5 talks of the hold-back buffer: it is highlighted.
+    await page.click(tid('lesson-next'));
+    await page.waitForSelector(`${tid('held-2')}[data-lesson-highlight="true"]`);
+    // The rule follows the selector: under fifo the same receive delivers.
+    await page.selectOption(`select${tid('delivery')}`, 'fifo');
+    await page.waitForSelector(`${rule}[data-rule="fifo"]`);
+    assert.match(await page.textContent(tid('rule-because')), /m2\.clock\[B\] = 1 == delivered\(C, B\) \+ 1 = 1: yes: deliver/);
+    await page.selectOption(`select${tid('delivery')}`, 'causal');
+    await page.waitForSelector(`${rule}[data-rule="causal"]`);
+    // And the timeline: back at the start, the last receive is m1 at B.
+    await page.$eval(tid('timeline'), (t) => {
+      t.value = '2';
+      t.dispatchEvent(new Event('input', { bubbles: true }));
+      t.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await page.waitForSelector(`${tid('rule-because')}[data-message="1"][data-replica="1"]`);
+  });
+});
+
+test('progress survives a reload: the lesson comes back at the same step', async () => {
+  await withPage(async (page) => {
+    await page.click(`${tid('lesson-open')}[data-lesson="vector-clocks"]`);
+    await page.waitForSelector(`${panel}[data-lesson="vector-clocks"][data-step="1"]`);
+    await page.click(tid('lesson-next'));
+    // Step 2 predicts A's clock after its write: answer it, then write.
+    const n = (await page.$$(tid('lesson-choice'))).length;
+    for (let c = 1; c <= n; c++) {
+      await page.click(`${tid('lesson-choice')}[data-choice="${c}"]`);
+      if ((await page.getAttribute(tid('lesson-feedback'), 'data-verdict')) === 'right') break;
+    }
+    await page.click(tid('lesson-next'));
+    await write(page, 0, 'x', '1');
+    await page.waitForSelector(`${tid('lesson-act')}[data-status="right"]`);
+    await page.click(tid('lesson-next'));
+    await page.waitForSelector(`${panel}[data-step="4"]`);
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector(`${panel}[data-lesson="vector-clocks"][data-step="4"]`);
+    assert.equal(await page.getAttribute(tid('clock-0'), 'data-clock'), '1,0,0');
+    assert.equal(
+      await page.textContent(`${tid('lesson-open')}[data-lesson="vector-clocks"] .lesson-badge`),
+      'step 4 of 12',
+    );
+    // Closing it keeps the place: opening it again comes back to step 4.
+    await page.click(tid('lesson-close'));
+    await page.waitForSelector(panel, { state: 'detached' });
+    await page.click(`${tid('lesson-open')}[data-lesson="vector-clocks"]`);
+    await page.waitForSelector(`${panel}[data-lesson="vector-clocks"][data-step="4"]`);
+    assert.equal(await page.getAttribute(tid('clock-0'), 'data-clock'), '1,0,0');
+  });
+});
+
+test('an unknown #lesson= link is told, and the page works on', async () => {
+  await withPage(async (page) => {
+    await page.waitForSelector(tid('error'));
+    assert.match(await page.textContent(tid('error')), /no lesson named "nope"/);
+    assert.equal(await page.$(panel), null);
+  }, { url: `${server.url}#lesson=nope` });
+});
+
+test('finishing a lesson in an iframe posts lesson-done to the embedding page', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 1400 } });
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setContent(`<!doctype html><body>
+      <script>window.got = []; addEventListener('message', (e) => window.got.push(e.data));</script>
+      <iframe id="p" style="width:1300px;height:1300px" src="${server.url}#lesson=lost-and-duplicated"></iframe></body>`);
+    const frame = await (await page.waitForSelector('#p')).contentFrame();
+    await frame.waitForSelector(`${panel}[data-lesson="lost-and-duplicated"]`);
+    await complete(frame, 'lost-and-duplicated');
+    await page.waitForFunction(() => window.got.some((m) => m && m.causal === 'lesson-done'));
+    const done = await page.evaluate(() => window.got.filter((m) => m && m.causal === 'lesson-done'));
+    assert.deepEqual(done, [{ causal: 'lesson-done', lesson: 'lost-and-duplicated' }]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('screenshots of a lesson: laptop, phone, dark', async () => {
+  for (const [label, options] of [
+    ['lesson-1366x768', { viewport: { width: 1366, height: 768 } }],
+    ['lesson-390x844', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }],
+    ['lesson-dark', { viewport: { width: 1366, height: 768 }, colorScheme: 'dark' }],
+  ]) {
+    const context = await browser.newContext(options);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}#lesson=why-hold-back`, { waitUntil: 'load' });
+      await page.waitForSelector(`${panel}[data-step="1"]`);
+      await page.click(tid('lesson-next'));
+      await page.click(tid('lesson-next'));
+      // A wrong prediction, explained.
+      await page.click(`${tid('lesson-choice')}[data-choice="1"]`);
+      await page.waitForSelector(`${tid('lesson-feedback')}[data-verdict="wrong"]`);
+      await page.$eval(panel, (p) => p.scrollIntoView({ block: 'start' }));
+      await screenshot(page, label);
+    } finally {
+      await context.close();
+    }
+  }
+});

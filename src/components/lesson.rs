@@ -1,0 +1,265 @@
+//! The guided lessons: the list to open one from, and the panel that walks
+//! the learner through it (DESIGN.md 6.1 names their hooks).
+
+use causal_core::{Posed, Step};
+use yew::prelude::*;
+
+use crate::lessons::Entry;
+use crate::tutor::{ActStatus, Tutor};
+
+/// How far a learner got in a lesson, as saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Never opened, or started again.
+    New,
+    /// Left at this step (from 0).
+    At(usize),
+    /// Finished.
+    Done,
+}
+
+/// The lessons to open.
+#[derive(Properties, Clone, PartialEq)]
+pub struct ListProps {
+    /// Every lesson, in course order, with how far the learner got.
+    pub lessons: Vec<(Entry, Progress, usize)>,
+    /// The lesson open, if any.
+    pub open: Option<String>,
+    /// Open this lesson.
+    pub on_open: Callback<String>,
+}
+
+/// The list of lessons: one button each, with its progress.
+#[function_component(LessonList)]
+pub fn lesson_list(props: &ListProps) -> Html {
+    let items = props.lessons.iter().enumerate().map(|(i, (entry, progress, steps))| {
+        let name = entry.name.to_string();
+        let onclick = {
+            let (on_open, name) = (props.on_open.clone(), name.clone());
+            Callback::from(move |_: MouseEvent| on_open.emit(name.clone()))
+        };
+        let current = props.open.as_deref() == Some(entry.name);
+        let badge = match progress {
+            Progress::New => format!("{steps} steps"),
+            Progress::At(step) => format!("step {} of {steps}", step + 1),
+            Progress::Done => "done".to_string(),
+        };
+        html! {
+            <li key={name.clone()}>
+                <button type="button" class={classes!("lesson-open", current.then_some("current"))}
+                        data-testid="lesson-open" data-lesson={name}
+                        aria-current={current.then_some("true")} title={entry.summary.clone()} {onclick}>
+                    <span class="lesson-number">{ i + 1 }</span>
+                    <span class="lesson-title">{ &entry.title }</span>
+                    <span class={classes!("lesson-badge", matches!(progress, Progress::Done).then_some("done"))}>{ badge }</span>
+                </button>
+            </li>
+        }
+    });
+    html! {
+        <nav class="lessons" aria-label="Guided lessons">
+            <h2>{ "Learn step by step" }</h2>
+            <ol class="lesson-list">{ for items }</ol>
+        </nav>
+    }
+}
+
+/// The open lesson.
+#[derive(Properties, Clone, PartialEq)]
+pub struct PanelProps {
+    /// The lesson and where the learner is in it.
+    pub tutor: Tutor,
+    /// Where the step's act stands (for an act step).
+    pub act: ActStatus,
+    /// The lesson after this one, to offer at the end: (name, title).
+    pub following: Option<(String, String)>,
+    /// Pick a prediction's choice (from 0).
+    pub on_choose: Callback<usize>,
+    /// Show a prediction's answer.
+    pub on_reveal: Callback<()>,
+    /// Go on.
+    pub on_next: Callback<()>,
+    /// Start the lesson again.
+    pub on_restart: Callback<()>,
+    /// Close the lesson.
+    pub on_close: Callback<()>,
+    /// Open another lesson.
+    pub on_open: Callback<String>,
+}
+
+/// The lesson panel: the step, its choices or its act, and Next.
+#[function_component(LessonPanel)]
+pub fn lesson_panel(props: &PanelProps) -> Html {
+    let tutor = &props.tutor;
+    let steps = tutor.lesson.steps.len();
+    let Some(step) = tutor.current() else {
+        return html! {};
+    };
+    let click = |callback: &Callback<()>| {
+        let callback = callback.clone();
+        Callback::from(move |_: MouseEvent| callback.emit(()))
+    };
+    let shown = if tutor.done { steps } else { tutor.step + 1 };
+    let header = html! {
+        <header class="lesson-head">
+            <h2 id="lesson-title">{ &tutor.lesson.title }</h2>
+            <span class="lesson-count" aria-live="polite">
+                { if tutor.done { format!("done: {steps} of {steps} steps") } else { format!("step {shown} of {steps}") } }
+            </span>
+            <progress class="lesson-progress" max={steps.to_string()} value={(if tutor.done { steps } else { tutor.step }).to_string()}
+                      aria-label="Steps done" />
+            <button type="button" class="quiet" data-testid="lesson-close" onclick={click(&props.on_close)}>{ "Close" }</button>
+        </header>
+    };
+    let body = if tutor.done {
+        let following = props.following.as_ref().map(|(name, title)| {
+            let onclick = {
+                let (on_open, name) = (props.on_open.clone(), name.clone());
+                Callback::from(move |_: MouseEvent| on_open.emit(name.clone()))
+            };
+            html! {
+                <button type="button" class="primary" data-testid="lesson-following" data-lesson={name.clone()} {onclick}>
+                    { format!("Next lesson: {title}") }
+                </button>
+            }
+        });
+        html! {
+            <div class="lesson-end" data-testid="lesson-end">
+                <p class="lesson-verdict">{ "Lesson complete." }</p>
+                <h3>{ "What to try next" }</h3>
+                <p>{ &tutor.lesson.next }</p>
+                <div class="lesson-buttons">
+                    { for following }
+                    <button type="button" data-testid="lesson-restart" onclick={click(&props.on_restart)}>{ "Start again" }</button>
+                </div>
+            </div>
+        }
+    } else {
+        let content = match step {
+            Step::Read { text, .. } => html! { <p class="lesson-text">{ text }</p> },
+            Step::Act { text, .. } => act(text, &props.act),
+            Step::Predict { text, posed, .. } => predict(
+                text,
+                posed,
+                tutor,
+                &props.on_choose,
+                click(&props.on_reveal),
+            ),
+        };
+        let expect = match step {
+            Step::Act { expect, .. } => serde_json::to_string(expect).ok(),
+            _ => None,
+        };
+        let can_go_on = tutor.can_go_on(&props.act);
+        let last = tutor.step + 1 == steps;
+        html! {
+            <>
+                <div class="lesson-step" data-testid="lesson-step" data-kind={step.kind()} data-expect={expect}>
+                    { content }
+                </div>
+                <div class="lesson-buttons">
+                    <button type="button" class="primary" data-testid="lesson-next" disabled={!can_go_on}
+                            onclick={click(&props.on_next)}>
+                        { if last { "Finish" } else { "Next" } }
+                    </button>
+                </div>
+            </>
+        }
+    };
+    html! {
+        <section class="lesson-panel" data-testid="lesson-panel" aria-labelledby="lesson-title"
+                 data-lesson={tutor.name.clone()} data-step={shown.to_string()}
+                 data-steps={steps.to_string()} data-done={tutor.done.to_string()}>
+            { header }
+            { body }
+        </section>
+    }
+}
+
+fn act(text: &str, status: &ActStatus) -> Html {
+    let (class, said) = match status {
+        ActStatus::Waiting => (
+            "waiting",
+            "Waiting for you to do it on the page.".to_string(),
+        ),
+        ActStatus::Done => ("right", "Done.".to_string()),
+        ActStatus::Wrong(why) => ("wrong", why.clone()),
+    };
+    html! {
+        <>
+            <p class="lesson-text"><span class="lesson-kind">{ "Your turn: " }</span>{ text }</p>
+            <p class={classes!("lesson-act", class)} data-testid="lesson-act" data-status={class} role="status">{ said }</p>
+        </>
+    }
+}
+
+fn predict(
+    text: &str,
+    posed: &Posed,
+    tutor: &Tutor,
+    on_choose: &Callback<usize>,
+    on_reveal: Callback<MouseEvent>,
+) -> Html {
+    let answered = tutor.answered();
+    let choices = posed.choices.iter().enumerate().map(|(i, choice)| {
+        let tried = tutor.tried.contains(&i);
+        let state = if tried || (answered && i == posed.answer) {
+            Some(if i == posed.answer { "right" } else { "wrong" })
+        } else {
+            None
+        };
+        let onclick = {
+            let on_choose = on_choose.clone();
+            Callback::from(move |_: MouseEvent| on_choose.emit(i))
+        };
+        html! {
+            <li key={i}>
+                <button type="button" class={classes!("lesson-choice", state)} data-testid="lesson-choice"
+                        data-choice={(i + 1).to_string()} aria-pressed={tried.to_string()}
+                        disabled={answered || tried} {onclick}>
+                    { &choice.label }
+                </button>
+            </li>
+        }
+    });
+    let feedback = tutor.tried.last().and_then(|&i| {
+        let choice = posed.choices.get(i)?;
+        let right = i == posed.answer;
+        Some(html! {
+            <div class={classes!("lesson-feedback", if right { "right" } else { "wrong" })}
+                 data-testid="lesson-feedback" data-verdict={if right { "right" } else { "wrong" }} role="status">
+                <strong>{ if right { "Right. " } else { "Not that one. " } }</strong>
+                <span>{ choice.why.trim_start_matches("Right: ") }</span>
+            </div>
+        })
+    });
+    let reveal = if tutor.revealed {
+        posed.choices.get(posed.answer).map(|choice| {
+            html! {
+                <div class="lesson-answer" data-testid="lesson-answer">
+                    <strong>{ format!("The answer: {}. ", choice.label) }</strong>
+                    <span>{ choice.why.trim_start_matches("Right: ") }</span>
+                </div>
+            }
+        })
+    } else if !answered && !tutor.tried.is_empty() {
+        Some(html! {
+            <p class="lesson-retry">{ "Try another choice, or " }
+                <button type="button" class="link" data-testid="lesson-reveal" onclick={on_reveal}>{ "show the answer" }</button>
+            </p>
+        })
+    } else {
+        None
+    };
+    html! {
+        <>
+            if !text.is_empty() {
+                <p class="lesson-text">{ text }</p>
+            }
+            <p class="lesson-question"><span class="lesson-kind">{ "Predict: " }</span>{ &posed.prompt }</p>
+            <ol class="lesson-choices">{ for choices }</ol>
+            { for feedback }
+            { for reveal }
+        </>
+    }
+}

@@ -1,0 +1,162 @@
+//! Side effects of the lessons, kept out of the reducers: progress in local
+//! storage, `#lesson=NAME` links, highlighting what a step talks about, and
+//! telling an embedding page that a lesson is done.
+
+use gloo_events::EventListener;
+use wasm_bindgen::JsValue;
+use yew::prelude::*;
+
+use crate::components::lesson::Progress;
+
+/// The address fragment that opens a lesson: `#lesson=NAME`.
+pub const LESSON_PREFIX: &str = "lesson=";
+
+const PROGRESS_KEY: &str = "causal-playground/lesson/";
+const OPEN_KEY: &str = "causal-playground/lesson-open";
+
+/// The attribute a highlighted element carries (the page's classes are
+/// yew's to set; an attribute of our own survives its re-renders).
+const HIGHLIGHT: &str = "data-lesson-highlight";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The lesson a fragment names (`lesson=NAME`), if it names one.
+pub fn lesson_in(fragment: &str) -> Option<String> {
+    let name = fragment
+        .trim_start_matches('#')
+        .strip_prefix(LESSON_PREFIX)?;
+    Some(
+        js_sys::decode_uri_component(name)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| name.to_string()),
+    )
+}
+
+/// How far the learner got in lesson `name`, as saved.
+pub fn saved_progress(name: &str) -> Progress {
+    let saved = storage().and_then(|s| s.get_item(&format!("{PROGRESS_KEY}{name}")).ok().flatten());
+    match saved.as_deref() {
+        Some("done") => Progress::Done,
+        Some(step) => step.parse().map_or(Progress::New, Progress::At),
+        None => Progress::New,
+    }
+}
+
+/// The lesson that was open when the page was left: (name, step, base).
+pub fn saved_open() -> Option<(String, usize, usize)> {
+    let text = storage()?.get_item(OPEN_KEY).ok().flatten()?;
+    let mut parts = text.split(' ');
+    let name = parts.next()?.to_string();
+    let step = parts.next()?.parse().ok()?;
+    let base = parts.next()?.parse().ok()?;
+    Some((name, step, base))
+}
+
+/// Where the learner is, kept in storage whenever it changes: `open` is
+/// (name, step from 0, the history's length at the step, done), or `None`
+/// once no lesson is open.
+#[hook]
+pub fn use_lesson_progress(open: Option<(String, usize, usize, bool)>) {
+    use_effect_with(open, |open| {
+        let Some(storage) = storage() else {
+            return;
+        };
+        match open {
+            Some((name, step, base, done)) => {
+                let progress = if *done {
+                    "done".to_string()
+                } else {
+                    step.to_string()
+                };
+                let _ = storage.set_item(&format!("{PROGRESS_KEY}{name}"), &progress);
+                if *done {
+                    let _ = storage.remove_item(OPEN_KEY);
+                } else {
+                    let _ = storage.set_item(OPEN_KEY, &format!("{name} {step} {base}"));
+                }
+            }
+            None => {
+                let _ = storage.remove_item(OPEN_KEY);
+            }
+        }
+    });
+}
+
+/// Calls `on_open` with the lesson's name when the address changes to
+/// `#lesson=NAME` in a page already open.
+#[hook]
+pub fn use_lesson_links(on_open: Callback<String>) {
+    use_effect_with((), move |_| {
+        let listener = web_sys::window().map(|window| {
+            EventListener::new(&window, "hashchange", move |_| {
+                if let Some(name) = crate::hooks::location_hash().as_deref().and_then(lesson_in) {
+                    on_open.emit(name);
+                }
+            })
+        });
+        move || drop(listener)
+    });
+}
+
+/// Marks the elements `selectors` match as highlighted, again after every
+/// change of `revision` (new cards appear), and unmarks them after.
+#[hook]
+pub fn use_lesson_highlight(selectors: Vec<String>, revision: u64) {
+    use_effect_with((selectors, revision), |(selectors, _)| {
+        let marked = mark(selectors);
+        move || {
+            for element in marked {
+                let _ = element.remove_attribute(HIGHLIGHT);
+            }
+        }
+    });
+}
+
+fn mark(selectors: &[String]) -> Vec<web_sys::Element> {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return Vec::new();
+    };
+    let mut marked = Vec::new();
+    for selector in selectors {
+        let Ok(found) = document.query_selector_all(selector) else {
+            continue;
+        };
+        for i in 0..found.length() {
+            if let Some(element) = found
+                .item(i)
+                .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+            {
+                let _ = element.set_attribute(HIGHLIGHT, "true");
+                marked.push(element);
+            }
+        }
+    }
+    marked
+}
+
+/// When `done` names a lesson just finished, tells the page that embeds
+/// this one (if any): `{"causal": "lesson-done", "lesson": NAME}`.
+#[hook]
+pub fn use_lesson_done(done: Option<String>) {
+    use_effect_with(done, |done| {
+        let Some(name) = done else {
+            return;
+        };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let Ok(Some(parent)) = window.parent() else {
+            return;
+        };
+        if js_sys::Object::is(&parent, &window) {
+            return;
+        }
+        let message = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&message, &"causal".into(), &"lesson-done".into());
+        let _ = js_sys::Reflect::set(&message, &"lesson".into(), &JsValue::from_str(name));
+        let _ = parent.post_message(&message, "*");
+    });
+}

@@ -1,0 +1,213 @@
+//! The lesson open on the page, as its own concept beside the run's reducer:
+//! which lesson, which step, what the learner answered. The run itself
+//! stays in [`crate::state`]; an `act` step reads the run's history
+//! ([`Tutor::act`]) and the engine says whether it is the act asked for.
+
+use std::rc::Rc;
+
+use causal_core::{check_act, Command, Lesson, Step};
+use yew::prelude::*;
+
+/// An open lesson.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tutor {
+    /// The lesson's name (its file name without `.json`).
+    pub name: String,
+    /// The lesson, read.
+    pub lesson: Rc<Lesson>,
+    /// The step shown, from 0.
+    pub step: usize,
+    /// How many steps of the run's history there were when the step began:
+    /// an act is the next one.
+    pub base: usize,
+    /// The choices tried at this step, in order (from 0).
+    pub tried: Vec<usize>,
+    /// The answer was shown without being found.
+    pub revealed: bool,
+    /// The learner went past the last step.
+    pub done: bool,
+}
+
+/// Where an `act` step stands, read from the run's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActStatus {
+    /// Not done yet.
+    Waiting,
+    /// Done as asked.
+    Done,
+    /// Something else was done: what to do about it.
+    Wrong(String),
+}
+
+/// What the lesson state can be told.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TutorAction {
+    /// Open `lesson` at `step`, the run's history being `base` steps long.
+    Open {
+        /// Its name.
+        name: String,
+        /// The lesson.
+        lesson: Rc<Lesson>,
+        /// The step, from 0.
+        step: usize,
+        /// The run's history length at that step.
+        base: usize,
+    },
+    /// The learner picked choice `index` (from 0) of the prediction.
+    Choose(usize),
+    /// Show the prediction's answer.
+    Reveal,
+    /// Go on; the run's history is now `cursor` steps long.
+    Next {
+        /// The run's history length.
+        cursor: usize,
+    },
+    /// Close the lesson.
+    Close,
+}
+
+/// The lesson state: none open, or one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lessons {
+    /// The open lesson.
+    pub open: Option<Tutor>,
+}
+
+impl Reducible for Lessons {
+    type Action = TutorAction;
+
+    fn reduce(self: Rc<Self>, action: TutorAction) -> Rc<Self> {
+        let next = match (action, &self.open) {
+            (
+                TutorAction::Open {
+                    name,
+                    lesson,
+                    step,
+                    base,
+                },
+                _,
+            ) => {
+                let step = step.min(lesson.steps.len().saturating_sub(1));
+                Some(Tutor {
+                    name,
+                    lesson,
+                    step,
+                    base,
+                    tried: Vec::new(),
+                    revealed: false,
+                    done: false,
+                })
+            }
+            (TutorAction::Close, _) => None,
+            (_, None) => return self,
+            (TutorAction::Choose(index), Some(tutor)) => {
+                let Some(posed) = tutor.posed() else {
+                    return self;
+                };
+                if tutor.answered() || index >= posed.choices.len() || tutor.tried.contains(&index)
+                {
+                    return self;
+                }
+                let mut tutor = tutor.clone();
+                tutor.tried.push(index);
+                Some(tutor)
+            }
+            (TutorAction::Reveal, Some(tutor)) => {
+                if tutor.posed().is_none() || tutor.answered() {
+                    return self;
+                }
+                Some(Tutor {
+                    revealed: true,
+                    ..tutor.clone()
+                })
+            }
+            (TutorAction::Next { cursor }, Some(tutor)) => {
+                if tutor.done {
+                    return self;
+                }
+                let mut tutor = tutor.clone();
+                if tutor.step + 1 >= tutor.lesson.steps.len() {
+                    tutor.done = true;
+                } else {
+                    tutor.step += 1;
+                    tutor.base = cursor;
+                    tutor.tried.clear();
+                    tutor.revealed = false;
+                }
+                Some(tutor)
+            }
+        };
+        Rc::new(Lessons { open: next })
+    }
+}
+
+impl Tutor {
+    /// The step shown.
+    pub fn current(&self) -> Option<&Step> {
+        self.lesson.steps.get(self.step)
+    }
+
+    /// The prediction of this step, if it is one.
+    pub fn posed(&self) -> Option<&causal_core::Posed> {
+        match self.current()? {
+            Step::Predict { posed, .. } => Some(posed),
+            _ => None,
+        }
+    }
+
+    /// The prediction has been answered right, or its answer shown.
+    pub fn answered(&self) -> bool {
+        self.revealed
+            || self
+                .posed()
+                .is_some_and(|p| self.tried.last() == Some(&p.answer))
+    }
+
+    /// Where the step's act stands, given the run's history up to the
+    /// timeline (`history`): the engine compares what was done at the
+    /// step's start with what was asked.
+    pub fn act(&self, history: &[Command]) -> ActStatus {
+        let Some(Step::Act { expect, .. }) = self.current() else {
+            return ActStatus::Waiting;
+        };
+        let base = self.base;
+        match history.len() {
+            n if n == base => ActStatus::Waiting,
+            n if n < base => ActStatus::Wrong(
+                "The run is behind this step: press Redo to come back to it.".into(),
+            ),
+            n if n == base + 1 => {
+                let before = self.lesson.state_at(self.step);
+                match check_act(&before, expect, &history[base]) {
+                    Ok(()) => ActStatus::Done,
+                    Err(why) => ActStatus::Wrong(why),
+                }
+            }
+            _ => ActStatus::Wrong(format!(
+                "That was more than {}: undo back to it and try again.",
+                causal_core::lesson::short(expect)
+            )),
+        }
+    }
+
+    /// Whether Next may be pressed (`act` from [`Tutor::act`]).
+    pub fn can_go_on(&self, act: &ActStatus) -> bool {
+        match self.current() {
+            Some(Step::Read { .. }) => true,
+            Some(Step::Act { .. }) => *act == ActStatus::Done,
+            Some(Step::Predict { .. }) => self.answered(),
+            None => false,
+        }
+    }
+
+    /// The run's history at step `step` of the lesson: its start and every
+    /// act before it (what reopening the lesson there loads).
+    pub fn history_at(lesson: &Lesson, step: usize) -> Vec<Command> {
+        let mut commands = lesson.start.steps.clone();
+        commands.extend(lesson.steps.iter().take(step).filter_map(|s| match s {
+            Step::Act { expect, .. } => Some(expect.clone()),
+            _ => None,
+        }));
+        commands
+    }
+}
