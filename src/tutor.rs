@@ -211,3 +211,101 @@ impl Tutor {
         commands
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use causal_core::MessageId;
+
+    fn open(name: &str, step: usize) -> Rc<Lessons> {
+        let lesson = crate::lessons::lesson(name).unwrap();
+        let base = Tutor::history_at(&lesson, step).len();
+        Rc::new(Lessons::default()).reduce(TutorAction::Open {
+            name: name.into(),
+            lesson,
+            step,
+            base,
+        })
+    }
+
+    fn tutor(lessons: &Lessons) -> &Tutor {
+        lessons.open.as_ref().unwrap()
+    }
+
+    #[test]
+    fn every_embedded_lesson_opens_and_the_list_follows_the_course() {
+        let names: Vec<&str> = crate::lessons::catalogue().iter().map(|e| e.name).collect();
+        assert_eq!(
+            names[..5],
+            [
+                "vector-clocks",
+                "why-hold-back",
+                "fifo-is-not-causal",
+                "concurrent-writes",
+                "lost-and-duplicated"
+            ]
+        );
+        assert_eq!(names.len(), crate::lessons::LESSONS.len());
+        assert!(crate::lessons::lesson("nope").is_err());
+    }
+
+    #[test]
+    fn a_prediction_opens_next_once_right_or_revealed() {
+        // why-hold-back: step 3 (index 2) predicts C holds m2 (choice 2).
+        let lessons = open("why-hold-back", 2);
+        let t = tutor(&lessons);
+        assert_eq!(t.current().unwrap().kind(), "predict");
+        assert!(!t.can_go_on(&ActStatus::Waiting));
+        let lessons = lessons.reduce(TutorAction::Choose(0));
+        assert!(!tutor(&lessons).answered());
+        // A choice tried is not counted twice; the right one answers.
+        let lessons = lessons.clone().reduce(TutorAction::Choose(0));
+        assert_eq!(tutor(&lessons).tried, [0]);
+        let right = lessons.clone().reduce(TutorAction::Choose(1));
+        assert!(tutor(&right).can_go_on(&ActStatus::Waiting));
+        // Once answered, nothing more is picked.
+        let after = right.clone().reduce(TutorAction::Choose(2));
+        assert_eq!(tutor(&after).tried, [0, 1]);
+        let revealed = lessons.reduce(TutorAction::Reveal);
+        assert!(tutor(&revealed).revealed && tutor(&revealed).answered());
+    }
+
+    #[test]
+    fn an_act_is_read_from_the_history_and_next_moves_the_base() {
+        let lessons = open("why-hold-back", 3);
+        let t = tutor(&lessons).clone();
+        let mut history = Tutor::history_at(&t.lesson, 3);
+        assert_eq!(t.act(&history), ActStatus::Waiting);
+        history.push(Command::Deliver {
+            message: MessageId(1),
+            to: 2,
+        });
+        assert_eq!(
+            t.act(&history),
+            ActStatus::Wrong("That was not m2 to C: undo it and try again.".into())
+        );
+        history.pop();
+        history.push(Command::Deliver {
+            message: MessageId(2),
+            to: 2,
+        });
+        assert_eq!(t.act(&history), ActStatus::Done);
+        assert!(t.can_go_on(&ActStatus::Done));
+        assert!(matches!(t.act(&history[..2]), ActStatus::Wrong(_)));
+        let next = lessons.reduce(TutorAction::Next {
+            cursor: history.len(),
+        });
+        assert_eq!((tutor(&next).step, tutor(&next).base), (4, history.len()));
+    }
+
+    #[test]
+    fn next_on_the_last_step_finishes_and_close_closes() {
+        let lessons = open("why-hold-back", 100);
+        let last = tutor(&lessons).lesson.steps.len() - 1;
+        assert_eq!(tutor(&lessons).step, last);
+        let done = lessons.reduce(TutorAction::Next { cursor: 0 });
+        assert!(tutor(&done).done);
+        assert_eq!(tutor(&done).step, last);
+        assert!(done.reduce(TutorAction::Close).open.is_none());
+    }
+}
