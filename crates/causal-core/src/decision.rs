@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    replica_name, Command, Delivery, Error, Gap, Message, MessageId, Replica, ReplicaId,
-    Simulation, VectorClock,
+    replica_name, Delivery, Error, Event, Gap, Message, MessageId, Replica, ReplicaId, Simulation,
+    Trace, VectorClock,
 };
 
 /// What a receive did with a message.
@@ -121,13 +121,98 @@ pub fn why_held(simulation: &Simulation, message: MessageId, to: ReplicaId) -> O
         .flatten()
 }
 
+/// What a replica had seen when a message arrived: what the rules' tests
+/// read (its clock, and how many writes of each sender it had delivered).
+struct Seen {
+    id: ReplicaId,
+    clock: VectorClock,
+    delivered_from: Vec<u64>,
+}
+
+impl Seen {
+    fn of(replica: &Replica, replicas: usize) -> Seen {
+        Seen {
+            id: replica.id(),
+            clock: replica.clock().clone(),
+            delivered_from: (0..replicas).map(|j| replica.delivered_from(j)).collect(),
+        }
+    }
+
+    fn delivered_from(&self, sender: ReplicaId) -> u64 {
+        self.delivered_from.get(sender).copied().unwrap_or(0)
+    }
+}
+
+/// A decision not yet made: the message and what the replica had seen.
+fn blank(rule: Delivery, seen: &Seen, sent: &Message) -> Decision {
+    Decision {
+        rule,
+        replica: seen.id,
+        message: sent.id,
+        sender: sent.sender,
+        message_clock: sent.clock.clone(),
+        replica_clock: seen.clock.clone(),
+        verdict: Verdict::Discard,
+        line: 1,
+        because: String::new(),
+        waits_for: Gap::default(),
+        violations: Vec::new(),
+        releases: Vec::new(),
+        clock_after: seen.clock.clone(),
+    }
+}
+
+fn discarded(decision: &mut Decision, delivered: bool) {
+    let (r, m) = (replica_name(decision.replica), decision.message);
+    decision.verdict = Verdict::Discard;
+    decision.line = 1;
+    decision.because = if delivered {
+        format!("{r} has delivered {m} already: discard the duplicate")
+    } else {
+        format!("{r} holds {m} already: discard the duplicate")
+    };
+}
+
+fn held(decision: &mut Decision, seen: &Seen, sent: &Message, waits_for: Gap) {
+    let (line, test) = failing_test(decision.rule, seen, sent);
+    decision.verdict = Verdict::Hold;
+    decision.line = line;
+    decision.because = format!("{test}? no: hold back");
+    decision.waits_for = waits_for;
+}
+
+/// Fills in a delivery; `violations`, `releases` and `clock_after` are set.
+fn delivered(decision: &mut Decision, seen: &Seen, sent: &Message) {
+    let (r, m) = (replica_name(seen.id), sent.id);
+    decision.verdict = Verdict::Deliver;
+    decision.line = rule_lines(decision.rule).len() - 1;
+    let mut merged = seen.clock.clone();
+    merged.merge(&sent.clock);
+    let merge = format!("{r}.clock = max({}, {}) = {merged}", seen.clock, sent.clock);
+    decision.because = match passing_tests(decision.rule, seen, sent) {
+        Some(tests) => format!("{tests}: yes: deliver, {merge}"),
+        None => format!("deliver {m} at once, {merge}"),
+    };
+    if !decision.violations.is_empty() {
+        let missing = names(&decision.violations);
+        decision.because.push_str(&format!(
+            " (but {missing} happened before {m} and {} not delivered at {r}: a violation)",
+            if decision.violations.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        ));
+    }
+}
+
 /// The rule's decision; `held` skips the duplicate test (a held message is
 /// known, and the question is why it stays).
 fn judge(
     simulation: &Simulation,
     message: MessageId,
     to: ReplicaId,
-    held: bool,
+    already_held: bool,
 ) -> Result<Decision, Error> {
     let replicas = simulation.replicas().len();
     let replica = simulation.replicas().get(to).ok_or(Error::NoSuchReplica {
@@ -139,107 +224,97 @@ fn judge(
         .get(message)
         .ok_or(Error::NoSuchMessage(message))?;
     let rule = simulation.config().delivery;
-    let (r, m) = (replica_name(to), message);
-    let mut decision = Decision {
-        rule,
-        replica: to,
-        message,
-        sender: sent.sender,
-        message_clock: sent.clock.clone(),
-        replica_clock: replica.clock().clone(),
-        verdict: Verdict::Discard,
-        line: 1,
-        because: String::new(),
-        waits_for: Gap::default(),
-        violations: Vec::new(),
-        releases: Vec::new(),
-        clock_after: replica.clock().clone(),
-    };
-    if !held && replica.knows(sent) {
-        decision.because = if replica.has_delivered(sent) {
-            format!("{r} has delivered {m} already: discard the duplicate")
-        } else {
-            format!("{r} holds {m} already: discard the duplicate")
-        };
-        return Ok(decision);
-    }
-    if replica.deliverable(rule, sent) {
-        decision.verdict = Verdict::Deliver;
-        decision.line = rule_lines(rule).len() - 1;
+    let seen = Seen::of(replica, replicas);
+    let mut decision = blank(rule, &seen, sent);
+    if !already_held && replica.knows(sent) {
+        discarded(&mut decision, replica.has_delivered(sent));
+    } else if replica.deliverable(rule, sent) {
         decision.violations = replica.undelivered_predecessors(sent, simulation.messages());
         decision.releases = replica.releases_after(rule, sent, simulation.messages());
         let mut after = replica.clock().clone();
         after.merge(&sent.clock);
-        let merge = format!(
-            "{r}.clock = max({}, {}) = {after}",
-            replica.clock(),
-            sent.clock
-        );
         for id in &decision.releases {
             if let Some(next) = simulation.messages().get(*id) {
                 after.merge(&next.clock);
             }
         }
         decision.clock_after = after;
-        let tests = passing_tests(rule, replica, sent, m);
-        decision.because = match tests {
-            Some(tests) => format!("{tests}: yes: deliver, {merge}"),
-            None => format!("deliver {m} at once, {merge}"),
-        };
-        if !decision.violations.is_empty() {
-            let missing = names(&decision.violations);
-            decision.because.push_str(&format!(
-                " (but {missing} happened before {m} and {} not delivered at {r}: a violation)",
-                if decision.violations.len() == 1 {
-                    "is"
-                } else {
-                    "are"
-                }
-            ));
-        }
-        return Ok(decision);
+        delivered(&mut decision, &seen, sent);
+    } else {
+        held(&mut decision, &seen, sent, replica.gap(rule, sent));
     }
-    decision.verdict = Verdict::Hold;
-    decision.waits_for = replica.gap(rule, sent);
-    let (line, test) = failing_test(rule, replica, sent, m);
-    decision.line = line;
-    decision.because = format!("{test}? no: hold back");
     Ok(decision)
 }
 
-/// The decision behind the last receive in `simulation`'s history (the one
-/// the timeline shows last), worked out on the state just before it.
-pub fn last_receive(simulation: &Simulation) -> Option<Decision> {
-    let history = simulation.history();
-    let at = history.iter().rposition(|command| {
-        matches!(
-            command,
-            Command::Deliver { .. } | Command::DeliverNext { .. } | Command::DeliverAll
-        )
-    })?;
-    let mut before = simulation.at_step(at).ok()?;
-    match &history[at] {
-        Command::Deliver { message, to } => decide(&before, *message, *to).ok(),
-        Command::DeliverNext { to } => {
-            let first = before.network().lane(*to).next()?;
-            decide(&before, first.message, first.to).ok()
-        }
-        _ => {
-            // Every copy in flight, in sending order: the last is the one.
-            let mut last = None;
-            while let Some(first) = before.network().first() {
-                last = decide(&before, first.message, first.to).ok();
-                let receive = Command::Deliver {
-                    message: first.message,
-                    to: first.to,
-                };
-                if before.apply(receive).is_err() {
-                    break;
+/// The decision behind the last receive of a run, read off its `trace`
+/// (the events of `simulation`'s history, as
+/// [`Simulation::replay_traced`] gives them): what the receiving replica
+/// had seen is rebuilt from the deliveries before it, so nothing is replayed.
+pub fn last_receive(simulation: &Simulation, trace: &Trace) -> Option<Decision> {
+    let at = trace
+        .iter()
+        .rposition(|(_, event)| matches!(event, Event::Received { .. }))?;
+    let (_, Event::Received { message, to, .. }) = &trace[at] else {
+        return None;
+    };
+    let (message, to) = (*message, *to);
+    let sent = simulation.messages().get(message)?;
+    let replicas = simulation.config().replicas;
+    let mut seen = Seen {
+        id: to,
+        clock: VectorClock::new(replicas),
+        delivered_from: vec![0; replicas],
+    };
+    let mut had_delivered = false;
+    for (_, event) in &trace[..at] {
+        if let Event::Delivered {
+            replica,
+            message: id,
+            from,
+            clock,
+            ..
+        } = event
+        {
+            if *replica == to {
+                seen.clock.clone_from(clock);
+                if let Some(count) = seen.delivered_from.get_mut(*from) {
+                    *count += 1;
                 }
+                had_delivered |= *id == message;
             }
-            last
         }
     }
+    let mut decision = blank(simulation.config().delivery, &seen, sent);
+    let mut after = trace[at + 1..].iter().map(|(_, event)| event);
+    match after.next()? {
+        Event::Discarded { .. } => discarded(&mut decision, had_delivered),
+        Event::Held { waits_for, .. } => held(&mut decision, &seen, sent, waits_for.clone()),
+        Event::Delivered { clock, .. } => {
+            decision.clock_after = clock.clone();
+            for event in after {
+                match event {
+                    Event::Violation(v) if v.replica == to && v.message == message => {
+                        decision.violations.push(v.missing)
+                    }
+                    Event::Violation(_) => {}
+                    Event::Delivered {
+                        replica,
+                        message: id,
+                        clock,
+                        released: true,
+                        ..
+                    } if *replica == to => {
+                        decision.releases.push(*id);
+                        decision.clock_after = clock.clone();
+                    }
+                    _ => break,
+                }
+            }
+            delivered(&mut decision, &seen, sent);
+        }
+        _ => return None,
+    }
+    Some(decision)
 }
 
 /// "m1", "m1 and m2", "m1, m2 and m4".
@@ -254,18 +329,13 @@ pub(crate) fn names(messages: &[MessageId]) -> String {
 
 /// The first test of `rule` that `message` fails at `replica`: its line and
 /// its numbers (`m2.clock[A] = 1 <= C.clock[A] + 0 = 0`).
-fn failing_test(
-    rule: Delivery,
-    replica: &Replica,
-    message: &Message,
-    m: MessageId,
-) -> (usize, String) {
-    let (r, j) = (replica_name(replica.id()), message.sender);
+fn failing_test(rule: Delivery, seen: &Seen, message: &Message) -> (usize, String) {
+    let (r, j, m) = (replica_name(seen.id), message.sender, message.id);
     let jn = replica_name(j);
     let mj = message.clock.get(j);
     match rule {
         Delivery::Causal => {
-            let have = replica.clock().get(j);
+            let have = seen.clock.get(j);
             if mj != have + 1 {
                 return (
                     2,
@@ -275,8 +345,8 @@ fn failing_test(
                     ),
                 );
             }
-            let k = (0..message.clock.len().max(replica.clock().len()))
-                .find(|&k| k != j && message.clock.get(k) > replica.clock().get(k))
+            let k = (0..message.clock.len().max(seen.clock.len()))
+                .find(|&k| k != j && message.clock.get(k) > seen.clock.get(k))
                 .unwrap_or(j);
             let kn = replica_name(k);
             (
@@ -284,7 +354,7 @@ fn failing_test(
                 format!(
                     "{m}.clock[{kn}] = {} <= {r}.clock[{kn}] + 0 = {}",
                     message.clock.get(k),
-                    replica.clock().get(k)
+                    seen.clock.get(k)
                 ),
             )
         }
@@ -292,7 +362,7 @@ fn failing_test(
             2,
             format!(
                 "{m}.clock[{jn}] = {mj} == delivered({r}, {jn}) + 1 = {}",
-                replica.delivered_from(j) + 1
+                seen.delivered_from(j) + 1
             ),
         ),
         // Nothing is held under `unordered`.
@@ -302,30 +372,25 @@ fn failing_test(
 
 /// Every test of `rule` that `message` passes at `replica`, with numbers;
 /// `None` when the rule tests nothing.
-fn passing_tests(
-    rule: Delivery,
-    replica: &Replica,
-    message: &Message,
-    m: MessageId,
-) -> Option<String> {
-    let (r, j) = (replica_name(replica.id()), message.sender);
+fn passing_tests(rule: Delivery, seen: &Seen, message: &Message) -> Option<String> {
+    let (r, j, m) = (replica_name(seen.id), message.sender, message.id);
     let jn = replica_name(j);
     let mj = message.clock.get(j);
     match rule {
         Delivery::Causal => {
             let mut tests = vec![format!(
                 "{m}.clock[{jn}] = {mj} == {r}.clock[{jn}] + 1 = {}",
-                replica.clock().get(j) + 1
+                seen.clock.get(j) + 1
             )];
             tests.extend(
-                (0..message.clock.len().max(replica.clock().len()))
+                (0..message.clock.len().max(seen.clock.len()))
                     .filter(|&k| k != j)
                     .map(|k| {
                         let kn = replica_name(k);
                         format!(
                             "{m}.clock[{kn}] = {} <= {r}.clock[{kn}] + 0 = {}",
                             message.clock.get(k),
-                            replica.clock().get(k)
+                            seen.clock.get(k)
                         )
                     }),
             );
@@ -333,7 +398,7 @@ fn passing_tests(
         }
         Delivery::Fifo => Some(format!(
             "{m}.clock[{jn}] = {mj} == delivered({r}, {jn}) + 1 = {}",
-            replica.delivered_from(j) + 1
+            seen.delivered_from(j) + 1
         )),
         Delivery::Unordered => None,
     }
@@ -342,7 +407,7 @@ fn passing_tests(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Config, Conflicts};
+    use crate::{Command, Config, Conflicts};
 
     fn run(delivery: Delivery, steps: &[Command]) -> Simulation {
         let config = Config {
@@ -458,29 +523,76 @@ mod tests {
         assert!(decide(&classic(Delivery::Causal), MessageId(1), 5).is_err());
     }
 
+    /// The last receive as the trace tells it, and as `decide` would have
+    /// told it on the state just before: the same decision.
+    fn last(steps: &[Command]) -> Option<Decision> {
+        last_under(Delivery::Causal, steps)
+    }
+
+    fn last_under(delivery: Delivery, steps: &[Command]) -> Option<Decision> {
+        let config = Config {
+            delivery,
+            conflicts: Conflicts::Overwrite,
+            replicas: 3,
+        };
+        let (sim, trace) = Simulation::replay_traced(config, steps).unwrap();
+        last_receive(&sim, &trace)
+    }
+
     #[test]
-    fn the_last_receive_is_found_in_every_kind_of_delivery() {
-        let sim = run(
-            Delivery::Causal,
-            &[write(0), deliver(1, 1), write(1), deliver(2, 2), write(2)],
-        );
-        let d = last_receive(&sim).unwrap();
+    fn the_last_receive_is_read_off_the_trace_in_every_kind_of_delivery() {
+        let steps = [write(0), deliver(1, 1), write(1), deliver(2, 2), write(2)];
+        let d = last(&steps).unwrap();
         assert_eq!(
             (d.message, d.replica, d.verdict),
             (MessageId(2), 2, Verdict::Hold)
         );
-        let mut all = sim.clone();
-        all.apply(Command::DeliverAll).unwrap();
-        let d = last_receive(&all).unwrap();
-        // The last copy sent is m3 to B.
+        let before = run(Delivery::Causal, &steps[..3]);
+        assert_eq!(d, decide(&before, MessageId(2), 2).unwrap());
+        // Deliver-all: the last copy sent is m3 to B.
+        let mut all = steps.to_vec();
+        all.push(Command::DeliverAll);
+        let d = last(&all).unwrap();
         assert_eq!(
             (d.message, d.replica, d.verdict),
             (MessageId(3), 1, Verdict::Deliver)
         );
-        let mut next = sim.clone();
-        next.apply(Command::DeliverNext { to: 0 }).unwrap();
-        let d = last_receive(&next).unwrap();
-        assert_eq!((d.message, d.replica), (MessageId(2), 0));
-        assert!(last_receive(&run(Delivery::Causal, &[write(0)])).is_none());
+        // The first of A's lane is m2.
+        let mut next = steps.to_vec();
+        next.push(Command::DeliverNext { to: 0 });
+        assert_eq!(last(&next).unwrap().message, MessageId(2));
+        // m1 at C releases m2: the same as decided beforehand.
+        let mut release = steps.to_vec();
+        release.push(deliver(1, 2));
+        let d = last(&release).unwrap();
+        assert_eq!(d.releases, [MessageId(2)]);
+        assert_eq!(
+            d,
+            decide(&run(Delivery::Causal, &steps), MessageId(1), 2).unwrap()
+        );
+        // A duplicate, discarded.
+        let mut twice = steps[..2].to_vec();
+        twice.push(Command::Duplicate {
+            message: MessageId(1),
+            to: 1,
+        });
+        twice.push(deliver(1, 1));
+        let d = last(&twice).unwrap();
+        assert_eq!(
+            (d.verdict, d.because.as_str()),
+            (
+                Verdict::Discard,
+                "B has delivered m1 already: discard the duplicate"
+            )
+        );
+        assert!(last(&[write(0)]).is_none());
+        // Under fifo, the early reply and its violation.
+        let early = [write(0), deliver(1, 1), write(1), deliver(2, 2)];
+        let d = last_under(Delivery::Fifo, &early).unwrap();
+        assert_eq!(d.violations, [MessageId(1)]);
+        assert_eq!(
+            d,
+            decide(&classic(Delivery::Fifo), MessageId(2), 2).unwrap()
+        );
     }
 }
