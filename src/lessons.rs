@@ -16,9 +16,12 @@ pub struct Entry {
     pub title: String,
     /// One sentence.
     pub summary: String,
+    /// How many steps it has.
+    pub steps: usize,
 }
 
-/// The lesson named `name`, read and checked, or why it cannot be opened.
+/// The lesson named `name`, read and checked, or why it cannot be opened
+/// (a sentence for the page).
 pub fn lesson(name: &str) -> Result<Rc<Lesson>, String> {
     let (name, text) = LESSONS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
         let shown: String = name.chars().take(40).collect();
@@ -26,7 +29,7 @@ pub fn lesson(name: &str) -> Result<Rc<Lesson>, String> {
     })?;
     Lesson::parse(text)
         .map(Rc::new)
-        .map_err(|e| format!("lesson {name}: {e}"))
+        .map_err(|e| format!("Lesson {name} cannot be opened: {e}."))
 }
 
 /// Every lesson that reads, in the order a learner should take them.
@@ -37,6 +40,7 @@ pub fn catalogue() -> Vec<Entry> {
             let lesson = Lesson::parse(text).ok()?;
             Some(Entry {
                 name,
+                steps: lesson.steps.len(),
                 title: lesson.title,
                 summary: lesson.summary,
             })

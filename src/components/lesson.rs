@@ -22,7 +22,7 @@ pub enum Progress {
 #[derive(Properties, Clone, PartialEq)]
 pub struct ListProps {
     /// Every lesson, in course order, with how far the learner got.
-    pub lessons: Vec<(Entry, Progress, usize)>,
+    pub lessons: Vec<(Entry, Progress)>,
     /// The lesson open, if any.
     pub open: Option<String>,
     /// Open this lesson.
@@ -32,7 +32,8 @@ pub struct ListProps {
 /// The list of lessons: one button each, with its progress.
 #[function_component(LessonList)]
 pub fn lesson_list(props: &ListProps) -> Html {
-    let items = props.lessons.iter().enumerate().map(|(i, (entry, progress, steps))| {
+    let items = props.lessons.iter().enumerate().map(|(i, (entry, progress))| {
+        let steps = entry.steps;
         let name = entry.name.to_string();
         let onclick = {
             let (on_open, name) = (props.on_open.clone(), name.clone());
