@@ -254,12 +254,20 @@ fn card(props: &CardProps) -> Html {
             }
         });
     }
+    // Whether the keyboard's focus is on the card or one of its buttons.
+    let focused = use_mut_ref(|| false);
     // A card that goes away mid-drag (delivered by autoplay, undone) ends
-    // its drag: no drop hint is left behind.
+    // its drag: no drop hint is left behind. One that goes away while
+    // focused hands the focus to its replica rather than to the page.
     {
-        let (press, hold, latest) = (press.clone(), hold.clone(), latest.clone());
+        let (press, hold, latest, focused) =
+            (press.clone(), hold.clone(), latest.clone(), focused.clone());
+        let to = props.card.to;
         use_effect_with((), move |_| {
             move || {
+                if *focused.borrow() {
+                    Timeout::new(0, move || focus_replica_if_lost(to)).forget();
+                }
                 hold.borrow_mut().take();
                 if press.borrow_mut().take().is_some_and(|p| p.moved) {
                     let (actions, on_place) = &*latest.borrow();
@@ -572,6 +580,8 @@ fn card(props: &CardProps) -> Html {
             data-testid="inflight" data-message={card.message.0.to_string()}
             data-from={card.from.to_string()} data-to={card.to.to_string()}
             {onpointerdown} {onpointermove} {onpointerup} {onpointercancel} {oncontextmenu} {onkeydown}
+            onfocusin={{ let f = focused.clone(); move |_: FocusEvent| *f.borrow_mut() = true }}
+            onfocusout={{ let f = focused.clone(); move |_: FocusEvent| *f.borrow_mut() = false }}
             onmouseenter={enter} onmouseleave={leave}>
             { body(buttons) }
             { for floating }
@@ -599,6 +609,27 @@ fn focus_neighbour(card: &NodeRef) {
         .and_then(|n| n.dyn_into::<HtmlElement>().ok());
     if let Some(n) = neighbour {
         let _ = n.focus();
+    }
+}
+
+/// After a focused card went away (autoplay, undo), the focus goes to its
+/// replica's panel if it fell to the page's body.
+fn focus_replica_if_lost(to: ReplicaId) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let lost = match (document.active_element(), document.body()) {
+        (None, _) => true,
+        (Some(active), Some(body)) => active == *body.unchecked_ref::<Element>(),
+        _ => false,
+    };
+    if let Some(panel) = lost
+        .then(|| document.query_selector(&format!("[data-drop-replica=\"{to}\"]")))
+        .and_then(Result::ok)
+        .flatten()
+        .and_then(|p| p.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = panel.focus();
     }
 }
 
