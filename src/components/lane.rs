@@ -583,8 +583,11 @@ fn card(props: &CardProps) -> Html {
             onfocusin={{ let f = focused.clone(); move |_: FocusEvent| *f.borrow_mut() = true }}
             onfocusout={{ let f = focused.clone(); move |_: FocusEvent| *f.borrow_mut() = false }}
             onmouseenter={enter} onmouseleave={leave}>
-            { body(buttons) }
+            // First: yew matches unkeyed children from the end, so a copy
+            // appearing here leaves the card's own nodes (and the element a
+            // finger touched) in place.
             { for floating }
+            { body(buttons) }
         </li>
     }
 }
