@@ -61,7 +61,9 @@ const clock = (page, r) => page.getAttribute(tid(`clock-${r}`), 'data-clock');
  * element marked data-dragging="true", whether that element's box holds the
  * point, and whether anything between it and the page clips it.
  */
-function underPointer(page, { x, y }) {
+async function underPointer(page, { x, y }) {
+  // What the last pointer move changed is drawn by the next frame.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => done())));
   return page.evaluate(([x, y]) => {
     const marked = [...document.querySelectorAll('[data-dragging="true"]')];
     const top = document.elementFromPoint(x, y);

@@ -69,10 +69,10 @@ fn vector(entries: &[u64], fails: &[ReplicaId]) -> Html {
 pub fn held_list(props: &HeldProps) -> Html {
     let r = props.replica;
     // Each lost message once, however many held messages wait for it.
-    let mut lost: Vec<(MessageId, &Whereabouts)> = Vec::new();
+    let mut lost: Vec<MessageId> = Vec::new();
     for (m, w) in props.held.iter().flat_map(|h| h.whereabouts.iter()) {
-        if w.lost && !lost.iter().any(|(l, _)| l == m) {
-            lost.push((*m, w));
+        if w.lost && !lost.contains(m) {
+            lost.push(*m);
         }
     }
     html! {
@@ -115,22 +115,18 @@ pub fn held_list(props: &HeldProps) -> Html {
                                 }
                             }) }
                             <span class="rule">{ &h.rule }</span>
-                            { for h.whereabouts.iter().filter(|(_, w)| !w.lost).map(|(_, w)| html! {
-                                <span class="where">{ &w.text }</span>
+                            { for h.whereabouts.iter().map(|(_, w)| html! {
+                                <span class={classes!("where", w.lost.then_some("lost"))}>{ &w.text }</span>
                             }) }
                         </li>
                     }
                 }) }
             </ol>
             if !lost.is_empty() {
-                <ul class="lost-notes">
-                    { for lost.iter().map(|(m, w)| html! {
-                        <li key={m.0}>
-                            <span>{ &w.text }</span>
-                            { resend_button(*m, r, &props.on_resend) }
-                        </li>
-                    }) }
-                </ul>
+                // Outside the list: its items are the held messages only.
+                <p class="lost-notes" aria-label="Lost copies">
+                    { for lost.iter().map(|m| resend_button(*m, r, &props.on_resend)) }
+                </p>
             }
             if props.held.is_empty() {
                 <p class="empty">{ "nothing held" }</p>

@@ -216,8 +216,9 @@ struct Press {
     pointer: i32,
     start: (i32, i32),
     at: (i32, i32),
-    /// The card's box (left, top, width) when pressed: the floating copy starts there.
-    origin: (f64, f64, f64),
+    /// The card's box (left, top, width, height) when pressed: the floating
+    /// copy starts there, as large as the card.
+    origin: (f64, f64, f64, f64),
     /// A mouse or a pen drags at once; a finger must first hold still for
     /// [`HOLD_MS`], so that a swipe starting on a card scrolls the page.
     armed: bool,
@@ -329,7 +330,7 @@ fn card(props: &CardProps) -> Html {
                 pointer: e.pointer_id(),
                 start: (e.client_x(), e.client_y()),
                 at: (e.client_x(), e.client_y()),
-                origin: (rect.left(), rect.top(), rect.width()),
+                origin: (rect.left(), rect.top(), rect.width(), rect.height()),
                 armed: !touch,
                 moved: false,
                 touch,
@@ -554,18 +555,26 @@ fn card(props: &CardProps) -> Html {
             { button("Duplicate", "duplicate", format!("Send another copy of {} to {to} (D)", card.message), false, &actions.duplicate) }
         </div>
     };
+    // The copy's buttons are pictures of the card's: no test hooks, no actions.
+    let copy_buttons = html! {
+        <div class="card-buttons">
+            <button type="button" tabindex="-1">{ "Deliver" }</button>
+            <button type="button" tabindex="-1">{ "Drop" }</button>
+            <button type="button" tabindex="-1">{ "Duplicate" }</button>
+        </div>
+    };
     // The copy under the pointer, above everything: fixed on <body>.
     let floating = dragging.and_then(|p| {
         let host: Element = web_sys::window()?.document()?.body()?.into();
-        let (left, top, width) = p.origin;
+        let (left, top, width, height) = p.origin;
         let style = format!(
-            "left: {}px; top: {}px; width: {width}px",
+            "left: {}px; top: {}px; width: {width}px; height: {height}px",
             left + f64::from(p.at.0 - p.start.0),
             top + f64::from(p.at.1 - p.start.1)
         );
         let copy = html! {
             <div class={class(Some("drag-copy"))} data-dragging="true" aria-hidden="true" {style}>
-                { body(html! {}) }
+                { body(copy_buttons) }
             </div>
         };
         Some(create_portal(copy, host))
