@@ -81,6 +81,8 @@ async function underPointer(page, { x, y }) {
       clipped,
       inLane: Boolean(dragged?.closest('[data-lane]')),
       shadow: dragged ? getComputedStyle(dragged).boxShadow : 'none',
+      top: top?.outerHTML.slice(0, 120),
+      scroll: window.scrollY,
     };
   }, [x, y]);
 }
@@ -109,9 +111,13 @@ test('mouse: the dragged card stays under the pointer, above everything, and sho
     assert.equal(await page.locator('.insert-before, .insert-after').count(), 0);
 
     // Onto the replica: far out of the lane, still under the pointer; the
-    // replica says what dropping it there does.
+    // replica says what dropping it there does. (Lanes at the top of the
+    // window, so that B's panel is in view without scrolling.)
+    await page.evaluate(() => document.querySelector('.columns').scrollIntoView());
     const from = centre(await page.locator(cardSel(1, 1)).boundingBox());
-    const to = centre(await page.locator(tid('replica-1')).boundingBox());
+    const panel = await page.locator(tid('replica-1')).boundingBox();
+    const to = { x: panel.x + panel.width / 2, y: panel.y + 60 };
+    assert.ok(to.y < LAPTOP.height - 60, `B's panel is in view: ${to.y}`);
     await page.mouse.move(from.x, from.y);
     await page.mouse.down();
     await page.mouse.move(from.x + 3, from.y + 3);
