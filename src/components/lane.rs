@@ -257,12 +257,19 @@ fn card(props: &CardProps) -> Html {
     }
     // Whether the keyboard's focus is on the card or one of its buttons.
     let focused = use_mut_ref(|| false);
+    // Whether the mouse is over it: its message is highlighted until it leaves.
+    let hovered = use_mut_ref(|| false);
     // A card that goes away mid-drag (delivered by autoplay, undone) ends
     // its drag: no drop hint is left behind. One that goes away while
     // focused hands the focus to its replica rather than to the page.
     {
-        let (press, hold, latest, focused) =
-            (press.clone(), hold.clone(), latest.clone(), focused.clone());
+        let (press, hold, latest, focused, hovered) = (
+            press.clone(),
+            hold.clone(),
+            latest.clone(),
+            focused.clone(),
+            hovered.clone(),
+        );
         let to = props.card.to;
         use_effect_with((), move |_| {
             move || {
@@ -270,6 +277,10 @@ fn card(props: &CardProps) -> Html {
                     Timeout::new(0, move || focus_replica_if_lost(to)).forget();
                 }
                 hold.borrow_mut().take();
+                // A card delivered under the mouse never sees it leave.
+                if *hovered.borrow() {
+                    latest.borrow().0.highlight.emit(Vec::new());
+                }
                 if press.borrow_mut().take().is_some_and(|p| p.moved) {
                     let (actions, on_place) = &*latest.borrow();
                     actions.drag.emit(None);
@@ -492,9 +503,16 @@ fn card(props: &CardProps) -> Html {
         let on = actions.highlight.clone();
         let message = card.message;
         let off = on.clone();
+        let (in_, out) = (hovered.clone(), hovered.clone());
         (
-            Callback::from(move |_: MouseEvent| on.emit(vec![message])),
-            Callback::from(move |_: MouseEvent| off.emit(Vec::new())),
+            Callback::from(move |_: MouseEvent| {
+                *in_.borrow_mut() = true;
+                on.emit(vec![message])
+            }),
+            Callback::from(move |_: MouseEvent| {
+                *out.borrow_mut() = false;
+                off.emit(Vec::new())
+            }),
         )
     };
     // A button that takes the card away first hands the focus on.
