@@ -363,3 +363,20 @@ test('a lane of more than 100 copies shows 100 cards and says how many more', as
     assert.match(await page.locator(tid('lane-more-1')).textContent(), /^1399 more/);
   }, { viewport: LAPTOP });
 });
+
+test('the lost-message preset is playable by hand: at its hold, resend m1 and B catches up', async () => {
+  await withPage(async (page) => {
+    await page.selectOption(tid('scenario'), 'lost-message');
+    // Its fifth step: m1's copy to B lost, m2 held at B, everything else delivered.
+    await page.locator(tid('timeline')).fill('5');
+    await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]').value === '5');
+    assert.deepEqual(await held(page, 1), ['2']);
+    assert.deepEqual(await lane(page, 1), []);
+    await page.locator(`${tid('replica-1')} ${tid('resend')}[data-message="1"][data-to="1"]`).click();
+    assert.deepEqual(await lane(page, 1), ['1']);
+    await deliverButton(page, 1, 1);
+    assert.deepEqual(await held(page, 1), []);
+    assert.equal(await clock(page, 1), '2,0,0');
+    assert.equal(await page.getAttribute(tid('converged'), 'data-converged'), 'true');
+  });
+});
