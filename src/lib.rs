@@ -117,7 +117,7 @@ pub fn app() -> Html {
     // worked out once per change of state, not on every hover or drag.
     let views = use_memo(state.revision, |_| {
         (0..config.replicas)
-            .map(|r| (view::cards(simulation, r), view::held(simulation, r)))
+            .map(|r| (view::lane(simulation, r), view::held(simulation, r)))
             .collect::<Vec<_>>()
     });
     let d = state.dispatcher();
@@ -218,7 +218,7 @@ pub fn app() -> Html {
         };
         html! {
             <div class={classes!("column", format!("r{r}"))} key={r}>
-                <Lane to={r} cards={views[r].0.clone()} highlighted={(*highlighted).clone()}
+                <Lane to={r} lane={views[r].0.clone()} highlighted={(*highlighted).clone()}
                       actions={actions.clone()} />
                 <ReplicaPanel replica={r}
                     clock={replica.clock().entries().to_vec()}
@@ -229,7 +229,8 @@ pub fn app() -> Html {
                     held={views[r].1.clone()}
                     delivered={replica.delivered().len()}
                     highlighted={(*highlighted).clone()}
-                    {hint} {write_error} {on_write} on_highlight={on_highlight.clone()} />
+                    {hint} {write_error} {on_write} on_highlight={on_highlight.clone()}
+                    on_resend={actions.duplicate.clone()} />
             </div>
         }
     });
