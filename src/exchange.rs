@@ -8,7 +8,7 @@ use crate::by_ptr::ByPtr;
 use crate::components::diagram::svg_markup;
 use crate::components::share_bar::Export;
 use crate::diagram::Drawing;
-use crate::state::{Action, Notice, Place, State};
+use crate::state::{Action, Notice, NoticeTone, Place, State};
 use crate::{files, hooks, share};
 
 /// What the share bar (and a file dropped on the page) can do.
@@ -29,6 +29,7 @@ fn refusal(state: &UseReducerHandle<State>) -> Callback<String> {
         d.dispatch(Action::Refuse(Notice {
             text,
             place: Place::Page,
+            tone: NoticeTone::Error,
         }))
     })
 }

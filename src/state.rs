@@ -33,13 +33,26 @@ pub enum Place {
     WriteForm(ReplicaId),
 }
 
-/// An error message for the user.
+/// How loud a notice is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NoticeTone {
+    /// Bad input: an alert.
+    #[default]
+    Error,
+    /// Nothing was wrong with the run, just nothing happened ("nothing to
+    /// redo", a card dropped on the wrong replica): said quietly.
+    Info,
+}
+
+/// A message for the user about what they just did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
     /// What was wrong, in words.
     pub text: String,
     /// Where to show it.
     pub place: Place,
+    /// An error or a quiet remark.
+    pub tone: NoticeTone,
 }
 
 /// One line of the "what just happened" log.
@@ -294,7 +307,19 @@ impl State {
     }
 
     fn refuse(&mut self, place: Place, text: String) {
-        self.notice = Some(Notice { text, place });
+        self.notice = Some(Notice {
+            text,
+            place,
+            tone: NoticeTone::Error,
+        });
+    }
+
+    fn remark(&mut self, text: String) {
+        self.notice = Some(Notice {
+            text,
+            place: Place::Page,
+            tone: NoticeTone::Info,
+        });
     }
 
     fn note(&mut self, tone: Tone, text: String) {
@@ -479,7 +504,7 @@ impl State {
     fn undo(&mut self) {
         let cursor = self.cursor();
         let Some(last) = self.simulation.history().last().cloned() else {
-            return self.refuse(Place::Page, "There is nothing to undo.".into());
+            return self.remark("There is nothing to undo.".into());
         };
         self.seek(cursor - 1);
         self.note(Tone::Plain, format!("Undid: {}.", summary(&last)));
@@ -488,7 +513,7 @@ impl State {
     fn redo(&mut self) {
         let cursor = self.cursor();
         let Some(next) = self.branch().commands.get(cursor).cloned() else {
-            return self.refuse(Place::Page, "There is nothing to redo.".into());
+            return self.remark("There is nothing to redo.".into());
         };
         self.seek(cursor + 1);
         self.note(Tone::Plain, format!("Redid: {}.", summary(&next)));
