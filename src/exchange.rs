@@ -8,7 +8,7 @@ use crate::by_ptr::ByPtr;
 use crate::components::diagram::svg_markup;
 use crate::components::share_bar::Export;
 use crate::diagram::Drawing;
-use crate::state::{Action, Notice, NoticeTone, Place, State};
+use crate::state::{Action, Notice, Place, State};
 use crate::{files, hooks, share};
 
 /// What the share bar (and a file dropped on the page) can do.
@@ -25,13 +25,7 @@ pub struct Exchange {
 
 fn refusal(state: &UseReducerHandle<State>) -> Callback<String> {
     let d = state.dispatcher();
-    Callback::from(move |text: String| {
-        d.dispatch(Action::Refuse(Notice {
-            text,
-            place: Place::Page,
-            tone: NoticeTone::Error,
-        }))
-    })
+    Callback::from(move |text: String| d.dispatch(Action::Refuse(Notice::error(Place::Page, text))))
 }
 
 /// The share bar's callbacks, for the state in `state`, the diagram drawn in

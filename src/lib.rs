@@ -48,7 +48,7 @@ use components::replica::{DropHint, ReplicaPanel};
 use components::share_bar::{self, ShareBarProps};
 use components::status::{Awaiting, Status};
 use components::timeline::{self, BranchView, TimelineProps};
-use state::{Action, NoticeTone, Place, State};
+use state::{Action, Place, State};
 
 /// Log lines shown: the newest; the diagram holds the whole run.
 const LOG_SHOWN: usize = 60;
@@ -145,17 +145,15 @@ pub fn app() -> Html {
                             to: card.to,
                         }))
                     }
-                    Release::Replica(r) => d.dispatch(Action::Refuse(state::Notice {
-                        text: format!(
+                    Release::Replica(r) => {
+                        d.dispatch(Action::Refuse(state::Notice::info(format!(
                             "{} is addressed to {}, not {}: drop it on {}'s panel to deliver it.",
                             card.message,
                             replica_name(card.to),
                             replica_name(r),
                             replica_name(card.to)
-                        ),
-                        place: Place::Page,
-                        tone: NoticeTone::Info,
-                    })),
+                        ))))
+                    }
                     Release::Lane(position) if position != index => {
                         d.dispatch(Action::Apply(Command::Reorder {
                             to: card.to,
@@ -188,7 +186,7 @@ pub fn app() -> Html {
         .notice
         .as_ref()
         .filter(|n| n.place == Place::Page)
-        .map(|n| (n.text.clone(), n.tone));
+        .map(|n| (n.text.clone(), n.severity));
     let columns = (0..config.replicas).map(|r| {
         let replica = &simulation.replicas()[r];
         let hint = (*dragging).as_ref().and_then(|(card, over)| {
@@ -269,8 +267,8 @@ pub fn app() -> Html {
                     on_export: exchange.on_export.clone(),
                 }) }
             </header>
-            if let Some((text, tone)) = page_notice {
-                { notice::notice(&NoticeProps { text, tone, on_dismiss: send(|_| Action::Dismiss) }) }
+            if let Some((text, severity)) = page_notice {
+                { notice::notice(&NoticeProps { text, severity, on_dismiss: send(|_| Action::Dismiss) }) }
             }
             <section class="toolbar" aria-label="Controls">
                 <div class="toolbar-row">

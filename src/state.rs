@@ -33,26 +33,45 @@ pub enum Place {
     WriteForm(ReplicaId),
 }
 
-/// How loud a notice is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum NoticeTone {
-    /// Bad input: an alert.
-    #[default]
-    Error,
-    /// Nothing was wrong with the run, just nothing happened ("nothing to
-    /// redo", a card dropped on the wrong replica): said quietly.
+/// How serious a notice is: a benign one is shown quietly, an error as an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Nothing went wrong, the page only says why nothing happened ("There
+    /// is nothing to redo", a card dropped on another replica).
     Info,
+    /// Bad input or a refused action.
+    Error,
 }
 
 /// A message for the user about what they just did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
-    /// What was wrong, in words.
+    /// Benign or an error.
+    pub severity: Severity,
+    /// What happened, in words.
     pub text: String,
     /// Where to show it.
     pub place: Place,
-    /// An error or a quiet remark.
-    pub tone: NoticeTone,
+}
+
+impl Notice {
+    /// An error shown at `place`.
+    pub fn error(place: Place, text: impl Into<String>) -> Self {
+        Notice {
+            severity: Severity::Error,
+            text: text.into(),
+            place,
+        }
+    }
+
+    /// A benign notice at the top of the page.
+    pub fn info(text: impl Into<String>) -> Self {
+        Notice {
+            severity: Severity::Info,
+            text: text.into(),
+            place: Place::Page,
+        }
+    }
 }
 
 /// One line of the "what just happened" log.
@@ -307,19 +326,12 @@ impl State {
     }
 
     fn refuse(&mut self, place: Place, text: String) {
-        self.notice = Some(Notice {
-            text,
-            place,
-            tone: NoticeTone::Error,
-        });
+        self.notice = Some(Notice::error(place, text));
     }
 
-    fn remark(&mut self, text: String) {
-        self.notice = Some(Notice {
-            text,
-            place: Place::Page,
-            tone: NoticeTone::Info,
-        });
+    /// Says why nothing happened, when nothing went wrong.
+    fn inform(&mut self, text: &str) {
+        self.notice = Some(Notice::info(text));
     }
 
     fn note(&mut self, tone: Tone, text: String) {
@@ -504,7 +516,7 @@ impl State {
     fn undo(&mut self) {
         let cursor = self.cursor();
         let Some(last) = self.simulation.history().last().cloned() else {
-            return self.remark("There is nothing to undo.".into());
+            return self.inform("There is nothing to undo.");
         };
         self.seek(cursor - 1);
         self.note(Tone::Plain, format!("Undid: {}.", summary(&last)));
@@ -513,7 +525,7 @@ impl State {
     fn redo(&mut self) {
         let cursor = self.cursor();
         let Some(next) = self.branch().commands.get(cursor).cloned() else {
-            return self.remark("There is nothing to redo.".into());
+            return self.inform("There is nothing to redo.");
         };
         self.seek(cursor + 1);
         self.note(Tone::Plain, format!("Redid: {}.", summary(&next)));

@@ -3,14 +3,14 @@
 
 use yew::prelude::*;
 
-use crate::state::NoticeTone;
+use crate::state::Severity;
 
 /// Props of [`notice`].
 pub struct NoticeProps {
     /// The message.
     pub text: String,
     /// An alert or a quiet remark.
-    pub tone: NoticeTone,
+    pub severity: Severity,
     /// Hide it.
     pub on_dismiss: Callback<()>,
 }
@@ -24,9 +24,9 @@ pub fn notice(props: &NoticeProps) -> Html {
         let cb = props.on_dismiss.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
-    let (class, role, tone) = match props.tone {
-        NoticeTone::Error => ("notice", "alert", "error"),
-        NoticeTone::Info => ("notice quiet", "status", "info"),
+    let (class, role, tone) = match props.severity {
+        Severity::Error => ("notice", "alert", "error"),
+        Severity::Info => ("notice quiet", "status", "info"),
     };
     html! {
         <div {class} data-tone={tone}>
