@@ -292,7 +292,6 @@ pub fn app() -> Html {
                         can_undo: !simulation.history().is_empty(),
                         can_redo: state.cursor() < state.branch().commands.len(),
                         can_deliver: !simulation.network().is_empty(),
-                        scenario: state.preset.is_some(),
                         on_undo: send(|_| Action::Undo),
                         on_redo: send(|_| Action::Redo),
                         on_reset: send(|_| Action::Reset),

@@ -141,8 +141,6 @@ pub struct HistoryProps {
     pub can_redo: bool,
     /// Something is in flight.
     pub can_deliver: bool,
-    /// A preset is loaded: its steps are played with "Next step".
-    pub scenario: bool,
     /// Undo.
     pub on_undo: Callback<()>,
     /// Redo.
@@ -153,7 +151,7 @@ pub struct HistoryProps {
     pub on_deliver_all: Callback<()>,
 }
 
-/// Undo, redo, the scenario's next step, reset, deliver all.
+/// Undo, redo, reset, deliver all. (A scenario's "Next" sits by the timeline.)
 pub fn history(props: &HistoryProps) -> Html {
     let click = |cb: &Callback<()>| {
         let cb = cb.clone();
@@ -165,11 +163,6 @@ pub fn history(props: &HistoryProps) -> Html {
                     title="Undo (Ctrl+Z)">{ "Undo" }</button>
             <button type="button" data-testid="redo" disabled={!props.can_redo} onclick={click(&props.on_redo)}
                     title="Redo (Ctrl+Shift+Z)">{ "Redo" }</button>
-            if props.scenario {
-                <button type="button" data-testid="next" class="primary" disabled={!props.can_redo}
-                        onclick={click(&props.on_redo)} title="Play the scenario's next step">
-                    { "Next step \u{25b8}" }</button>
-            }
             <button type="button" data-testid="reset" onclick={click(&props.on_reset)}
                     title="Start afresh with the same replicas and rules">{ "Reset" }</button>
             <button type="button" data-testid="deliver-all" disabled={!props.can_deliver}
