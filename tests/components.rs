@@ -6,9 +6,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use causal_core::{Command, Config, MessageId, Simulation};
+use causal_core::{Command, Config, MessageId, Simulation, Violation};
 use causal_playground::components::clock::{ClockProps, ClockView};
 use causal_playground::components::held::{HeldList, HeldProps};
+use causal_playground::components::status::{Awaiting, Status, StatusProps};
 use causal_playground::view;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -39,6 +40,64 @@ fn text(el: &Element) -> String {
 
 fn has_class(el: &Element, class: &str) -> bool {
     el.class_name().split_whitespace().any(|c| c == class)
+}
+
+#[wasm_bindgen_test]
+async fn status_says_catching_up_calmly_and_lists_every_violation_behind_show_all() {
+    let root = fresh_root();
+    let violations: Vec<Violation> = (2..62)
+        .map(|m| Violation {
+            replica: 1,
+            message: MessageId(m),
+            missing: MessageId(1),
+        })
+        .collect();
+    let app = Renderer::<Status>::with_root_and_props(
+        root.clone(),
+        StatusProps {
+            violations,
+            converged: false,
+            diverged: vec!["x".into()],
+            in_flight: 2,
+            awaiting: Awaiting {
+                named: vec![(MessageId(1), vec![1, 2])],
+                more: 0,
+            },
+        },
+    )
+    .render();
+    settle().await;
+
+    let converged = find(&root, "[data-testid=\"converged\"]");
+    assert_eq!(
+        converged.get_attribute("data-converged").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        converged.get_attribute("data-state").as_deref(),
+        Some("catching")
+    );
+    assert!(text(&converged).contains("B and C have not received m1 yet"));
+    let items = find_all(&root, "[data-testid=\"violations\"] > li");
+    assert_eq!(items.len(), 60, "one child per violation");
+    let shown = |items: &[Element]| {
+        items
+            .iter()
+            .filter(|li| !li.has_attribute("hidden"))
+            .count()
+    };
+    assert_eq!(shown(&items), 50);
+    assert!(text(&find(&root, "[data-testid=\"violations-hidden\"]")).contains("10 not shown"));
+    find(&root, "[data-testid=\"violations-all\"]")
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .click();
+    settle().await;
+    assert_eq!(
+        shown(&find_all(&root, "[data-testid=\"violations\"] > li")),
+        60
+    );
+    app.destroy();
 }
 
 #[wasm_bindgen_test]
