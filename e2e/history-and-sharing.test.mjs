@@ -593,6 +593,10 @@ test('import: a file dropped on the page is imported; a bad one is refused', asy
  * no download comes, fails with whatever error the page shows instead.
  */
 async function download(page, id) {
+  // The exports live in the import/export menu: open it as a user would.
+  if (!(await page.locator(tid(id)).isVisible())) {
+    await page.click(`${tid('file-menu')} > summary`);
+  }
   const waiting = page.waitForEvent('download', { timeout: 10_000 });
   await page.click(tid(id));
   let dl;

@@ -569,12 +569,14 @@ test('screenshots after the classic scenario at laptop, projector and phone size
   }
 });
 
-/** Drags with one finger, through the DevTools protocol's touch events. */
+/** Drags with one finger (press, hold, move), through the DevTools protocol's touch events. */
 async function touchDrag(page, cdp, source, target, steps = 12) {
   const from = centre(await page.locator(source).boundingBox());
   const to = centre(await page.locator(target).boundingBox());
   const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
   await touch('touchStart', [{ x: from.x, y: from.y }]);
+  // A finger holds the card still before dragging it: a swipe scrolls.
+  await page.waitForTimeout(500);
   for (let i = 1; i <= steps; i++) {
     const x = from.x + ((to.x - from.x) * i) / steps;
     const y = from.y + ((to.y - from.y) * i) / steps;

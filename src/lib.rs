@@ -49,7 +49,7 @@ use components::log::{self, LogProps};
 use components::notice::{self, NoticeProps};
 use components::replica::{DropHint, ReplicaPanel};
 use components::share_bar::{self, ShareBarProps};
-use components::status::{self, StatusProps};
+use components::status::{Awaiting, Status};
 use components::timeline::{self, BranchView, TimelineProps};
 use state::{Action, Place, State};
 
@@ -120,7 +120,7 @@ pub fn app() -> Html {
     // worked out once per change of state, not on every hover or drag.
     let views = use_memo(state.revision, |_| {
         (0..config.replicas)
-            .map(|r| (view::cards(simulation, r), view::held(simulation, r)))
+            .map(|r| (view::lane(simulation, r), view::held(simulation, r)))
             .collect::<Vec<_>>()
     });
     let d = state.dispatcher();
@@ -148,16 +148,15 @@ pub fn app() -> Html {
                             to: card.to,
                         }))
                     }
-                    Release::Replica(r) => d.dispatch(Action::Refuse(state::Notice {
-                        text: format!(
+                    Release::Replica(r) => {
+                        d.dispatch(Action::Refuse(state::Notice::info(format!(
                             "{} is addressed to {}, not {}: drop it on {}'s panel to deliver it.",
                             card.message,
                             replica_name(card.to),
                             replica_name(r),
                             replica_name(card.to)
-                        ),
-                        place: Place::Page,
-                    })),
+                        ))))
+                    }
                     Release::Lane(position) if position != index => {
                         d.dispatch(Action::Apply(Command::Reorder {
                             to: card.to,
@@ -190,7 +189,7 @@ pub fn app() -> Html {
         .notice
         .as_ref()
         .filter(|n| n.place == Place::Page)
-        .map(|n| n.text.clone());
+        .map(|n| (n.text.clone(), n.severity));
     let columns = (0..config.replicas).map(|r| {
         let replica = &simulation.replicas()[r];
         let hint = (*dragging).as_ref().and_then(|(card, over)| {
@@ -221,7 +220,7 @@ pub fn app() -> Html {
         };
         html! {
             <div class={classes!("column", format!("r{r}"))} key={r}>
-                <Lane to={r} cards={views[r].0.clone()} highlighted={(*highlighted).clone()}
+                <Lane to={r} lane={views[r].0.clone()} highlighted={(*highlighted).clone()}
                       actions={actions.clone()} />
                 <ReplicaPanel replica={r}
                     clock={replica.clock().entries().to_vec()}
@@ -232,7 +231,8 @@ pub fn app() -> Html {
                     held={views[r].1.clone()}
                     delivered={replica.delivered().len()}
                     highlighted={(*highlighted).clone()}
-                    {hint} {write_error} {on_write} on_highlight={on_highlight.clone()} />
+                    {hint} {write_error} {on_write} on_highlight={on_highlight.clone()}
+                    on_resend={actions.duplicate.clone()} />
             </div>
         }
     });
@@ -258,6 +258,7 @@ pub fn app() -> Html {
     };
     html! {
         <div class="app" {ondragover} {ondrop}>
+            { controls::skip_link("replicas") }
             <header class="top">
                 <div class="title">
                     <h1>{ "Causal Playground" }</h1>
@@ -270,24 +271,27 @@ pub fn app() -> Html {
                     on_export: exchange.on_export.clone(),
                 }) }
             </header>
-            if let Some(text) = page_notice {
-                { notice::notice(&NoticeProps { text, on_dismiss: send(|_| Action::Dismiss) }) }
+            if let Some((text, severity)) = page_notice {
+                { notice::notice(&NoticeProps { text, severity, on_dismiss: send(|_| Action::Dismiss) }) }
             }
             <section class="toolbar" aria-label="Controls">
-                { controls::rules(&RulesProps {
-                    delivery: config.delivery,
-                    conflicts: config.conflicts,
-                    replicas: config.replicas,
-                    on_delivery: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetDelivery(r))) },
-                    on_conflicts: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetConflicts(r))) },
-                    on_replicas: { let d = d.clone(); Callback::from(move |n| d.dispatch(Action::SetReplicas(n))) },
-                }) }
                 <div class="toolbar-row">
+                    { controls::rules(&RulesProps {
+                        delivery: config.delivery,
+                        conflicts: config.conflicts,
+                        replicas: config.replicas,
+                        on_delivery: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetDelivery(r))) },
+                        on_conflicts: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetConflicts(r))) },
+                        on_replicas: { let d = d.clone(); Callback::from(move |n| d.dispatch(Action::SetReplicas(n))) },
+                    }) }
                     { controls::presets(&PresetsProps {
                         presets: (*preset_titles).clone(),
                         selected: state.preset.as_ref().map(|p| p.name.clone()),
                         on_load: dispatch(Action::LoadPreset),
                     }) }
+                    { controls::explain(config.delivery, config.conflicts) }
+                </div>
+                <div class="toolbar-row">
                     { controls::history(&HistoryProps {
                         can_undo: !simulation.history().is_empty(),
                         can_redo: state.cursor() < state.branch().commands.len(),
@@ -306,19 +310,19 @@ pub fn app() -> Html {
                         on_seed: dispatch(Action::SetSeed),
                         on_speed: { let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) },
                     }) }
+                    { timeline::timeline(&TimelineProps {
+                        cursor: state.cursor(),
+                        steps: state.branch().commands.len(),
+                        current: state.current,
+                        branches: state.branches.iter().enumerate().map(|(i, b)| BranchView {
+                            number: i + 1,
+                            steps: b.commands.len(),
+                            split: b.parent.map(|(p, at)| (p + 1, at)),
+                        }).collect(),
+                        on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
+                        on_branch: { let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) },
+                    }) }
                 </div>
-                { timeline::timeline(&TimelineProps {
-                    cursor: state.cursor(),
-                    steps: state.branch().commands.len(),
-                    current: state.current,
-                    branches: state.branches.iter().enumerate().map(|(i, b)| BranchView {
-                        number: i + 1,
-                        steps: b.commands.len(),
-                        split: b.parent.map(|(p, at)| (p + 1, at)),
-                    }).collect(),
-                    on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
-                    on_branch: { let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) },
-                }) }
             </section>
             if let Some(preset) = &state.preset {
                 <section class="preset-info" aria-label="Scenario">
@@ -326,13 +330,13 @@ pub fn app() -> Html {
                     <p>{ &preset.description }</p>
                 </section>
             }
-            { status::status(&StatusProps {
-                violations: simulation.violations().to_vec(),
-                converged: simulation.converged(),
-                diverged: diverged.clone(),
-                in_flight: simulation.network().len(),
-            }) }
-            <main class="columns" style={format!("--replicas: {}", config.replicas)}>
+            <Status violations={simulation.violations().to_vec()}
+                    converged={simulation.converged()}
+                    diverged={diverged.clone()}
+                    in_flight={simulation.network().len()}
+                    awaiting={Awaiting::of(simulation)} />
+            <main class="columns" id="replicas" tabindex="-1" aria-label="Replicas"
+                  style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
             </main>
             <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
