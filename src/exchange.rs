@@ -25,12 +25,7 @@ pub struct Exchange {
 
 fn refusal(state: &UseReducerHandle<State>) -> Callback<String> {
     let d = state.dispatcher();
-    Callback::from(move |text: String| {
-        d.dispatch(Action::Refuse(Notice {
-            text,
-            place: Place::Page,
-        }))
-    })
+    Callback::from(move |text: String| d.dispatch(Action::Refuse(Notice::error(Place::Page, text))))
 }
 
 /// The share bar's callbacks, for the state in `state`, the diagram drawn in

@@ -145,16 +145,15 @@ pub fn app() -> Html {
                             to: card.to,
                         }))
                     }
-                    Release::Replica(r) => d.dispatch(Action::Refuse(state::Notice {
-                        text: format!(
+                    Release::Replica(r) => {
+                        d.dispatch(Action::Refuse(state::Notice::info(format!(
                             "{} is addressed to {}, not {}: drop it on {}'s panel to deliver it.",
                             card.message,
                             replica_name(card.to),
                             replica_name(r),
                             replica_name(card.to)
-                        ),
-                        place: Place::Page,
-                    })),
+                        ))))
+                    }
                     Release::Lane(position) if position != index => {
                         d.dispatch(Action::Apply(Command::Reorder {
                             to: card.to,

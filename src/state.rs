@@ -33,13 +33,45 @@ pub enum Place {
     WriteForm(ReplicaId),
 }
 
-/// An error message for the user.
+/// How serious a notice is: a benign one is shown quietly, an error as an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Nothing went wrong, the page only says why nothing happened ("There
+    /// is nothing to redo", a card dropped on another replica).
+    Info,
+    /// Bad input or a refused action.
+    Error,
+}
+
+/// A message for the user about what they just did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
-    /// What was wrong, in words.
+    /// Benign or an error.
+    pub severity: Severity,
+    /// What happened, in words.
     pub text: String,
     /// Where to show it.
     pub place: Place,
+}
+
+impl Notice {
+    /// An error shown at `place`.
+    pub fn error(place: Place, text: impl Into<String>) -> Self {
+        Notice {
+            severity: Severity::Error,
+            text: text.into(),
+            place,
+        }
+    }
+
+    /// A benign notice at the top of the page.
+    pub fn info(text: impl Into<String>) -> Self {
+        Notice {
+            severity: Severity::Info,
+            text: text.into(),
+            place: Place::Page,
+        }
+    }
 }
 
 /// One line of the "what just happened" log.
@@ -294,7 +326,12 @@ impl State {
     }
 
     fn refuse(&mut self, place: Place, text: String) {
-        self.notice = Some(Notice { text, place });
+        self.notice = Some(Notice::error(place, text));
+    }
+
+    /// Says why nothing happened, when nothing went wrong.
+    fn inform(&mut self, text: &str) {
+        self.notice = Some(Notice::info(text));
     }
 
     fn note(&mut self, tone: Tone, text: String) {
@@ -479,7 +516,7 @@ impl State {
     fn undo(&mut self) {
         let cursor = self.cursor();
         let Some(last) = self.simulation.history().last().cloned() else {
-            return self.refuse(Place::Page, "There is nothing to undo.".into());
+            return self.inform("There is nothing to undo.");
         };
         self.seek(cursor - 1);
         self.note(Tone::Plain, format!("Undid: {}.", summary(&last)));
@@ -488,7 +525,7 @@ impl State {
     fn redo(&mut self) {
         let cursor = self.cursor();
         let Some(next) = self.branch().commands.get(cursor).cloned() else {
-            return self.refuse(Place::Page, "There is nothing to redo.".into());
+            return self.inform("There is nothing to redo.");
         };
         self.seek(cursor + 1);
         self.note(Tone::Plain, format!("Redid: {}.", summary(&next)));
@@ -518,7 +555,7 @@ impl State {
                         "Nothing is in flight: autoplay stopped.".into(),
                     );
                 } else {
-                    self.refuse(Place::Page, "Nothing is in flight to deliver.".into());
+                    self.inform("Nothing is in flight to deliver.");
                 }
                 self.playing = false;
             }
