@@ -2,7 +2,7 @@
 //! timer, and keyboard shortcuts.
 
 use gloo_events::{EventListener, EventListenerOptions};
-use gloo_timers::callback::Interval;
+use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
@@ -26,9 +26,14 @@ pub fn saved_session() -> Option<String> {
 /// no longer is what the link holds, so a reload shows the newer session.
 /// Storage may be full or disabled (private browsing): the page then simply
 /// does not persist.
+/// While a session is `loading`, nothing is saved: what is shown is not yet
+/// the session that will be.
 #[hook]
-pub fn use_save_session(revision: u64, encode: impl FnOnce() -> String + 'static) {
+pub fn use_save_session(revision: u64, loading: bool, encode: impl FnOnce() -> String + 'static) {
     use_effect_with(revision, move |_| {
+        if loading {
+            return;
+        }
         let encoded = encode();
         if let Some(storage) = storage() {
             let _ = storage.set_item(STORAGE_KEY, &encoded);
@@ -38,6 +43,33 @@ pub fn use_save_session(revision: u64, encode: impl FnOnce() -> String + 'static
         if location_hash().is_some_and(stale) {
             clear_location_hash();
         }
+    });
+}
+
+/// While a job runs (`busy`), calls `on_slice` once after each render, from
+/// a new task: the browser paints and handles input between two slices.
+#[hook]
+pub fn use_slices(revision: u64, busy: bool, on_slice: Callback<()>) {
+    use_effect_with(revision, move |_| {
+        let timeout = busy.then(|| Timeout::new(0, move || on_slice.emit(())));
+        move || drop(timeout)
+    });
+}
+
+/// Calls `on_link` with a share link's fragment whenever the address's
+/// fragment changes to one (a link pasted into a tab that shows the page:
+/// the browser does not reload, it only fires `hashchange`).
+#[hook]
+pub fn use_followed_links(on_link: Callback<String>) {
+    use_effect_with((), move |_| {
+        let listener = web_sys::window().map(|window| {
+            EventListener::new(&window, "hashchange", move |_| {
+                if let Some(hash) = location_hash().filter(|h| h.starts_with(FRAGMENT_PREFIX)) {
+                    on_link.emit(hash);
+                }
+            })
+        });
+        move || drop(listener)
     });
 }
 
