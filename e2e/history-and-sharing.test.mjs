@@ -61,9 +61,12 @@ async function errorTexts(page) {
   return page.locator(tid('error')).allTextContents();
 }
 
+/** Loads a preset (it opens at its start) and plays it to its end on the timeline. */
 async function loadPreset(page, name) {
   await page.selectOption(`select${tid('scenario')}`, name);
   assert.equal(await page.inputValue(`select${tid('scenario')}`), name);
+  assert.equal(await page.inputValue(tid('timeline')), '0', 'a preset opens at its start');
+  await page.locator(tid('timeline')).fill(await page.getAttribute(tid('timeline'), 'max'));
 }
 
 async function seek(page, steps) {

@@ -378,6 +378,9 @@ test('the scenario selector offers every file of scenarios/ and loads the classi
     }
 
     await page.selectOption(select, 'classic');
+    // It opens at its start; the timeline plays it to its end.
+    assert.equal(await page.inputValue(tid('timeline')), '0');
+    await page.locator(tid('timeline')).fill('6');
     const classic = JSON.parse(await readFile(join(ROOT, 'scenarios', 'classic.json'), 'utf8'));
     assert.equal((await page.locator('.preset-info h2').textContent()).trim(), classic.title);
     assert.equal((await page.locator('.preset-info p').textContent()).trim(), classic.description);
@@ -548,8 +551,10 @@ test('screenshots after the classic scenario at laptop, projector and phone size
   for (const [name, viewport] of sizes) {
     await withPage(async (page) => {
       await page.selectOption(`select${tid('scenario')}`, 'classic');
-      await page.click(tid('undo'));
-      await page.click(tid('undo'));
+      await page.click(tid('redo'));
+      await page.click(tid('redo'));
+      await page.click(tid('redo'));
+      await page.click(tid('redo'));
       // C holds m2 until m1 arrives: the most telling moment of the run.
       assert.deepEqual(await held(page, 2), ['2']);
       await screenshot(page, `${name}-held`);

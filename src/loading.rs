@@ -105,7 +105,7 @@ pub enum Outcome {
     /// Not finished: call [`Job::advance`] again.
     Running,
     /// The state at the cursor and its events.
-    Done(Simulation, Trace),
+    Done(Box<(Simulation, Trace)>),
     /// Why it cannot be shown.
     Failed(String),
 }
@@ -247,7 +247,7 @@ impl Job {
             self.passes.remove(0);
         }
         match self.shown.take() {
-            Some((simulation, trace)) => Outcome::Done(simulation, trace),
+            Some(shown) => Outcome::Done(Box::new(shown)),
             None => Outcome::Failed("nothing was replayed".into()),
         }
     }

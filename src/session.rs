@@ -99,7 +99,10 @@ impl Session {
     pub fn validate(self) -> Result<(Session, Simulation, Trace), String> {
         let mut job = Job::load(self.clone(), Origin::Link)?;
         match job.advance(usize::MAX) {
-            Outcome::Done(simulation, trace) => Ok((self, simulation, trace)),
+            Outcome::Done(shown) => {
+                let (simulation, trace) = *shown;
+                Ok((self, simulation, trace))
+            }
             Outcome::Failed(why) => Err(why),
             Outcome::Running => Err("it did not finish".into()),
         }

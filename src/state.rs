@@ -290,9 +290,11 @@ impl State {
                 Purpose::Load(_, origin) => self.load_failed(&origin, why),
                 Purpose::Seek { .. } => self.refuse(Place::Page, capitalise(&why)),
             },
-            Outcome::Done(simulation, trace) => match job.purpose {
-                Purpose::Load(session, origin) => self.loaded(*session, origin, simulation, trace),
-                Purpose::Seek { from } => {
+            Outcome::Done(shown) => match (job.purpose, *shown) {
+                (Purpose::Load(session, origin), (simulation, trace)) => {
+                    self.loaded(*session, origin, simulation, trace)
+                }
+                (Purpose::Seek { from }, (simulation, trace)) => {
                     let to = simulation.history().len();
                     self.show(simulation, trace);
                     if to > from {
@@ -1272,7 +1274,7 @@ mod tests {
         assert!(slices >= 5_000 / SLICE_STEPS - 1, "{slices} slices");
         assert_eq!(done.cursor(), 5_000);
         assert_eq!(
-            done.log.iter().nth(1).map(|l| l.text.as_str()),
+            done.log.get(1).map(|l| l.text.as_str()),
             Some("Imported big.json: 5000 steps.")
         );
         // Cancel leaves the page as it was.

@@ -36,7 +36,8 @@ impl Page {
         .await;
     }
 
-    /// Picks the preset scenario `name` in the selector, as a user does.
+    /// Picks the preset scenario `name` in the selector, as a user does, and
+    /// plays it to its end on the timeline (a preset opens at its start).
     async fn load_preset(&self, name: &str) {
         let select: HtmlSelectElement = self
             .find("select[data-testid=\"scenario\"]")
@@ -46,6 +47,13 @@ impl Page {
         assert_eq!(select.value(), name, "the selector offers {name}");
         select
             .dispatch_event(&bubbling("change"))
+            .expect("dispatched");
+        settle().await;
+        let timeline = self.input("input[data-testid=\"timeline\"]");
+        assert_eq!(timeline.value(), "0", "a preset opens at its start");
+        timeline.set_value(&timeline.max());
+        timeline
+            .dispatch_event(&bubbling("input"))
             .expect("dispatched");
         settle().await;
     }
