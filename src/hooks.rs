@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
+use crate::by_ptr::ByPtr;
 use crate::share::FRAGMENT_PREFIX;
 
 /// Where the session is kept in local storage.
@@ -16,9 +17,34 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// Where the session Undo returns to from the start of the saved one is kept.
+pub const PREVIOUS_KEY: &str = "causal-playground/previous";
+
 /// The saved session's text, if there is one (and storage is available).
 pub fn saved_session() -> Option<String> {
     storage()?.get_item(STORAGE_KEY).ok().flatten()
+}
+
+/// The saved previous session's text, if there is one.
+pub fn saved_previous() -> Option<String> {
+    storage()?.get_item(PREVIOUS_KEY).ok().flatten()
+}
+
+/// Whenever the session Undo returns to changes: saves it (as `encode`
+/// gives it), or forgets it, so a reload keeps it one Undo away.
+#[hook]
+pub fn use_save_previous<T: 'static>(
+    previous: Option<ByPtr<T>>,
+    encode: impl FnOnce(&T) -> String + 'static,
+) {
+    use_effect_with(previous, move |previous| {
+        if let Some(storage) = storage() {
+            let _ = match previous {
+                Some(session) => storage.set_item(PREVIOUS_KEY, &encode(session)),
+                None => storage.remove_item(PREVIOUS_KEY),
+            };
+        }
+    });
 }
 
 /// Whenever `revision` changes: saves the session (as `encode()` gives it)

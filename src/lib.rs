@@ -69,6 +69,7 @@ pub fn app() -> Html {
             hooks::location_hash().as_deref(),
             hooks::saved_session().as_deref(),
         )
+        .remembering(hooks::saved_previous().as_deref())
     });
     let highlighted = use_state(Vec::<MessageId>::new);
     // The presets' titles, read once: parsing every file on each render is waste.
@@ -97,6 +98,7 @@ pub fn app() -> Html {
             share::encode(&snapshot.session())
         });
     }
+    hooks::use_save_previous(state.previous().map(ByPtr), share::encode);
     hooks::use_slices(
         state.revision,
         state.job.is_some(),

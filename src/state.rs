@@ -346,7 +346,7 @@ impl State {
                 self.later.push(before);
                 false
             }
-            _ if before.is_blank() => false,
+            _ if before.is_blank() || *before == session => false,
             _ => {
                 if origin != Origin::Forward {
                     self.later.clear();
@@ -400,6 +400,23 @@ impl State {
         if kept {
             self.note(Tone::Plain, ONE_UNDO_AWAY.into());
         }
+    }
+
+    /// The session Undo returns to from the start of this one, if any: saved
+    /// beside the session so that a reload keeps it one Undo away.
+    pub fn previous(&self) -> Option<Rc<Session>> {
+        self.earlier.last().cloned()
+    }
+
+    /// Remembers the session saved as [`State::previous`] (its text), when
+    /// there is no other: the page has just opened.
+    pub fn remembering(mut self, previous: Option<&str>) -> Self {
+        if let Some(Ok(session)) = previous.map(share::decode) {
+            if self.earlier.is_empty() && session.check_shape().is_ok() {
+                self.earlier.push(Rc::new(session));
+            }
+        }
+        self
     }
 
     /// Whether Undo can do anything.
@@ -1228,6 +1245,17 @@ mod tests {
         );
         assert_eq!(opened.session(), other);
         let back = run(opened, [Action::Undo]);
+        assert_eq!(back.session(), saved);
+        // A reload: the link is still in the address, the link's session is
+        // saved, and the one before it was saved beside it.
+        let reloaded = State::open(
+            Some(&format!("s={}", share::encode(&other))),
+            Some(&share::encode(&other)),
+        )
+        .remembering(Some(&saved_text));
+        assert_eq!(reloaded.session(), other);
+        assert_eq!(reloaded.previous().as_deref(), Some(&saved));
+        let back = run(reloaded, [Action::Undo]);
         assert_eq!(back.session(), saved);
     }
 
