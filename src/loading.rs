@@ -241,10 +241,17 @@ impl Job {
                 self.done += 1;
                 budget -= 1;
             }
-            if pass.keep {
-                self.shown = Some((self.simulation.clone(), std::mem::take(&mut self.trace)));
-            }
+            let keep = pass.keep;
             self.passes.remove(0);
+            if keep {
+                // Passes that only check the rest go on from a copy.
+                let simulation = if self.passes.iter().any(|p| p.end > p.next) {
+                    self.simulation.clone()
+                } else {
+                    std::mem::take(&mut self.simulation)
+                };
+                self.shown = Some((simulation, std::mem::take(&mut self.trace)));
+            }
         }
         match self.shown.take() {
             Some(shown) => Outcome::Done(Box::new(shown)),
