@@ -398,7 +398,7 @@ async fn clicking_a_write_shows_its_causal_past_and_future() {
     assert!(relation(&page.mark("deliver", 1, 1)).is_none());
     let caption = page.caption();
     assert!(
-        caption.starts_with("m1: 0 write(s) happened before it")
+        caption.starts_with("m1: 0 writes happened before it")
             && caption.contains("1 after it")
             && caption.contains("0 concurrent"),
         "{caption}"
@@ -411,7 +411,7 @@ async fn clicking_a_write_shows_its_causal_past_and_future() {
         Some("selected")
     );
     assert_eq!(relation(&page.mark("write", 0, 1)).as_deref(), Some("past"));
-    assert!(page.caption().contains("1 write(s) happened before it"));
+    assert!(page.caption().contains("1 write happened before it"));
 
     // Clicking it again clears the selection.
     page.click_svg(&page.mark("write", 1, 2)).await;
