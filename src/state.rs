@@ -307,6 +307,7 @@ impl State {
 
     /// Says why a session could not be loaded; the page stays as it was.
     fn load_failed(&mut self, origin: &Origin, why: String) {
+        let why = crate::text::shorten(&why);
         let text = match origin {
             Origin::Import(file) => format!("{file} was not imported: {why}."),
             Origin::Link => match self.fallback.take() {

@@ -140,6 +140,23 @@ pub fn check_commands(commands: &[Command]) -> Result<(), (usize, String)> {
     Ok(())
 }
 
+/// The longest reason the page quotes in a message, in characters.
+pub const MAX_REASON_CHARS: usize = 300;
+
+/// `reason` cut to [`MAX_REASON_CHARS`] with a note of its length: an error
+/// that quotes a huge input stays one readable line.
+pub fn shorten(reason: &str) -> std::borrow::Cow<'_, str> {
+    match reason.char_indices().nth(MAX_REASON_CHARS) {
+        None => reason.into(),
+        Some((cut, _)) => format!(
+            "{}\u{2026} ({} characters)",
+            &reason[..cut],
+            reason.chars().count()
+        )
+        .into(),
+    }
+}
+
 /// `markup` with every character XML 1.0 cannot hold replaced by U+FFFD, so
 /// an export stays well-formed whatever text got into the page.
 pub fn xml_safe(markup: &str) -> std::borrow::Cow<'_, str> {
@@ -253,5 +270,14 @@ mod tests {
         );
         assert!(matches!(xml_safe("plain é"), std::borrow::Cow::Borrowed(_)));
         assert_eq!(one_line("a\u{2028}b\u{2029}c\u{1}d\ne"), "a b c d\ne");
+    }
+
+    #[test]
+    fn long_reasons_are_shortened() {
+        assert_eq!(shorten("short"), "short");
+        let long = format!("unknown op \"{}\"", "x".repeat(1_000_000));
+        let short = shorten(&long);
+        assert!(short.chars().count() < MAX_REASON_CHARS + 30, "{short}");
+        assert!(short.ends_with("\u{2026} (1000013 characters)"), "{short}");
     }
 }
