@@ -137,7 +137,9 @@ pub fn app() -> Html {
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
     // worked out once per change of state, not on every hover or drag.
-    let views = use_memo(state.revision, |_| {
+    // Keyed by the trace's identity, as the diagram: a slice of a load
+    // under way changes the revision but not what the replicas show.
+    let views = use_memo((ByPtr(state.trace.clone()), config.replicas), |_| {
         (0..config.replicas)
             .map(|r| (view::cards(simulation, r), view::held(simulation, r)))
             .collect::<Vec<_>>()
