@@ -243,7 +243,8 @@ function crc32(bytes) {
 /**
  * The fragment `s=...` of a session: { replicas, delivery, conflicts, seed,
  * current, cursor, branches: [[command, ...], ...] } where a command is
- * { op: 'write', replica, key, value } or { op: 'deliver', message, to }.
+ * { op: 'write', replica, key, value }, { op: 'deliver', message, to } or
+ * { op: 'deliver-all' }.
  * Branches have no parent.
  */
 export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = 'overwrite', seed = 42, current = 0, cursor, branches }) {
@@ -291,6 +292,8 @@ export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = '
       } else if (c.op === 'deliver') {
         op(1, c.to);
         varint(c.message);
+      } else if (c.op === 'deliver-all') {
+        out.push(4 << 4);
       } else throw new Error(`shareFragment: no ${c.op}`);
     }
   }

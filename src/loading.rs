@@ -18,9 +18,10 @@ pub const SLICE_STEPS: usize = 500;
 /// keeping the page busy for minutes.
 pub const MAX_LOAD_STEPS: usize = 100_000;
 
-/// The most events a run shown on the page may have: past this, the page
-/// would take seconds for every action.
-pub const MAX_EVENTS: usize = 150_000;
+/// The most events a run shown on the page may have: past this, drawing it
+/// would keep the page busy for seconds (5,000 writes all delivered make
+/// 25,000 events).
+pub const MAX_EVENTS: usize = 50_000;
 
 /// Where a session being loaded comes from: what the page says when it is
 /// shown, or when it cannot be.
@@ -153,7 +154,9 @@ impl Job {
         let total: usize = passes.iter().map(|p| p.end - p.next).sum();
         if total > MAX_LOAD_STEPS {
             return Err(format!(
-                "it has {total} steps over all its branches; the page loads at most {MAX_LOAD_STEPS}"
+                "it has {} steps over all its branches; the page loads at most {}",
+                text::grouped(total),
+                text::grouped(MAX_LOAD_STEPS)
             ));
         }
         let branches = session
@@ -225,7 +228,8 @@ impl Job {
                         self.trace.extend(events.into_iter().map(|e| (step, e)));
                         if self.trace.len() > MAX_EVENTS {
                             return Outcome::Failed(format!(
-                                "its run has more than {MAX_EVENTS} events, more than the page can show"
+                                "its run has more than {} events, more than the page can show at once (causal-sim runs it)",
+                                text::grouped(MAX_EVENTS)
                             ));
                         }
                     }

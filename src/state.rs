@@ -1322,6 +1322,27 @@ mod tests {
     }
 
     #[test]
+    fn a_crafted_link_too_big_to_show_is_refused_in_slices_and_changes_nothing() {
+        let writes = (0..24_000)
+            .map(|i| Command::Write {
+                replica: i % 3,
+                key: "k".into(),
+                value: "v".into(),
+            })
+            .collect();
+        let crafted = Session::linear(Config::default(), writes, 1);
+        assert!(share::encode(&crafted).len() < share::MAX_FRAGMENT_CHARS);
+        let state = run(State::default(), [write(0, "x", "1")]);
+        let opening = run(state.clone(), [Action::Restore(Ok(crafted))]);
+        assert!(opening.loading());
+        let (after, slices) = finish(opening);
+        assert!(slices > 10, "{slices} slices");
+        let error = page_error(&after);
+        assert!(error.contains("more than 50,000 events"), "{error}");
+        assert_eq!(after.session(), state.session());
+    }
+
+    #[test]
     fn small_words() {
         let one = scenario_file(r#"{"op":"write","replica":0,"key":"x","value":""}"#);
         let state = run(State::default(), [Action::Import(one, "a.json".into())]);

@@ -151,10 +151,23 @@ pub fn shorten(reason: &str) -> std::borrow::Cow<'_, str> {
         Some((cut, _)) => format!(
             "{}\u{2026} ({} characters)",
             &reason[..cut],
-            reason.chars().count()
+            grouped(reason.chars().count())
         )
         .into(),
     }
+}
+
+/// `n` with its thousands grouped: "25,000".
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// `markup` with every character XML 1.0 cannot hold replaced by U+FFFD, so
@@ -273,11 +286,23 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(25_000), "25,000");
+        assert_eq!(grouped(1_000_013), "1,000,013");
+    }
+
+    #[test]
     fn long_reasons_are_shortened() {
         assert_eq!(shorten("short"), "short");
         let long = format!("unknown op \"{}\"", "x".repeat(1_000_000));
         let short = shorten(&long);
         assert!(short.chars().count() < MAX_REASON_CHARS + 30, "{short}");
-        assert!(short.ends_with("\u{2026} (1000013 characters)"), "{short}");
+        assert!(
+            short.ends_with("\u{2026} (1,000,013 characters)"),
+            "{short}"
+        );
     }
 }
