@@ -243,17 +243,22 @@ test('the controls show the run in force after a preset, an import, a link and a
       replicas: String(stale.replicas ?? 3),
     };
     assert.deepEqual(expected, { delivery: 'unordered', conflicts: 'overwrite', replicas: '3' }, 'the probe\'s preset');
-    // What the replicas run: three of them, and the violation unordered delivery lets happen.
-    await page.locator(tid('timeline')).fill(await page.getAttribute(tid('timeline'), 'max'));
     assert.equal((await running(page)).replicas, 3);
-    assert.ok((await page.locator(`${tid('violations')} > *`).count()) > 0, 'unordered delivery runs');
     assert.deepEqual(await controls(page), expected, 'after the preset');
 
     // Undo: back to two replicas under causal delivery.
     await page.click(tid('undo'));
     await loaded(page);
-    assert.deepEqual(await controls(page), { delivery: 'causal', conflicts: 'overwrite', replicas: '2' }, 'after the undo');
     assert.equal((await running(page)).replicas, 2);
+    assert.deepEqual(await controls(page), { delivery: 'causal', conflicts: 'overwrite', replicas: '2' }, 'after the undo');
+
+    // Redo: the preset again; played to its end, unordered delivery lets a violation happen.
+    await page.click(tid('redo'));
+    await loaded(page);
+    await page.locator(tid('timeline')).fill(await page.getAttribute(tid('timeline'), 'max'));
+    assert.equal((await running(page)).replicas, 3);
+    assert.ok((await page.locator(`${tid('violations')} > *`).count()) > 0, 'unordered delivery runs');
+    assert.deepEqual(await controls(page), expected, 'after the redo');
 
     // An import.
     await importFile(page, 'lww.json', scenario([writeStep(3, 'x', '1')], { replicas: 4, delivery: 'fifo', conflicts: 'lww' }));
