@@ -304,7 +304,7 @@ test('importing 5,000 writes shows progress and the page answers while it loads'
     const partial = seen.filter((p) => p.done > 0 && p.done < p.total);
     assert.ok(partial.length >= 2, `progress shown part way: ${JSON.stringify(seen.slice(0, 5))}`);
     assert.ok(seen.every((p) => p.total === 5000));
-    assert.match(partial[0].text, /Importing big\.json: step \d+ of 5000/);
+    assert.match(partial[0].text, /Importing big\.json: step [\d,]+ of 5,000/);
     assert.ok((await page.evaluate(() => window.frames)) >= 2, 'the page painted while it loaded');
     await loaded(page);
     assert.equal(await page.inputValue(tid('timeline')), '5000');

@@ -381,7 +381,7 @@ fn progress(job: &loading::Job, on_cancel: Callback<()>) -> Html {
         <div class="progress" data-testid="progress" role="status"
              data-done={job.done.to_string()} data-total={job.total.to_string()}>
             <label>
-                <span>{ format!("{what}: step {} of {}", job.done, job.total) }</span>
+                <span>{ format!("{what}: step {} of {}", text::grouped(job.done), text::grouped(job.total)) }</span>
                 <progress max={job.total.to_string()} value={job.done.to_string()} />
             </label>
             <button type="button" data-testid="cancel" {onclick}>{ "Cancel" }</button>
