@@ -330,6 +330,7 @@ test('a crafted link of 24,000 writes goes in slices, is refused with a message,
     const errors = await errorTexts(page);
     assert.equal(errors.length, 1, JSON.stringify(errors));
     assert.match(errors[0], /shared session could not be read \(its run has more than 50,000 events, more than the page can show at once/);
+    assert.match(errors[0], /so a fresh one was started/);
     assert.equal(await page.inputValue(tid('timeline')), '0');
     assert.ok(!page.url().includes('#s='), 'the refused link leaves the address');
     await page.reload();

@@ -228,7 +228,7 @@ impl Job {
                         self.trace.extend(events.into_iter().map(|e| (step, e)));
                         if self.trace.len() > MAX_EVENTS {
                             return Outcome::Failed(format!(
-                                "its run has more than {} events, more than the page can show at once (causal-sim runs it)",
+                                "its run has more than {} events, more than the page can show at once; causal-sim can run it",
                                 text::grouped(MAX_EVENTS)
                             ));
                         }

@@ -315,7 +315,7 @@ impl State {
                     self.begin_load(Ok(*saved), Origin::Saved);
                     format!("The shared session could not be read ({why}), so your saved session is shown.")
                 }
-                None if self.revision == 0 && self.cursor() == 0 => format!(
+                None if self.session().is_blank() => format!(
                     "The shared session could not be read ({why}), so a fresh one was started."
                 ),
                 None => format!(

@@ -55,7 +55,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                        aria-valuetext={format!("step {} of {}", props.cursor, props.steps)} />
             </label>
             if behind {
-                <p class="timeline-note">{ "You are looking at an earlier step. Acting here starts a new branch; this one is kept." }</p>
+                <p class="timeline-note">{ format!("You are looking at an earlier step: Redo plays step {} next. Acting here starts a new branch; this one is kept.", props.cursor + 1) }</p>
             }
             if props.branches.len() > 1 {
                 <ul class="branches" data-testid="branches" aria-label="Branches">
