@@ -420,6 +420,38 @@ impl State {
         self
     }
 
+    /// Stops the job under way. A session that was being loaded and is
+    /// the user's own (the saved one, one Undo or Redo returned to) stays
+    /// one Undo (or Redo) away: stopping never loses work.
+    fn set_aside(&mut self) {
+        let Some(job) = self.job.take() else {
+            return;
+        };
+        let Purpose::Load(session, origin) = job.purpose else {
+            return;
+        };
+        let kept = match origin {
+            Origin::Saved => Some(*session),
+            Origin::Link => self.fallback.take().map(|saved| *saved),
+            Origin::Back => {
+                self.earlier.push(Rc::new(*session));
+                None
+            }
+            Origin::Forward => {
+                self.later.push(Rc::new(*session));
+                None
+            }
+            Origin::Import(_) | Origin::Preset(_) | Origin::Fresh(_) => None,
+        };
+        if let Some(saved) = kept.filter(|s| !s.is_blank()) {
+            self.earlier.push(Rc::new(saved));
+            self.note(
+                Tone::Plain,
+                "Your saved session was not opened: it is one Undo away.".into(),
+            );
+        }
+    }
+
     /// Whether Undo can do anything.
     pub fn can_undo(&self) -> bool {
         self.cursor() > 0 || !self.earlier.is_empty()
@@ -744,7 +776,7 @@ impl Reducible for State {
                 | Action::LoadPreset(_)
                 | Action::Reset
                 | Action::SetReplicas(_)
-                | Action::Cancel => state.job = None,
+                | Action::Cancel => state.set_aside(),
                 // A move of the timeline gives way to whatever the user does.
                 _ if !state.loading() => state.job = None,
                 _ => {
@@ -1310,6 +1342,14 @@ mod tests {
         let cancelled = run(loading, [Action::Cancel]);
         assert!(cancelled.job.is_none());
         assert_eq!(cancelled.session(), state.session());
+        // Stopping the saved session's load keeps it one Undo away.
+        let saved = share::encode(&done.session());
+        let opening = State::open(None, Some(&saved));
+        assert!(opening.loading());
+        let stopped = run(opening, [Action::Cancel]);
+        assert!(stopped.simulation.history().is_empty());
+        let (back, _) = finish(run(stopped, [Action::Undo]));
+        assert_eq!(back.session(), done.session());
         // A long move of the timeline is sliced too, both ways.
         let back = run(done.clone(), [Action::Seek(4_000)]);
         let (back, slices) = finish(back);
