@@ -131,7 +131,11 @@ test('a preset opens at its start and each step forward is told as it happens', 
     const steps = Number(await page.getAttribute(tid('timeline'), 'max'));
     assert.equal(steps, 6);
     for (let i = 1; i <= steps; i++) {
-      await page.click(tid('redo'));
+      // Next (the scenario's next step, not autoplay's random Step) and Redo do the same.
+      if (i % 2) {
+        assert.equal(await page.textContent(tid('next')), `Next: step ${i} \u25b8`);
+        await page.click(tid('next'));
+      } else await page.click(tid('redo'));
       assert.equal(await page.inputValue(tid('timeline')), String(i));
       if (i === 4) {
         // C holds m2: the moment the preset exists for, on screen.
@@ -146,6 +150,7 @@ test('a preset opens at its start and each step forward is told as it happens', 
     assert.ok(lines.some((l) => l.startsWith('C delivered m2 from B from its hold-back buffer')), lines.join('\n'));
     assert.ok(!lines.some((l) => l.startsWith('Redid')), lines.join('\n'));
     assert.equal(await page.isDisabled(tid('redo')), true, 'at its end');
+    assert.equal(await page.locator(tid('next')).count(), 0, 'no next step at its end');
     assert.deepEqual(await errorTexts(page), []);
   }, { viewport: { width: 1366, height: 768 } });
 });

@@ -341,6 +341,7 @@ pub fn app() -> Html {
                     }).collect(),
                     on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
                     on_branch: { let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) },
+                    on_next: send(|_| Action::Redo),
                 }) }
             </section>
             if let Some(preset) = &state.preset {

@@ -385,7 +385,7 @@ impl State {
                 self.note(
                     Tone::Plain,
                     format!(
-                        "Loaded \u{201c}{title}\u{201d} at its start: {}. Redo (or the timeline) plays them one by one.",
+                        "Loaded \u{201c}{title}\u{201d} at its start: {}. Next (or Redo, or the timeline) plays them one by one.",
                         count(steps, "step")
                     ),
                 )
