@@ -94,7 +94,11 @@ pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
             } if sender == replica && !released => {
                 let write = messages
                     .get(*message)
-                    .map(|m| format!("{} = {}", m.key, m.value))
+                    .map(|m| match &*m.value {
+                        // An empty value is a value: say so rather than show nothing.
+                        "" => format!("{} = \"\" (an empty value)", m.key),
+                        value => format!("{} = {value}", m.key),
+                    })
                     .unwrap_or_default();
                 let mut to: Vec<char> = Vec::new();
                 while let Some(Event::Sent { message: m, to: dest, .. }) = events.get(i) {

@@ -10,8 +10,14 @@
 //! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`; branches
 //!   of history, the timeline, the event trace.
 //! - [`session`]: what a session is made of, and replaying it.
+//! - [`loading`]: loads and long moves of the timeline, replayed in slices.
 //! - [`share`]: a session in a link's fragment (and in local storage).
+//! - [`text`]: the one rule for keys and values, however they come in,
+//!   and text made safe for XML exports.
 //! - [`presets`]: the scenario files under `scenarios/`, embedded.
+//! - [`lessons`]: the lesson files under `lessons/`, embedded; [`tutor`]: the
+//!   open lesson's state, beside the run's; [`lesson_effects`]: its storage,
+//!   links, highlights and the message to an embedding page.
 //! - [`describe`]: the engine's events and gaps in plain words.
 //! - [`view`]: the engine's state turned into what components show.
 //! - [`diagram`]: the space-time diagram's layout, resumed chunk by chunk.
@@ -31,10 +37,12 @@ pub mod files;
 pub mod hooks;
 pub mod lesson_effects;
 pub mod lessons;
+pub mod loading;
 pub mod presets;
 pub mod session;
 pub mod share;
 pub mod state;
+pub mod text;
 pub mod tutor;
 pub mod view;
 
@@ -67,6 +75,7 @@ pub fn app() -> Html {
             hooks::location_hash().as_deref(),
             hooks::saved_session().as_deref(),
         )
+        .remembering(hooks::saved_previous().as_deref())
     });
     let highlighted = use_state(Vec::<MessageId>::new);
     // The presets' titles, read once: parsing every file on each render is waste.
@@ -91,7 +100,23 @@ pub fn app() -> Html {
     };
     {
         let snapshot = state.clone();
-        hooks::use_save_session(state.revision, move || share::encode(&snapshot.session()));
+        hooks::use_save_session(state.revision, state.loading(), move || {
+            share::encode(&snapshot.session())
+        });
+    }
+    hooks::use_save_previous(state.previous().map(ByPtr), share::encode);
+    hooks::use_slices(
+        state.revision,
+        state.job.is_some(),
+        send(|_| Action::Continue),
+    );
+    {
+        let d = state.dispatcher();
+        hooks::use_followed_links(Callback::from(move |fragment: String| {
+            d.dispatch(Action::Restore(
+                share::decode(&fragment).map_err(|e| e.to_string()),
+            ))
+        }));
     }
     hooks::use_autoplay(state.playing, state.speed_ms, send(|_| Action::Step));
     hooks::use_history_keys(send(|_| Action::Undo), send(|_| Action::Redo));
@@ -118,7 +143,9 @@ pub fn app() -> Html {
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
     // worked out once per change of state, not on every hover or drag.
-    let views = use_memo(state.revision, |_| {
+    // Keyed by the trace's identity, as the diagram: a slice of a load
+    // under way changes the revision but not what the replicas show.
+    let views = use_memo((ByPtr(state.trace.clone()), config.replicas), |_| {
         (0..config.replicas)
             .map(|r| (view::lane(simulation, r), view::held(simulation, r)))
             .collect::<Vec<_>>()
@@ -271,6 +298,9 @@ pub fn app() -> Html {
                     on_export: exchange.on_export.clone(),
                 }) }
             </header>
+            if let Some(job) = &state.job {
+                { progress(job, send(|_| Action::Cancel)) }
+            }
             if let Some((text, severity)) = page_notice {
                 { notice::notice(&NoticeProps { text, severity, on_dismiss: send(|_| Action::Dismiss) }) }
             }
@@ -293,8 +323,8 @@ pub fn app() -> Html {
                 </div>
                 <div class="toolbar-row">
                     { controls::history(&HistoryProps {
-                        can_undo: !simulation.history().is_empty(),
-                        can_redo: state.cursor() < state.branch().commands.len(),
+                        can_undo: state.can_undo(),
+                        can_redo: state.can_redo(),
                         can_deliver: !simulation.network().is_empty(),
                         on_undo: send(|_| Action::Undo),
                         on_redo: send(|_| Action::Redo),
@@ -321,6 +351,7 @@ pub fn app() -> Html {
                         }).collect(),
                         on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
                         on_branch: { let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) },
+                        on_next: send(|_| Action::Redo),
                     }) }
                 </div>
             </section>
@@ -344,6 +375,28 @@ pub fn app() -> Html {
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes." }</p>
             </footer>
+        </div>
+    }
+}
+
+/// How far the load or move under way is, with a way to stop it.
+fn progress(job: &loading::Job, on_cancel: Callback<()>) -> Html {
+    let what = match &job.purpose {
+        loading::Purpose::Load(_, loading::Origin::Import(file)) => format!("Importing {file}"),
+        loading::Purpose::Load(_, loading::Origin::Link) => "Opening the shared session".into(),
+        loading::Purpose::Load(_, loading::Origin::Saved) => "Opening your saved session".into(),
+        loading::Purpose::Load(..) => "Loading".into(),
+        loading::Purpose::Seek { .. } => "Moving the timeline".into(),
+    };
+    let onclick = Callback::from(move |_: MouseEvent| on_cancel.emit(()));
+    html! {
+        <div class="progress" data-testid="progress" role="status"
+             data-done={job.done.to_string()} data-total={job.total.to_string()}>
+            <label>
+                <span>{ format!("{what}: step {} of {}", text::grouped(job.done), text::grouped(job.total)) }</span>
+                <progress max={job.total.to_string()} value={job.done.to_string()} />
+            </label>
+            <button type="button" data-testid="cancel" {onclick}>{ "Cancel" }</button>
         </div>
     }
 }
