@@ -53,13 +53,16 @@ use by_ptr::ByPtr;
 use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
 use components::diagram::Diagram;
 use components::lane::{CardActions, CardView, Lane, Release};
+use components::lesson::{LessonList, LessonPanel, Progress};
 use components::log::{self, LogProps};
 use components::notice::{self, NoticeProps};
 use components::replica::{DropHint, ReplicaPanel};
+use components::rule_at_work::RuleAtWork;
 use components::share_bar::{self, ShareBarProps};
 use components::status::{Awaiting, Status};
 use components::timeline::{self, BranchView, TimelineProps};
 use state::{Action, Place, State};
+use tutor::{ActStatus, Tutor, TutorAction};
 
 /// Log lines shown: the newest; the diagram holds the whole run.
 const LOG_SHOWN: usize = 60;
@@ -121,6 +124,84 @@ pub fn app() -> Html {
     hooks::use_autoplay(state.playing, state.speed_ms, send(|_| Action::Step));
     hooks::use_history_keys(send(|_| Action::Undo), send(|_| Action::Redo));
 
+    // The open lesson: its own reducer beside the run's; the run's history
+    // tells it whether an act is done.
+    let guide = use_reducer(tutor::Lessons::default);
+    let catalogue = use_memo((), |_| lessons::catalogue());
+    let open_lesson = {
+        let (run, guide) = (state.dispatcher(), guide.dispatcher());
+        Callback::from(
+            move |(name, from_start): (String, bool)| match lessons::lesson(&name) {
+                Ok(lesson) => {
+                    let step = match lesson_effects::saved_progress(&name) {
+                        Progress::At(step) if !from_start => step,
+                        _ => 0,
+                    };
+                    let commands = Tutor::history_at(&lesson, step);
+                    let base = commands.len();
+                    run.dispatch(Action::OpenLesson {
+                        title: lesson.title.clone(),
+                        config: lesson.start.config(),
+                        commands,
+                    });
+                    guide.dispatch(TutorAction::Open {
+                        name,
+                        lesson,
+                        step,
+                        base,
+                    });
+                }
+                Err(why) => run.dispatch(Action::Refuse(state::Notice::error(Place::Page, why))),
+            },
+        )
+    };
+    {
+        // On opening: a `#lesson=NAME` address, else the lesson left open
+        // (the saved session holds its run).
+        let (open_lesson, guide) = (open_lesson.clone(), guide.dispatcher());
+        use_effect_with((), move |_| {
+            if let Some(name) = hooks::location_hash()
+                .as_deref()
+                .and_then(lesson_effects::lesson_in)
+            {
+                open_lesson.emit((name, false));
+            } else if let Some((name, step, base)) = lesson_effects::saved_open() {
+                if let Ok(lesson) = lessons::lesson(&name) {
+                    guide.dispatch(TutorAction::Open {
+                        name,
+                        lesson,
+                        step,
+                        base,
+                    });
+                }
+            }
+        });
+    }
+    lesson_effects::use_lesson_links(open_lesson.reform(|name| (name, false)));
+    lesson_effects::use_lesson_progress(
+        guide
+            .open
+            .as_ref()
+            .map(|t| (t.name.clone(), t.step, t.base, t.done)),
+    );
+    lesson_effects::use_lesson_done(
+        guide
+            .open
+            .as_ref()
+            .filter(|t| t.done)
+            .map(|t| t.name.clone()),
+    );
+    lesson_effects::use_lesson_highlight(
+        guide
+            .open
+            .as_ref()
+            .filter(|t| !t.done)
+            .and_then(Tutor::current)
+            .map(|step| step.highlight().iter().map(|t| t.selector()).collect())
+            .unwrap_or_default(),
+        state.revision,
+    );
+
     let simulation = &state.simulation;
     let config = simulation.config();
     let svg_ref = use_node_ref();
@@ -140,6 +221,47 @@ pub fn app() -> Html {
             (ByPtr::new(drawing), ByPtr::new(clocks))
         },
     );
+    // The rule at work: the last receive up to the timeline, read off the trace.
+    let decision = use_memo(
+        (ByPtr(state.trace.clone()), config.delivery),
+        |(trace, _)| causal_core::last_receive(simulation, trace),
+    );
+    let history = &state.branch().commands[..state.cursor()];
+    let act = guide
+        .open
+        .as_ref()
+        .map(|t| t.act(history))
+        .unwrap_or(ActStatus::Waiting);
+    let lesson_list: Vec<(lessons::Entry, Progress)> = catalogue
+        .iter()
+        .map(|entry| {
+            let progress = match &guide.open {
+                Some(t) if t.name == entry.name && t.done => Progress::Done,
+                Some(t) if t.name == entry.name => Progress::At(t.step),
+                _ => lesson_effects::saved_progress(entry.name),
+            };
+            (entry.clone(), progress)
+        })
+        .collect();
+    let lesson_panel = guide.open.as_ref().map(|tutor| {
+        let following = catalogue
+            .iter()
+            .skip_while(|e| e.name != tutor.name)
+            .nth(1)
+            .map(|e| (e.name.to_string(), e.title.clone()));
+        let g = guide.dispatcher();
+        let cursor = state.cursor();
+        let name = tutor.name.clone();
+        html! {
+            <LessonPanel tutor={tutor.clone()} act={act.clone()} {following}
+                on_choose={{ let g = g.clone(); Callback::from(move |i| g.dispatch(TutorAction::Choose(i))) }}
+                on_reveal={{ let g = g.clone(); Callback::from(move |_| g.dispatch(TutorAction::Reveal)) }}
+                on_next={{ let g = g.clone(); Callback::from(move |_| g.dispatch(TutorAction::Next { cursor })) }}
+                on_restart={{ let open = open_lesson.clone(); Callback::from(move |_| open.emit((name.clone(), true))) }}
+                on_close={{ let g = g.clone(); Callback::from(move |_| g.dispatch(TutorAction::Close)) }}
+                on_open={open_lesson.reform(|name| (name, false))} />
+        }
+    });
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
     // worked out once per change of state, not on every hover or drag.
@@ -304,6 +426,8 @@ pub fn app() -> Html {
             if let Some((text, severity)) = page_notice {
                 { notice::notice(&NoticeProps { text, severity, on_dismiss: send(|_| Action::Dismiss) }) }
             }
+            <LessonList lessons={lesson_list} open={guide.open.as_ref().map(|t| t.name.clone())}
+                        on_open={open_lesson.reform(|name| (name, false))} />
             <section class="toolbar" aria-label="Controls">
                 <div class="toolbar-row">
                     { controls::rules(&RulesProps {
@@ -361,6 +485,10 @@ pub fn app() -> Html {
                     <p>{ &preset.description }</p>
                 </section>
             }
+            <div class="guide">
+                { for lesson_panel }
+                <RuleAtWork rule={config.delivery} decision={(*decision).clone()} />
+            </div>
             <Status violations={simulation.violations().to_vec()}
                     converged={simulation.converged()}
                     diverged={diverged.clone()}

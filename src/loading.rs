@@ -35,6 +35,8 @@ pub enum Origin {
     Saved,
     /// A preset, by name.
     Preset(String),
+    /// A lesson's run, at one of its steps: the lesson's title.
+    Lesson(String),
     /// Undo back to the session a load replaced.
     Back,
     /// Redo forward to the session an Undo left.

@@ -188,6 +188,16 @@ pub enum Action {
     SetReplicas(usize),
     /// Load the preset scenario with this name.
     LoadPreset(String),
+    /// Open a lesson's run: its start and the acts before the step it opens
+    /// at, played to their end.
+    OpenLesson {
+        /// The lesson's title, for the log.
+        title: String,
+        /// Its replica count and rules.
+        config: Config,
+        /// The steps to play.
+        commands: Vec<Command>,
+    },
     /// The seed field changed.
     SetSeed(String),
     /// Start autoplay.
@@ -326,6 +336,9 @@ impl State {
                 format!("The saved session could not be read ({why}), so a fresh one was started.")
             }
             Origin::Preset(name) => format!("Preset {name} could not be loaded: {why}."),
+            Origin::Lesson(title) => {
+                format!("The lesson \u{201c}{title}\u{201d} could not be opened: {why}.")
+            }
             Origin::Back | Origin::Forward => {
                 format!("That session could not be shown again: {why}.")
             }
@@ -390,6 +403,10 @@ impl State {
                     ),
                 )
             }
+            Origin::Lesson(title) => self.note(
+                Tone::Plain,
+                format!("Opened the lesson \u{201c}{title}\u{201d}."),
+            ),
             Origin::Back => self.note(
                 Tone::Plain,
                 "Back to the session before: Redo returns to the one you left.".into(),
@@ -441,7 +458,7 @@ impl State {
                 self.later.push(Rc::new(*session));
                 None
             }
-            Origin::Import(_) | Origin::Preset(_) | Origin::Fresh(_) => None,
+            Origin::Import(_) | Origin::Preset(_) | Origin::Lesson(_) | Origin::Fresh(_) => None,
         };
         if let Some(saved) = kept.filter(|s| !s.is_blank()) {
             self.earlier.push(Rc::new(saved));
@@ -774,6 +791,7 @@ impl Reducible for State {
                 Action::Import(..)
                 | Action::Restore(_)
                 | Action::LoadPreset(_)
+                | Action::OpenLesson { .. }
                 | Action::Reset
                 | Action::SetReplicas(_)
                 | Action::Cancel => state.set_aside(),
@@ -829,6 +847,14 @@ impl Reducible for State {
                 format!("Started afresh with {replicas} replicas."),
             ),
             Action::LoadPreset(name) => state.load_preset(&name),
+            Action::OpenLesson {
+                title,
+                config,
+                commands,
+            } => {
+                let session = Session::linear(config, commands, state.seed);
+                state.begin_load(Ok(session), Origin::Lesson(title));
+            }
             Action::SetSeed(text) => match text.trim().parse::<u64>() {
                 Ok(seed) => {
                     state.seed = seed;
