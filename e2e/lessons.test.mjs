@@ -7,10 +7,10 @@
 // phone and in dark mode. Debian's Chromium via playwright-core.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ROOT, cardSel, launchBrowser, pageServer, screenshot, tid, withPage as openChecked, write,
+  ARTIFACTS, ROOT, cardSel, launchBrowser, pageServer, tid, withPage as openChecked, write,
 } from './support.mjs';
 
 let server;
@@ -70,10 +70,16 @@ async function perform(page, expect) {
   }
 }
 
-/** Goes through the open lesson to its end; returns how many predictions
- * were first answered wrongly, and how many rightly. */
-async function complete(page, name) {
+/**
+ * Goes through the open lesson to its end. A prediction is answered with
+ * `known[step]` first when given, else by trying the choices in order; every
+ * wrong choice must be explained with numbers and keep Next shut. Resolves to
+ * { wrong, right } (how predictions were first answered) and the right choice
+ * of each prediction, by step.
+ */
+async function complete(page, name, known = {}) {
   const counts = { wrong: 0, right: 0 };
+  const answers = {};
   const { steps } = await panelState(page);
   for (let k = 1; k <= steps; k++) {
     await page.waitForSelector(`${panel}[data-step="${k}"]`);
@@ -91,16 +97,20 @@ async function complete(page, name) {
       assert.equal(await nextEnabled(page), false, `${name} step ${k}: Next waits for an answer`);
       const n = (await page.$$(tid('lesson-choice'))).length;
       assert.ok(n >= 2 && n <= 4, `${name} step ${k}: ${n} choices`);
+      const order = [known[k], ...Array.from({ length: n }, (_, i) => i + 1)].filter((c) => c);
       let first = true;
-      for (let c = 1; c <= n; c++) {
+      for (const c of order) {
         await page.click(`${tid('lesson-choice')}[data-choice="${c}"]`);
         const verdict = await page.getAttribute(tid('lesson-feedback'), 'data-verdict');
         if (first) counts[verdict] += 1;
         first = false;
-        if (verdict === 'right') break;
+        if (verdict === 'right') {
+          answers[k] = c;
+          break;
+        }
         // A wrong choice says why, with the numbers, and Next stays shut.
         const why = await page.textContent(tid('lesson-feedback'));
-        assert.match(why, /\d/, `${name} step ${k}: a wrong answer is explained with numbers`);
+        assert.match(why, /\d/, `${name} step ${k}: a wrong answer is explained with numbers: ${why}`);
         assert.equal(await nextEnabled(page), false);
       }
       assert.equal(await page.getAttribute(tid('lesson-feedback'), 'data-verdict'), 'right');
@@ -109,23 +119,33 @@ async function complete(page, name) {
     await page.click(tid('lesson-next'));
   }
   await page.waitForSelector(`${panel}[data-done="true"]`);
-  return counts;
+  return { counts, answers };
 }
 
 for (const name of await lessonNames()) {
-  test(`lesson ${name}: completed through its hooks, from a #lesson= link`, async () => {
+  test(`lesson ${name}: completed through its hooks, once by trial, once knowing the answers`, async () => {
+    const url = `${server.url}#lesson=${name}`;
+    let answers;
+    // By trial: the choices in order, so some first answers are wrong.
     await withPage(async (page) => {
       await page.waitForSelector(`${panel}[data-lesson="${name}"][data-step="1"]`);
-      const counts = await complete(page, name);
-      assert.ok(counts.wrong >= 1, `${name}: at least one prediction answered wrongly (${JSON.stringify(counts)})`);
-      assert.ok(counts.right >= 1, `${name}: at least one prediction answered rightly (${JSON.stringify(counts)})`);
+      const run = await complete(page, name);
+      answers = run.answers;
+      assert.ok(run.counts.wrong >= 1, `${name}: a prediction answered wrongly (${JSON.stringify(run.counts)})`);
       // The end says what to try next, and the list says done.
       assert.match(await page.textContent(tid('lesson-end')), /What to try next/);
       assert.equal(
         await page.textContent(`${tid('lesson-open')}[data-lesson="${name}"] .lesson-badge`),
         'done',
       );
-    }, { url: `${server.url}#lesson=${name}` });
+    }, { url });
+    // Again in a fresh browser: the same answers are right at once.
+    await withPage(async (page) => {
+      await page.waitForSelector(`${panel}[data-lesson="${name}"][data-step="1"]`);
+      const run = await complete(page, name, answers);
+      assert.equal(run.counts.wrong, 0, `${name}: the answers are the same every time`);
+      assert.ok(run.counts.right >= 1, `${name}: a prediction answered rightly`);
+    }, { url });
   });
 }
 
@@ -251,8 +271,10 @@ test('screenshots of a lesson: laptop, phone, dark', async () => {
       // A wrong prediction, explained.
       await page.click(`${tid('lesson-choice')}[data-choice="1"]`);
       await page.waitForSelector(`${tid('lesson-feedback')}[data-verdict="wrong"]`);
+      // What the learner sees: the panel at the top of the window.
       await page.$eval(panel, (p) => p.scrollIntoView({ block: 'start' }));
-      await screenshot(page, label);
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, `${label}.png`) });
     } finally {
       await context.close();
     }

@@ -680,7 +680,18 @@ fn agree(simulation: &Simulation) -> Posed {
                 // Replicas grouped by what they hold for the key, in replica order.
                 let mut groups: Vec<(String, Vec<char>)> = Vec::new();
                 for replica in end.replicas() {
-                    let label = value_label(&values(replica.store().get(key)));
+                    let kept: Vec<MessageId> = replica
+                        .store()
+                        .versions(key)
+                        .iter()
+                        .map(|v| v.message)
+                        .collect();
+                    let value = value_label(&values(replica.store().get(key)));
+                    let label = if kept.is_empty() {
+                        value
+                    } else {
+                        format!("{value} ({})", names(&kept))
+                    };
                     match groups.iter_mut().find(|(l, _)| *l == label) {
                         Some((_, names)) => names.push(replica_name(replica.id())),
                         None => groups.push((label, vec![replica_name(replica.id())])),

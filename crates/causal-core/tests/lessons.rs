@@ -452,7 +452,10 @@ fn final_value_tells_of_a_message_held_for_good() {
 fn agree_says_where_replicas_differ() {
     let (label, why) = right(Question::Agree, &colors(Conflicts::Overwrite));
     assert_eq!(label, "no: they end different");
-    assert!(why.contains("color is blue at A, C but red at B"), "{why}");
+    assert!(
+        why.contains("color is blue (m2) at A, C but red (m1) at B"),
+        "{why}"
+    );
     let (label, why) = right(Question::Agree, &colors(Conflicts::Lww));
     assert_eq!(label, "yes: they all end the same");
     assert!(
