@@ -262,6 +262,8 @@ pub fn app() -> Html {
                 on_open={open_lesson.reform(|name| (name, false))} />
         }
     });
+    let rule_at_work =
+        html! { <RuleAtWork rule={config.delivery} decision={(*decision).clone()} /> };
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
     // worked out once per change of state, not on every hover or drag.
@@ -485,10 +487,14 @@ pub fn app() -> Html {
                     <p>{ &preset.description }</p>
                 </section>
             }
-            <div class="guide">
-                { for lesson_panel }
-                <RuleAtWork rule={config.delivery} decision={(*decision).clone()} />
-            </div>
+            // With a lesson open, the rule at work stands beside it; without,
+            // under the replicas, so they stay on the first screen.
+            if lesson_panel.is_some() {
+                <div class="guide">
+                    { for lesson_panel }
+                    { rule_at_work.clone() }
+                </div>
+            }
             <Status violations={simulation.violations().to_vec()}
                     converged={simulation.converged()}
                     diverged={diverged.clone()}
@@ -498,6 +504,9 @@ pub fn app() -> Html {
                   style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
             </main>
+            if guide.open.is_none() {
+                <div class="guide">{ rule_at_work }</div>
+            }
             <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
             { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
             <footer class="help">

@@ -29,11 +29,17 @@ pub struct ListProps {
     pub on_open: Callback<String>,
 }
 
-/// The list of lessons: one button each, with its progress.
+/// The list of lessons: one button each, with its progress. One tab stop
+/// for the whole list (the arrow keys move along it), so the replicas stay
+/// a few tabs from the top of the page.
 #[function_component(LessonList)]
 pub fn lesson_list(props: &ListProps) -> Html {
+    let focused = props
+        .lessons
+        .iter()
+        .position(|(entry, _)| props.open.as_deref() == Some(entry.name))
+        .unwrap_or(0);
     let items = props.lessons.iter().enumerate().map(|(i, (entry, progress))| {
-        let steps = entry.steps;
         let name = entry.name.to_string();
         let onclick = {
             let (on_open, name) = (props.on_open.clone(), name.clone());
@@ -41,18 +47,24 @@ pub fn lesson_list(props: &ListProps) -> Html {
         };
         let current = props.open.as_deref() == Some(entry.name);
         let badge = match progress {
-            Progress::New => format!("{steps} steps"),
-            Progress::At(step) => format!("step {} of {steps}", step + 1),
-            Progress::Done => "done".to_string(),
+            Progress::New => None,
+            Progress::At(step) => Some(format!("step {} of {}", step + 1, entry.steps)),
+            Progress::Done => Some("done".to_string()),
         };
+        // "Why hold back: Alice, Bob and Carol" shows as "Why hold back".
+        let short = entry.title.split(':').next().unwrap_or(&entry.title).to_string();
         html! {
             <li key={name.clone()}>
                 <button type="button" class={classes!("lesson-open", current.then_some("current"))}
                         data-testid="lesson-open" data-lesson={name}
-                        aria-current={current.then_some("true")} title={entry.summary.clone()} {onclick}>
+                        tabindex={if i == focused { "0" } else { "-1" }}
+                        aria-current={current.then_some("true")}
+                        title={format!("{}: {} ({} steps)", entry.title, entry.summary, entry.steps)} {onclick}>
                     <span class="lesson-number">{ i + 1 }</span>
-                    <span class="lesson-title">{ &entry.title }</span>
-                    <span class={classes!("lesson-badge", matches!(progress, Progress::Done).then_some("done"))}>{ badge }</span>
+                    <span class="lesson-title">{ short }</span>
+                    if let Some(badge) = badge {
+                        <span class={classes!("lesson-badge", matches!(progress, Progress::Done).then_some("done"))}>{ badge }</span>
+                    }
                 </button>
             </li>
         }
@@ -60,9 +72,47 @@ pub fn lesson_list(props: &ListProps) -> Html {
     html! {
         <nav class="lessons" aria-label="Guided lessons">
             <h2>{ "Learn step by step" }</h2>
-            <ol class="lesson-list">{ for items }</ol>
+            <ol class="lesson-list" onkeydown={Callback::from(move_focus)}>{ for items }</ol>
         </nav>
     }
+}
+
+/// Arrow keys, Home and End move the focus along the list of lessons.
+fn move_focus(e: KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(button) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let Some(list) = button.closest("ol").ok().flatten() else {
+        return;
+    };
+    let Ok(buttons) = list.query_selector_all("button") else {
+        return;
+    };
+    let all: Vec<web_sys::HtmlElement> = (0..buttons.length())
+        .filter_map(|i| buttons.item(i)?.dyn_into().ok())
+        .collect();
+    let Some(at) = all
+        .iter()
+        .position(|b| AsRef::<web_sys::Element>::as_ref(b) == &button)
+    else {
+        return;
+    };
+    let to = match e.key().as_str() {
+        "ArrowRight" | "ArrowDown" => (at + 1) % all.len(),
+        "ArrowLeft" | "ArrowUp" => (at + all.len() - 1) % all.len(),
+        "Home" => 0,
+        "End" => all.len() - 1,
+        _ => return,
+    };
+    e.prevent_default();
+    for (i, b) in all.iter().enumerate() {
+        let _ = b.set_attribute("tabindex", if i == to { "0" } else { "-1" });
+    }
+    let _ = all[to].focus();
 }
 
 /// The open lesson.
