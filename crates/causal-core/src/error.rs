@@ -78,3 +78,27 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Why a history or a scenario file stopped at one step: the step's number
+/// (from 1) and the engine's refusal. Step 0 is the configuration itself,
+/// refused before any step (a replica count outside 2 to 8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepError {
+    /// Which step, from 1; 0 for the configuration.
+    pub step: usize,
+    /// Why it was refused.
+    pub error: Error,
+}
+
+impl fmt::Display for StepError {
+    /// `step 4: message 3 is not in flight to replica 1`, as DESIGN.md
+    /// section 3 words it; a refused configuration names no step.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.step {
+            0 => write!(f, "{}", self.error),
+            step => write!(f, "step {step}: {}", self.error),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}

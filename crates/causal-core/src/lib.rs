@@ -47,12 +47,16 @@
 //! - [`simulation`]: the state machine, its history and previews.
 //! - [`site`]: one replica on its own, receiving messages known by their dot (a node).
 //! - [`scenario`], [`report`]: the scenario file and state report formats.
+//! - [`quote`]: input quoted shortened in error messages.
 //! - [`scheduler`]: seeded choices for autoplay.
+//! - [`census`]: every order of the copies in flight, and the outcomes they reach.
+//! - [`puzzle`]: puzzle files, and the search for their fewest moves.
 //! - [`shiviz`]: a run as a ShiViz log.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod census;
 pub mod clock;
 pub mod command;
 pub mod error;
@@ -62,6 +66,8 @@ pub mod hold_back;
 pub mod lookup;
 pub mod message;
 pub mod network;
+pub mod puzzle;
+pub mod quote;
 pub mod replica;
 pub mod report;
 pub mod rules;
@@ -72,15 +78,17 @@ pub mod simulation;
 pub mod site;
 pub mod store;
 
+pub use census::{Arrival, Census, CensusError, CensusProgress, CensusReport, Outcome};
 pub use clock::VectorClock;
 pub use command::Command;
-pub use error::Error;
+pub use error::{Error, StepError};
 pub use event::{Event, Trace, Violation};
 pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
 pub use lookup::Lookup;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
+pub use puzzle::{Goal, Move, Puzzle, PuzzleError, Solution};
 pub use replica::Replica;
 pub use report::{InFlightReport, ReplicaReport, Report};
 pub use rules::{Conflicts, Delivery, UnknownRule};

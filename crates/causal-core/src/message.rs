@@ -71,10 +71,14 @@ impl Message {
 
 /// Every message ever written, by number and by dot. The replicas look up
 /// what a held message waits for here.
+///
+/// Shared between clones (copied only when a clone writes): the outcome
+/// census and the puzzle solver clone a simulation for every state they
+/// try, and never write.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Messages {
-    all: Vec<Message>,
-    by_sender: Vec<Vec<MessageId>>,
+    all: Arc<Vec<Message>>,
+    by_sender: Arc<Vec<Vec<MessageId>>>,
 }
 
 impl Messages {
@@ -114,17 +118,19 @@ impl Messages {
         clock: VectorClock,
     ) -> &Message {
         let id = MessageId(self.all.len() as u32 + 1);
-        if self.by_sender.len() <= sender {
-            self.by_sender.resize(sender + 1, Vec::new());
+        let by_sender = Arc::make_mut(&mut self.by_sender);
+        if by_sender.len() <= sender {
+            by_sender.resize(sender + 1, Vec::new());
         }
-        self.by_sender[sender].push(id);
-        self.all.push(Message {
+        by_sender[sender].push(id);
+        let all = Arc::make_mut(&mut self.all);
+        all.push(Message {
             id,
             sender,
             key,
             value,
             clock,
         });
-        &self.all[self.all.len() - 1]
+        &all[all.len() - 1]
     }
 }

@@ -29,37 +29,41 @@ pub struct InFlight {
     pub to: ReplicaId,
 }
 
-/// "No copy": the end of a chain, or an empty lane's ends.
+/// "No copy": the end of a chain, an empty subtree, an empty lane.
 const NONE: u64 = u64::MAX;
 
-/// A copy in flight, with its links: to the next copy of the same message,
-/// and to its neighbours in its lane.
+/// A copy in flight, with its links: to the copies of the same message to
+/// the same replica (a circular list in sending order), and its place in its
+/// lane's tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Slot {
-    in_flight: InFlight,
-    /// The next copy in flight of the same message (in sending order), or NONE.
+    message: MessageId,
+    from: u32,
+    to: u32,
+    /// How many copies its lane subtree holds, itself included.
+    size: u32,
+    /// The previous copy of the same message to the same replica; the first
+    /// one's is the last one (the chain is circular).
+    prev_same: u64,
+    /// The next copy of the same message to the same replica, or NONE.
     next_same: u64,
-    /// The copy before it in its lane, or NONE.
-    prev: u64,
-    /// The copy after it in its lane, or NONE.
-    next: u64,
+    parent: u64,
+    left: u64,
+    right: u64,
 }
 
-/// A destination's lane: a list linked through the slots.
+/// A destination's lane: a treap ordered by position (each subtree knows its
+/// size, each copy's priority is a hash of its number), so that finding,
+/// moving and removing the copy at any position cost the tree's depth, about
+/// log n, never the lane's length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Lane {
-    first: u64,
-    last: u64,
-    len: usize,
+    root: u64,
 }
 
 impl Default for Lane {
     fn default() -> Self {
-        Lane {
-            first: NONE,
-            last: NONE,
-            len: 0,
-        }
+        Lane { root: NONE }
     }
 }
 
@@ -67,10 +71,10 @@ impl Default for Lane {
 ///
 /// Copies are numbered in sending order and kept in a window of slots from
 /// the oldest copy still in flight to the newest, so that sending, finding,
-/// receiving and dropping a copy cost a step each (finding the earliest copy
-/// of a message to a replica walks the copies of that message, a handful).
-/// The window is trimmed as the oldest copies leave: it only grows while an
-/// old copy stays in flight, by one slot per copy sent after it.
+/// receiving and dropping a copy cost a step each, and a lane position about
+/// log n steps, however long the run and however many duplicates of a copy
+/// are in flight. The window is trimmed as the oldest copies leave: it only
+/// grows while an old copy stays in flight, by one slot per copy sent after it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Network {
     /// Copies `base`, `base + 1`, ...: `None` once received or dropped. The
@@ -80,13 +84,20 @@ pub struct Network {
     base: u64,
     /// How many copies are in flight.
     live: usize,
-    /// Per message number, its first copy in flight (NONE if none); the
-    /// others follow through `next_same`.
-    by_message: Vec<u64>,
+    /// Per message number and destination (`message * stride + to`), the
+    /// first copy in flight (NONE if none); the others follow through
+    /// `next_same`.
+    heads: Vec<u64>,
+    /// Destinations per message in `heads`.
+    stride: usize,
     /// Per destination.
     lanes: Vec<Lane>,
     /// How many copies were ever sent: the next copy's number.
     sent: u64,
+    /// Steps taken through chains and lane trees, for the tests that check
+    /// no command walks a whole lane or chain.
+    #[cfg(test)]
+    walked: u64,
 }
 
 impl Network {
@@ -94,6 +105,7 @@ impl Network {
     pub fn new(replicas: usize) -> Self {
         Network {
             lanes: vec![Lane::default(); replicas],
+            stride: replicas.max(1),
             ..Network::default()
         }
     }
@@ -108,111 +120,144 @@ impl Network {
         self.slots.get_mut(usize::try_from(index).ok()?)?.as_mut()
     }
 
+    fn in_flight(&self, copy: u64) -> Option<InFlight> {
+        self.slot(copy).map(|s| InFlight {
+            copy: CopyId(copy),
+            message: s.message,
+            from: s.from as ReplicaId,
+            to: s.to as ReplicaId,
+        })
+    }
+
+    #[inline]
+    fn walk(&mut self) {
+        #[cfg(test)]
+        {
+            self.walked += 1;
+        }
+    }
+
+    /// Where the chain of `message`'s copies to `to` starts, in `heads`.
+    fn head_index(&self, message: MessageId, to: ReplicaId) -> Option<usize> {
+        (to < self.stride).then(|| message.0 as usize * self.stride + to)
+    }
+
+    fn head(&self, message: MessageId, to: ReplicaId) -> u64 {
+        self.head_index(message, to)
+            .and_then(|i| self.heads.get(i).copied())
+            .unwrap_or(NONE)
+    }
+
     /// Puts a copy in flight, last in its sending order and last in its lane.
     pub fn send(&mut self, message: MessageId, from: ReplicaId, to: ReplicaId) -> InFlight {
         let copy = self.sent;
         self.sent += 1;
-        let in_flight = InFlight {
-            copy: CopyId(copy),
-            message,
-            from,
-            to,
-        };
         if self.lanes.len() <= to {
             self.lanes.resize(to + 1, Lane::default());
         }
-        let lane = self.lanes[to];
+        if to >= self.stride {
+            self.widen(to + 1);
+        }
         if self.live == 0 {
             // Nothing in flight: the window restarts at this copy.
             self.slots.clear();
             self.base = copy;
         }
         self.slots.push_back(Some(Slot {
-            in_flight,
+            message,
+            from: from as u32,
+            to: to as u32,
+            size: 1,
+            prev_same: copy,
             next_same: NONE,
-            prev: lane.last,
-            next: NONE,
+            parent: NONE,
+            left: NONE,
+            right: NONE,
         }));
         self.live += 1;
-        // Last in its lane.
-        match self.slot_mut(lane.last) {
-            Some(before) => before.next = copy,
-            None => self.lanes[to].first = copy,
+        // Last of its message's copies to `to`: the head's `prev_same` is the tail.
+        let index = message.0 as usize * self.stride + to;
+        if self.heads.len() <= index {
+            self.heads.resize(index + 1, NONE);
         }
-        self.lanes[to].last = copy;
-        self.lanes[to].len += 1;
-        // Last of its message's copies.
-        let m = message.0 as usize;
-        if self.by_message.len() <= m {
-            self.by_message.resize(m + 1, NONE);
-        }
-        let mut at = self.by_message[m];
-        if at == NONE {
-            self.by_message[m] = copy;
+        let head = self.heads[index];
+        if head == NONE {
+            self.heads[index] = copy;
         } else {
-            while let Some(next) = self.slot(at).map(|s| s.next_same).filter(|&n| n != NONE) {
-                at = next;
+            let tail = self.slot(head).map_or(head, |s| s.prev_same);
+            if let Some(t) = self.slot_mut(tail) {
+                t.next_same = copy;
             }
-            if let Some(last) = self.slot_mut(at) {
-                last.next_same = copy;
+            if let Some(s) = self.slot_mut(copy) {
+                s.prev_same = tail;
+            }
+            if let Some(h) = self.slot_mut(head) {
+                h.prev_same = copy;
             }
         }
-        in_flight
+        self.append(to, copy);
+        InFlight {
+            copy: CopyId(copy),
+            message,
+            from,
+            to,
+        }
+    }
+
+    /// Re-indexes `heads` for `stride` destinations per message (only a
+    /// network used outside a simulation sends past its replica count).
+    fn widen(&mut self, stride: usize) {
+        let mut heads = vec![NONE; (self.heads.len() / self.stride + 1) * stride];
+        for (i, &head) in self.heads.iter().enumerate() {
+            heads[i / self.stride * stride + i % self.stride] = head;
+        }
+        self.heads = heads;
+        self.stride = stride;
     }
 
     /// The earliest copy of `message` in flight to `to`.
     pub fn earliest(&self, message: MessageId, to: ReplicaId) -> Option<InFlight> {
-        let mut at = *self.by_message.get(message.0 as usize)?;
-        while let Some(slot) = self.slot(at) {
-            if slot.in_flight.to == to {
-                return Some(slot.in_flight);
-            }
-            at = slot.next_same;
-        }
-        None
+        self.in_flight(self.head(message, to))
     }
 
     /// The copy with this number, if it is in flight.
     pub fn get(&self, copy: CopyId) -> Option<InFlight> {
-        self.slot(copy.0).map(|slot| slot.in_flight)
+        self.in_flight(copy.0)
     }
 
     /// The copy first put in flight of those still in flight.
     pub fn first(&self) -> Option<InFlight> {
-        self.slots
-            .front()
-            .and_then(Option::as_ref)
-            .map(|slot| slot.in_flight)
+        self.in_flight(self.base)
     }
 
     /// Takes a copy out of the network (received or dropped).
     pub fn take(&mut self, copy: CopyId) -> Option<InFlight> {
-        let index = usize::try_from(copy.0.checked_sub(self.base)?).ok()?;
+        let taken = self.get(copy)?;
+        let (to, copy) = (taken.to, copy.0);
+        self.remove(to, copy);
+        let index = usize::try_from(copy - self.base).ok()?;
         let slot = self.slots.get_mut(index)?.take()?;
         self.live -= 1;
-        // Out of its lane.
-        let to = slot.in_flight.to;
-        match self.slot_mut(slot.prev) {
-            Some(before) => before.next = slot.next,
-            None => self.lanes[to].first = slot.next,
-        }
-        match self.slot_mut(slot.next) {
-            Some(after) => after.prev = slot.prev,
-            None => self.lanes[to].last = slot.prev,
-        }
-        self.lanes[to].len -= 1;
-        // Out of its message's chain.
-        let m = slot.in_flight.message.0 as usize;
-        if self.by_message[m] == copy.0 {
-            self.by_message[m] = slot.next_same;
+        // Out of its chain.
+        let head_index = self.head_index(taken.message, to)?;
+        let head = self.heads[head_index];
+        if head == copy {
+            self.heads[head_index] = slot.next_same;
+            if let Some(next) = self.slot_mut(slot.next_same) {
+                next.prev_same = slot.prev_same;
+            }
         } else {
-            let mut at = self.by_message[m];
-            while let Some(s) = self.slot_mut(at) {
-                if s.next_same == copy.0 {
-                    s.next_same = slot.next_same;
-                    break;
-                }
-                at = s.next_same;
+            if let Some(before) = self.slot_mut(slot.prev_same) {
+                before.next_same = slot.next_same;
+            }
+            // The next one's previous, or the head's when this was the tail.
+            let after = if slot.next_same == NONE {
+                head
+            } else {
+                slot.next_same
+            };
+            if let Some(after) = self.slot_mut(after) {
+                after.prev_same = slot.prev_same;
             }
         }
         // Trim the window's front to the oldest copy still in flight.
@@ -220,12 +265,12 @@ impl Network {
             self.slots.pop_front();
             self.base += 1;
         }
-        Some(slot.in_flight)
+        Some(taken)
     }
 
     /// Every copy in flight, in the order they were put in flight.
     pub fn iter(&self) -> impl Iterator<Item = InFlight> + '_ {
-        self.slots.iter().flatten().map(|slot| slot.in_flight)
+        (self.base..self.base + self.slots.len() as u64).filter_map(|copy| self.in_flight(copy))
     }
 
     /// How many copies are in flight.
@@ -240,41 +285,232 @@ impl Network {
 
     /// The copies in flight to `to`, in lane order.
     pub fn lane(&self, to: ReplicaId) -> impl Iterator<Item = InFlight> + '_ {
-        let mut at = self.lanes.get(to).map_or(NONE, |lane| lane.first);
+        let root = self.lanes.get(to).map_or(NONE, |lane| lane.root);
+        let mut at = self.leftmost(root);
         std::iter::from_fn(move || {
-            let slot = self.slot(at)?;
-            at = slot.next;
-            Some(slot.in_flight)
+            let here = self.in_flight(at)?;
+            at = self.successor(at);
+            Some(here)
         })
     }
 
     /// How many copies are in flight to `to`.
     pub fn lane_len(&self, to: ReplicaId) -> usize {
-        self.lanes.get(to).map_or(0, |lane| lane.len)
+        self.lanes
+            .get(to)
+            .map_or(0, |lane| self.size(lane.root) as usize)
     }
 
     /// Moves the copy at `index` of lane `to` to `position`; the others keep
-    /// their order. Relinks the lane, which is short (the user reorders it
-    /// by hand); receiving and sending stay a step each.
+    /// their order. About log n steps, whatever the lane's length.
     pub fn reorder(&mut self, to: ReplicaId, index: usize, position: usize) -> bool {
         let len = self.lane_len(to);
         if index >= len || position >= len {
             return false;
         }
-        let mut order: Vec<u64> = self.lane(to).map(|c| c.copy.0).collect();
-        let moved = order.remove(index);
-        order.insert(position, moved);
-        for (i, &copy) in order.iter().enumerate() {
-            let prev = if i == 0 { NONE } else { order[i - 1] };
-            let next = order.get(i + 1).copied().unwrap_or(NONE);
-            if let Some(slot) = self.slot_mut(copy) {
-                slot.prev = prev;
-                slot.next = next;
+        let Some(moved) = self.select(to, index) else {
+            return false;
+        };
+        self.remove(to, moved);
+        self.insert_at(to, position, moved);
+        true
+    }
+
+    // The lane trees. A copy's priority is a fixed hash of its number, so a
+    // lane's tree depends only on its order: two networks with the same
+    // copies in the same lane order are equal.
+
+    fn priority(copy: u64) -> u64 {
+        crate::scheduler::splitmix64(copy)
+    }
+
+    fn size(&self, x: u64) -> u32 {
+        self.slot(x).map_or(0, |s| s.size)
+    }
+
+    fn left(&self, x: u64) -> u64 {
+        self.slot(x).map_or(NONE, |s| s.left)
+    }
+
+    fn right(&self, x: u64) -> u64 {
+        self.slot(x).map_or(NONE, |s| s.right)
+    }
+
+    fn parent(&self, x: u64) -> u64 {
+        self.slot(x).map_or(NONE, |s| s.parent)
+    }
+
+    fn set_parent(&mut self, x: u64, parent: u64) {
+        if let Some(s) = self.slot_mut(x) {
+            s.parent = parent;
+        }
+    }
+
+    /// Recounts `x`'s subtree from its children's.
+    fn resize(&mut self, x: u64) {
+        let size = self.size(self.left(x)) + self.size(self.right(x)) + 1;
+        if let Some(s) = self.slot_mut(x) {
+            s.size = size;
+        }
+    }
+
+    fn leftmost(&self, mut x: u64) -> u64 {
+        while self.left(x) != NONE {
+            x = self.left(x);
+        }
+        x
+    }
+
+    /// The copy after `x` in its lane: a step on average over a whole lane.
+    fn successor(&self, mut x: u64) -> u64 {
+        if self.right(x) != NONE {
+            return self.leftmost(self.right(x));
+        }
+        loop {
+            let parent = self.parent(x);
+            if parent == NONE || self.left(parent) == x {
+                return parent;
+            }
+            x = parent;
+        }
+    }
+
+    /// Puts `x` (a fresh slot, alone) last in lane `to`.
+    fn append(&mut self, to: ReplicaId, x: u64) {
+        let priority = Network::priority(x);
+        let (mut parent, mut at) = (NONE, self.lanes[to].root);
+        // Down the right spine while the copies there outrank `x`.
+        while at != NONE && Network::priority(at) > priority {
+            self.walk();
+            if let Some(s) = self.slot_mut(at) {
+                s.size += 1;
+            }
+            parent = at;
+            at = self.right(at);
+        }
+        // What was below comes before `x`: its left subtree.
+        let below = self.size(at);
+        if let Some(s) = self.slot_mut(x) {
+            s.left = at;
+            s.parent = parent;
+            s.size = below + 1;
+        }
+        self.set_parent(at, x);
+        match self.slot_mut(parent) {
+            Some(p) => p.right = x,
+            None => self.lanes[to].root = x,
+        }
+    }
+
+    /// Takes `x` out of lane `to`'s tree.
+    fn remove(&mut self, to: ReplicaId, x: u64) {
+        let (left, right, parent) = (self.left(x), self.right(x), self.parent(x));
+        let joined = self.merge(left, right);
+        self.set_parent(joined, parent);
+        match self.slot_mut(parent) {
+            Some(p) if p.left == x => p.left = joined,
+            Some(p) => p.right = joined,
+            None => self.lanes[to].root = joined,
+        }
+        let mut up = parent;
+        while up != NONE {
+            self.walk();
+            if let Some(s) = self.slot_mut(up) {
+                s.size -= 1;
+            }
+            up = self.parent(up);
+        }
+        if let Some(s) = self.slot_mut(x) {
+            (s.left, s.right, s.parent, s.size) = (NONE, NONE, NONE, 1);
+        }
+    }
+
+    /// The copy at `index` of lane `to`.
+    fn select(&mut self, to: ReplicaId, mut index: usize) -> Option<u64> {
+        let mut at = self.lanes.get(to)?.root;
+        while at != NONE {
+            self.walk();
+            let left = self.size(self.left(at)) as usize;
+            match index.cmp(&left) {
+                std::cmp::Ordering::Less => at = self.left(at),
+                std::cmp::Ordering::Equal => return Some(at),
+                std::cmp::Ordering::Greater => {
+                    index -= left + 1;
+                    at = self.right(at);
+                }
             }
         }
-        self.lanes[to].first = order[0];
-        self.lanes[to].last = order[len - 1];
-        true
+        None
+    }
+
+    /// Puts `x` (alone) at `position` of lane `to`.
+    fn insert_at(&mut self, to: ReplicaId, position: usize, x: u64) {
+        let root = self.lanes[to].root;
+        let (before, after) = self.split(root, position);
+        let joined = self.merge(before, x);
+        let root = self.merge(joined, after);
+        self.set_parent(root, NONE);
+        self.lanes[to].root = root;
+    }
+
+    /// Splits the subtree at `t` into its first `k` copies and the rest.
+    fn split(&mut self, t: u64, k: usize) -> (u64, u64) {
+        if t == NONE {
+            return (NONE, NONE);
+        }
+        self.walk();
+        let left = self.left(t);
+        let left_size = self.size(left) as usize;
+        if k <= left_size {
+            let (a, b) = self.split(left, k);
+            if let Some(s) = self.slot_mut(t) {
+                s.left = b;
+            }
+            self.set_parent(b, t);
+            self.set_parent(a, NONE);
+            self.resize(t);
+            (a, t)
+        } else {
+            let right = self.right(t);
+            let (a, b) = self.split(right, k - left_size - 1);
+            if let Some(s) = self.slot_mut(t) {
+                s.right = a;
+            }
+            self.set_parent(a, t);
+            self.set_parent(b, NONE);
+            self.resize(t);
+            (t, b)
+        }
+    }
+
+    /// Joins two subtrees, every copy of `a` before every copy of `b`.
+    fn merge(&mut self, a: u64, b: u64) -> u64 {
+        if a == NONE {
+            return b;
+        }
+        if b == NONE {
+            return a;
+        }
+        self.walk();
+        if Network::priority(a) > Network::priority(b) {
+            let right = self.right(a);
+            let joined = self.merge(right, b);
+            if let Some(s) = self.slot_mut(a) {
+                s.right = joined;
+            }
+            self.set_parent(joined, a);
+            self.resize(a);
+            a
+        } else {
+            let left = self.left(b);
+            let joined = self.merge(a, left);
+            if let Some(s) = self.slot_mut(b) {
+                s.left = joined;
+            }
+            self.set_parent(joined, b);
+            self.resize(b);
+            b
+        }
     }
 }
 
@@ -353,5 +589,161 @@ mod tests {
         let order: Vec<u64> = network.iter().map(|c| c.copy.0).collect();
         assert_eq!(order, [0, 2, 3, 6]);
         assert_eq!(lane(&network, 0), Vec::<u32>::new());
+    }
+}
+
+#[cfg(test)]
+mod costs {
+    //! What a command costs, counted in steps through chains and lane trees
+    //! (never timed): a duplicate or a reorder never walks a whole chain or
+    //! lane, so many of them cost about n log n, not n².
+
+    use super::*;
+    use crate::scheduler::splitmix64;
+
+    /// Steps taken by `n` duplicates of one copy, then delivering them all
+    /// (each the earliest of its message to its replica).
+    fn duplicates(n: u64) -> u64 {
+        let mut network = Network::new(3);
+        network.send(MessageId(1), 0, 1);
+        network.send(MessageId(1), 0, 2);
+        for _ in 0..n {
+            network.send(MessageId(1), 0, 2);
+        }
+        // A copy to another replica behind them all is found at once.
+        network.send(MessageId(1), 0, 1);
+        while let Some(copy) = network.earliest(MessageId(1), 2) {
+            network.take(copy.copy);
+        }
+        assert_eq!(network.lane_len(1), 2);
+        network.walked
+    }
+
+    /// Steps taken by `n` reorders of a lane of `n` copies, between
+    /// positions picked pseudo-randomly.
+    fn reorders(n: u64) -> u64 {
+        let mut network = Network::new(2);
+        for m in 1..=n {
+            network.send(MessageId(m as u32), 0, 1);
+        }
+        let before = network.walked;
+        for i in 0..n {
+            let index = (splitmix64(i) % n) as usize;
+            let position = (splitmix64(i ^ 0xABCD) % n) as usize;
+            assert!(network.reorder(1, index, position));
+        }
+        network.walked - before
+    }
+
+    #[test]
+    fn a_duplicate_never_walks_the_chain() {
+        // Quadratic work (the old chain walk) would make 8 times the
+        // duplicates cost 64 times as much; DESIGN.md allows 20 at most.
+        let (small, large) = (duplicates(5_000), duplicates(40_000));
+        assert!(large <= 20 * small, "5,000: {small} steps; 40,000: {large}");
+        // And each costs a few steps, not a walk of the thousands before it.
+        assert!(large <= 40 * 40_000, "40,000 duplicates took {large} steps");
+        let mut network = Network::new(3);
+        for _ in 0..40_000 {
+            network.send(MessageId(1), 0, 2);
+        }
+        let before = network.walked;
+        network.send(MessageId(1), 0, 2);
+        assert!(network.walked - before <= 64, "{}", network.walked - before);
+    }
+
+    #[test]
+    fn a_reorder_never_walks_the_lane() {
+        let (small, large) = (reorders(5_000), reorders(40_000));
+        assert!(large <= 20 * small, "5,000: {small} steps; 40,000: {large}");
+        assert!(large <= 400 * 40_000, "40,000 reorders took {large} steps");
+        // Moving the last copy of 100,000 to the front, and back.
+        let mut network = Network::new(2);
+        for m in 1..=100_000 {
+            network.send(MessageId(m), 0, 1);
+        }
+        let before = network.walked;
+        assert!(network.reorder(1, 99_999, 0));
+        assert!(network.reorder(1, 0, 99_999));
+        assert!(
+            network.walked - before <= 400,
+            "{}",
+            network.walked - before
+        );
+        assert_eq!(
+            network.lane(1).last().map(|c| c.message),
+            Some(MessageId(100_000))
+        );
+    }
+
+    /// Random sends, duplicates, takes and reorders agree with plain lists.
+    #[test]
+    fn the_network_agrees_with_plain_lists() {
+        let replicas = 3;
+        let mut network = Network::new(replicas);
+        // (copy, message, from, to) in sending order; lanes as copy numbers.
+        let mut sent: Vec<(u64, u32, usize, usize)> = Vec::new();
+        let mut lanes: Vec<Vec<u64>> = vec![Vec::new(); replicas];
+        let mut next = 0u64;
+        for i in 0..4_000u64 {
+            let r = splitmix64(i);
+            let to = (r % replicas as u64) as usize;
+            let message = (r >> 8) % 6 + 1;
+            match (r >> 16) % 8 {
+                0..=2 => {
+                    let from = (to + 1) % replicas;
+                    let c = network.send(MessageId(message as u32), from, to);
+                    assert_eq!(c.copy, CopyId(next));
+                    sent.push((next, message as u32, from, to));
+                    lanes[to].push(next);
+                    next += 1;
+                }
+                3 | 4 => {
+                    let expected = sent
+                        .iter()
+                        .find(|c| c.1 == message as u32 && c.3 == to)
+                        .map(|c| c.0);
+                    let got = network.earliest(MessageId(message as u32), to);
+                    assert_eq!(got.map(|c| c.copy.0), expected);
+                    if let Some(copy) = expected {
+                        network.take(CopyId(copy));
+                        sent.retain(|c| c.0 != copy);
+                        lanes[to].retain(|&c| c != copy);
+                    }
+                }
+                5 => {
+                    // The first of a lane (deliver-next), perhaps not the
+                    // earliest of its message.
+                    if let Some(&copy) = lanes[to].first() {
+                        assert_eq!(network.lane(to).next().map(|c| c.copy.0), Some(copy));
+                        network.take(CopyId(copy));
+                        sent.retain(|c| c.0 != copy);
+                        lanes[to].remove(0);
+                    }
+                }
+                _ => {
+                    let len = lanes[to].len() as u64 + 1;
+                    let (index, position) = ((r >> 24) % len, (r >> 40) % len);
+                    let ok = network.reorder(to, index as usize, position as usize);
+                    assert_eq!(ok, index + 1 < len && position + 1 < len);
+                    if ok {
+                        let moved = lanes[to].remove(index as usize);
+                        lanes[to].insert(position as usize, moved);
+                    }
+                }
+            }
+            let order: Vec<(u64, u32, usize, usize)> = network
+                .iter()
+                .map(|c| (c.copy.0, c.message.0, c.from, c.to))
+                .collect();
+            assert_eq!(order, sent, "after operation {i}");
+            assert_eq!(network.len(), sent.len());
+            assert_eq!(network.first().map(|c| c.copy.0), sent.first().map(|c| c.0));
+            for (to, lane) in lanes.iter().enumerate() {
+                let got: Vec<u64> = network.lane(to).map(|c| c.copy.0).collect();
+                assert_eq!(&got, lane, "lane {to} after operation {i}");
+                assert_eq!(network.lane_len(to), lane.len());
+            }
+        }
     }
 }

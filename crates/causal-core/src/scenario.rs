@@ -3,15 +3,24 @@
 
 use std::fmt;
 
+use serde::de::{
+    self, DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::{Command, Config, Conflicts, Delivery, Error, Simulation, Trace};
+use crate::quote::quoted;
+use crate::{Command, Config, Conflicts, Delivery, MessageId, Simulation, StepError, Trace};
 
 /// The only scenario file version there is.
 pub const SCENARIO_VERSION: u32 = 1;
 
 /// A scenario file. Fields the engine does not know are ignored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Read by a deserializer of its own, straight into typed steps (no
+/// intermediate JSON values, so a million steps cost what they hold), whose
+/// refusals say what was wrong in the words of the file's format: `step 2:
+/// unknown op "teleport" (expected write, deliver, ...)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Scenario {
     /// Always 1.
     pub version: u32,
@@ -34,52 +43,573 @@ pub struct Scenario {
 /// Why a scenario file was refused. Nothing of it was applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScenarioError {
-    /// Not a JSON object of the expected shape.
+    /// Not JSON, or not a JSON object with `version` and `steps`.
     Malformed(String),
-    /// `version` is not 1.
-    Version(u64),
-    /// `replicas` is outside 2 to 8.
-    Replicas(u64),
-    /// Step `step` (1-based) is malformed or refused.
-    Step {
-        /// Which step, from 1.
-        step: usize,
-        /// Why.
-        reason: String,
-    },
+    /// A field or a step of the wrong form, said in the file's words
+    /// (`version must be 1, not 2`, `step 3: "op" appears twice`).
+    Invalid(String),
+    /// A step the engine refused.
+    Step(StepError),
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ScenarioError::Malformed(why) => write!(f, "not a scenario file: {why}"),
-            ScenarioError::Version(v) => write!(f, "version must be {SCENARIO_VERSION}, not {v}"),
-            ScenarioError::Replicas(n) => write!(f, "replicas must be 2 to 8, not {n}"),
-            ScenarioError::Step { step, reason } => write!(f, "step {step}: {reason}"),
+            ScenarioError::Invalid(why) => f.write_str(why),
+            ScenarioError::Step(e) => write!(f, "{e}"),
         }
     }
 }
 
 impl std::error::Error for ScenarioError {}
 
-/// The file's fields before the steps are checked one by one, so an error
-/// can name its step.
-#[derive(Deserialize)]
-struct RawScenario {
-    version: Option<serde_json::Value>,
-    title: Option<String>,
-    description: Option<String>,
-    #[serde(default = "default_replicas")]
-    replicas: serde_json::Value,
-    #[serde(default)]
-    delivery: Delivery,
-    #[serde(default)]
-    conflicts: Conflicts,
-    steps: Option<Vec<serde_json::Value>>,
+impl From<StepError> for ScenarioError {
+    fn from(e: StepError) -> Self {
+        ScenarioError::Step(e)
+    }
 }
 
-fn default_replicas() -> serde_json::Value {
-    serde_json::Value::from(3)
+/// Every op a step can have, as the refusal of an unknown one lists them.
+const OPS: &str = "write, deliver, drop, duplicate, deliver-all, deliver-next or reorder";
+
+/// A JSON value as read where a number or a text is expected: kept when it
+/// is one, described in the user's words when it is not.
+enum Loose {
+    Number(u64),
+    Text(String),
+    /// What it was instead: `-1`, `true`, `null`, `a list`, `an object`.
+    Other(String),
+}
+
+impl Loose {
+    fn describe(&self) -> String {
+        match self {
+            Loose::Number(n) => n.to_string(),
+            Loose::Text(text) => quoted(text),
+            Loose::Other(what) => what.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Loose {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LooseVisitor;
+        impl<'de> Visitor<'de> for LooseVisitor {
+            type Value = Loose;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a text")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Loose, E> {
+                Ok(Loose::Other(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Loose, E> {
+                Ok(Loose::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Loose, E> {
+                Ok(match u64::try_from(v) {
+                    Ok(n) => Loose::Number(n),
+                    Err(_) => Loose::Other(v.to_string()),
+                })
+            }
+            /// A whole number written as one (`1.0`, or any number from
+            /// JavaScript through serde-wasm-bindgen) is that number.
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Loose, E> {
+                Ok(
+                    if v.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&v) {
+                        Loose::Number(v as u64)
+                    } else {
+                        Loose::Other(v.to_string())
+                    },
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Loose, E> {
+                Ok(Loose::Text(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Loose, E> {
+                Ok(Loose::Text(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Loose, E> {
+                Ok(Loose::Other("null".into()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Loose, E> {
+                Ok(Loose::Other("null".into()))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Loose, D::Error> {
+                Loose::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other("a list".into()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Loose, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other("an object".into()))
+            }
+        }
+        deserializer.deserialize_any(LooseVisitor)
+    }
+}
+
+/// The name of a field, known or not, read without allocating.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Known(&'static str),
+    Unknown,
+}
+
+/// Reads a map key as one of `known`.
+struct FieldSeed(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = Field;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed {
+    type Value = Field;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+        Ok(self
+            .0
+            .iter()
+            .find(|&&name| name == v)
+            .map_or(Field::Unknown, |&name| Field::Known(name)))
+    }
+}
+
+/// Refuses a map that names a known field twice (JSON allows it, and the
+/// last one would silently win).
+fn once<E: de::Error>(
+    seen: &mut Vec<&'static str>,
+    name: &'static str,
+    prefix: &str,
+) -> Result<(), E> {
+    if seen.contains(&name) {
+        return Err(E::custom(format!("{prefix}\"{name}\" appears twice")));
+    }
+    seen.push(name);
+    Ok(())
+}
+
+const STEP_FIELDS: &[&str] = &[
+    "op", "replica", "key", "value", "message", "to", "index", "position",
+];
+
+/// Reads step `step` (from 1) as a command.
+struct StepSeed {
+    step: usize,
+}
+
+impl StepSeed {
+    fn fail<E: de::Error>(&self, why: impl fmt::Display) -> E {
+        E::custom(format!("step {}: {why}", self.step))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StepSeed {
+    type Value = Command;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Command, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StepSeed {
+    type Value = Command;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "step {}: a step such as {{\"op\": \"deliver-all\"}}",
+            self.step
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Command, A::Error> {
+        let mut seen = Vec::new();
+        let mut fields: [Option<Loose>; 8] = Default::default();
+        let prefix = format!("step {}: ", self.step);
+        while let Some(field) = map.next_key_seed(FieldSeed(STEP_FIELDS))? {
+            match field {
+                Field::Known(name) => {
+                    once(&mut seen, name, &prefix)?;
+                    let at = STEP_FIELDS.iter().position(|&f| f == name).unwrap_or(0);
+                    fields[at] = Some(map.next_value()?);
+                }
+                Field::Unknown => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let [op, replica, key, value, message, to, index, position] = fields;
+        let op = match op {
+            Some(Loose::Text(op)) => op,
+            None => return Err(self.fail(format_args!("it has no \"op\" (one of {OPS})"))),
+            Some(other) => {
+                return Err(self.fail(format_args!(
+                    "\"op\" must be one of {OPS}, not {}",
+                    other.describe()
+                )))
+            }
+        };
+        let number = |value: Option<Loose>, name: &str, what: &str| match value {
+            Some(Loose::Number(n)) => usize::try_from(n)
+                .map_err(|_| self.fail(format_args!("\"{name}\" must be {what}, not {n}"))),
+            None => Err(self.fail(format_args!("a {op} step needs \"{name}\" ({what})"))),
+            Some(other) => Err(self.fail(format_args!(
+                "\"{name}\" must be {what}, not {}",
+                other.describe()
+            ))),
+        };
+        let replica_number = "a replica number from 0";
+        let text = |value: Option<Loose>, name: &str| match value {
+            Some(Loose::Text(text)) => Ok(text),
+            None => Err(self.fail(format_args!("a {op} step needs \"{name}\" (a text)"))),
+            Some(other) => Err(self.fail(format_args!(
+                "\"{name}\" must be a text, not {}",
+                other.describe()
+            ))),
+        };
+        let message_id = |value: Option<Loose>| {
+            let n = number(value, "message", "a message number from 1")?;
+            u32::try_from(n).map(MessageId).map_err(|_| {
+                self.fail(format_args!(
+                    "\"message\" must be a message number from 1, not {n}"
+                ))
+            })
+        };
+        Ok(match op.as_str() {
+            "write" => Command::Write {
+                replica: number(replica, "replica", replica_number)?,
+                key: text(key, "key")?,
+                value: text(value, "value")?,
+            },
+            "deliver" => Command::Deliver {
+                message: message_id(message)?,
+                to: number(to, "to", replica_number)?,
+            },
+            "drop" => Command::Drop {
+                message: message_id(message)?,
+                to: number(to, "to", replica_number)?,
+            },
+            "duplicate" => Command::Duplicate {
+                message: message_id(message)?,
+                to: number(to, "to", replica_number)?,
+            },
+            "deliver-all" => Command::DeliverAll,
+            "deliver-next" => Command::DeliverNext {
+                to: number(to, "to", replica_number)?,
+            },
+            "reorder" => Command::Reorder {
+                to: number(to, "to", replica_number)?,
+                index: number(index, "index", "a lane position from 0")?,
+                position: number(position, "position", "a lane position from 0")?,
+            },
+            unknown => {
+                return Err(self.fail(format_args!(
+                    "unknown op {} (expected {OPS})",
+                    quoted(unknown)
+                )))
+            }
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Command, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Err(self.not_a_step("a list"))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Command, E> {
+        Err(self.not_a_step(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Command, E> {
+        Err(self.not_a_step(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Command, E> {
+        Err(self.not_a_step(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Command, E> {
+        Err(self.not_a_step(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Command, E> {
+        Err(self.not_a_step(quoted(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Command, E> {
+        Err(self.not_a_step("null"))
+    }
+}
+
+impl StepSeed {
+    fn not_a_step<E: de::Error>(&self, what: impl fmt::Display) -> E {
+        self.fail(format_args!(
+            "a step must be an object such as {{\"op\": \"deliver-all\"}}, not {what}"
+        ))
+    }
+}
+
+/// Reads the list of steps, naming each by its number.
+struct StepsSeed;
+
+impl<'de> DeserializeSeed<'de> for StepsSeed {
+    type Value = Result<Vec<Command>, Loose>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StepsSeed {
+    /// The steps, or what was found instead of a list.
+    type Value = Result<Vec<Command>, Loose>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of steps")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut steps = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(step) = seq.next_element_seed(StepSeed {
+            step: steps.len() + 1,
+        })? {
+            steps.push(step);
+        }
+        Ok(Ok(steps))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Loose::deserialize(de::value::MapAccessDeserializer::new(map)).map(Err)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Other(v.to_string())))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Other(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Number(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Other(v.to_string())))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Text(v.to_string())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Other("null".into())))
+    }
+}
+
+const SCENARIO_FIELDS: &[&str] = &[
+    "version",
+    "title",
+    "description",
+    "replicas",
+    "delivery",
+    "conflicts",
+    "steps",
+];
+
+impl<'de> Deserialize<'de> for Scenario {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScenarioVisitor)
+    }
+}
+
+struct ScenarioVisitor;
+
+impl ScenarioVisitor {
+    fn not_an_object<E: de::Error>(what: impl fmt::Display) -> E {
+        E::custom(format!(
+            "not a scenario file: it must be an object such as {{\"version\": 1, \"steps\": []}}, not {what}"
+        ))
+    }
+}
+
+impl<'de> Visitor<'de> for ScenarioVisitor {
+    type Value = Scenario;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a scenario file")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scenario, A::Error> {
+        let mut seen = Vec::new();
+        let mut version = None;
+        let (mut title, mut description) = (None, None);
+        let mut replicas = None;
+        let (mut delivery, mut conflicts) = (None, None);
+        let mut steps = None;
+        let fail = |why: String| A::Error::custom(why);
+        while let Some(field) = map.next_key_seed(FieldSeed(SCENARIO_FIELDS))? {
+            let Field::Known(name) = field else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            once(&mut seen, name, "")?;
+            match name {
+                "version" => version = Some(map.next_value::<Loose>()?),
+                "title" | "description" => {
+                    let text = match map.next_value::<Loose>()? {
+                        Loose::Text(text) => Some(text),
+                        Loose::Other(null) if null == "null" => None,
+                        other => {
+                            return Err(fail(format!(
+                                "\"{name}\" must be a text, not {}",
+                                other.describe()
+                            )))
+                        }
+                    };
+                    if name == "title" {
+                        title = text;
+                    } else {
+                        description = text;
+                    }
+                }
+                "replicas" => replicas = Some(map.next_value::<Loose>()?),
+                "delivery" => delivery = Some(map.next_value::<Loose>()?),
+                "conflicts" => conflicts = Some(map.next_value::<Loose>()?),
+                _ => {
+                    steps = Some(map.next_value_seed(StepsSeed)?.map_err(|other| {
+                        fail(format!(
+                            "\"steps\" must be a list of steps, not {}",
+                            other.describe()
+                        ))
+                    })?)
+                }
+            }
+        }
+        match version {
+            Some(Loose::Number(1)) => {}
+            Some(other) => {
+                return Err(fail(format!(
+                    "version must be {SCENARIO_VERSION}, not {}",
+                    other.describe()
+                )))
+            }
+            None => {
+                return Err(fail(
+                    "not a scenario file: it has no \"version\" (write \"version\": 1)".into(),
+                ))
+            }
+        }
+        let replicas = match replicas {
+            None => 3,
+            Some(Loose::Number(n)) if (2..=8).contains(&n) => n as usize,
+            Some(other) => {
+                return Err(fail(format!(
+                    "replicas must be 2 to 8, not {}",
+                    other.describe()
+                )))
+            }
+        };
+        let delivery = match delivery {
+            None => Delivery::default(),
+            Some(Loose::Text(name)) if name.parse::<Delivery>().is_ok() => {
+                name.parse().unwrap_or_default()
+            }
+            Some(other) => {
+                return Err(fail(format!(
+                    "delivery must be causal, fifo or unordered, not {}",
+                    other.describe()
+                )))
+            }
+        };
+        let conflicts = match conflicts {
+            None => Conflicts::default(),
+            Some(Loose::Text(name)) if name.parse::<Conflicts>().is_ok() => {
+                name.parse().unwrap_or_default()
+            }
+            Some(other) => {
+                return Err(fail(format!(
+                    "conflicts must be overwrite, lww or multi-value, not {}",
+                    other.describe()
+                )))
+            }
+        };
+        let steps = steps.ok_or_else(|| {
+            fail(
+                "not a scenario file: it has no \"steps\" (a list of steps, which may be empty)"
+                    .into(),
+            )
+        })?;
+        Ok(Scenario {
+            version: SCENARIO_VERSION,
+            title,
+            description,
+            replicas,
+            delivery,
+            conflicts,
+            steps,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scenario, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Err(Self::not_an_object("a list"))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scenario, E> {
+        Err(Self::not_an_object(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scenario, E> {
+        Err(Self::not_an_object(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scenario, E> {
+        Err(Self::not_an_object(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scenario, E> {
+        Err(Self::not_an_object(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scenario, E> {
+        Err(Self::not_an_object(quoted(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Scenario, E> {
+        Err(Self::not_an_object("null"))
+    }
+}
+
+/// A serde_json refusal in the user's words: where the JSON breaks, or what
+/// the scenario's own reader said (without the position serde_json adds).
+fn json_error(e: serde_json::Error) -> ScenarioError {
+    use serde_json::error::Category;
+    let (line, column) = (e.line(), e.column());
+    let text = e.to_string();
+    let bare = text
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&text)
+        .to_string();
+    match e.classify() {
+        Category::Data => match bare.strip_prefix("not a scenario file: ") {
+            Some(why) => ScenarioError::Malformed(why.to_string()),
+            None => ScenarioError::Invalid(bare),
+        },
+        Category::Eof if line <= 1 && column == 0 => ScenarioError::Malformed("it is empty".into()),
+        Category::Eof => ScenarioError::Malformed(format!(
+            "it ends too early, at line {line}, column {column}"
+        )),
+        Category::Syntax | Category::Io => {
+            ScenarioError::Malformed(format!("{bare}, at line {line}, column {column}"))
+        }
+    }
 }
 
 impl Scenario {
@@ -106,45 +636,13 @@ impl Scenario {
 
     /// Reads a scenario file. Checks its shape, version, replica count and
     /// each step's form (not yet whether each step can be applied: `run` does).
+    /// A UTF-8 byte order mark before it is skipped.
     pub fn parse(text: &str) -> Result<Self, ScenarioError> {
-        let raw: RawScenario =
-            serde_json::from_str(text).map_err(|e| ScenarioError::Malformed(e.to_string()))?;
-        let version = match raw.version {
-            None => return Err(ScenarioError::Malformed("missing field `version`".into())),
-            Some(v) => v.as_u64().ok_or_else(|| {
-                ScenarioError::Malformed(format!("version must be {SCENARIO_VERSION}, not {v}"))
-            })?,
-        };
-        if version != SCENARIO_VERSION as u64 {
-            return Err(ScenarioError::Version(version));
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Err(ScenarioError::Malformed("it is empty".into()));
         }
-        let replicas = raw.replicas.as_u64().ok_or_else(|| {
-            ScenarioError::Malformed(format!("replicas must be 2 to 8, not {}", raw.replicas))
-        })?;
-        if !(2..=8).contains(&replicas) {
-            return Err(ScenarioError::Replicas(replicas));
-        }
-        let steps = raw
-            .steps
-            .ok_or_else(|| ScenarioError::Malformed("missing field `steps`".into()))?
-            .into_iter()
-            .enumerate()
-            .map(|(i, step)| {
-                serde_json::from_value::<Command>(step).map_err(|e| ScenarioError::Step {
-                    step: i + 1,
-                    reason: e.to_string(),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Scenario {
-            version: SCENARIO_VERSION,
-            title: raw.title,
-            description: raw.description,
-            replicas: replicas as usize,
-            delivery: raw.delivery,
-            conflicts: raw.conflicts,
-            steps,
-        })
+        serde_json::from_str(text).map_err(json_error)
     }
 
     /// The configuration the scenario starts from.
@@ -159,15 +657,7 @@ impl Scenario {
     /// Plays every step. Returns the final state, and each step's events with
     /// its number (from 1); or the first refused step, and nothing.
     pub fn run(&self) -> Result<(Simulation, Trace), ScenarioError> {
-        Simulation::replay_traced(self.config(), &self.steps).map_err(|(i, e)| match e {
-            // Only the initial state can refuse a count (a scenario built by
-            // hand; `parse` checks files): as the file would be refused.
-            Error::ReplicaCount(n) => ScenarioError::Replicas(n as u64),
-            e => ScenarioError::Step {
-                step: i + 1,
-                reason: e.to_string(),
-            },
-        })
+        Ok(Simulation::replay_traced(self.config(), &self.steps)?)
     }
 
     /// The scenario as a file, pretty-printed.

@@ -7,10 +7,9 @@
 //! receipt merges the timestamp of the write it carries. Entries are named by
 //! host and only hosts that log events are named.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::{replica_name, Event, MessageId, Messages, ReplicaId};
+use crate::{replica_name, Event, Messages, ReplicaId};
 
 /// The regular expression ShiViz parses the log with.
 pub const SHIVIZ_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
@@ -30,19 +29,59 @@ pub struct ShivizEvent {
 /// delivered, discarded) are one event; a release from the hold-back buffer
 /// is one more; sends are part of the write, and lost copies leave no event.
 pub fn shiviz_events(replicas: usize, messages: &Messages, events: &[Event]) -> Vec<ShivizEvent> {
-    let mut clocks = vec![vec![0u64; replicas]; replicas];
-    let mut sent: BTreeMap<MessageId, Vec<u64>> = BTreeMap::new();
+    let mut log = ShivizLog::new(replicas);
     let mut out: Vec<ShivizEvent> = Vec::new();
-    let name = |r: ReplicaId| replica_name(r);
-    let tick = |clocks: &mut Vec<Vec<u64>>, host: ReplicaId, description: String| {
-        clocks[host][host] += 1;
-        ShivizEvent {
-            host,
-            clock: clocks[host].clone(),
-            description,
-        }
-    };
     for event in events {
+        out.extend(log.push(messages, event));
+    }
+    out.extend(log.finish());
+    out
+}
+
+/// Turns events into ShiViz events one at a time, so a long run can be
+/// written out as it is played (`causal-sim shiviz` on a million steps).
+/// Keeps one timestamp per write and the last event made, which a violation
+/// that follows it adds to.
+#[derive(Clone, Debug)]
+pub struct ShivizLog {
+    replicas: usize,
+    /// Each host's ShiViz clock.
+    clocks: Vec<Vec<u64>>,
+    /// The writer's ShiViz clock at each write, `replicas` entries per
+    /// message, message 1 first.
+    sent: Vec<u64>,
+    /// The last event made, not yet given out.
+    pending: Option<ShivizEvent>,
+}
+
+impl ShivizLog {
+    /// A log of a run among `replicas` replicas.
+    pub fn new(replicas: usize) -> Self {
+        ShivizLog {
+            replicas,
+            clocks: vec![vec![0u64; replicas]; replicas],
+            sent: Vec::new(),
+            pending: None,
+        }
+    }
+
+    fn tick(&mut self, host: ReplicaId, description: String) -> Option<ShivizEvent> {
+        let clock = self.clocks.get_mut(host)?;
+        if let Some(own) = clock.get_mut(host) {
+            *own += 1;
+        }
+        let made = ShivizEvent {
+            host,
+            clock: clock.clone(),
+            description,
+        };
+        self.pending.replace(made)
+    }
+
+    /// Takes one event of the run; gives out the ShiViz event made before
+    /// it once nothing more can be added to it.
+    pub fn push(&mut self, messages: &Messages, event: &Event) -> Option<ShivizEvent> {
+        let name = |r: ReplicaId| replica_name(r);
         match event {
             Event::Delivered {
                 replica,
@@ -55,53 +94,57 @@ pub fn shiviz_events(replicas: usize, messages: &Messages, events: &[Event]) -> 
                     .get(*message)
                     .map(|m| (m.key.to_string(), m.value.to_string()))
                     .unwrap_or_default();
-                let line = tick(
-                    &mut clocks,
+                let out = self.tick(
                     *replica,
                     format!("{} writes {key} = {value} ({message})", name(*replica)),
                 );
-                sent.insert(*message, line.clock.clone());
-                out.push(line);
+                let at = (message.0 as usize).saturating_sub(1) * self.replicas;
+                if self.sent.len() < at + self.replicas {
+                    self.sent.resize(at + self.replicas, 0);
+                }
+                if let Some(made) = &self.pending {
+                    self.sent[at..at + self.replicas].copy_from_slice(&made.clock);
+                }
+                out
             }
             // The receipt's event is the one that says what became of it.
             Event::Received { message, to, .. } => {
-                if let Some(at_send) = sent.get(message) {
-                    for (mine, theirs) in clocks[*to].iter_mut().zip(at_send) {
+                let at = (message.0 as usize).saturating_sub(1) * self.replicas;
+                if let (Some(at_send), Some(mine)) = (
+                    self.sent.get(at..at + self.replicas),
+                    self.clocks.get_mut(*to),
+                ) {
+                    for (mine, theirs) in mine.iter_mut().zip(at_send) {
                         *mine = (*mine).max(*theirs);
                     }
                 }
+                None
             }
             Event::Held {
                 replica,
                 message,
                 from,
                 waits_for,
-            } => {
-                out.push(tick(
-                    &mut clocks,
-                    *replica,
-                    format!(
-                        "{} receives {message} from {} and holds it back: it waits for {waits_for}",
-                        name(*replica),
-                        name(*from)
-                    ),
-                ));
-            }
+            } => self.tick(
+                *replica,
+                format!(
+                    "{} receives {message} from {} and holds it back: it waits for {waits_for}",
+                    name(*replica),
+                    name(*from)
+                ),
+            ),
             Event::Discarded {
                 replica,
                 message,
                 from,
-            } => {
-                out.push(tick(
-                    &mut clocks,
-                    *replica,
-                    format!(
-                        "{} receives {message} from {} again and discards it",
-                        name(*replica),
-                        name(*from)
-                    ),
-                ));
-            }
+            } => self.tick(
+                *replica,
+                format!(
+                    "{} receives {message} from {} again and discards it",
+                    name(*replica),
+                    name(*from)
+                ),
+            ),
             Event::Delivered {
                 replica,
                 message,
@@ -122,28 +165,41 @@ pub fn shiviz_events(replicas: usize, messages: &Messages, events: &[Event]) -> 
                         name(*from)
                     )
                 };
-                out.push(tick(&mut clocks, *replica, description));
+                self.tick(*replica, description)
             }
             Event::Violation(v) => {
-                if let Some(last) = out.iter_mut().rev().find(|e| e.host == v.replica) {
+                // A violation follows the delivery it happened at.
+                if let Some(last) = self.pending.as_mut().filter(|e| e.host == v.replica) {
                     let _ = write!(
                         last.description,
                         "; violation: {} happened before {} and is not delivered",
                         v.missing, v.message
                     );
                 }
+                None
             }
-            Event::Sent { .. } | Event::Dropped { .. } => {}
+            Event::Sent { .. } | Event::Dropped { .. } => None,
         }
     }
-    out
+
+    /// The last event, once the run is over.
+    pub fn finish(&mut self) -> Option<ShivizEvent> {
+        self.pending.take()
+    }
 }
 
 /// The log ShiViz reads, one event in two lines: `A {"A":1}` then its sentence.
 pub fn shiviz_log(events: &[ShivizEvent]) -> String {
-    let mut log = String::new();
-    for event in events {
-        let clock = event
+    events.iter().map(ShivizEvent::lines).collect()
+}
+
+impl ShivizEvent {
+    /// Its two lines of the log: `A {"A":1}` then its sentence, each ended by
+    /// a line feed. The sentence's line breaks and control characters become
+    /// spaces: ShiViz's `.` stops at `\n`, `\r`, U+2028 and U+2029, so they
+    /// would cut the event in two.
+    pub fn lines(&self) -> String {
+        let clock = self
             .clock
             .iter()
             .enumerate()
@@ -151,15 +207,19 @@ pub fn shiviz_log(events: &[ShivizEvent]) -> String {
             .map(|(r, n)| format!("\"{}\":{n}", replica_name(r)))
             .collect::<Vec<_>>()
             .join(", ");
-        let description: String = event
+        let description: String = self
             .description
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| {
+                if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                    ' '
+                } else {
+                    c
+                }
+            })
             .collect();
-        let _ = writeln!(log, "{} {{{clock}}}", replica_name(event.host));
-        let _ = writeln!(log, "{description}");
+        format!("{} {{{clock}}}\n{description}\n", replica_name(self.host))
     }
-    log
 }
 
 /// A file ShiViz can open as it is: the regular expression on the first

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Command, Conflicts, Delivery, Error, Event, Gap, InFlight, MessageId, Messages, Network,
-    Replica, ReplicaId, Trace, Violation,
+    Replica, ReplicaId, StepError, Trace, Violation,
 };
 
 /// The fewest replicas a run can have.
@@ -101,11 +101,24 @@ impl Simulation {
     }
 
     /// Plays `commands` from the initial state. On a refused command, says
-    /// which (0-based) and why.
-    pub fn replay(config: Config, commands: &[Command]) -> Result<Self, (usize, Error)> {
-        let mut simulation = Simulation::new(config).map_err(|e| (0, e))?;
-        for (i, command) in commands.iter().enumerate() {
-            simulation.apply(command.clone()).map_err(|e| (i, e))?;
+    /// which (from 1) and why.
+    pub fn replay(config: Config, commands: &[Command]) -> Result<Self, StepError> {
+        Simulation::replay_owned(config, commands.iter().cloned())
+    }
+
+    /// Plays `commands` from the initial state like [`Simulation::replay`],
+    /// taking them by value: a long history is not copied (what `causal-sim`
+    /// does with a file of a million steps).
+    pub fn replay_owned(
+        config: Config,
+        commands: impl IntoIterator<Item = Command>,
+    ) -> Result<Self, StepError> {
+        let mut simulation =
+            Simulation::new(config).map_err(|error| StepError { step: 0, error })?;
+        for (i, command) in commands.into_iter().enumerate() {
+            simulation
+                .apply(command)
+                .map_err(|error| StepError { step: i + 1, error })?;
         }
         Ok(simulation)
     }
@@ -113,17 +126,31 @@ impl Simulation {
     /// Plays `commands` from the initial state like [`Simulation::replay`],
     /// keeping every event with the step (from 1) that caused it: what a
     /// trace, a space-time diagram or a ShiViz log is made from.
-    pub fn replay_traced(
-        config: Config,
-        commands: &[Command],
-    ) -> Result<(Self, Trace), (usize, Error)> {
-        let mut simulation = Simulation::new(config).map_err(|e| (0, e))?;
+    pub fn replay_traced(config: Config, commands: &[Command]) -> Result<(Self, Trace), StepError> {
+        let mut simulation =
+            Simulation::new(config).map_err(|error| StepError { step: 0, error })?;
         let mut trace = Trace::new();
         for (i, command) in commands.iter().enumerate() {
-            let events = simulation.apply(command.clone()).map_err(|e| (i, e))?;
+            let events = simulation
+                .apply(command.clone())
+                .map_err(|error| StepError { step: i + 1, error })?;
             trace.extend(events.into_iter().map(|e| (i + 1, e)));
         }
         Ok((simulation, trace))
+    }
+
+    /// The same state with no history and no violations seen: what the
+    /// outcome census and the puzzle solver explore from, cloning it for
+    /// every state they try (a long history would be copied each time).
+    pub(crate) fn detached(&self) -> Simulation {
+        Simulation {
+            config: self.config,
+            replicas: self.replicas.clone(),
+            messages: self.messages.clone(),
+            network: self.network.clone(),
+            violations: Vec::new(),
+            history: Vec::new(),
+        }
     }
 
     /// The same history played under other rules (the replica count stays).
@@ -135,14 +162,14 @@ impl Simulation {
         };
         // Whether a command is valid never depends on the rules (the network
         // only sees sends, receipts and drops), so this cannot be refused.
-        Simulation::replay(config, &self.history).map_err(|(_, e)| e)
+        Simulation::replay(config, &self.history).map_err(|e| e.error)
     }
 
     /// The state after the first `steps` commands of the history (all of it
     /// when `steps` is past the end): undo, redo and time travel.
     pub fn at_step(&self, steps: usize) -> Result<Self, Error> {
         let steps = steps.min(self.history.len());
-        Simulation::replay(self.config, &self.history[..steps]).map_err(|(_, e)| e)
+        Simulation::replay(self.config, &self.history[..steps]).map_err(|e| e.error)
     }
 
     /// Applies one command: the events it caused, or why it was refused (and

@@ -127,6 +127,11 @@ impl Store {
         }
     }
 
+    /// Every key written, ascending.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.keys.keys().map(|key| key.as_ref())
+    }
+
     /// The writes `key` keeps (one, or siblings in ascending rank).
     pub fn versions(&self, key: &str) -> &[Version] {
         self.keys.get(key).map(Vec::as_slice).unwrap_or(&[])

@@ -317,14 +317,16 @@ fn bad_input_exits_2_with_one_line_and_prints_nothing() {
         );
         assert!(bad(&[command, "-"], Some("")).starts_with("not a scenario file: "));
         assert!(bad(&[command, "/no/such/file.json"], None)
-            .starts_with("cannot read /no/such/file.json"));
+            .starts_with("cannot read \"/no/such/file.json\": "));
     }
-    // A step the serde layer refuses is named too.
-    assert!(bad(
-        &["run", "-"],
-        Some(r#"{"version": 1, "steps": [{"op": "deliver-all"}, {"op": "fly"}]}"#)
-    )
-    .starts_with("step 2: "));
+    // A step of the wrong form is named too, in the file's words.
+    assert_eq!(
+        bad(
+            &["run", "-"],
+            Some(r#"{"version": 1, "steps": [{"op": "deliver-all"}, {"op": "fly"}]}"#)
+        ),
+        "step 2: unknown op \"fly\" (expected write, deliver, drop, duplicate, deliver-all, deliver-next or reorder)"
+    );
     // Usage errors.
     assert!(bad(&[], None).contains("usage"));
     assert!(bad(&["run"], None).contains("usage"));
@@ -361,4 +363,280 @@ fn help_explains_the_commands_with_an_example() {
     assert!(out.trim_end().ends_with(
         r#""in_flight":[{"message":1,"from":0,"to":2}],"violations":[],"converged":false}"#
     ));
+}
+
+/// A scenario of `writes` writes, each delivered everywhere at once.
+fn long_scenario(writes: usize) -> String {
+    let steps: Vec<Value> = (0..writes)
+        .flat_map(|i| {
+            [
+                json!({"op": "write", "replica": i % 3, "key": format!("k{}", i % 5), "value": i.to_string()}),
+                json!({"op": "deliver-all"}),
+            ]
+        })
+        .collect();
+    json!({"version": 1, "steps": steps}).to_string()
+}
+
+#[test]
+fn error_lines_quote_the_input_shortened() {
+    let long = "x".repeat(1_000_000);
+    let cases = [
+        format!(r#"{{"version": 1, "steps": [{{"op": "{long}"}}]}}"#),
+        format!(r#"{{"version": 1, "delivery": "{long}", "steps": []}}"#),
+        format!(
+            r#"{{"version": 1, "steps": [{{"op": "write", "replica": 0, "key": {long_number}, "value": "1"}}]}}"#,
+            long_number = "1".repeat(400)
+        ),
+        format!(r#"{{"{long}": 1}}"#),
+    ];
+    for text in &cases {
+        for command in ["run", "trace", "shiviz"] {
+            let line = bad(&[command, "-"], Some(text));
+            assert!(
+                line.chars().count() <= 300,
+                "{} characters: {line:.400}",
+                line.len()
+            );
+        }
+    }
+    assert_eq!(
+        bad(&["run", "-"], Some(&cases[0])),
+        format!(
+            "step 1: unknown op \"{}...\" (1,000,000 characters) (expected write, deliver, drop, duplicate, deliver-all, deliver-next or reorder)",
+            "x".repeat(24)
+        )
+    );
+    // A long file name or command is shortened too.
+    let name = format!("/no/such/{}.json", "y".repeat(5_000));
+    let line = bad(&["run", &name], None);
+    assert!(
+        line.starts_with("cannot read \"/no/such/yyyy") && line.len() < 300,
+        "{line}"
+    );
+    let line = bad(&[&"z".repeat(5_000), "f"], None);
+    assert!(
+        line.starts_with("unknown command \"zzz") && line.len() < 300,
+        "{line}"
+    );
+}
+
+#[test]
+fn a_step_that_repeats_a_key_is_refused() {
+    let text = r#"{"version": 1, "steps": [
+        {"op": "write", "replica": 0, "key": "x", "value": "1"},
+        {"op": "write", "op": "deliver-all", "replica": 0, "key": "x", "value": "2"}
+    ]}"#;
+    for command in ["run", "trace", "shiviz"] {
+        assert_eq!(
+            bad(&[command, "-"], Some(text)),
+            "step 2: \"op\" appears twice"
+        );
+    }
+    assert_eq!(
+        bad(
+            &["run", "-"],
+            Some(r#"{"version": 1, "replicas": 3, "replicas": 4, "steps": []}"#)
+        ),
+        "\"replicas\" appears twice"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_read() {
+    let text = std::fs::read_to_string(classic()).unwrap();
+    let with_mark = format!("\u{feff}{text}");
+    let dir = std::env::temp_dir().join(format!("causal-sim-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("classic-bom.json");
+    std::fs::write(&file, &with_mark).unwrap();
+    for command in ["run", "trace", "shiviz"] {
+        let expected = ok(&[command, &classic()], None);
+        assert_eq!(ok(&[command, "-"], Some(&with_mark)), expected, "{command}");
+        assert_eq!(ok(&[command, &file.display().to_string()], None), expected);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn output_that_cannot_be_written_exits_1_with_the_reason() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    for command in ["run", "trace", "shiviz", "--help"] {
+        let mut args = vec![command];
+        if command != "--help" {
+            args.push("-");
+        }
+        let out = Command::new(BIN)
+            .args(&args)
+            .stdin(std::fs::File::open(classic()).unwrap())
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            stderr, "cannot write the output: No space left on device (os error 28)\n",
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_it_quietly() {
+    // Like `causal-sim trace big.json | head -1`: megabytes of trace, one line read.
+    let text = long_scenario(20_000);
+    let mut child = Command::new(BIN)
+        .args(["trace", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+    let mut first = [0u8; 10];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    assert_eq!(&first, br#"{"step":1,"#);
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn endless_input_stops_at_the_size_limit() {
+    // `yes | causal-sim run -`
+    let mut child = Command::new(BIN)
+        .args(["run", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = "y\n".repeat(32 * 1024);
+        let mut written = 0u64;
+        while stdin.write_all(chunk.as_bytes()).is_ok() {
+            written += chunk.len() as u64;
+        }
+        written
+    });
+    let out = child.wait_with_output().unwrap();
+    let written = writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "standard input is larger than 128 MiB, the most causal-sim reads\n"
+    );
+    assert!(
+        (128 * 1024 * 1024..200 * 1024 * 1024).contains(&written),
+        "{written}"
+    );
+}
+
+#[test]
+fn a_long_run_streams_the_same_trace_and_log() {
+    // The trace and the ShiViz log are written as the run is played again:
+    // the same as the library's, whole.
+    let text = long_scenario(300);
+    let scenario = Scenario::parse(&text).unwrap();
+    let (simulation, events) = scenario.run().unwrap();
+    let only: Vec<causal_core::Event> = events.iter().map(|(_, e)| e.clone()).collect();
+    let log = causal_core::shiviz::shiviz_file(&causal_core::shiviz::shiviz_events(
+        3,
+        simulation.messages(),
+        &only,
+    ));
+    assert_eq!(ok(&["shiviz", "-"], Some(&text)), log);
+    assert_eq!(
+        ok(&["trace", "-"], Some(&text)).lines().count(),
+        events.len()
+    );
+}
+
+#[test]
+fn shiviz_replaces_what_its_dot_cannot_match() {
+    // ShiViz's `.` stops at \n, \r, U+2028 and U+2029: a key or value holding
+    // one would cut its event in two.
+    let out = ok(
+        &["shiviz", "-"],
+        Some(
+            r#"{"version": 1, "steps": [
+                {"op": "write", "replica": 0, "key": "a\u2028b", "value": "c\u2029d\r\u0085e"}
+            ]}"#,
+        ),
+    );
+    let events = check_shiviz(&out).unwrap_or_else(|why| panic!("{why}\n{out}"));
+    assert_eq!(events[0].2, "A writes a b = c d  e (m1)");
+    assert!(!out.contains(['\u{2028}', '\u{2029}', '\r', '\u{85}']));
+}
+
+#[test]
+fn census_prints_the_counts_of_every_order() {
+    let out = ok(
+        &["census", "-"],
+        Some(
+            r#"{"version": 1, "delivery": "unordered", "steps": [
+                {"op": "write", "replica": 0, "key": "x", "value": "1"},
+                {"op": "deliver", "message": 1, "to": 1},
+                {"op": "write", "replica": 1, "key": "x", "value": "2"}
+            ]}"#,
+        ),
+    );
+    let census: Value = serde_json::from_str(&out).unwrap();
+    // m1 to C, m2 to A, m2 to C: 3! orders; C delivering m2 before m1 breaks
+    // causal order (half of them) and leaves C with x = 1 (the same half diverge).
+    assert_eq!(census["copies"], 3);
+    assert_eq!(census["orders"], 6);
+    assert_eq!(census["violating"], 3);
+    assert_eq!(census["diverging"], 3);
+    let outcomes = census["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 2);
+    assert_eq!(outcomes[0]["orders"], 3);
+    assert_eq!(outcomes[0]["order"].as_array().unwrap().len(), 3);
+    assert_eq!(outcomes[0]["replicas"][0]["clock"], json!([1, 1, 0]));
+    // More copies than the census takes.
+    let steps: Vec<Value> = (0..7)
+        .map(|i| json!({"op": "write", "replica": i % 3, "key": "x", "value": "v"}))
+        .collect();
+    let text = json!({"version": 1, "steps": steps}).to_string();
+    assert_eq!(
+        bad(&["census", "-"], Some(&text)),
+        "14 copies are in flight, in 87,178,291,200 orders: the census explores at most 12 copies"
+    );
+}
+
+#[test]
+fn solve_prints_the_par_under_every_rule() {
+    let puzzle = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../lessons/puzzles/fifo-violation.json"
+    ));
+    let out = ok(&["solve", &puzzle.display().to_string()], None);
+    let answer: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(answer["solution"]["verdict"], "solved");
+    assert_eq!(answer["solution"]["par"], 1);
+    assert_eq!(
+        answer["solution"]["moves"],
+        json!([{"op": "deliver", "message": 2, "to": 2}])
+    );
+    assert_eq!(answer["under"]["causal"]["verdict"], "impossible");
+    assert!(bad(&["solve", "-"], Some(r#"{"title": "t"}"#)).starts_with("not a puzzle file: "));
+    let help = ok(&["--help"], None);
+    assert!(help.contains("census FILE") && help.contains("solve PUZZLE"));
 }

@@ -1219,7 +1219,10 @@ fn at_step_rebuilds_any_earlier_state() {
     bad.push(Command::DeliverNext { to: 0 });
     assert_eq!(
         Simulation::replay(s.config(), &bad),
-        Err((6, Error::LaneEmpty(0)))
+        Err(causal_core::StepError {
+            step: 7,
+            error: Error::LaneEmpty(0)
+        })
     );
 }
 

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use causal_core::{
-    Command, Conflicts, Delivery, MessageId, Report, Scenario, ScenarioError, Simulation,
+    Command, Conflicts, Delivery, Error, MessageId, Report, Scenario, ScenarioError, Simulation,
+    StepError,
 };
 use serde_json::{json, Value};
 
@@ -500,7 +501,7 @@ fn bad_files_are_refused_with_a_reason() {
     assert!(parse_err("[]").starts_with("not a scenario file: "));
     assert_eq!(
         parse_err(r#"{"steps": []}"#),
-        "not a scenario file: missing field `version`"
+        "not a scenario file: it has no \"version\" (write \"version\": 1)"
     );
     assert_eq!(
         parse_err(r#"{"version": 2, "steps": []}"#),
@@ -521,11 +522,15 @@ fn bad_files_are_refused_with_a_reason() {
     );
     assert_eq!(
         parse_err(r#"{"version": 1}"#),
-        "not a scenario file: missing field `steps`"
+        "not a scenario file: it has no \"steps\" (a list of steps, which may be empty)"
     );
-    assert!(
-        parse_err(r#"{"version": 1, "delivery": "total", "steps": []}"#)
-            .starts_with("not a scenario file: ")
+    assert_eq!(
+        parse_err(r#"{"version": 1, "delivery": "total", "steps": []}"#),
+        "delivery must be causal, fifo or unordered, not \"total\""
+    );
+    assert_eq!(
+        parse_err(r#"{"version": 1, "conflicts": 3, "steps": []}"#),
+        "conflicts must be overwrite, lww or multi-value, not 3"
     );
     // A malformed step is named by its number, from 1.
     let e = parse_err(
@@ -558,10 +563,13 @@ fn a_refused_step_is_named_and_nothing_is_half_applied() {
     let error = scenario.run().expect_err("step 4 is refused");
     assert_eq!(
         error,
-        ScenarioError::Step {
+        ScenarioError::Step(StepError {
             step: 4,
-            reason: "message 3 is not in flight to replica 1".into()
-        }
+            error: Error::NotInFlight {
+                message: MessageId(3),
+                to: 1
+            }
+        })
     );
     assert_eq!(
         error.to_string(),
@@ -595,4 +603,196 @@ fn a_refused_step_is_named_and_nothing_is_half_applied() {
         let error = Scenario::parse(&text).unwrap().run().expect_err(reason);
         assert_eq!(error.to_string(), format!("step 2: {reason}"));
     }
+}
+
+/// Refusals say what was wrong in the file's own words, never the parser's
+/// ("invalid length 0, expected struct ...", "unknown variant `teleport`").
+#[test]
+fn refusals_are_sentences_in_the_files_words() {
+    for (text, reason) in [
+        (
+            "[]",
+            "not a scenario file: it must be an object such as {\"version\": 1, \"steps\": []}, not a list",
+        ),
+        ("", "not a scenario file: it is empty"),
+        ("  \n", "not a scenario file: it is empty"),
+        (
+            r#"{"version": 1, "steps": [{"op": "write", "replica": 0, "key": "x", "value": "1"}, {"op": "teleport", "to": 1}]}"#,
+            "step 2: unknown op \"teleport\" (expected write, deliver, drop, duplicate, deliver-all, deliver-next or reorder)",
+        ),
+        (
+            r#"{"version": 1, "steps": [{"to": 1}]}"#,
+            "step 1: it has no \"op\" (one of write, deliver, drop, duplicate, deliver-all, deliver-next or reorder)",
+        ),
+        (
+            r#"{"version": 1, "steps": [{"op": "deliver-all"}, 7]}"#,
+            "step 2: a step must be an object such as {\"op\": \"deliver-all\"}, not 7",
+        ),
+        (
+            r#"{"version": 1, "steps": [{"op": "write", "replica": 0, "key": 1, "value": "v"}]}"#,
+            "step 1: \"key\" must be a text, not 1",
+        ),
+        (
+            r#"{"version": 1, "steps": [{"op": "write", "replica": -1, "key": "k", "value": "v"}]}"#,
+            "step 1: \"replica\" must be a replica number from 0, not -1",
+        ),
+        (
+            r#"{"version": 1, "steps": [{"op": "deliver", "message": 1}]}"#,
+            "step 1: a deliver step needs \"to\" (a replica number from 0)",
+        ),
+        (
+            r#"{"version": 1, "steps": [{"op": "drop", "message": 4294967296, "to": 1}]}"#,
+            "step 1: \"message\" must be a message number from 1, not 4294967296",
+        ),
+        (
+            r#"{"version": 1, "steps": [{"op": "reorder", "to": 1, "index": 0, "position": "top"}]}"#,
+            "step 1: \"position\" must be a lane position from 0, not \"top\"",
+        ),
+        (
+            r#"{"version": 1, "steps": {"op": "deliver-all"}}"#,
+            "\"steps\" must be a list of steps, not an object",
+        ),
+        (
+            r#"{"version": 1, "title": 5, "steps": []}"#,
+            "\"title\" must be a text, not 5",
+        ),
+        (
+            r#"{"version": 1, "replicas": [3], "steps": []}"#,
+            "replicas must be 2 to 8, not a list",
+        ),
+        (r#"{"version": 1.5, "steps": []}"#, "version must be 1, not 1.5"),
+        (
+            r#"{"version": 1, "steps": [{"op": "deliver-next", "to": 0.5}]}"#,
+            "step 1: \"to\" must be a replica number from 0, not 0.5",
+        ),
+        (
+            r#"{"version": null, "steps": []}"#,
+            "version must be 1, not null",
+        ),
+    ] {
+        assert_eq!(parse_err(text), reason, "{text}");
+    }
+    // JSON that does not parse says where.
+    assert_eq!(
+        parse_err("{ not json"),
+        "not a scenario file: key must be a string, at line 1, column 3"
+    );
+    assert_eq!(
+        parse_err(r#"{"version": 1, "steps": ["#),
+        "not a scenario file: it ends too early, at line 1, column 25"
+    );
+}
+
+/// JSON lets an object repeat a key, and the last one would silently win:
+/// a scenario refuses it, at the top and in a step, naming the step.
+#[test]
+fn a_repeated_key_is_refused() {
+    assert_eq!(
+        parse_err(
+            r#"{"version": 1, "steps": [{"op": "deliver-all"}, {"op": "write", "op": "deliver-all", "replica": 0, "key": "x", "value": "1"}]}"#
+        ),
+        "step 2: \"op\" appears twice"
+    );
+    assert_eq!(
+        parse_err(
+            r#"{"version": 1, "steps": [{"op": "write", "replica": 0, "key": "x", "key": "y", "value": "1"}]}"#
+        ),
+        "step 1: \"key\" appears twice"
+    );
+    assert_eq!(
+        parse_err(r#"{"version": 1, "steps": [], "steps": []}"#),
+        "\"steps\" appears twice"
+    );
+    // Unknown fields are ignored, repeated or not, wherever they are.
+    let scenario = Scenario::parse(
+        r#"{"version": 1, "lane": 1, "lane": [2], "steps": [{"op": "deliver-all", "note": 1, "note": {"a": [1]}}]}"#,
+    )
+    .unwrap();
+    assert_eq!(scenario.steps, [Command::DeliverAll]);
+}
+
+/// Input is quoted shortened: the reason stays one short line whatever the
+/// input holds.
+#[test]
+fn long_input_is_quoted_shortened() {
+    let long = "x".repeat(1_000_000);
+    let text = format!(r#"{{"version": 1, "steps": [{{"op": "{long}"}}]}}"#);
+    let reason = parse_err(&text);
+    assert!(reason.len() < 300, "{} characters", reason.len());
+    assert!(
+        reason.starts_with(&format!(
+            "step 1: unknown op \"{}...\" (1,000,000 characters)",
+            "x".repeat(24)
+        )),
+        "{reason}"
+    );
+    for text in [
+        format!(r#"{{"version": "{long}", "steps": []}}"#),
+        format!(r#"{{"version": 1, "delivery": "{long}", "steps": []}}"#),
+        format!(r#"{{"version": 1, "steps": [{{"op": "write", "replica": "{long}"}}]}}"#),
+        format!(
+            r#"{{"version": 1, "steps": ["{}"]}}"#,
+            "\\n".repeat(100_000)
+        ),
+    ] {
+        let reason = parse_err(&text);
+        assert!(reason.len() < 300 && !reason.contains('\n'), "{reason}");
+        assert!(
+            reason.contains("(1,000,000 characters)") || reason.contains("(100,000 characters)"),
+            "{reason}"
+        );
+    }
+}
+
+/// A whole number written with a decimal point (as JavaScript hands numbers
+/// over) is that number.
+#[test]
+fn whole_numbers_may_have_a_decimal_point() {
+    let scenario = Scenario::parse(
+        r#"{"version": 1.0, "replicas": 2.0, "steps": [{"op": "deliver-next", "to": 1.0}]}"#,
+    )
+    .unwrap();
+    assert_eq!(scenario.replicas, 2);
+    assert_eq!(scenario.steps, [Command::DeliverNext { to: 1 }]);
+}
+
+/// A file saved with a UTF-8 byte order mark reads as without one.
+#[test]
+fn a_byte_order_mark_is_read() {
+    let text = r#"{"version": 1, "steps": [{"op": "deliver-all"}]}"#;
+    assert_eq!(
+        Scenario::parse(&format!("\u{feff}{text}")).unwrap(),
+        Scenario::parse(text).unwrap()
+    );
+    // Only at the start.
+    assert!(Scenario::parse(&format!("{text}\u{feff}")).is_err());
+}
+
+/// A replay stops at the refused step, named from 1; a refused replica count
+/// names no step.
+#[test]
+fn a_step_error_names_its_step() {
+    let config = causal_core::Config::default();
+    let steps = [
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "1".into(),
+        },
+        Command::DeliverNext { to: 0 },
+    ];
+    let e = Simulation::replay(config, &steps).unwrap_err();
+    assert_eq!((e.step, e.error.clone()), (2, Error::LaneEmpty(0)));
+    assert_eq!(e.to_string(), "step 2: nothing is in flight to replica 0");
+    assert_eq!(
+        Simulation::replay_owned(config, steps.to_vec()).unwrap_err(),
+        e
+    );
+    let nine = causal_core::Config {
+        replicas: 9,
+        ..config
+    };
+    let e = Simulation::replay(nine, &[]).unwrap_err();
+    assert_eq!(e.step, 0);
+    assert_eq!(e.to_string(), "there must be 2 to 8 replicas, not 9");
 }

@@ -19,9 +19,11 @@
 //! - [`node`]: one replica and its database, one transaction per request.
 //! - [`server`]: the HTTP routes.
 //! - [`replication`]: per-peer senders, retried with backoff and jitter.
+//! - [`client`]: a small HTTP client (the senders', the tests').
 
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod config;
 pub mod durable;
 pub mod node;

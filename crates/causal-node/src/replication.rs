@@ -11,6 +11,7 @@ use std::time::Duration;
 use causal_core::ReplicaId;
 use tokio::task::JoinSet;
 
+use crate::client::Client;
 use crate::server::Shared;
 
 /// How many messages to one peer may be on the wire at once.
@@ -57,32 +58,20 @@ enum Outcome {
     Failed(String),
 }
 
-async fn post(client: reqwest::Client, url: String, body: Vec<u8>) -> Outcome {
-    let sent = client
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .await;
-    match sent {
-        Ok(response) => match response.status().as_u16() {
+async fn post(client: Client, url: String, body: Vec<u8>) -> Outcome {
+    match client.post(&url, body).await {
+        Ok(answer) => match answer.status {
             200 => Outcome::Acknowledged("200"),
             202 => Outcome::Acknowledged("202"),
-            code => Outcome::Refused(code, response.text().await.unwrap_or_default()),
+            code => Outcome::Refused(code, answer.text()),
         },
-        Err(e) => Outcome::Failed(e.to_string()),
+        Err(e) => Outcome::Failed(e),
     }
 }
 
 async fn drain(shared: Arc<Shared>, peer: ReplicaId, base: String) {
     let url = format!("{base}/replicate");
-    let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
-        Ok(client) => client,
-        Err(e) => {
-            tracing::error!(peer, "cannot make an HTTP client: {e}");
-            return;
-        }
-    };
+    let client = Client::new(TIMEOUT);
     let durable = shared.durable();
     let mut jitter = Jitter::new(peer);
     let mut backoff = BACKOFF_FIRST;

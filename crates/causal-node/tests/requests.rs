@@ -418,3 +418,54 @@ async fn a_data_directory_belongs_to_one_node() {
     })
     .await;
 }
+
+/// Quiet by default; `RUST_LOG=info` shows a line per request and per
+/// replication event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_are_quiet_unless_asked_for() {
+    bounded(async {
+        for (log, expected) in [(None, false), (Some("info"), true)] {
+            let dir = fresh_dir("logs");
+            let ports = common::free_ports(2);
+            let mut command = node();
+            command
+                .current_dir(&dir)
+                .env("NODE_ID", "0")
+                .env("NUM_NODES", "2")
+                .env("PORT", ports[0].to_string())
+                .env("PEERS", format!("http://127.0.0.1:{}", ports[1]))
+                .stderr(std::process::Stdio::piped());
+            if let Some(log) = log {
+                command.env("RUST_LOG", log);
+            }
+            let child = command.spawn().expect("start causal-node");
+            let client = causal_node::client::Client::new(std::time::Duration::from_secs(10));
+            let url = format!("http://127.0.0.1:{}", ports[0]);
+            let deadline = std::time::Instant::now() + common::PATIENCE;
+            while client.get(&url).await.is_err() {
+                assert!(std::time::Instant::now() < deadline, "never answered");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            for body in [json!({"key": "x", "value": "1"}), json!({"key": "x"})] {
+                client
+                    .post(&format!("{url}/put"), body.to_string())
+                    .await
+                    .expect("an answer");
+            }
+            // SIGTERM: a clean stop, so everything written reaches the pipe.
+            Command::new("kill")
+                .arg(child.id().to_string())
+                .status()
+                .expect("kill");
+            let output = child.wait_with_output().expect("the node stops");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(stderr.contains("POST /put 200"), expected, "{stderr}");
+            assert_eq!(stderr.contains("POST /put 400"), expected, "{stderr}");
+            if !expected {
+                assert_eq!(stderr, "", "quiet by default");
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    })
+    .await;
+}

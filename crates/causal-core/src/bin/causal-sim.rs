@@ -1,10 +1,14 @@
 //! `causal-sim`: runs a scenario file natively and prints its outcome.
 
-use std::io::{Read, Write};
+use std::collections::BTreeMap;
+use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::process::ExitCode;
 
-use causal_core::shiviz::{shiviz_events, shiviz_file};
-use causal_core::{Event, Report, Scenario};
+use causal_core::quote::quoted;
+use causal_core::shiviz::{ShivizLog, SHIVIZ_REGEX};
+use causal_core::{
+    Census, Command, Delivery, Event, Puzzle, Report, Scenario, Simulation, Solution, StepError,
+};
 use serde::Serialize;
 
 const HELP: &str = "\
@@ -19,6 +23,15 @@ USAGE:
     causal-sim shiviz FILE    print the run as a ShiViz log: the first line is the
                               regular expression ShiViz needs, then an empty line,
                               then the log
+    causal-sim census FILE    count every order in which the copies in flight at
+                              the end of FILE can be received (each once): the
+                              orders, those that break causal order, those that
+                              end with replicas that disagree, and each distinct
+                              outcome with its orders and one of them (JSON);
+                              at most 12 copies in flight
+    causal-sim solve PUZZLE   the fewest moves that solve a puzzle file
+                              (lessons/puzzles/*.json) and one shortest solution,
+                              under its rule and under each other rule (JSON)
     causal-sim --help         print this help
 
 FILE is a scenario file (version 1), or - for standard input:
@@ -41,10 +54,22 @@ EXAMPLE:
     {\"replicas\":[{\"replica\":0,\"clock\":[1,0,0],\"store\":{\"x\":\"1\"},...},...],
      \"in_flight\":[{\"message\":1,\"from\":0,\"to\":2}],\"violations\":[],\"converged\":false}
 
+FILE may start with a UTF-8 byte order mark; at most 128 MiB is read (a
+larger or endless input is refused).
+
 Exit status: 0 on success; 2 on bad input, with a one-line reason on
-standard error (e.g. `step 4: message 3 is not in flight to replica 1`)
-and nothing on standard output.
+standard error (e.g. `step 4: message 3 is not in flight to replica 1`),
+quoting the input shortened, and nothing on standard output; 1 when the
+output cannot be written (a full disk), with the reason. A reader that
+stops reading early (`| head`) ends it quietly.
 ";
+
+/// The most `causal-sim` reads: a larger input (or an endless one, such as
+/// `yes | causal-sim run -`) is refused once this much has been read.
+const MAX_INPUT: u64 = 128 * 1024 * 1024;
+
+/// The longest line `causal-sim` writes on standard error.
+const MAX_REASON: usize = 300;
 
 /// A trace line: the step that caused the event, then the event.
 #[derive(Serialize)]
@@ -54,77 +79,179 @@ struct TraceLine<'a> {
     event: &'a Event,
 }
 
+/// How a command ended badly.
+enum Failure {
+    /// Bad input or usage: exit 2, nothing on standard output.
+    Input(String),
+    /// The output could not be written: exit 1.
+    Output(std::io::Error),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Output(e)
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
+    let mut stdout = BufWriter::new(std::io::stdout().lock());
+    let result = match args.as_slice() {
         [flag] if flag == "--help" || flag == "-h" || flag == "help" => {
-            print!("{HELP}");
-            ExitCode::SUCCESS
+            stdout.write_all(HELP.as_bytes()).map_err(Failure::Output)
         }
-        [command, file] => match run(command, file) {
-            Ok(output) => {
-                let mut stdout = std::io::stdout().lock();
-                // A closed pipe (`| head`) is not an error worth reporting.
-                let _ = stdout.write_all(output.as_bytes());
-                ExitCode::SUCCESS
-            }
-            Err(reason) => fail(&reason),
-        },
-        _ => fail("usage: causal-sim run|trace|shiviz FILE (see causal-sim --help)"),
+        [command, file] => run(command, file, &mut stdout),
+        _ => Err(Failure::Input(
+            "usage: causal-sim run|trace|shiviz|census|solve FILE (see causal-sim --help)".into(),
+        )),
+    };
+    let result = result.and_then(|()| stdout.flush().map_err(Failure::Output));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(reason)) => {
+            say(&reason);
+            ExitCode::from(2)
+        }
+        // A reader that stopped reading (`| head`) is not an error worth
+        // reporting; any other failure to write is.
+        Err(Failure::Output(e)) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            say(&format!("cannot write the output: {e}"));
+            ExitCode::from(1)
+        }
     }
 }
 
 /// The reason alone, on one line (`step 4: message 3 is not in flight to
-/// replica 1`), as DESIGN.md section 3 words it: scripts can match it.
-fn fail(reason: &str) -> ExitCode {
-    let line: String = reason
+/// replica 1`), as DESIGN.md section 3 words it: scripts can match it. Never
+/// longer than [`MAX_REASON`] characters, whatever the input.
+fn say(reason: &str) {
+    let mut line: String = reason
         .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_REASON + 1)
         .collect();
+    if line.chars().count() > MAX_REASON {
+        line = line.chars().take(MAX_REASON - 3).collect::<String>() + "...";
+    }
     eprintln!("{line}");
-    ExitCode::from(2)
 }
 
-/// Everything the command prints, or why it failed: output is built whole
-/// first so that bad input prints nothing on standard output.
-fn run(command: &str, file: &str) -> Result<String, String> {
-    if !matches!(command, "run" | "trace" | "shiviz") {
-        return Err(format!(
-            "unknown command {command:?}: use run, trace or shiviz (see causal-sim --help)"
-        ));
+/// Plays the file and writes what the command prints. Every step is checked
+/// before anything is written, so bad input prints nothing on standard
+/// output; a long trace or log is then written as the run is played again,
+/// never held whole in memory.
+fn run(command: &str, file: &str, out: &mut impl Write) -> Result<(), Failure> {
+    if !matches!(command, "run" | "trace" | "shiviz" | "census" | "solve") {
+        return Err(Failure::Input(format!(
+            "unknown command {}: use run, trace, shiviz, census or solve (see causal-sim --help)",
+            quoted(command)
+        )));
     }
-    let text = read(file)?;
-    let scenario = Scenario::parse(&text).map_err(|e| e.to_string())?;
-    let (simulation, events) = scenario.run().map_err(|e| e.to_string())?;
-    Ok(match command {
-        "run" => json(&Report::of(&simulation)) + "\n",
-        "trace" => events
-            .iter()
-            .map(|(step, event)| json(&TraceLine { step: *step, event }) + "\n")
-            .collect(),
-        _ => {
-            let only: Vec<Event> = events.into_iter().map(|(_, e)| e).collect();
-            shiviz_file(&shiviz_events(
-                scenario.replicas,
-                simulation.messages(),
-                &only,
-            ))
+    let text = read(file).map_err(Failure::Input)?;
+    if command == "solve" {
+        return solve(&text, out);
+    }
+    let scenario = Scenario::parse(&text).map_err(|e| Failure::Input(e.to_string()))?;
+    drop(text);
+    let config = scenario.config();
+    if command == "run" || command == "census" {
+        let simulation = Simulation::replay_owned(config, handed_over(scenario.steps))
+            .map_err(|e| Failure::Input(e.to_string()))?;
+        if command == "census" {
+            let report = Census::run(&simulation).map_err(|e| Failure::Input(e.to_string()))?;
+            serde_json::to_writer(&mut *out, &report).map_err(std::io::Error::from)?;
+        } else {
+            serde_json::to_writer(&mut *out, &Report::of(&simulation))
+                .map_err(std::io::Error::from)?;
         }
+        out.write_all(b"\n")?;
+        return Ok(());
+    }
+    Simulation::replay(config, &scenario.steps).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut simulation = Simulation::new(config).map_err(|e| Failure::Input(e.to_string()))?;
+    let mut log = ShivizLog::new(config.replicas);
+    if command == "shiviz" {
+        write!(out, "{SHIVIZ_REGEX}\n\n")?;
+    }
+    for (i, step) in handed_over(scenario.steps).enumerate() {
+        let events = simulation
+            .apply(step)
+            .map_err(|error| Failure::Input(StepError { step: i + 1, error }.to_string()))?;
+        for event in &events {
+            if command == "trace" {
+                serde_json::to_writer(&mut *out, &TraceLine { step: i + 1, event })
+                    .map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+            } else if let Some(made) = log.push(simulation.messages(), event) {
+                out.write_all(made.lines().as_bytes())?;
+            }
+        }
+    }
+    if let Some(made) = log.finish() {
+        out.write_all(made.lines().as_bytes())?;
+    }
+    Ok(())
+}
+
+/// `causal-sim solve`: the puzzle's par and a shortest solution under its
+/// rule, and what the search finds under every rule.
+fn solve(text: &str, out: &mut impl Write) -> Result<(), Failure> {
+    let puzzle = Puzzle::parse(text).map_err(|e| Failure::Input(e.to_string()))?;
+    let under: BTreeMap<&str, Solution> = Delivery::ALL
+        .iter()
+        .map(|&rule| (rule.name(), puzzle.solve_under(rule)))
+        .collect();
+    let answer = serde_json::json!({
+        "title": puzzle.title,
+        "rule": puzzle.rule,
+        "solution": puzzle.solve(),
+        "under": under,
+    });
+    serde_json::to_writer(&mut *out, &answer).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// The steps, first to last, each handed over by value, the list giving its
+/// memory back as it empties (the simulation's history keeps each step).
+fn handed_over(mut steps: Vec<Command>) -> impl Iterator<Item = Command> {
+    steps.reverse();
+    std::iter::from_fn(move || {
+        let step = steps.pop()?;
+        if steps.capacity() > 4096 && steps.len() < steps.capacity() / 2 {
+            steps.shrink_to_fit();
+        }
+        Some(step)
     })
 }
 
+/// The file (or standard input, for `-`) as text, at most [`MAX_INPUT`]
+/// bytes.
 fn read(file: &str) -> Result<String, String> {
-    let mut text = String::new();
-    if file == "-" {
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let (mut source, name): (Box<dyn Read>, String) = if file == "-" {
+        (Box::new(std::io::stdin().lock()), "standard input".into())
     } else {
-        text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+        let opened =
+            std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", quoted(file)))?;
+        (Box::new(opened), quoted(file))
+    };
+    let mut bytes = Vec::new();
+    source
+        .by_ref()
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(format!(
+            "{name} is larger than {} MiB, the most causal-sim reads",
+            MAX_INPUT / 1024 / 1024
+        ));
     }
-    Ok(text)
-}
-
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not a scenario file: {name} is not UTF-8 text (byte {} is not)",
+            e.utf8_error().valid_up_to() + 1
+        )
+    })
 }

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use causal_node::client::Client;
 use serde_json::{json, Value};
 
 /// How long any one wait may take before the test fails.
@@ -49,7 +50,7 @@ pub struct Cluster {
     pub ports: Vec<u16>,
     env: Vec<(String, String)>,
     children: Mutex<Vec<Option<Child>>>,
-    pub client: reqwest::Client,
+    pub client: Client,
 }
 
 impl Cluster {
@@ -64,10 +65,7 @@ impl Cluster {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             children: Mutex::new((0..n).map(|_| None).collect()),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .expect("client"),
+            client: Client::new(Duration::from_secs(10)),
         };
         for i in 0..n {
             cluster.spawn(i);
@@ -123,9 +121,8 @@ impl Cluster {
     pub async fn wait_up(&self, i: usize) {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Ok(response) = self.client.get(self.url(i)).send().await {
-                let text = response.text().await.unwrap_or_default();
-                assert_eq!(text, format!("Node {i} is running"));
+            if let Ok(answer) = self.client.get(&self.url(i)).await {
+                assert_eq!(answer.text(), format!("Node {i} is running"));
                 return;
             }
             assert!(Instant::now() < deadline, "node {i} never answered GET /");
@@ -139,16 +136,12 @@ impl Cluster {
     }
 
     pub async fn post_raw(&self, i: usize, path: &str, body: String) -> (u16, Value) {
-        let response = self
+        let answer = self
             .client
-            .post(format!("{}{path}", self.url(i)))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+            .post(&format!("{}{path}", self.url(i)), body)
             .await
             .expect("the node answers");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("a body");
+        let (status, text) = (answer.status, answer.text());
         let value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{path} answered {status} with no JSON ({e}): {text}"));
         (status, value)
@@ -156,13 +149,12 @@ impl Cluster {
 
     /// A write at node `i`, if the node answered that it is stored.
     pub async fn try_put(&self, i: usize, key: &str, value: &str) -> bool {
+        let body = json!({ "key": key, "value": value }).to_string();
         let sent = self
             .client
-            .post(format!("{}/put", self.url(i)))
-            .json(&json!({ "key": key, "value": value }))
-            .send()
+            .post(&format!("{}/put", self.url(i)), body)
             .await;
-        matches!(sent, Ok(response) if response.status() == 200)
+        matches!(sent, Ok(answer) if answer.status == 200)
     }
 
     /// A write at node `i`; panics unless it is stored.
@@ -177,14 +169,12 @@ impl Cluster {
 
     /// `GET /store` at node `i`.
     pub async fn store(&self, i: usize) -> Value {
-        self.client
-            .get(format!("{}/store", self.url(i)))
-            .send()
+        let answer = self
+            .client
+            .get(&format!("{}/store", self.url(i)))
             .await
-            .expect("the node answers")
-            .json()
-            .await
-            .expect("GET /store is JSON")
+            .expect("the node answers");
+        serde_json::from_slice(&answer.body).expect("GET /store is JSON")
     }
 
     /// Polls node `i`'s store until `ok` holds; returns it.
@@ -236,7 +226,7 @@ impl Cluster {
                 "the nodes never converged: {}",
                 Value::Array(stores)
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }
