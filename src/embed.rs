@@ -9,6 +9,13 @@
 //!   a slide shows exactly its part of the story;
 //! - `&readonly`: no writing, no dragging or acting on messages.
 
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use crate::share;
+use crate::state::{Action, State};
+
 /// How the page is embedded, read from the address's query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Embed {
@@ -72,6 +79,83 @@ impl Embed {
             None => (0, steps),
         }
     }
+}
+
+/// The address's query, as `location.search` gives it.
+fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// How this page is embedded, from its address; `None`: it is not.
+pub fn from_address() -> Option<Embed> {
+    Embed::from_query(&location_search())
+}
+
+/// Whether this page is embedded (`?embed` in its address).
+pub fn embedded() -> bool {
+    from_address().is_some()
+}
+
+/// The state an embed opens with: the share `link` if there is one (never
+/// the saved session: that is the user's own), then the preset, then the
+/// first step of the lock. The reducer does the work, as for any action.
+pub fn open(embed: &mut Embed, link: Option<&str>) -> State {
+    let mut state = Rc::new(State::open(link, None));
+    if let Some(name) = &embed.scenario {
+        // An unknown name is refused as the scenario menu would refuse it.
+        state = state.reduce(Action::LoadPreset(name.clone()));
+    }
+    if let Some(name) = &embed.lesson {
+        embed
+            .problems
+            .push(format!("lesson={name}: this page has no lessons yet"));
+    }
+    // Small runs load at once; a long one goes on slice by slice.
+    while state.job.is_some() {
+        state = state.reduce(Action::Continue);
+    }
+    if let Some((first, _)) = embed.steps {
+        state = state.reduce(Action::Seek(first));
+        while state.job.is_some() {
+            state = state.reduce(Action::Continue);
+        }
+    }
+    Rc::unwrap_or_clone(state)
+}
+
+/// The `<iframe>` snippet that embeds the session `state` shows (its share
+/// fragment), or why there is none.
+pub fn snippet(state: &State) -> Result<String, String> {
+    let fragment = format!(
+        "{}{}",
+        share::FRAGMENT_PREFIX,
+        share::encode(&state.session())
+    );
+    if fragment.len() > share::MAX_FRAGMENT_CHARS {
+        return Err(format!(
+            "This session is too long to embed ({} characters; at most {}). Export it as a scenario file instead.",
+            fragment.len(),
+            share::MAX_FRAGMENT_CHARS
+        ));
+    }
+    let location = web_sys::window()
+        .map(|w| w.location())
+        .ok_or("The page has no address to embed.")?;
+    let page = format!(
+        "{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default()
+    );
+    let title = match &state.preset {
+        Some(p) => format!("Causal Playground: {}", p.title),
+        None => "Causal Playground".to_string(),
+    };
+    Ok(iframe_code(
+        &embed_address(&page, &[], Some(&fragment)),
+        &title,
+    ))
 }
 
 /// A scenario or lesson name: a file name without extension.

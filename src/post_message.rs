@@ -174,7 +174,8 @@ pub fn use_post_message(state: &UseReducerHandle<State>, range: Option<(usize, u
     let last = use_mut_ref(|| None::<(usize, Report)>);
     let state = state.clone();
     use_effect_with(state.revision, move |_| {
-        if embedder().is_some() {
+        // While a load goes on slice by slice, what is shown is not yet the session.
+        if embedder().is_some() && !state.loading() {
             let now = (state.cursor(), Report::of(&state.simulation));
             if last.borrow().as_ref() != Some(&now) {
                 post_to_embedder(&Reply::State {
@@ -202,6 +203,12 @@ fn answer(
             ));
         }
         Request::Seek { step } => {
+            if state.loading() {
+                return Err((
+                    "The \"seek\" message was refused: the playground is still loading a session; send it again once its state arrives.".to_string(),
+                    "seek".to_string(),
+                ));
+            }
             check_seek(step, state.branch().commands.len(), range)
                 .map_err(|e| (e, "seek".to_string()))?;
             state.dispatch(Action::Seek(step));

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod controls;
 pub mod diagram;
+pub mod embed_steps;
 pub mod held;
 pub mod lane;
 pub mod log;
