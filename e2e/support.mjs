@@ -7,7 +7,8 @@
 // prints the page's address on its first line and serves until killed.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -18,6 +19,9 @@ export const DIST = join(ROOT, 'dist');
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// The npm package axe-core's script, injected into pages by axeViolations().
+export const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
 // Root in a sandbox-less container, and a machine whose only network is loopback.
 export const CHROMIUM_ARGS = [
   '--headless=new',
@@ -300,4 +304,36 @@ export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = '
   const crc = crc32(out);
   out.push(crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24);
   return `s=${Buffer.from(out).toString('base64url')}`;
+}
+
+// ---------------------------------------------------------------------------
+// Accessibility: axe-core (the npm package) run inside the page.
+
+/**
+ * Injects axe-core into `page` (once) and runs it on the whole document, or on
+ * `context` (a CSS selector) when given, with every rule axe enables by default
+ * (WCAG 2.x A and AA, and best practices such as `region` and `heading-order`).
+ * Resolves to the violations as plain objects: { id, impact, help, nodes },
+ * each node { target, html, summary }; an empty array means none.
+ */
+export async function axeViolations(page, { context } = {}) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ content: await readFile(AXE_SOURCE, 'utf8') });
+  }
+  return page.evaluate(async (selector) => {
+    const result = await window.axe.run(selector ?? document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html, summary: n.failureSummary })),
+    }));
+  }, context ?? null);
+}
+
+/** axe violations as readable lines, for an assertion's message. */
+export function describeViolations(violations) {
+  return violations
+    .map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `  ${n.target}: ${n.summary}`).join('\n')}`)
+    .join('\n');
 }

@@ -13,7 +13,12 @@ use crate::share::FRAGMENT_PREFIX;
 /// Where the session is kept in local storage.
 pub const STORAGE_KEY: &str = "causal-playground/session";
 
+/// Local storage; none in an embed (`?embed`): its session belongs to the
+/// embedding page, and must neither show nor overwrite the user's own.
 fn storage() -> Option<web_sys::Storage> {
+    if crate::embed::embedded() {
+        return None;
+    }
     web_sys::window()?.local_storage().ok().flatten()
 }
 

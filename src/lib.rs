@@ -25,19 +25,27 @@
 //! - [`hooks`]: side effects: storage, the address, the autoplay timer, shortcuts.
 //! - [`exchange`]: side effects of sharing, importing and exporting.
 //! - [`files`]: downloads, uploads and the clipboard, in the browser.
+//! - [`classroom`]: presenter mode, shortcuts, Embed and postMessage, for the page.
+//! - [`embed`]: the page inside an `<iframe>` (`?embed`), and its snippet.
+//! - [`post_message`]: the postMessage API for the embedding page.
+//! - [`present`]: presenter mode, clicker keys, full screen, every shortcut.
 //! - [`components`]: replica panels, lanes and cards, controls, timeline,
 //!   diagram, share bar, log.
 
 pub mod by_ptr;
+pub mod classroom;
 pub mod components;
 pub mod describe;
 pub mod diagram;
+pub mod embed;
 pub mod exchange;
 pub mod files;
 pub mod hooks;
 pub mod lesson_effects;
 pub mod lessons;
 pub mod loading;
+pub mod post_message;
+pub mod present;
 pub mod presets;
 pub mod session;
 pub mod share;
@@ -73,13 +81,17 @@ type Dragging = Option<(CardView, Option<ReplicaId>)>;
 /// The whole page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| {
-        State::open(
+    // `?embed`: read once; an embed opens its own session (embed::open).
+    let embed = use_memo((), |_| embed::from_address());
+    let state = use_reducer(|| match embed::from_address() {
+        Some(mut options) => embed::open(&mut options, hooks::location_hash().as_deref()),
+        None => State::open(
             hooks::location_hash().as_deref(),
             hooks::saved_session().as_deref(),
         )
-        .remembering(hooks::saved_previous().as_deref())
+        .remembering(hooks::saved_previous().as_deref()),
     });
+    let classroom = classroom::use_classroom(&state, (*embed).as_ref());
     let highlighted = use_state(Vec::<MessageId>::new);
     // The presets' titles, read once: parsing every file on each render is waste.
     let preset_titles = use_memo((), |_| presets::titles());
@@ -334,6 +346,11 @@ pub fn app() -> Html {
             Callback::from(move |m: Vec<MessageId>| highlighted.set(m))
         },
     };
+    let actions = if classroom.readonly {
+        classroom::read_only(actions)
+    } else {
+        actions
+    };
     let on_highlight = actions.highlight.clone();
 
     let page_notice = state
@@ -364,9 +381,11 @@ pub fn app() -> Html {
             .filter(|n| n.place == Place::WriteForm(r))
             .map(|n| n.text.clone());
         let on_write = {
-            let d = d.clone();
+            let (d, readonly) = (d.clone(), classroom.readonly);
             Callback::from(move |(key, value): (String, String)| {
-                d.dispatch(Action::Write { replica: r, key, value })
+                if !readonly {
+                    d.dispatch(Action::Write { replica: r, key, value })
+                }
             })
         };
         html! {
@@ -407,6 +426,42 @@ pub fn app() -> Html {
         let (d, playing) = (d.clone(), state.playing);
         Callback::from(move |_| d.dispatch(if playing { Action::Pause } else { Action::Play }))
     };
+    if let Some(options) = &*embed {
+        return html! {
+            <main class={classes!("app", "embedded", classroom.readonly.then_some("readonly"))}
+                  aria-label="Causal Playground">
+                <h1 class="visually-hidden">
+                    { match &state.preset { Some(p) => format!("Causal Playground: {}", p.title), None => "Causal Playground".to_string() } }
+                </h1>
+                if !options.problems.is_empty() {
+                    <p class="embed-problems" role="alert">
+                        { format!("Some of this address was not used: {}.", options.problems.join("; ")) }
+                    </p>
+                }
+                if let Some(job) = &state.job {
+                    { progress(job, send(|_| Action::Cancel)) }
+                }
+                if let Some((text, severity)) = page_notice {
+                    { notice::notice(&NoticeProps { text, severity, on_dismiss: send(|_| Action::Dismiss) }) }
+                }
+                { components::embed_steps::embed_steps(&components::embed_steps::EmbedStepsProps {
+                    cursor: state.cursor(),
+                    range: classroom.range,
+                    on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
+                }) }
+                <h2 class="visually-hidden">{ "Replicas and the messages in flight to them" }</h2>
+                <div class="columns" id="replicas" style={format!("--replicas: {}", config.replicas)}>
+                    { for columns }
+                </div>
+                <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
+                // The log stays, unseen, as the live region a screen reader hears.
+                <div class="visually-hidden">
+                    { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
+                </div>
+                { classroom.panels }
+            </main>
+        };
+    }
     html! {
         <div class="app" {ondragover} {ondrop}>
             { controls::skip_link("replicas") }
@@ -415,6 +470,7 @@ pub fn app() -> Html {
                     <h1>{ "Causal Playground" }</h1>
                     <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
                 </div>
+                { classroom.actions }
                 { share_bar::share_bar(&ShareBarProps {
                     link: exchange.link.clone(),
                     on_share: exchange.on_share.clone(),
@@ -422,6 +478,7 @@ pub fn app() -> Html {
                     on_export: exchange.on_export.clone(),
                 }) }
             </header>
+            { classroom.panels }
             if let Some(job) = &state.job {
                 { progress(job, send(|_| Action::Cancel)) }
             }
@@ -495,11 +552,13 @@ pub fn app() -> Html {
                     { rule_at_work.clone() }
                 </div>
             }
-            <Status violations={simulation.violations().to_vec()}
-                    converged={simulation.converged()}
-                    diverged={diverged.clone()}
-                    in_flight={simulation.network().len()}
-                    awaiting={Awaiting::of(simulation)} />
+            <section aria-label="Outcome">
+                <Status violations={simulation.violations().to_vec()}
+                        converged={simulation.converged()}
+                        diverged={diverged.clone()}
+                        in_flight={simulation.network().len()}
+                        awaiting={Awaiting::of(simulation)} />
+            </section>
             <main class="columns" id="replicas" tabindex="-1" aria-label="Replicas"
                   style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
@@ -510,7 +569,7 @@ pub fn app() -> Html {
             <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
             { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
             <footer class="help">
-                <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes." }</p>
+                <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes; ? lists every shortcut." }</p>
             </footer>
         </div>
     }

@@ -16,7 +16,8 @@ pub fn event_log(props: &LogProps) -> Html {
     html! {
         <section class="log-box" aria-label="What just happened">
             <h2>{ "What just happened" }</h2>
-            <ol class="log" data-testid="log" aria-live="polite" aria-relevant="additions">
+            <ol class="log" data-testid="log" aria-live="polite" aria-relevant="additions"
+                tabindex="0" aria-label="What just happened, newest first">
                 { for props.lines.iter().map(|line| {
                     let tone = match line.tone {
                         Tone::Plain => "plain",

@@ -4,14 +4,17 @@
 pub mod clock;
 pub mod controls;
 pub mod diagram;
+pub mod embed_steps;
 pub mod held;
 pub mod lane;
 pub mod lesson;
 pub mod log;
 pub mod notice;
+pub mod present;
 pub mod replica;
 pub mod rule_at_work;
 pub mod share_bar;
+pub mod shortcuts;
 pub mod status;
 pub mod store;
 pub mod timeline;

@@ -17,8 +17,9 @@ pub struct StoreProps {
 pub fn store_view(props: &StoreProps) -> Html {
     html! {
         <dl class="store" data-testid={format!("store-{}", props.replica)}>
+            // A <dl> holds only term and value pairs: "empty" is one.
             if props.entries.is_empty() {
-                <div class="empty">{ "empty store" }</div>
+                <div class="empty"><dt>{ "empty store" }</dt><dd class="visually-hidden">{ "no keys" }</dd></div>
             }
             { for props.entries.iter().map(|(key, value)| {
                 let diverged = props.diverged.contains(key);

@@ -1,0 +1,287 @@
+//! Embedding (DESIGN.md section 6.1): the address's query `?embed` shows the
+//! replicas, lanes, diagram and step controls without the page's chrome, for
+//! an `<iframe>` in a course page or a slide. Its options:
+//!
+//! - `&scenario=NAME`: a preset (a file of `scenarios/`), opened at its start;
+//! - `&lesson=NAME`: a lesson (a file of `lessons/`);
+//! - a share fragment (`#s=...`): the session it holds;
+//! - `&steps=A-B`: the timeline is locked to steps A to B (it opens at A), so
+//!   a slide shows exactly its part of the story;
+//! - `&readonly`: no writing, no dragging or acting on messages.
+
+use std::rc::Rc;
+
+use yew::Reducible;
+
+use crate::share;
+use crate::state::{Action, State};
+
+/// How the page is embedded, read from the address's query.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Embed {
+    /// The preset to open.
+    pub scenario: Option<String>,
+    /// The lesson to open.
+    pub lesson: Option<String>,
+    /// The timeline's lock: first and last step shown.
+    pub steps: Option<(usize, usize)>,
+    /// Writing and acting on messages are off.
+    pub readonly: bool,
+    /// What in the query could not be used, in words (shown on the page).
+    pub problems: Vec<String>,
+}
+
+impl Embed {
+    /// The options of `query` (`location.search`, with or without its `?`);
+    /// `None` when it has no `embed`: the page is not embedded.
+    pub fn from_query(query: &str) -> Option<Embed> {
+        let pairs: Vec<(&str, Option<&str>)> = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (p, None),
+            })
+            .collect();
+        if !pairs.iter().any(|(k, _)| *k == "embed") {
+            return None;
+        }
+        let mut embed = Embed::default();
+        for (key, value) in pairs {
+            match (key, value) {
+                ("embed", _) => {}
+                ("readonly", None | Some("" | "1" | "true")) => embed.readonly = true,
+                ("scenario", Some(name)) => match file_name(name) {
+                    Ok(name) => embed.scenario = Some(name),
+                    Err(why) => embed.problems.push(format!("scenario={name}: {why}")),
+                },
+                ("lesson", Some(name)) => match file_name(name) {
+                    Ok(name) => embed.lesson = Some(name),
+                    Err(why) => embed.problems.push(format!("lesson={name}: {why}")),
+                },
+                ("steps", Some(range)) => match step_range(range) {
+                    Ok(range) => embed.steps = Some(range),
+                    Err(why) => embed.problems.push(format!("steps={range}: {why}")),
+                },
+                (key, _) => embed.problems.push(format!(
+                    "{key} is not an option of an embed (embed, scenario, lesson, steps, readonly)"
+                )),
+            }
+        }
+        Some(embed)
+    }
+
+    /// The timeline's lock within a branch of `steps` steps: where it may go.
+    pub fn range(&self, steps: usize) -> (usize, usize) {
+        match self.steps {
+            Some((low, high)) => (low.min(steps), high.min(steps)),
+            None => (0, steps),
+        }
+    }
+}
+
+/// The address's query, as `location.search` gives it.
+fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// How this page is embedded, from its address; `None`: it is not.
+pub fn from_address() -> Option<Embed> {
+    Embed::from_query(&location_search())
+}
+
+/// Whether this page is embedded (`?embed` in its address).
+pub fn embedded() -> bool {
+    from_address().is_some()
+}
+
+/// The state an embed opens with: the share `link` if there is one (never
+/// the saved session: that is the user's own), then the preset, then the
+/// first step of the lock. The reducer does the work, as for any action.
+pub fn open(embed: &mut Embed, link: Option<&str>) -> State {
+    let mut state = Rc::new(State::open(link, None));
+    if let Some(name) = &embed.scenario {
+        // An unknown name is refused as the scenario menu would refuse it.
+        state = state.reduce(Action::LoadPreset(name.clone()));
+    }
+    if let Some(name) = &embed.lesson {
+        embed
+            .problems
+            .push(format!("lesson={name}: this page has no lessons yet"));
+    }
+    // Small runs load at once; a long one goes on slice by slice.
+    while state.job.is_some() {
+        state = state.reduce(Action::Continue);
+    }
+    if let Some((first, _)) = embed.steps {
+        state = state.reduce(Action::Seek(first));
+        while state.job.is_some() {
+            state = state.reduce(Action::Continue);
+        }
+    }
+    Rc::unwrap_or_clone(state)
+}
+
+/// The `<iframe>` snippet that embeds the session `state` shows (its share
+/// fragment), or why there is none.
+pub fn snippet(state: &State) -> Result<String, String> {
+    let fragment = format!(
+        "{}{}",
+        share::FRAGMENT_PREFIX,
+        share::encode(&state.session())
+    );
+    if fragment.len() > share::MAX_FRAGMENT_CHARS {
+        return Err(format!(
+            "This session is too long to embed ({} characters; at most {}). Export it as a scenario file instead.",
+            fragment.len(),
+            share::MAX_FRAGMENT_CHARS
+        ));
+    }
+    let location = web_sys::window()
+        .map(|w| w.location())
+        .ok_or("The page has no address to embed.")?;
+    let page = format!(
+        "{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default()
+    );
+    let title = match &state.preset {
+        Some(p) => format!("Causal Playground: {}", p.title),
+        None => "Causal Playground".to_string(),
+    };
+    Ok(iframe_code(
+        &embed_address(&page, &[], Some(&fragment)),
+        &title,
+    ))
+}
+
+/// A scenario or lesson name: a file name without extension.
+fn file_name(name: &str) -> Result<String, String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err("a name is letters, digits, '-' and '_'".into())
+    }
+}
+
+/// `A-B`: the first and last step shown, A at most B.
+fn step_range(text: &str) -> Result<(usize, usize), String> {
+    let (a, b) = text
+        .split_once('-')
+        .ok_or("write the first and last step shown as A-B, e.g. steps=2-5")?;
+    let number = |s: &str| {
+        s.parse::<usize>()
+            .map_err(|_| format!("{s:?} is not a step number"))
+    };
+    let (a, b) = (number(a)?, number(b)?);
+    if a > b {
+        return Err(format!("the first step ({a}) comes after the last ({b})"));
+    }
+    Ok((a, b))
+}
+
+/// The `<iframe>` snippet that embeds `src` (the page's address with its
+/// query and fragment), titled for screen readers.
+pub fn iframe_code(src: &str, title: &str) -> String {
+    format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"640\" style=\"border: 0\" loading=\"lazy\"></iframe>",
+        attribute(src),
+        attribute(title)
+    )
+}
+
+/// The address of an embed of the page at `page` (origin and path) showing
+/// `fragment` (a share fragment without `#`), with the given options.
+pub fn embed_address(page: &str, options: &[&str], fragment: Option<&str>) -> String {
+    let mut query = String::from("?embed");
+    for option in options {
+        query.push('&');
+        query.push_str(option);
+    }
+    match fragment {
+        Some(fragment) => format!("{page}{query}#{fragment}"),
+        None => format!("{page}{query}"),
+    }
+}
+
+fn attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_embed_in_the_query_means_the_whole_page() {
+        assert_eq!(Embed::from_query(""), None);
+        assert_eq!(Embed::from_query("?scenario=classic"), None);
+        assert_eq!(Embed::from_query("?embedded"), None);
+    }
+
+    #[test]
+    fn every_option_is_read() {
+        let embed = Embed::from_query("?embed&scenario=classic&steps=2-5&readonly").unwrap();
+        assert_eq!(
+            embed,
+            Embed {
+                scenario: Some("classic".into()),
+                lesson: None,
+                steps: Some((2, 5)),
+                readonly: true,
+                problems: vec![],
+            }
+        );
+        let lesson = Embed::from_query("embed=1&lesson=why-wait").unwrap();
+        assert_eq!(lesson.lesson.as_deref(), Some("why-wait"));
+        assert!(!lesson.readonly);
+    }
+
+    #[test]
+    fn bad_options_are_named_and_the_rest_kept() {
+        let embed =
+            Embed::from_query("?embed&steps=5-2&scenario=../x&colour=red&readonly").unwrap();
+        assert!(embed.readonly);
+        assert_eq!(embed.steps, None);
+        assert_eq!(embed.scenario, None);
+        assert_eq!(
+            embed.problems,
+            vec![
+                "steps=5-2: the first step (5) comes after the last (2)".to_string(),
+                "scenario=../x: a name is letters, digits, '-' and '_'".to_string(),
+                "colour is not an option of an embed (embed, scenario, lesson, steps, readonly)"
+                    .to_string(),
+            ]
+        );
+        let one = Embed::from_query("?embed&steps=3").unwrap();
+        assert!(one.problems[0].contains("as A-B"), "{:?}", one.problems);
+    }
+
+    #[test]
+    fn the_lock_is_cut_to_the_branch() {
+        let embed = Embed::from_query("?embed&steps=2-50").unwrap();
+        assert_eq!(embed.range(9), (2, 9));
+        assert_eq!(Embed::default().range(9), (0, 9));
+    }
+
+    #[test]
+    fn the_snippet_escapes_the_address() {
+        let src = embed_address("https://example.org/p/", &["readonly"], Some("s=a&b\"c"));
+        assert_eq!(src, "https://example.org/p/?embed&readonly#s=a&b\"c");
+        assert_eq!(
+            iframe_code(&src, "Causal Playground"),
+            "<iframe src=\"https://example.org/p/?embed&amp;readonly#s=a&amp;b&quot;c\" title=\"Causal Playground\" width=\"100%\" height=\"640\" style=\"border: 0\" loading=\"lazy\"></iframe>"
+        );
+    }
+}
