@@ -1,12 +1,20 @@
-//! Embeds every scenario file under `scenarios/` in the page, so the preset
-//! selector and the tests load the very same files.
+//! Embeds every scenario file under `scenarios/` and every puzzle file under
+//! `lessons/puzzles/` in the page, so the page and the tests load the very
+//! same files.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    println!("cargo:rerun-if-changed=scenarios");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    embed("scenarios", "PRESETS", "Preset scenarios", "presets.rs");
+    embed("lessons/puzzles", "PUZZLES", "Puzzles", "puzzles.rs");
+}
+
+/// Writes `OUT_DIR/out`: a constant `name` listing every `.json` file of
+/// `dir` as (file name without `.json`, file text), in file-name order.
+fn embed(dir: &str, name: &str, what: &str, out: &str) {
+    println!("cargo:rerun-if-changed={dir}");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
@@ -17,20 +25,22 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
-    let mut code = String::from("/// Preset scenarios: (file name without `.json`, file text).\npub const PRESETS: &[(&str, &str)] = &[\n");
+    let mut code = format!(
+        "/// {what}: (file name without `.json`, file text).\npub const {name}: &[(&str, &str)] = &[\n"
+    );
     for path in files {
-        let name = path
+        let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
         let _ = writeln!(
             code,
-            "    ({name:?}, include_str!({:?})),",
+            "    ({stem:?}, include_str!({:?})),",
             path.display().to_string()
         );
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("presets.rs");
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join(out);
     if let Err(e) = std::fs::write(&out, code) {
         panic!("cannot write {}: {e}", out.display());
     }

@@ -12,6 +12,7 @@ use yew::Reducible;
 
 use crate::describe::{describe, Tone};
 use crate::presets::{preset, Preset};
+use crate::puzzles::{self, ActivePuzzle};
 use crate::session::{Branch, Session, SESSION_VERSION};
 use crate::share;
 
@@ -95,6 +96,8 @@ pub struct State {
     pub changed: Vec<(ReplicaId, usize)>,
     /// Counts every change, so effects (saving) and animations can follow it.
     pub revision: u64,
+    /// The puzzle being played, if any: it refuses the moves it does not allow.
+    pub puzzle: Option<Rc<ActivePuzzle>>,
     next_log_id: u64,
 }
 
@@ -151,6 +154,22 @@ pub enum Action {
     Refuse(Notice),
     /// Hide the error.
     Dismiss,
+    /// Open an order the census found as a new branch from where it was
+    /// counted (`branch`, `step`): the order's deliveries, one step each.
+    OpenOrder {
+        /// The branch the census counted on (index).
+        branch: usize,
+        /// The step it counted at.
+        step: usize,
+        /// The deliveries, in order.
+        order: Vec<Command>,
+        /// The outcome's number in the list, from 1.
+        outcome: usize,
+    },
+    /// Play the puzzle with this name, from its start.
+    OpenPuzzle(String),
+    /// Stop playing the puzzle; the run stays as it is.
+    ClosePuzzle,
 }
 
 impl Default for State {
@@ -177,6 +196,7 @@ impl State {
             notice: None,
             changed: Vec::new(),
             revision: 0,
+            puzzle: None,
             next_log_id: 0,
         }
     }
@@ -324,6 +344,13 @@ impl State {
     /// Applies a new command at the timeline's position. At the end of the
     /// branch it extends it; earlier, it starts a new branch and keeps the old.
     fn act(&mut self, command: Command, place: Place) {
+        if let Some(why) = self
+            .puzzle
+            .as_ref()
+            .and_then(|p| p.refusal(&command, self.cursor()))
+        {
+            return self.refuse(place, why);
+        }
         let mut next = self.simulation.clone();
         let events = match next.apply(command.clone()) {
             Ok(events) => events,
@@ -400,6 +427,7 @@ impl State {
         }];
         self.current = 0;
         self.playing = false;
+        self.puzzle = None;
         Ok(())
     }
 
@@ -526,6 +554,80 @@ impl State {
     }
 }
 
+/// The page's side of the census and the puzzles.
+impl State {
+    /// Opens `order` as a new branch from step `step` of branch `branch`,
+    /// which must be what is shown.
+    fn open_order(&mut self, branch: usize, step: usize, order: Vec<Command>, outcome: usize) {
+        let cursor = self.cursor();
+        if (self.current, cursor) != (branch, step) {
+            return self.refuse(
+                Place::Page,
+                format!(
+                    "Outcome {outcome} was counted at step {step} of branch {}, which is not shown: go there and explore again.",
+                    branch + 1
+                ),
+            );
+        }
+        let refused = order
+            .iter()
+            .find_map(|c| self.puzzle.as_ref().and_then(|p| p.refusal(c, cursor)));
+        if let Some(why) = refused {
+            return self.refuse(Place::Page, why);
+        }
+        let mut next = self.simulation.clone();
+        let mut trace = (*self.trace).clone();
+        for (i, command) in order.iter().enumerate() {
+            match next.apply(command.clone()) {
+                Ok(events) => trace.extend(events.into_iter().map(|e| (cursor + i + 1, e))),
+                Err(e) => return self.refuse(Place::Page, capitalise(&e.to_string())),
+            }
+        }
+        let mut commands = self.branch().commands[..cursor].to_vec();
+        commands.extend(order);
+        let steps = commands.len() - cursor;
+        self.branches.push(Branch {
+            commands,
+            parent: Some((self.current, cursor)),
+        });
+        let old = self.current;
+        self.current = self.branches.len() - 1;
+        self.show(next, trace);
+        self.note(
+            Tone::Plain,
+            format!(
+                "Opened outcome {outcome} as branch {}: {steps} deliveries from step {cursor} of branch {}, which is kept.",
+                self.current + 1,
+                old + 1
+            ),
+        );
+    }
+
+    /// Replaces the session with the puzzle's start, under its rules.
+    fn open_puzzle(&mut self, name: &str) {
+        let active = match puzzles::open(name) {
+            Ok(active) => active,
+            Err(why) => return self.refuse(Place::Page, capitalise(&why)),
+        };
+        let steps = active.puzzle.start.steps.clone();
+        match self.start(active.config(), steps) {
+            Ok(()) => {
+                self.preset = None;
+                self.note(
+                    Tone::Plain,
+                    format!(
+                        "Opened the puzzle \u{201c}{}\u{201d}: {}.",
+                        active.puzzle.title,
+                        crate::components::puzzle::goal_words(&active.puzzle.goal)
+                    ),
+                );
+                self.puzzle = Some(Rc::new(active));
+            }
+            Err(e) => self.refuse(Place::Page, capitalise(&format!("puzzle {name}: {e}"))),
+        }
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -589,6 +691,24 @@ impl Reducible for State {
             Action::Note(text) => state.note(Tone::Plain, text),
             Action::Refuse(notice) => state.notice = Some(notice),
             Action::Dismiss => state.notice = None,
+            Action::OpenOrder {
+                branch,
+                step,
+                order,
+                outcome,
+            } => state.open_order(branch, step, order, outcome),
+            Action::OpenPuzzle(name) => state.open_puzzle(&name),
+            Action::ClosePuzzle => {
+                if let Some(p) = state.puzzle.take() {
+                    state.note(
+                        Tone::Plain,
+                        format!(
+                            "Closed the puzzle \u{201c}{}\u{201d}: every move is allowed again.",
+                            p.puzzle.title
+                        ),
+                    );
+                }
+            }
         }
         state.revision += 1;
         Rc::new(state)

@@ -78,7 +78,7 @@ pub mod simulation;
 pub mod site;
 pub mod store;
 
-pub use census::{Census, CensusError, CensusProgress, CensusReport, Outcome, Arrival};
+pub use census::{Arrival, Census, CensusError, CensusProgress, CensusReport, Outcome};
 pub use clock::VectorClock;
 pub use command::Command;
 pub use error::{Error, StepError};

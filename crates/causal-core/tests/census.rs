@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use causal_core::census::{orders_of, FinalReplica};
 use causal_core::{
-    Census, CensusError, Command, Config, Conflicts, Delivery, Event, MessageId, Arrival,
+    Arrival, Census, CensusError, Command, Config, Conflicts, Delivery, Event, MessageId,
     Simulation,
 };
 
