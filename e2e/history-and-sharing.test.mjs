@@ -61,9 +61,12 @@ async function errorTexts(page) {
   return page.locator(tid('error')).allTextContents();
 }
 
+/** Loads a preset (it opens at its start) and plays it to its end on the timeline. */
 async function loadPreset(page, name) {
   await page.selectOption(`select${tid('scenario')}`, name);
   assert.equal(await page.inputValue(`select${tid('scenario')}`), name);
+  assert.equal(await page.inputValue(tid('timeline')), '0', 'a preset opens at its start');
+  await page.locator(tid('timeline')).fill(await page.getAttribute(tid('timeline'), 'max'));
 }
 
 async function seek(page, steps) {
@@ -467,11 +470,15 @@ test('import: every file of scenarios/ gives its state, the same as causal-sim r
           file,
         );
       }
-      // Undo walks back through the imported steps.
+      // Undo returns to the session the import replaced (DESIGN.md section 6),
+      // Redo comes back to the import, and the timeline walks its steps.
+      await page.click(tid('undo'));
+      assert.notDeepEqual(await fullState(page), s, `${file}: undone`);
+      await page.click(tid('redo'));
+      assert.deepEqual(await fullState(page), s, `${file}: redone`);
       if (scenario.steps.length > 0) {
-        await page.click(tid('undo'));
-        assert.equal(await page.inputValue(tid('timeline')), String(scenario.steps.length - 1));
-        await page.click(tid('redo'));
+        await seek(page, scenario.steps.length - 1);
+        await seek(page, scenario.steps.length);
       }
     }
   });
@@ -593,6 +600,10 @@ test('import: a file dropped on the page is imported; a bad one is refused', asy
  * no download comes, fails with whatever error the page shows instead.
  */
 async function download(page, id) {
+  // The exports live in the import/export menu: open it as a user would.
+  if (!(await page.locator(tid(id)).isVisible())) {
+    await page.click(`${tid('file-menu')} > summary`);
+  }
   const waiting = page.waitForEvent('download', { timeout: 10_000 });
   await page.click(tid(id));
   let dl;

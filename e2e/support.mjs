@@ -223,3 +223,81 @@ export async function write(page, r, key, value) {
 export async function deliverButton(page, m, to) {
   await page.click(`${cardSel(m, to)} ${tid('deliver')}`);
 }
+
+// ---------------------------------------------------------------------------
+// Share links made by hand (the format of src/share.rs), to open links the
+// page would never make: crafted, invalid after their cursor, huge.
+
+const DELIVERIES = ['causal', 'fifo', 'unordered'];
+const CONFLICTS = ['overwrite', 'lww', 'multi-value'];
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * The fragment `s=...` of a session: { replicas, delivery, conflicts, seed,
+ * current, cursor, branches: [[command, ...], ...] } where a command is
+ * { op: 'write', replica, key, value }, { op: 'deliver', message, to } or
+ * { op: 'deliver-all' }.
+ * Branches have no parent.
+ */
+export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = 'overwrite', seed = 42, current = 0, cursor, branches }) {
+  const out = [1];
+  const varint = (n) => {
+    let v = BigInt(n);
+    while (v >= 0x80n) {
+      out.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(Number(v));
+  };
+  const strings = new Map();
+  const string = (text) => {
+    if (strings.has(text)) return varint(strings.get(text) + 1);
+    strings.set(text, strings.size);
+    const bytes = new TextEncoder().encode(text);
+    varint(0);
+    varint(bytes.length);
+    out.push(...bytes);
+  };
+  const op = (kind, replica) => {
+    if (replica < 15) out.push((kind << 4) | replica);
+    else {
+      out.push((kind << 4) | 15);
+      varint(replica);
+    }
+  };
+  varint(2); // the session's version
+  varint(replicas);
+  out.push((DELIVERIES.indexOf(delivery) << 4) | CONFLICTS.indexOf(conflicts));
+  varint(seed);
+  varint(current);
+  varint(cursor ?? branches[current].length);
+  varint(0); // no preset
+  varint(branches.length);
+  for (const commands of branches) {
+    varint(0); // no parent
+    varint(commands.length * 2);
+    for (const c of commands) {
+      if (c.op === 'write') {
+        op(0, c.replica);
+        string(c.key);
+        string(c.value);
+      } else if (c.op === 'deliver') {
+        op(1, c.to);
+        varint(c.message);
+      } else if (c.op === 'deliver-all') {
+        out.push(4 << 4);
+      } else throw new Error(`shareFragment: no ${c.op}`);
+    }
+  }
+  const crc = crc32(out);
+  out.push(crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24);
+  return `s=${Buffer.from(out).toString('base64url')}`;
+}

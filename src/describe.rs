@@ -1,7 +1,7 @@
 //! Plain words for what the engine did: the log's lines and the held
 //! messages' explanations. Words only; every fact comes from the engine.
 
-use causal_core::{replica_name, Event, Gap, MessageId, Messages, ReplicaId, Simulation};
+use causal_core::{replica_name, Delivery, Event, Gap, MessageId, Messages, ReplicaId, Simulation};
 
 /// How a log line is styled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +94,11 @@ pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
             } if sender == replica && !released => {
                 let write = messages
                     .get(*message)
-                    .map(|m| format!("{} = {}", m.key, m.value))
+                    .map(|m| match &*m.value {
+                        // An empty value is a value: say so rather than show nothing.
+                        "" => format!("{} = \"\" (an empty value)", m.key),
+                        value => format!("{} = {value}", m.key),
+                    })
                     .unwrap_or_default();
                 let mut to: Vec<char> = Vec::new();
                 while let Some(Event::Sent { message: m, to: dest, .. }) = events.get(i) {
@@ -203,21 +207,116 @@ pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
     lines
 }
 
+/// Where a missing message is now, seen from `replica`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Whereabouts {
+    /// "m1 is still in flight to C.", "m1 was lost on the way to C: resend it."
+    pub text: String,
+    /// Its copy to `replica` was lost: the page offers to send it again.
+    pub lost: bool,
+}
+
 /// Where a missing message is now, seen from `replica`: in flight to it,
 /// held there, or lost on the way.
-pub fn whereabouts(simulation: &Simulation, replica: ReplicaId, message: MessageId) -> String {
-    let in_flight = simulation
-        .in_flight()
-        .any(|c| c.message == message && c.to == replica);
+pub fn whereabouts(simulation: &Simulation, replica: ReplicaId, message: MessageId) -> Whereabouts {
+    let in_flight = simulation.network().earliest(message, replica).is_some();
     let Some(sent) = simulation.messages().get(message) else {
-        return String::new();
+        return Whereabouts {
+            text: String::new(),
+            lost: false,
+        };
     };
     let at = replica_name(replica);
-    if in_flight {
-        format!("{message} is still in flight to {at}.")
+    let (text, lost) = if in_flight {
+        (format!("{message} is still in flight to {at}."), false)
     } else if simulation.replicas()[replica].knows(sent) {
-        format!("{message} is held at {at} too.")
+        (format!("{message} is held at {at} too."), false)
     } else {
-        format!("{message}'s copy to {at} was lost: duplicate it to send it again.")
+        (
+            format!("{message} was lost on the way to {at}: resend it."),
+            true,
+        )
+    };
+    Whereabouts { text, lost }
+}
+
+/// The delivery rule a held message is tested against, with its names:
+/// "causal: m2 is delivered at C when m2[B] = C[B] + 1 and m2[k] ≤ C[k] for every other k."
+pub fn rule_text(
+    rule: Delivery,
+    replica: ReplicaId,
+    message: MessageId,
+    sender: ReplicaId,
+) -> String {
+    let (r, j) = (replica_name(replica), replica_name(sender));
+    match rule {
+        Delivery::Causal => format!(
+            "causal: {r} delivers {message} when {message}[{j}] = {r}[{j}] + 1 and {message}[k] \u{2264} {r}[k] for every other k"
+        ),
+        Delivery::Fifo => format!(
+            "fifo: {r} delivers {message} when {message}[{j}] is one more than the writes from {j} it has delivered"
+        ),
+        Delivery::Unordered => format!("unordered: {r} delivers {message} at once"),
+    }
+}
+
+/// Each entry of the rule that fails, with its numbers, from the engine's
+/// gap: (entry, "m2[A] = 1 > C[A] = 0: C has not seen A's first write").
+pub fn failing_entries(
+    rule: Delivery,
+    replica: ReplicaId,
+    message: MessageId,
+    sender: ReplicaId,
+    gap: &Gap,
+) -> Vec<(ReplicaId, String)> {
+    let r = replica_name(replica);
+    gap.0
+        .iter()
+        .map(|run| {
+            let k = replica_name(run.sender);
+            let test = if run.sender != sender {
+                // Under causal, the clock's entry is what was delivered.
+                format!("{message}[{k}] = {} > {r}[{k}] = {}", run.last, run.have)
+            } else if rule == Delivery::Causal {
+                format!(
+                    "{message}[{k}] = {} \u{2260} {r}[{k}] + 1 = {}",
+                    run.last + 1,
+                    run.have + 1
+                )
+            } else {
+                format!(
+                    "{message}[{k}] = {} \u{2260} {} + 1, the writes from {k} {r} has delivered",
+                    run.last + 1,
+                    run.have
+                )
+            };
+            let seen = if run.first == run.last {
+                format!("{k}'s {} write", ordinal(run.first))
+            } else {
+                format!("{k}'s writes {} to {}", run.first, run.last)
+            };
+            (run.sender, format!("{test}: {r} has not seen {seen}"))
+        })
+        .collect()
+}
+
+/// "first", "second", ... "10th", "21st".
+fn ordinal(n: u64) -> String {
+    const WORDS: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ];
+    match n {
+        1..=10 => WORDS[n as usize - 1].to_string(),
+        _ => {
+            let suffix = match (n % 10, n % 100) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            format!("{n}{suffix}")
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::components::diagram::svg_markup;
 use crate::components::share_bar::Export;
 use crate::diagram::Drawing;
 use crate::state::{Action, Notice, Place, State};
-use crate::{files, hooks, share};
+use crate::{files, hooks, share, text};
 
 /// What the share bar (and a file dropped on the page) can do.
 pub struct Exchange {
@@ -25,12 +25,7 @@ pub struct Exchange {
 
 fn refusal(state: &UseReducerHandle<State>) -> Callback<String> {
     let d = state.dispatcher();
-    Callback::from(move |text: String| {
-        d.dispatch(Action::Refuse(Notice {
-            text,
-            place: Place::Page,
-        }))
-    })
+    Callback::from(move |text: String| d.dispatch(Action::Refuse(Notice::error(Place::Page, text))))
 }
 
 /// The share bar's callbacks, for the state in `state`, the diagram drawn in
@@ -85,7 +80,8 @@ pub fn use_exchange(
         let (state, svg, refuse) = (state.clone(), svg.clone(), refusal(state));
         Callback::from(move |what: Export| {
             let refuse = refuse.reform(|why: String| format!("The export failed: {why}."));
-            let svg = || svg_markup(&svg).unwrap_or_default();
+            // Whatever text got into the page, the export is well-formed XML.
+            let svg = || text::xml_safe(&svg_markup(&svg).unwrap_or_default()).into_owned();
             let done = match what {
                 Export::Json => files::download(
                     "causal-playground.json",
@@ -115,7 +111,7 @@ pub fn use_exchange(
                     files::download(
                         "causal-playground.shiviz.log",
                         "text/plain",
-                        &causal_core::shiviz::shiviz_file(&log),
+                        &text::one_line(&causal_core::shiviz::shiviz_file(&log)),
                     )
                 }
             };

@@ -2,11 +2,12 @@
 //! timer, and keyboard shortcuts.
 
 use gloo_events::{EventListener, EventListenerOptions};
-use gloo_timers::callback::Interval;
+use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
+use crate::by_ptr::ByPtr;
 use crate::share::FRAGMENT_PREFIX;
 
 /// Where the session is kept in local storage.
@@ -16,9 +17,34 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// Where the session Undo returns to from the start of the saved one is kept.
+pub const PREVIOUS_KEY: &str = "causal-playground/previous";
+
 /// The saved session's text, if there is one (and storage is available).
 pub fn saved_session() -> Option<String> {
     storage()?.get_item(STORAGE_KEY).ok().flatten()
+}
+
+/// The saved previous session's text, if there is one.
+pub fn saved_previous() -> Option<String> {
+    storage()?.get_item(PREVIOUS_KEY).ok().flatten()
+}
+
+/// Whenever the session Undo returns to changes: saves it (as `encode`
+/// gives it), or forgets it, so a reload keeps it one Undo away.
+#[hook]
+pub fn use_save_previous<T: 'static>(
+    previous: Option<ByPtr<T>>,
+    encode: impl FnOnce(&T) -> String + 'static,
+) {
+    use_effect_with(previous, move |previous| {
+        if let Some(storage) = storage() {
+            let _ = match previous {
+                Some(session) => storage.set_item(PREVIOUS_KEY, &encode(session)),
+                None => storage.remove_item(PREVIOUS_KEY),
+            };
+        }
+    });
 }
 
 /// Whenever `revision` changes: saves the session (as `encode()` gives it)
@@ -26,9 +52,14 @@ pub fn saved_session() -> Option<String> {
 /// no longer is what the link holds, so a reload shows the newer session.
 /// Storage may be full or disabled (private browsing): the page then simply
 /// does not persist.
+/// While a session is `loading`, nothing is saved: what is shown is not yet
+/// the session that will be.
 #[hook]
-pub fn use_save_session(revision: u64, encode: impl FnOnce() -> String + 'static) {
+pub fn use_save_session(revision: u64, loading: bool, encode: impl FnOnce() -> String + 'static) {
     use_effect_with(revision, move |_| {
+        if loading {
+            return;
+        }
         let encoded = encode();
         if let Some(storage) = storage() {
             let _ = storage.set_item(STORAGE_KEY, &encoded);
@@ -38,6 +69,33 @@ pub fn use_save_session(revision: u64, encode: impl FnOnce() -> String + 'static
         if location_hash().is_some_and(stale) {
             clear_location_hash();
         }
+    });
+}
+
+/// While a job runs (`busy`), calls `on_slice` once after each render, from
+/// a new task: the browser paints and handles input between two slices.
+#[hook]
+pub fn use_slices(revision: u64, busy: bool, on_slice: Callback<()>) {
+    use_effect_with(revision, move |_| {
+        let timeout = busy.then(|| Timeout::new(0, move || on_slice.emit(())));
+        move || drop(timeout)
+    });
+}
+
+/// Calls `on_link` with a share link's fragment whenever the address's
+/// fragment changes to one (a link pasted into a tab that shows the page:
+/// the browser does not reload, it only fires `hashchange`).
+#[hook]
+pub fn use_followed_links(on_link: Callback<String>) {
+    use_effect_with((), move |_| {
+        let listener = web_sys::window().map(|window| {
+            EventListener::new(&window, "hashchange", move |_| {
+                if let Some(hash) = location_hash().filter(|h| h.starts_with(FRAGMENT_PREFIX)) {
+                    on_link.emit(hash);
+                }
+            })
+        });
+        move || drop(listener)
     });
 }
 

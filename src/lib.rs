@@ -10,7 +10,10 @@
 //! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`; branches
 //!   of history, the timeline, the event trace.
 //! - [`session`]: what a session is made of, and replaying it.
+//! - [`loading`]: loads and long moves of the timeline, replayed in slices.
 //! - [`share`]: a session in a link's fragment (and in local storage).
+//! - [`text`]: the one rule for keys and values, however they come in,
+//!   and text made safe for XML exports.
 //! - [`presets`]: the scenario files under `scenarios/`, embedded.
 //! - [`describe`]: the engine's events and gaps in plain words.
 //! - [`view`]: the engine's state turned into what components show.
@@ -32,12 +35,14 @@ pub mod diagram;
 pub mod exchange;
 pub mod files;
 pub mod hooks;
+pub mod loading;
 pub mod play;
 pub mod presets;
 pub mod puzzles;
 pub mod session;
 pub mod share;
 pub mod state;
+pub mod text;
 pub mod view;
 
 use causal_core::{replica_name, Command, MessageId, ReplicaId};
@@ -51,7 +56,7 @@ use components::log::{self, LogProps};
 use components::notice::{self, NoticeProps};
 use components::replica::{DropHint, ReplicaPanel};
 use components::share_bar::{self, ShareBarProps};
-use components::status::{self, StatusProps};
+use components::status::{Awaiting, Status};
 use components::timeline::{self, BranchView, TimelineProps};
 use state::{Action, Place, State};
 
@@ -69,6 +74,7 @@ pub fn app() -> Html {
             hooks::location_hash().as_deref(),
             hooks::saved_session().as_deref(),
         )
+        .remembering(hooks::saved_previous().as_deref())
     });
     let highlighted = use_state(Vec::<MessageId>::new);
     // The presets' titles, read once: parsing every file on each render is waste.
@@ -93,7 +99,23 @@ pub fn app() -> Html {
     };
     {
         let snapshot = state.clone();
-        hooks::use_save_session(state.revision, move || share::encode(&snapshot.session()));
+        hooks::use_save_session(state.revision, state.loading(), move || {
+            share::encode(&snapshot.session())
+        });
+    }
+    hooks::use_save_previous(state.previous().map(ByPtr), share::encode);
+    hooks::use_slices(
+        state.revision,
+        state.job.is_some(),
+        send(|_| Action::Continue),
+    );
+    {
+        let d = state.dispatcher();
+        hooks::use_followed_links(Callback::from(move |fragment: String| {
+            d.dispatch(Action::Restore(
+                share::decode(&fragment).map_err(|e| e.to_string()),
+            ))
+        }));
     }
     hooks::use_autoplay(state.playing, state.speed_ms, send(|_| Action::Step));
     hooks::use_history_keys(send(|_| Action::Undo), send(|_| Action::Redo));
@@ -122,9 +144,11 @@ pub fn app() -> Html {
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
     // worked out once per change of state, not on every hover or drag.
-    let views = use_memo(state.revision, |_| {
+    // Keyed by the trace's identity, as the diagram: a slice of a load
+    // under way changes the revision but not what the replicas show.
+    let views = use_memo((ByPtr(state.trace.clone()), config.replicas), |_| {
         (0..config.replicas)
-            .map(|r| (view::cards(simulation, r), view::held(simulation, r)))
+            .map(|r| (view::lane(simulation, r), view::held(simulation, r)))
             .collect::<Vec<_>>()
     });
     let d = state.dispatcher();
@@ -152,16 +176,15 @@ pub fn app() -> Html {
                             to: card.to,
                         }))
                     }
-                    Release::Replica(r) => d.dispatch(Action::Refuse(state::Notice {
-                        text: format!(
+                    Release::Replica(r) => {
+                        d.dispatch(Action::Refuse(state::Notice::info(format!(
                             "{} is addressed to {}, not {}: drop it on {}'s panel to deliver it.",
                             card.message,
                             replica_name(card.to),
                             replica_name(r),
                             replica_name(card.to)
-                        ),
-                        place: Place::Page,
-                    })),
+                        ))))
+                    }
                     Release::Lane(position) if position != index => {
                         d.dispatch(Action::Apply(Command::Reorder {
                             to: card.to,
@@ -194,7 +217,7 @@ pub fn app() -> Html {
         .notice
         .as_ref()
         .filter(|n| n.place == Place::Page)
-        .map(|n| n.text.clone());
+        .map(|n| (n.text.clone(), n.severity));
     let columns = (0..config.replicas).map(|r| {
         let replica = &simulation.replicas()[r];
         let hint = (*dragging).as_ref().and_then(|(card, over)| {
@@ -225,7 +248,7 @@ pub fn app() -> Html {
         };
         html! {
             <div class={classes!("column", format!("r{r}"))} key={r}>
-                <Lane to={r} cards={views[r].0.clone()} highlighted={(*highlighted).clone()}
+                <Lane to={r} lane={views[r].0.clone()} highlighted={(*highlighted).clone()}
                       actions={actions.clone()} />
                 <ReplicaPanel replica={r}
                     clock={replica.clock().entries().to_vec()}
@@ -236,7 +259,8 @@ pub fn app() -> Html {
                     held={views[r].1.clone()}
                     delivered={replica.delivered().len()}
                     highlighted={(*highlighted).clone()}
-                    {hint} {write_error} {on_write} on_highlight={on_highlight.clone()} />
+                    {hint} {write_error} {on_write} on_highlight={on_highlight.clone()}
+                    on_resend={actions.duplicate.clone()} />
             </div>
         }
     });
@@ -262,6 +286,7 @@ pub fn app() -> Html {
     };
     html! {
         <div class="app" {ondragover} {ondrop}>
+            { controls::skip_link("replicas") }
             <header class="top">
                 <div class="title">
                     <h1>{ "Causal Playground" }</h1>
@@ -274,27 +299,33 @@ pub fn app() -> Html {
                     on_export: exchange.on_export.clone(),
                 }) }
             </header>
-            if let Some(text) = page_notice {
-                { notice::notice(&NoticeProps { text, on_dismiss: send(|_| Action::Dismiss) }) }
+            if let Some(job) = &state.job {
+                { progress(job, send(|_| Action::Cancel)) }
+            }
+            if let Some((text, severity)) = page_notice {
+                { notice::notice(&NoticeProps { text, severity, on_dismiss: send(|_| Action::Dismiss) }) }
             }
             <section class="toolbar" aria-label="Controls">
-                { controls::rules(&RulesProps {
-                    delivery: config.delivery,
-                    conflicts: config.conflicts,
-                    replicas: config.replicas,
-                    on_delivery: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetDelivery(r))) },
-                    on_conflicts: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetConflicts(r))) },
-                    on_replicas: { let d = d.clone(); Callback::from(move |n| d.dispatch(Action::SetReplicas(n))) },
-                }) }
                 <div class="toolbar-row">
+                    { controls::rules(&RulesProps {
+                        delivery: config.delivery,
+                        conflicts: config.conflicts,
+                        replicas: config.replicas,
+                        on_delivery: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetDelivery(r))) },
+                        on_conflicts: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetConflicts(r))) },
+                        on_replicas: { let d = d.clone(); Callback::from(move |n| d.dispatch(Action::SetReplicas(n))) },
+                    }) }
                     { controls::presets(&PresetsProps {
                         presets: (*preset_titles).clone(),
                         selected: state.preset.as_ref().map(|p| p.name.clone()),
                         on_load: dispatch(Action::LoadPreset),
                     }) }
+                    { controls::explain(config.delivery, config.conflicts) }
+                </div>
+                <div class="toolbar-row">
                     { controls::history(&HistoryProps {
-                        can_undo: !simulation.history().is_empty(),
-                        can_redo: state.cursor() < state.branch().commands.len(),
+                        can_undo: state.can_undo(),
+                        can_redo: state.can_redo(),
                         can_deliver: !simulation.network().is_empty(),
                         on_undo: send(|_| Action::Undo),
                         on_redo: send(|_| Action::Redo),
@@ -310,19 +341,20 @@ pub fn app() -> Html {
                         on_seed: dispatch(Action::SetSeed),
                         on_speed: { let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) },
                     }) }
+                    { timeline::timeline(&TimelineProps {
+                        cursor: state.cursor(),
+                        steps: state.branch().commands.len(),
+                        current: state.current,
+                        branches: state.branches.iter().enumerate().map(|(i, b)| BranchView {
+                            number: i + 1,
+                            steps: b.commands.len(),
+                            split: b.parent.map(|(p, at)| (p + 1, at)),
+                        }).collect(),
+                        on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
+                        on_branch: { let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) },
+                        on_next: send(|_| Action::Redo),
+                    }) }
                 </div>
-                { timeline::timeline(&TimelineProps {
-                    cursor: state.cursor(),
-                    steps: state.branch().commands.len(),
-                    current: state.current,
-                    branches: state.branches.iter().enumerate().map(|(i, b)| BranchView {
-                        number: i + 1,
-                        steps: b.commands.len(),
-                        split: b.parent.map(|(p, at)| (p + 1, at)),
-                    }).collect(),
-                    on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
-                    on_branch: { let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) },
-                }) }
             </section>
             if let Some(preset) = &state.preset {
                 <section class="preset-info" aria-label="Scenario">
@@ -330,16 +362,16 @@ pub fn app() -> Html {
                     <p>{ &preset.description }</p>
                 </section>
             }
-            { status::status(&StatusProps {
-                violations: simulation.violations().to_vec(),
-                converged: simulation.converged(),
-                diverged: diverged.clone(),
-                in_flight: simulation.network().len(),
-            }) }
+            <Status violations={simulation.violations().to_vec()}
+                    converged={simulation.converged()}
+                    diverged={diverged.clone()}
+                    in_flight={simulation.network().len()}
+                    awaiting={Awaiting::of(simulation)} />
             if let Some(panel) = &puzzle.panel {
                 { components::puzzle::puzzle_panel(panel) }
             }
-            <main class="columns" style={format!("--replicas: {}", config.replicas)}>
+            <main class="columns" id="replicas" tabindex="-1" aria-label="Replicas"
+                  style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
             </main>
             <div class="explore">
@@ -358,6 +390,28 @@ pub fn app() -> Html {
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes." }</p>
             </footer>
+        </div>
+    }
+}
+
+/// How far the load or move under way is, with a way to stop it.
+fn progress(job: &loading::Job, on_cancel: Callback<()>) -> Html {
+    let what = match &job.purpose {
+        loading::Purpose::Load(_, loading::Origin::Import(file)) => format!("Importing {file}"),
+        loading::Purpose::Load(_, loading::Origin::Link) => "Opening the shared session".into(),
+        loading::Purpose::Load(_, loading::Origin::Saved) => "Opening your saved session".into(),
+        loading::Purpose::Load(..) => "Loading".into(),
+        loading::Purpose::Seek { .. } => "Moving the timeline".into(),
+    };
+    let onclick = Callback::from(move |_: MouseEvent| on_cancel.emit(()));
+    html! {
+        <div class="progress" data-testid="progress" role="status"
+             data-done={job.done.to_string()} data-total={job.total.to_string()}>
+            <label>
+                <span>{ format!("{what}: step {} of {}", text::grouped(job.done), text::grouped(job.total)) }</span>
+                <progress max={job.total.to_string()} value={job.done.to_string()} />
+            </label>
+            <button type="button" data-testid="cancel" {onclick}>{ "Cancel" }</button>
         </div>
     }
 }

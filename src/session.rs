@@ -5,6 +5,8 @@
 
 use causal_core::{Command, Config, Simulation, Trace};
 
+use crate::loading::{Job, Origin, Outcome};
+
 /// The format's version, so that a future change can tell old sessions apart.
 pub const SESSION_VERSION: u32 = 2;
 
@@ -54,9 +56,10 @@ impl Session {
         }
     }
 
-    /// Checks the session's shape and replays its current branch up to the
-    /// cursor (keeping the events), or says what is wrong with it.
-    pub fn validate(self) -> Result<(Session, Simulation, Trace), String> {
+    /// Checks the session's shape: its version, the branch and step it
+    /// shows, and every branch's parent. Its steps are checked by replaying
+    /// them ([`crate::loading::Job::load`]).
+    pub fn check_shape(&self) -> Result<(), String> {
         if self.version != SESSION_VERSION {
             return Err(format!(
                 "it has version {}, not {SESSION_VERSION}",
@@ -87,9 +90,29 @@ impl Session {
                 }
             }
         }
-        let (simulation, trace) =
-            Simulation::replay_traced(self.config, &branch.commands[..self.cursor])
-                .map_err(|e| e.to_string())?;
-        Ok((self, simulation, trace))
+        Ok(())
+    }
+
+    /// Checks the whole session at once (every branch replayed to its end)
+    /// and gives its state at the cursor, with the events: what loading it
+    /// in slices gives.
+    pub fn validate(self) -> Result<(Session, Simulation, Trace), String> {
+        let mut job = Job::load(self.clone(), Origin::Link)?;
+        match job.advance(usize::MAX) {
+            Outcome::Done(shown) => {
+                let (simulation, trace) = *shown;
+                Ok((self, simulation, trace))
+            }
+            Outcome::Failed(why) => Err(why),
+            Outcome::Running => Err("it did not finish".into()),
+        }
+    }
+
+    /// Whether there is anything in it worth going back to: a step, or
+    /// settings other than the default ones.
+    pub fn is_blank(&self) -> bool {
+        self.branches.iter().all(|b| b.commands.is_empty())
+            && self.config == Config::default()
+            && self.preset.is_none()
     }
 }

@@ -11,19 +11,24 @@ use causal_core::{
 use yew::Reducible;
 
 use crate::describe::{describe, Tone};
+use crate::loading::{Job, Origin, Outcome, Purpose, SLICE_STEPS};
 use crate::presets::{preset, Preset};
 use crate::puzzles::{self, ActivePuzzle};
 use crate::session::{Branch, Session, SESSION_VERSION};
 use crate::share;
 
-/// The longest key a user may write.
-pub const MAX_KEY_CHARS: usize = 24;
-/// The longest value a user may write.
-pub const MAX_VALUE_CHARS: usize = 48;
+// The write form reads its limits here.
+pub use crate::text::{check_write, MAX_KEY_CHARS, MAX_VALUE_CHARS};
 /// How many log lines are kept.
 pub const LOG_LINES: usize = 200;
 /// The seed a fresh session starts with.
 pub const DEFAULT_SEED: u64 = 42;
+/// How many sessions replaced by a load Undo can return to.
+const EARLIER_SESSIONS: usize = 20;
+/// A move of the timeline forward tells at most this many steps in the log.
+const NARRATED_STEPS: usize = 40;
+/// What the page says when a load replaced a session.
+pub const ONE_UNDO_AWAY: &str = "Your previous run is one Undo away.";
 
 /// Where an error message is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,13 +39,45 @@ pub enum Place {
     WriteForm(ReplicaId),
 }
 
-/// An error message for the user.
+/// How serious a notice is: a benign one is shown quietly, an error as an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Nothing went wrong, the page only says why nothing happened ("There
+    /// is nothing to redo", a card dropped on another replica).
+    Info,
+    /// Bad input or a refused action.
+    Error,
+}
+
+/// A message for the user about what they just did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
-    /// What was wrong, in words.
+    /// Benign or an error.
+    pub severity: Severity,
+    /// What happened, in words.
     pub text: String,
     /// Where to show it.
     pub place: Place,
+}
+
+impl Notice {
+    /// An error shown at `place`.
+    pub fn error(place: Place, text: impl Into<String>) -> Self {
+        Notice {
+            severity: Severity::Error,
+            text: text.into(),
+            place,
+        }
+    }
+
+    /// A benign notice at the top of the page.
+    pub fn info(text: impl Into<String>) -> Self {
+        Notice {
+            severity: Severity::Info,
+            text: text.into(),
+            place: Place::Page,
+        }
+    }
 }
 
 /// One line of the "what just happened" log.
@@ -98,6 +135,18 @@ pub struct State {
     pub revision: u64,
     /// The puzzle being played, if any: it refuses the moves it does not allow.
     pub puzzle: Option<Rc<ActivePuzzle>>,
+    /// A load or a long move of the timeline under way, played in slices.
+    pub job: Option<Box<Job>>,
+    /// Sessions a load (reset, replica count, preset, import, link) replaced,
+    /// newest last: Undo returns to them.
+    earlier: Vec<Rc<Session>>,
+    /// Sessions Undo left that way, newest last: Redo returns to them.
+    later: Vec<Rc<Session>>,
+    /// The last change was a load (or its undoing): Undo and Redo move
+    /// between sessions rather than along the branch.
+    at_load: bool,
+    /// The saved session, shown if the link the page opened with fails.
+    fallback: Option<Box<Session>>,
     next_log_id: u64,
 }
 
@@ -124,6 +173,10 @@ pub enum Action {
     Seek(usize),
     /// Show another branch, at its end.
     SwitchBranch(usize),
+    /// Play the next slice of the load or move under way.
+    Continue,
+    /// Stop the load or move under way; the page stays as it is.
+    Cancel,
     /// A scenario file was imported (its text, and its file name).
     Import(String, String),
     /// A shared session was read (or could not be: why).
@@ -197,13 +250,19 @@ impl State {
             changed: Vec::new(),
             revision: 0,
             puzzle: None,
+            job: None,
+            earlier: Vec::new(),
+            later: Vec::new(),
+            at_load: false,
+            fallback: None,
             next_log_id: 0,
         }
     }
 
     /// The session a shared link's fragment holds, else the one saved in
-    /// storage, else a fresh one. One that cannot be read gives a fresh
-    /// session and a message saying why.
+    /// storage, else a fresh one. One that cannot be read gives the saved
+    /// session (or a fresh one) and a message saying why. A long one is
+    /// loaded in slices: see [`State::job`].
     pub fn open(link: Option<&str>, saved: Option<&str>) -> Self {
         let mut state = State::default();
         // Only `#s=...` is a link; any other fragment is not ours to read.
@@ -211,49 +270,225 @@ impl State {
             f.trim_start_matches('#')
                 .starts_with(share::FRAGMENT_PREFIX)
         });
+        // The saved copy is the page's own: no need to explain the codec.
+        let saved = saved.map(|text| share::decode(text).map_err(|_| "it is damaged".to_string()));
         match (link, saved) {
-            (Some(fragment), _) => {
-                state.load(share::decode(fragment).map_err(|e| e.to_string()), "shared");
+            (Some(fragment), saved) => {
+                state.fallback = saved.and_then(Result::ok).map(Box::new);
+                state.begin_load(
+                    share::decode(fragment).map_err(|e| e.to_string()),
+                    Origin::Link,
+                );
             }
-            (None, Some(text)) => {
-                // The saved copy is the page's own: no need to explain the codec.
-                let session = share::decode(text).map_err(|_| "it is damaged".to_string());
-                state.load(session, "saved");
-            }
+            (None, Some(session)) => state.begin_load(session, Origin::Saved),
             (None, None) => {}
         }
         state
     }
 
-    /// Loads `session` (replacing everything), or keeps the current state
-    /// and says why not. `source` says where it came from ("saved", "shared").
-    fn load(&mut self, session: Result<Session, String>, source: &str) {
-        match session.and_then(Session::validate) {
-            Ok((session, simulation, trace)) => {
-                self.changed = clock_changes(&self.simulation, &simulation);
-                self.simulation = simulation;
-                self.trace = Rc::new(trace);
-                self.trace_epoch += 1;
-                self.branches = session.branches;
-                self.current = session.current;
-                self.seed = session.seed;
-                self.preset = session
-                    .preset
-                    .and_then(|name| preset(&name).ok())
-                    .map(|p| PresetInfo::of(&p));
+    /// Starts loading `session` (shown once every branch is checked and
+    /// replayed), or says why it cannot be.
+    fn begin_load(&mut self, session: Result<Session, String>, origin: Origin) {
+        match session.and_then(|s| Job::load(s, origin.clone())) {
+            Ok(job) => {
                 self.playing = false;
-                self.notice = None;
-                if source != "saved" {
-                    self.note(Tone::Plain, format!("Opened the {source} session."));
-                }
+                self.job = Some(Box::new(job));
+                self.advance();
             }
-            Err(why) => self.refuse(
-                Place::Page,
-                format!(
-                    "The {source} session could not be read ({why}), so a fresh one was started."
-                ),
-            ),
+            Err(why) => self.load_failed(&origin, why),
         }
+    }
+
+    /// Plays one slice of the job under way; shows its result when it ends.
+    fn advance(&mut self) {
+        let Some(mut job) = self.job.take() else {
+            return;
+        };
+        match job.advance(SLICE_STEPS) {
+            Outcome::Running => self.job = Some(job),
+            Outcome::Failed(why) => match job.purpose {
+                Purpose::Load(_, origin) => self.load_failed(&origin, why),
+                Purpose::Seek { .. } => self.refuse(Place::Page, capitalise(&why)),
+            },
+            Outcome::Done(shown) => match (job.purpose, *shown) {
+                (Purpose::Load(session, origin), (simulation, trace)) => {
+                    self.loaded(*session, origin, simulation, trace)
+                }
+                (Purpose::Seek { from }, (simulation, trace)) => {
+                    let to = simulation.history().len();
+                    self.show(simulation, trace);
+                    if to > from {
+                        self.narrate(from, to);
+                    }
+                }
+            },
+        }
+    }
+
+    /// Says why a session could not be loaded; the page stays as it was.
+    fn load_failed(&mut self, origin: &Origin, why: String) {
+        let why = crate::text::shorten(&why);
+        let text = match origin {
+            Origin::Import(file) => format!("{file} was not imported: {why}."),
+            Origin::Link => match self.fallback.take() {
+                Some(saved) => {
+                    self.begin_load(Ok(*saved), Origin::Saved);
+                    format!("The shared session could not be read ({why}), so your saved session is shown.")
+                }
+                None if self.session().is_blank() => format!(
+                    "The shared session could not be read ({why}), so a fresh one was started."
+                ),
+                None => format!(
+                    "The shared session could not be read ({why}); your session is kept as it was."
+                ),
+            },
+            Origin::Saved => {
+                format!("The saved session could not be read ({why}), so a fresh one was started.")
+            }
+            Origin::Preset(name) => format!("Preset {name} could not be loaded: {why}."),
+            Origin::Back | Origin::Forward => {
+                format!("That session could not be shown again: {why}.")
+            }
+            Origin::Fresh(_) => format!("The page could not start afresh: {why}."),
+        };
+        self.refuse(Place::Page, text);
+    }
+
+    /// Shows a loaded `session`, with its state at the cursor. The session
+    /// it replaces stays one Undo away.
+    fn loaded(&mut self, session: Session, origin: Origin, simulation: Simulation, trace: Trace) {
+        // A puzzle is played on the session it opened, not on another.
+        self.puzzle = None;
+        let before = Rc::new(match (&origin, self.fallback.take()) {
+            (Origin::Link, Some(saved)) => *saved,
+            _ => self.session(),
+        });
+        let kept = match origin {
+            Origin::Saved => false,
+            Origin::Back => {
+                self.later.push(before);
+                false
+            }
+            _ if before.is_blank() || *before == session => false,
+            _ => {
+                if origin != Origin::Forward {
+                    self.later.clear();
+                }
+                self.earlier.push(before);
+                if self.earlier.len() > EARLIER_SESSIONS {
+                    self.earlier.remove(0);
+                }
+                true
+            }
+        };
+        self.show_rebuilt(simulation, trace);
+        let steps = session.branches[session.current].commands.len();
+        self.branches = session.branches;
+        self.current = session.current;
+        self.seed = session.seed;
+        self.preset = session
+            .preset
+            .and_then(|name| preset(&name).ok())
+            .map(|p| PresetInfo::of(&p));
+        self.playing = false;
+        self.at_load = true;
+        match &origin {
+            Origin::Import(file) => self.note(
+                Tone::Plain,
+                format!("Imported {file}: {}.", count(steps, "step")),
+            ),
+            Origin::Link => self.note(Tone::Plain, "Opened the shared session.".into()),
+            Origin::Preset(_) => {
+                let title = self
+                    .preset
+                    .as_ref()
+                    .map(|p| p.title.clone())
+                    .unwrap_or_default();
+                self.note(
+                    Tone::Plain,
+                    format!(
+                        "Loaded \u{201c}{title}\u{201d} at its start: {}. Next (or Redo, or the timeline) plays them one by one.",
+                        count(steps, "step")
+                    ),
+                )
+            }
+            Origin::Back => self.note(
+                Tone::Plain,
+                "Back to the session before: Redo returns to the one you left.".into(),
+            ),
+            Origin::Forward => self.note(Tone::Plain, "Back to the session you left.".into()),
+            Origin::Fresh(why) => self.note(Tone::Plain, why.clone()),
+            Origin::Saved => {}
+        }
+        if kept {
+            self.note(Tone::Plain, ONE_UNDO_AWAY.into());
+        }
+    }
+
+    /// The session Undo returns to from the start of this one, if any: saved
+    /// beside the session so that a reload keeps it one Undo away.
+    pub fn previous(&self) -> Option<Rc<Session>> {
+        self.earlier.last().cloned()
+    }
+
+    /// Remembers the session saved as [`State::previous`] (its text), when
+    /// there is no other: the page has just opened.
+    pub fn remembering(mut self, previous: Option<&str>) -> Self {
+        if let Some(Ok(session)) = previous.map(share::decode) {
+            if self.earlier.is_empty() && session.check_shape().is_ok() {
+                self.earlier.push(Rc::new(session));
+            }
+        }
+        self
+    }
+
+    /// Stops the job under way. A session that was being loaded and is
+    /// the user's own (the saved one, one Undo or Redo returned to) stays
+    /// one Undo (or Redo) away: stopping never loses work.
+    fn set_aside(&mut self) {
+        let Some(job) = self.job.take() else {
+            return;
+        };
+        let Purpose::Load(session, origin) = job.purpose else {
+            return;
+        };
+        let kept = match origin {
+            Origin::Saved => Some(*session),
+            Origin::Link => self.fallback.take().map(|saved| *saved),
+            Origin::Back => {
+                self.earlier.push(Rc::new(*session));
+                None
+            }
+            Origin::Forward => {
+                self.later.push(Rc::new(*session));
+                None
+            }
+            Origin::Import(_) | Origin::Preset(_) | Origin::Fresh(_) => None,
+        };
+        if let Some(saved) = kept.filter(|s| !s.is_blank()) {
+            self.earlier.push(Rc::new(saved));
+            self.note(
+                Tone::Plain,
+                "Your saved session was not opened: it is one Undo away.".into(),
+            );
+        }
+    }
+
+    /// Whether Undo can do anything.
+    pub fn can_undo(&self) -> bool {
+        self.cursor() > 0 || !self.earlier.is_empty()
+    }
+
+    /// Whether Redo can do anything.
+    pub fn can_redo(&self) -> bool {
+        self.cursor() < self.branch().commands.len() || (self.at_load && !self.later.is_empty())
+    }
+
+    /// A session is being loaded: what is shown is not yet what will be saved.
+    pub fn loading(&self) -> bool {
+        self.job
+            .as_ref()
+            .is_some_and(|j| matches!(j.purpose, Purpose::Load(..)))
     }
 
     /// The session to save or share.
@@ -314,7 +549,12 @@ impl State {
     }
 
     fn refuse(&mut self, place: Place, text: String) {
-        self.notice = Some(Notice { text, place });
+        self.notice = Some(Notice::error(place, text));
+    }
+
+    /// Says why nothing happened, when nothing went wrong.
+    fn inform(&mut self, text: &str) {
+        self.notice = Some(Notice::info(text));
     }
 
     fn note(&mut self, tone: Tone, text: String) {
@@ -325,6 +565,37 @@ impl State {
         });
         self.next_log_id += 1;
         self.log.truncate(LOG_LINES);
+    }
+
+    /// Tells steps `from + 1 ..= to` in the log as if they had just
+    /// happened (the last [`NARRATED_STEPS`] of them when there are more).
+    fn narrate(&mut self, from: usize, to: usize) {
+        let first = from.max(to.saturating_sub(NARRATED_STEPS)) + 1;
+        if first > from + 1 {
+            self.note(
+                Tone::Plain,
+                format!(
+                    "Moved forward {} steps; the last {NARRATED_STEPS} follow.",
+                    to - from
+                ),
+            );
+        }
+        let trace = Rc::clone(&self.trace);
+        let commands = self.branch().commands.clone();
+        for step in first..=to {
+            let start = trace.partition_point(|(s, _)| *s < step);
+            let end = trace.partition_point(|(s, _)| *s <= step);
+            let events: Vec<_> = trace[start..end].iter().map(|(_, e)| e.clone()).collect();
+            let lines = describe(&events, self.simulation.messages());
+            if lines.is_empty() {
+                if let Some(command) = commands.get(step - 1) {
+                    self.note(Tone::Plain, capitalise(&summary(command)));
+                }
+            }
+            for (tone, text) in lines {
+                self.note(tone, text);
+            }
+        }
     }
 
     /// Shows `simulation` and its `trace`, recording which clock entries changed.
@@ -344,6 +615,7 @@ impl State {
     /// Applies a new command at the timeline's position. At the end of the
     /// branch it extends it; earlier, it starts a new branch and keeps the old.
     fn act(&mut self, command: Command, place: Place) {
+        self.at_load = false;
         if let Some(why) = self
             .puzzle
             .as_ref()
@@ -386,52 +658,31 @@ impl State {
         }
     }
 
-    /// Moves the timeline to `steps` applied on the current branch.
+    /// Moves the timeline to `steps` applied on the current branch, in
+    /// slices when the way is long.
     fn seek(&mut self, steps: usize) {
-        let branch = self.branch().commands.clone();
-        let steps = steps.min(branch.len());
-        let cursor = self.cursor();
-        if steps < cursor {
-            match self.simulation.at_step(steps) {
-                Ok(earlier) => {
-                    let mut trace = Rc::unwrap_or_clone(std::mem::take(&mut self.trace));
-                    trace.retain(|(step, _)| *step <= steps);
-                    self.show(earlier, trace);
-                }
-                Err(e) => self.refuse(Place::Page, capitalise(&e.to_string())),
-            }
-        } else if steps > cursor {
-            let mut next = self.simulation.clone();
-            let mut trace = Rc::unwrap_or_clone(std::mem::take(&mut self.trace));
-            for (i, command) in branch[cursor..steps].iter().enumerate() {
-                match next.apply(command.clone()) {
-                    Ok(events) => trace.extend(events.into_iter().map(|e| (cursor + i + 1, e))),
-                    Err(e) => {
-                        self.trace = Rc::new(trace);
-                        return self.refuse(Place::Page, capitalise(&e.to_string()));
-                    }
-                }
-            }
-            self.show(next, trace);
+        self.at_load = false;
+        if steps.min(self.branch().commands.len()) == self.cursor() {
+            return;
         }
+        self.job = Some(Box::new(Job::seek(
+            &self.simulation,
+            &self.trace,
+            &self.branch().commands,
+            steps,
+        )));
+        self.advance();
     }
 
-    /// Replaces everything with one branch of `commands` under `config`.
-    fn start(&mut self, config: Config, commands: Vec<Command>) -> Result<(), String> {
-        let (simulation, trace) =
-            Simulation::replay_traced(config, &commands).map_err(|e| e.to_string())?;
-        self.show_rebuilt(simulation, trace);
-        self.branches = vec![Branch {
-            commands,
-            parent: None,
-        }];
-        self.current = 0;
-        self.playing = false;
-        self.puzzle = None;
-        Ok(())
+    /// Replaces the session with a fresh one under `config`; the one
+    /// replaced stays one Undo away.
+    fn start_afresh(&mut self, config: Config, why: String) {
+        let session = Session::linear(config, Vec::new(), self.seed);
+        self.begin_load(Ok(session), Origin::Fresh(why));
     }
 
     fn rerun(&mut self, delivery: Delivery, conflicts: Conflicts) {
+        self.at_load = false;
         let config = Config {
             delivery,
             conflicts,
@@ -450,79 +701,58 @@ impl State {
         }
     }
 
-    fn start_afresh(&mut self, config: Config, why: String) {
-        match self.start(config, Vec::new()) {
-            Ok(()) => {
-                self.preset = None;
-                self.note(Tone::Plain, why);
-            }
-            Err(e) => self.refuse(Place::Page, capitalise(&e)),
-        }
-    }
-
+    /// A preset opens at its start: Redo, the timeline or Next play it.
     fn load_preset(&mut self, name: &str) {
-        let loaded = preset(name).and_then(|p| {
-            let steps = p.scenario.steps.clone();
-            self.start(p.scenario.config(), steps)
-                .map(|()| p)
-                .map_err(|e| format!("Preset {name}: {e}"))
-        });
-        match loaded {
+        match preset(name) {
             Ok(p) => {
-                let info = PresetInfo::of(&p);
-                self.note(
-                    Tone::Plain,
-                    format!(
-                        "Loaded \u{201c}{}\u{201d}: {} steps. Undo or the timeline walks back through them.",
-                        info.title,
-                        p.scenario.steps.len()
-                    ),
-                );
-                self.preset = Some(info);
+                let mut session = Session::linear(p.scenario.config(), p.scenario.steps, self.seed);
+                session.cursor = 0;
+                session.preset = Some(name.to_string());
+                self.begin_load(Ok(session), Origin::Preset(name.to_string()));
             }
-            Err(why) => self.refuse(Place::Page, why),
+            Err(why) => self.refuse(Place::Page, capitalise(&why)),
         }
     }
 
-    /// An imported scenario file replaces the session; a bad one changes nothing.
+    /// An imported scenario file replaces the session, played to its end;
+    /// a bad one changes nothing.
     fn import(&mut self, text: &str, file: &str) {
-        let scenario = match Scenario::parse(text) {
-            Ok(scenario) => scenario,
-            Err(e) => return self.refuse(Place::Page, format!("{file} was not imported: {e}.")),
-        };
-        // Check every step before anything changes.
-        if let Err(e) = scenario.run() {
-            return self.refuse(Place::Page, format!("{file} was not imported: {e}."));
-        }
-        let steps = scenario.steps.len();
-        match self.start(scenario.config(), scenario.steps) {
-            Ok(()) => {
-                self.preset = None;
-                self.note(Tone::Plain, format!("Imported {file}: {steps} steps."));
-            }
-            Err(e) => self.refuse(Place::Page, format!("{file} was not imported: {e}.")),
-        }
+        let session = Scenario::parse(text)
+            .map(|s| Session::linear(s.config(), s.steps, self.seed))
+            .map_err(|e| e.to_string());
+        self.begin_load(session, Origin::Import(file.to_string()));
     }
 
     fn undo(&mut self) {
         let cursor = self.cursor();
+        if self.at_load || cursor == 0 {
+            if let Some(before) = self.earlier.pop() {
+                return self.begin_load(Ok(Rc::unwrap_or_clone(before)), Origin::Back);
+            }
+        }
         let Some(last) = self.simulation.history().last().cloned() else {
-            return self.refuse(Place::Page, "There is nothing to undo.".into());
+            return self.inform("There is nothing to undo.");
         };
         self.seek(cursor - 1);
         self.note(Tone::Plain, format!("Undid: {}.", summary(&last)));
     }
 
+    /// Plays the next step of the branch, told as if it had just happened.
     fn redo(&mut self) {
+        if self.at_load {
+            if let Some(after) = self.later.pop() {
+                return self.begin_load(Ok(Rc::unwrap_or_clone(after)), Origin::Forward);
+            }
+        }
         let cursor = self.cursor();
-        let Some(next) = self.branch().commands.get(cursor).cloned() else {
-            return self.refuse(Place::Page, "There is nothing to redo.".into());
-        };
+        if cursor == self.branch().commands.len() {
+            return self.inform("There is nothing to redo.");
+        }
         self.seek(cursor + 1);
-        self.note(Tone::Plain, format!("Redid: {}.", summary(&next)));
     }
 
     fn switch_branch(&mut self, branch: usize) {
+        self.at_load = false;
         let Some(commands) = self.branches.get(branch).map(|b| b.commands.clone()) else {
             return self.refuse(Place::Page, format!("There is no branch {}.", branch + 1));
         };
@@ -546,7 +776,7 @@ impl State {
                         "Nothing is in flight: autoplay stopped.".into(),
                     );
                 } else {
-                    self.refuse(Place::Page, "Nothing is in flight to deliver.".into());
+                    self.inform("Nothing is in flight to deliver.");
                 }
                 self.playing = false;
             }
@@ -610,20 +840,21 @@ impl State {
             Err(why) => return self.refuse(Place::Page, capitalise(&why)),
         };
         let steps = active.puzzle.start.steps.clone();
-        match self.start(active.config(), steps) {
-            Ok(()) => {
-                self.preset = None;
-                self.note(
-                    Tone::Plain,
-                    format!(
-                        "Opened the puzzle \u{201c}{}\u{201d}: {}.",
-                        active.puzzle.title,
-                        crate::components::puzzle::goal_words(&active.puzzle.goal)
-                    ),
-                );
-                self.puzzle = Some(Rc::new(active));
-            }
-            Err(e) => self.refuse(Place::Page, capitalise(&format!("puzzle {name}: {e}"))),
+        let session = Session::linear(active.config(), steps.clone(), self.seed);
+        let why = format!(
+            "Opened the puzzle \u{201c}{}\u{201d}: {}.",
+            active.puzzle.title,
+            crate::components::puzzle::goal_words(&active.puzzle.goal)
+        );
+        self.begin_load(Ok(session), Origin::Fresh(why));
+        // A puzzle's start is a few steps: it is loaded at once.
+        let started = self.job.is_none()
+            && self.current == 0
+            && self.branch().commands == steps
+            && self.simulation.config() == active.config();
+        if started {
+            self.preset = None;
+            self.puzzle = Some(Rc::new(active));
         }
     }
 }
@@ -634,12 +865,38 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut state = Rc::unwrap_or_clone(self);
         let config = state.simulation.config();
+        if state.job.is_some() {
+            match &action {
+                Action::Continue
+                | Action::Note(_)
+                | Action::Refuse(_)
+                | Action::Dismiss
+                | Action::Pause
+                | Action::SetSpeed(_)
+                | Action::SetSeed(_) => {}
+                // A new load replaces the one under way.
+                Action::Import(..)
+                | Action::Restore(_)
+                | Action::LoadPreset(_)
+                | Action::Reset
+                | Action::SetReplicas(_)
+                | Action::OpenPuzzle(_)
+                | Action::Cancel => state.set_aside(),
+                // A move of the timeline gives way to whatever the user does.
+                _ if !state.loading() => state.job = None,
+                _ => {
+                    state.inform("The page is still loading a session: wait for it, or cancel it.");
+                    state.revision += 1;
+                    return Rc::new(state);
+                }
+            }
+        }
         match action {
             Action::Write {
                 replica,
                 key,
                 value,
-            } => match check_write(&key, &value) {
+            } => match crate::text::check_write(&key, &value) {
                 Ok(()) => state.act(
                     Command::Write {
                         replica,
@@ -656,7 +913,16 @@ impl Reducible for State {
             Action::Seek(steps) => state.seek(steps),
             Action::SwitchBranch(branch) => state.switch_branch(branch),
             Action::Import(text, file) => state.import(&text, &file),
-            Action::Restore(session) => state.load(session, "shared"),
+            Action::Restore(Ok(session)) if session == state.session() => state.note(
+                Tone::Plain,
+                "The link holds the session already shown.".into(),
+            ),
+            Action::Restore(session) => state.begin_load(session, Origin::Link),
+            Action::Continue => state.advance(),
+            Action::Cancel => state.note(
+                Tone::Plain,
+                "Stopped: the page shows what it showed before.".into(),
+            ),
             Action::Reset => state.start_afresh(
                 config,
                 format!("Started afresh with {} replicas.", config.replicas),
@@ -715,27 +981,13 @@ impl Reducible for State {
     }
 }
 
-/// Why a write form's input is refused, if it is.
-pub fn check_write(key: &str, value: &str) -> Result<(), String> {
-    if key.trim().is_empty() {
-        return Err("Type a key to write to, such as x.".into());
+/// "1 step", "2 steps".
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
-    if key.chars().count() > MAX_KEY_CHARS {
-        return Err(format!(
-            "A key can have at most {MAX_KEY_CHARS} characters."
-        ));
-    }
-    if value.chars().count() > MAX_VALUE_CHARS {
-        return Err(format!(
-            "A value can have at most {MAX_VALUE_CHARS} characters."
-        ));
-    }
-    if key.chars().chain(value.chars()).any(char::is_control) {
-        return Err(
-            "Keys and values cannot contain control characters such as tabs or line breaks.".into(),
-        );
-    }
-    Ok(())
 }
 
 /// A command in a few words, for "Undid: ...".
@@ -827,7 +1079,10 @@ mod tests {
 
     #[test]
     fn acting_at_an_earlier_step_starts_a_branch_and_keeps_the_old_one() {
-        let state = run(State::default(), [Action::LoadPreset("classic".into())]);
+        let state = run(
+            State::default(),
+            [Action::LoadPreset("classic".into()), Action::Seek(6)],
+        );
         let full = clocks(&state);
         let state = run(state, [Action::Seek(3), write(2, "z", "9")]);
         assert_eq!(state.branches.len(), 2);
@@ -941,5 +1196,325 @@ mod tests {
         assert!(text.contains("shared session could not be read"), "{text}");
         // A fragment that is not a link is not read as one.
         assert!(State::open(Some("about"), None).notice.is_none());
+    }
+
+    /// Plays the job under way to its end, counting its slices.
+    fn finish(mut state: State) -> (State, usize) {
+        let mut slices = 0;
+        while state.job.is_some() {
+            state = run(state, [Action::Continue]);
+            slices += 1;
+            assert!(slices < 10_000, "the job ends");
+        }
+        (state, slices)
+    }
+
+    fn page_error(state: &State) -> String {
+        state
+            .notice
+            .as_ref()
+            .filter(|n| n.severity == Severity::Error)
+            .map(|n| n.text.clone())
+            .unwrap_or_default()
+    }
+
+    fn scenario_file(steps: &str) -> String {
+        format!(r#"{{"version":1,"replicas":3,"steps":[{steps}]}}"#)
+    }
+
+    #[test]
+    fn undo_returns_to_the_session_each_load_replaced_and_redo_comes_back() {
+        let worked = run(
+            State::default(),
+            [write(0, "x", "1"), write(1, "y", "2"), Action::Undo],
+        );
+        let before = worked.session();
+        let file = scenario_file(r#"{"op":"write","replica":2,"key":"z","value":"3"}"#);
+        let link = {
+            let mut other = Session::linear(Config::default(), Vec::new(), 7);
+            other.branches[0].commands.push(Command::Write {
+                replica: 1,
+                key: "k".into(),
+                value: "v".into(),
+            });
+            other.cursor = 1;
+            other
+        };
+        for load in [
+            Action::Reset,
+            Action::SetReplicas(5),
+            Action::LoadPreset("classic".into()),
+            Action::Import(file.clone(), "a.json".into()),
+            Action::Restore(Ok(link.clone())),
+        ] {
+            let loaded = run(worked.clone(), [load.clone()]);
+            assert_ne!(loaded.session(), before, "{load:?} changed the session");
+            assert_eq!(
+                loaded.log.front().map(|l| l.text.as_str()),
+                Some(ONE_UNDO_AWAY),
+                "{load:?}"
+            );
+            assert!(loaded.can_undo(), "{load:?}");
+            let back = run(loaded.clone(), [Action::Undo]);
+            assert_eq!(back.session(), before, "Undo after {load:?}");
+            assert_eq!(clocks(&back), clocks(&worked));
+            let again = run(back, [Action::Redo]);
+            assert_eq!(again.session(), loaded.session(), "Redo after {load:?}");
+        }
+    }
+
+    #[test]
+    fn a_preset_opens_at_its_start_and_redo_tells_each_step_as_it_happens() {
+        let state = run(State::default(), [Action::LoadPreset("classic".into())]);
+        assert_eq!(state.cursor(), 0);
+        assert_eq!(state.branch().commands.len(), 6);
+        let mut state = state;
+        let mut told = Vec::new();
+        for _ in 0..6 {
+            let before = state.log.len();
+            state = run(state, [Action::Redo]);
+            let new: Vec<String> = state
+                .log
+                .iter()
+                .take(state.log.len() - before)
+                .map(|l| l.text.clone())
+                .collect();
+            assert!(!new.is_empty());
+            told.extend(new.into_iter().rev());
+        }
+        assert_eq!(state.cursor(), 6);
+        assert!(told.iter().all(|l| !l.starts_with("Redid")), "{told:?}");
+        assert!(
+            told.iter()
+                .any(|l| l == "C received m2 from B and held it back: it waits for A#1 (m1)."),
+            "{told:?}"
+        );
+        // The timeline tells them too.
+        let seeked = run(
+            State::default(),
+            [Action::LoadPreset("classic".into()), Action::Seek(6)],
+        );
+        let lines: Vec<&str> = seeked.log.iter().map(|l| l.text.as_str()).collect();
+        assert!(
+            lines.contains(&"C received m2 from B and held it back: it waits for A#1 (m1)."),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn imports_and_links_obey_the_write_forms_rules() {
+        let state = run(State::default(), [write(0, "x", "1")]);
+        let long_key = "k".repeat(500);
+        for (file, key) in [
+            ("long.json", long_key.as_str()),
+            ("ctl.json", r"a\u0001b"),
+            ("nonchar.json", r"a\uFFFEb"),
+        ] {
+            let text = scenario_file(&format!(
+                r#"{{"op":"write","replica":1,"key":"{key}","value":"1"}}"#
+            ));
+            let after = run(state.clone(), [Action::Import(text, file.into())]);
+            let error = page_error(&after);
+            assert!(
+                error.starts_with(&format!(
+                    "{file} was not imported: step 1: the write at B: the key "
+                )),
+                "{error}"
+            );
+            assert_eq!(after.session(), state.session());
+        }
+        let mut bad = Session::linear(
+            Config::default(),
+            vec![Command::Write {
+                replica: 0,
+                key: "a\u{1}b".into(),
+                value: "1".into(),
+            }],
+            1,
+        );
+        bad.cursor = 0;
+        let after = run(state.clone(), [Action::Restore(Ok(bad.clone()))]);
+        assert!(
+            page_error(&after).contains("U+0001"),
+            "{}",
+            page_error(&after)
+        );
+        assert_eq!(after.session(), state.session());
+        let opened = State::open(Some(&format!("s={}", share::encode(&bad))), None);
+        assert!(opened.simulation.history().is_empty());
+        assert!(page_error(&opened).contains("U+0001"));
+    }
+
+    #[test]
+    fn a_link_is_checked_whole_when_it_opens() {
+        let write_at = |replica| Command::Write {
+            replica,
+            key: "x".into(),
+            value: "1".into(),
+        };
+        let mut session = Session::linear(Config::default(), vec![write_at(0), write_at(200)], 1);
+        session.cursor = 1;
+        let opened = State::open(Some(&format!("#s={}", share::encode(&session))), None);
+        let error = page_error(&opened);
+        assert!(error.contains("step 2"), "{error}");
+        assert!(
+            opened.simulation.history().is_empty(),
+            "nothing of it is shown"
+        );
+        // Another branch is checked too.
+        let mut two = Session::linear(Config::default(), vec![write_at(0)], 1);
+        two.branches.push(Branch {
+            commands: vec![write_at(0), write_at(9)],
+            parent: Some((0, 1)),
+        });
+        let opened = State::open(Some(&format!("#s={}", share::encode(&two))), None);
+        assert!(
+            page_error(&opened).contains("branch 2, step 2"),
+            "{}",
+            page_error(&opened)
+        );
+        // A replica count is not a step.
+        let nine = Session::linear(
+            Config {
+                replicas: 9,
+                ..Config::default()
+            },
+            vec![],
+            1,
+        );
+        let opened = State::open(Some(&format!("#s={}", share::encode(&nine))), None);
+        let error = page_error(&opened);
+        assert!(error.contains("9") && !error.contains("step"), "{error}");
+    }
+
+    #[test]
+    fn a_damaged_link_keeps_the_saved_session_and_a_good_one_keeps_it_one_undo_away() {
+        let saved = run(State::default(), [write(0, "x", "1")]).session();
+        let saved_text = share::encode(&saved);
+        let damaged = State::open(Some("s=AQIDAC"), Some(&saved_text));
+        assert_eq!(damaged.session(), saved);
+        assert!(page_error(&damaged).contains("your saved session is shown"));
+        let other = run(State::default(), [write(1, "y", "2")]).session();
+        let opened = State::open(
+            Some(&format!("s={}", share::encode(&other))),
+            Some(&saved_text),
+        );
+        assert_eq!(opened.session(), other);
+        let back = run(opened, [Action::Undo]);
+        assert_eq!(back.session(), saved);
+        // A reload: the link is still in the address, the link's session is
+        // saved, and the one before it was saved beside it.
+        let reloaded = State::open(
+            Some(&format!("s={}", share::encode(&other))),
+            Some(&share::encode(&other)),
+        )
+        .remembering(Some(&saved_text));
+        assert_eq!(reloaded.session(), other);
+        assert_eq!(reloaded.previous().as_deref(), Some(&saved));
+        let back = run(reloaded, [Action::Undo]);
+        assert_eq!(back.session(), saved);
+    }
+
+    #[test]
+    fn a_long_import_is_played_in_slices_and_the_page_answers_meanwhile() {
+        let steps: Vec<String> = (0..5_000)
+            .map(|i| {
+                format!(
+                    r#"{{"op":"write","replica":{},"key":"k{}","value":"{i}"}}"#,
+                    i % 3,
+                    i % 10
+                )
+            })
+            .collect();
+        let state = run(State::default(), [write(0, "x", "1")]);
+        let loading = run(
+            state.clone(),
+            [Action::Import(
+                scenario_file(&steps.join(",")),
+                "big.json".into(),
+            )],
+        );
+        let job = loading.job.as_ref().expect("a job under way");
+        assert!(
+            job.done > 0 && job.done < job.total,
+            "{} of {}",
+            job.done,
+            job.total
+        );
+        assert_eq!(
+            loading.session(),
+            state.session(),
+            "nothing changes until it is done"
+        );
+        assert!(loading.loading());
+        // Acting meanwhile is refused quietly; the load goes on.
+        let busy = run(loading.clone(), [write(1, "y", "2")]);
+        assert!(busy.job.is_some());
+        assert_eq!(
+            busy.notice.as_ref().map(|n| n.severity),
+            Some(Severity::Info)
+        );
+        let (done, slices) = finish(loading.clone());
+        assert!(slices >= 5_000 / SLICE_STEPS - 1, "{slices} slices");
+        assert_eq!(done.cursor(), 5_000);
+        assert_eq!(
+            done.log.get(1).map(|l| l.text.as_str()),
+            Some("Imported big.json: 5000 steps.")
+        );
+        // Cancel leaves the page as it was.
+        let cancelled = run(loading, [Action::Cancel]);
+        assert!(cancelled.job.is_none());
+        assert_eq!(cancelled.session(), state.session());
+        // Stopping the saved session's load keeps it one Undo away.
+        let saved = share::encode(&done.session());
+        let opening = State::open(None, Some(&saved));
+        assert!(opening.loading());
+        let stopped = run(opening, [Action::Cancel]);
+        assert!(stopped.simulation.history().is_empty());
+        let (back, _) = finish(run(stopped, [Action::Undo]));
+        assert_eq!(back.session(), done.session());
+        // A long move of the timeline is sliced too, both ways.
+        let back = run(done.clone(), [Action::Seek(4_000)]);
+        let (back, slices) = finish(back);
+        assert!(slices > 1);
+        assert_eq!(back.cursor(), 4_000);
+        assert!(back.trace.iter().all(|(step, _)| *step <= 4_000));
+        let (forth, _) = finish(run(back, [Action::Seek(5_000)]));
+        assert_eq!(forth.trace, done.trace);
+        assert_eq!(clocks(&forth), clocks(&done));
+    }
+
+    #[test]
+    fn a_crafted_link_too_big_to_show_is_refused_in_slices_and_changes_nothing() {
+        let writes = (0..24_000)
+            .map(|i| Command::Write {
+                replica: i % 3,
+                key: "k".into(),
+                value: "v".into(),
+            })
+            .collect();
+        let crafted = Session::linear(Config::default(), writes, 1);
+        assert!(share::encode(&crafted).len() < share::MAX_FRAGMENT_CHARS);
+        let state = run(State::default(), [write(0, "x", "1")]);
+        let opening = run(state.clone(), [Action::Restore(Ok(crafted))]);
+        assert!(opening.loading());
+        let (after, slices) = finish(opening);
+        assert!(slices > 10, "{slices} slices");
+        let error = page_error(&after);
+        assert!(error.contains("more than 50,000 events"), "{error}");
+        assert_eq!(after.session(), state.session());
+    }
+
+    #[test]
+    fn small_words() {
+        let one = scenario_file(r#"{"op":"write","replica":0,"key":"x","value":""}"#);
+        let state = run(State::default(), [Action::Import(one, "a.json".into())]);
+        let lines: Vec<&str> = state.log.iter().map(|l| l.text.as_str()).collect();
+        assert!(lines.contains(&"Imported a.json: 1 step."), "{lines:?}");
+        let state = run(state, [Action::Undo, Action::Undo, write(0, "k", "")]);
+        assert_eq!(
+            state.log.front().map(|l| l.text.as_str()),
+            Some("A wrote k = \"\" (an empty value) (m1) and sent it to B, C.")
+        );
     }
 }

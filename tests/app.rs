@@ -300,3 +300,27 @@ async fn a_remounted_page_keeps_the_session_and_a_corrupted_one_starts_afresh() 
     assert_eq!(page.in_flight(), 0);
     page.close().await;
 }
+
+#[wasm_bindgen_test]
+async fn a_reset_keeps_the_run_one_undo_away_and_says_so() {
+    let page = Page::open().await;
+    page.write(0, "x", "1").await;
+    page.deliver(1, 1).await;
+    page.click("[data-testid=\"reset\"]").await;
+    assert_eq!(page.clock(0), "0,0,0");
+    assert_eq!(page.in_flight(), 0);
+    let log = page.find("[data-testid=\"log\"] li");
+    assert_eq!(
+        log.text_content().unwrap_or_default(),
+        causal_playground::state::ONE_UNDO_AWAY
+    );
+    page.click("[data-testid=\"undo\"]").await;
+    assert_eq!(page.clock(0), "1,0,0");
+    assert_eq!(page.clock(1), "1,0,0");
+    assert_eq!(page.find_all(&page.card(1, 2)).len(), 1);
+    // Redo goes back to the fresh start.
+    page.click("[data-testid=\"redo\"]").await;
+    assert_eq!(page.clock(0), "0,0,0");
+    assert!(page.errors().is_empty(), "{:?}", page.errors());
+    page.close().await;
+}

@@ -6,9 +6,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use causal_core::{Command, Config, MessageId, Simulation};
+use causal_core::{Command, Config, MessageId, Simulation, Violation};
 use causal_playground::components::clock::{ClockProps, ClockView};
 use causal_playground::components::held::{HeldList, HeldProps};
+use causal_playground::components::status::{Awaiting, Status, StatusProps};
 use causal_playground::view;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -39,6 +40,64 @@ fn text(el: &Element) -> String {
 
 fn has_class(el: &Element, class: &str) -> bool {
     el.class_name().split_whitespace().any(|c| c == class)
+}
+
+#[wasm_bindgen_test]
+async fn status_says_catching_up_calmly_and_lists_every_violation_behind_show_all() {
+    let root = fresh_root();
+    let violations: Vec<Violation> = (2..62)
+        .map(|m| Violation {
+            replica: 1,
+            message: MessageId(m),
+            missing: MessageId(1),
+        })
+        .collect();
+    let app = Renderer::<Status>::with_root_and_props(
+        root.clone(),
+        StatusProps {
+            violations,
+            converged: false,
+            diverged: vec!["x".into()],
+            in_flight: 2,
+            awaiting: Awaiting {
+                named: vec![(MessageId(1), vec![1, 2])],
+                more: 0,
+            },
+        },
+    )
+    .render();
+    settle().await;
+
+    let converged = find(&root, "[data-testid=\"converged\"]");
+    assert_eq!(
+        converged.get_attribute("data-converged").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        converged.get_attribute("data-state").as_deref(),
+        Some("catching")
+    );
+    assert!(text(&converged).contains("B and C have not received m1 yet"));
+    let items = find_all(&root, "[data-testid=\"violations\"] > li");
+    assert_eq!(items.len(), 60, "one child per violation");
+    let shown = |items: &[Element]| {
+        items
+            .iter()
+            .filter(|li| !li.has_attribute("hidden"))
+            .count()
+    };
+    assert_eq!(shown(&items), 50);
+    assert!(text(&find(&root, "[data-testid=\"violations-hidden\"]")).contains("10 not shown"));
+    find(&root, "[data-testid=\"violations-all\"]")
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .click();
+    settle().await;
+    assert_eq!(
+        shown(&find_all(&root, "[data-testid=\"violations\"] > li")),
+        60
+    );
+    app.destroy();
 }
 
 #[wasm_bindgen_test]
@@ -160,6 +219,7 @@ async fn held_message_explains_what_it_waits_for_and_highlights_it() {
             held: view::held(&sim, 2),
             highlighted: vec![],
             on_highlight,
+            on_resend: Callback::noop(),
         },
     )
     .render();
@@ -216,6 +276,7 @@ async fn held_list_marks_highlighted_messages_and_says_when_empty() {
             held: view::held(&sim, 2),
             highlighted: vec![MessageId(2)],
             on_highlight: Callback::noop(),
+            on_resend: Callback::noop(),
         },
     )
     .render();
@@ -232,6 +293,7 @@ async fn held_list_marks_highlighted_messages_and_says_when_empty() {
             held: view::held(&sim, 0),
             highlighted: vec![],
             on_highlight: Callback::noop(),
+            on_resend: Callback::noop(),
         },
     )
     .render();
@@ -239,4 +301,198 @@ async fn held_list_marks_highlighted_messages_and_says_when_empty() {
     assert!(find_all(&root, "[data-testid=\"held-0\"] [data-message]").is_empty());
     assert_eq!(text(&find(&root, ".empty")), "nothing held");
     app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn held_message_shows_the_rule_with_its_numbers_and_the_failing_entry() {
+    let sim = classic_until_held();
+    let root = fresh_root();
+    let app = Renderer::<HeldList>::with_root_and_props(
+        root.clone(),
+        HeldProps {
+            replica: 2,
+            held: view::held(&sim, 2),
+            highlighted: vec![],
+            on_highlight: Callback::noop(),
+            on_resend: Callback::noop(),
+        },
+    )
+    .render();
+    settle().await;
+    let item = find(&root, "[data-testid=\"held-2\"] [data-message=\"2\"]");
+    let vectors: Vec<String> = find_all(&item, ".vector").iter().map(text).collect();
+    assert_eq!(
+        vectors,
+        ["[1,1,0]", "[0,0,0]"],
+        "m2's timestamp against C's clock"
+    );
+    let fails: Vec<String> = find_all(&item, ".fail").iter().map(text).collect();
+    assert_eq!(
+        fails,
+        ["m2[A] = 1 > C[A] = 0: C has not seen A's first write"]
+    );
+    assert_eq!(text(&find(&item, ".fail mark")), "m2[A] = 1 > C[A] = 0");
+    // Entry A is marked in both vectors, and only it.
+    let marked: Vec<String> = find_all(&item, ".vector .entry.fails")
+        .iter()
+        .map(|e| e.get_attribute("title").unwrap_or_default())
+        .collect();
+    assert_eq!(marked, ["entry A", "entry A"]);
+    assert!(text(&find(&item, ".rule")).starts_with("causal: C delivers m2 when m2[B] = C[B] + 1"));
+    assert!(text(&find(&root, ".notation")).contains("A#1"));
+    // Only the held message carries data-message in the buffer's list.
+    assert_eq!(
+        find_all(&root, "[data-testid=\"held-2\"] [data-message]").len(),
+        1
+    );
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn fifo_tests_only_the_senders_entry() {
+    // A writes twice; B receives the second first.
+    let mut sim = Simulation::new(Config {
+        delivery: causal_core::Delivery::Fifo,
+        ..Config::default()
+    })
+    .expect("a config");
+    for command in [
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "1".into(),
+        },
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "2".into(),
+        },
+        Command::Deliver {
+            message: MessageId(2),
+            to: 1,
+        },
+    ] {
+        sim.apply(command).expect("a valid step");
+    }
+    let held = view::held(&sim, 1);
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        held[0].failing,
+        [(
+            0,
+            "m2[A] = 2 \u{2260} 0 + 1, the writes from A B has delivered: B has not seen A's first write"
+                .to_string()
+        )]
+    );
+    assert!(held[0].rule.starts_with("fifo: "));
+}
+
+/// A writes x twice; the first copy to B is lost; B holds the second.
+fn lost_and_held() -> Simulation {
+    let mut sim = Simulation::new(Config::default()).expect("default config");
+    for command in [
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "1".into(),
+        },
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "2".into(),
+        },
+        Command::Drop {
+            message: MessageId(1),
+            to: 1,
+        },
+        Command::Deliver {
+            message: MessageId(2),
+            to: 1,
+        },
+    ] {
+        sim.apply(command).expect("a valid step");
+    }
+    sim
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_copy_can_be_resent_from_the_held_explanation() {
+    let sim = lost_and_held();
+    let sent: Rc<RefCell<Vec<(MessageId, usize)>>> = Rc::default();
+    let on_resend = {
+        let sent = sent.clone();
+        Callback::from(move |c| sent.borrow_mut().push(c))
+    };
+    let root = fresh_root();
+    let app = Renderer::<HeldList>::with_root_and_props(
+        root.clone(),
+        HeldProps {
+            replica: 1,
+            held: view::held(&sim, 1),
+            highlighted: vec![],
+            on_highlight: Callback::noop(),
+            on_resend,
+        },
+    )
+    .render();
+    settle().await;
+    assert!(
+        text(&root).contains("m1 was lost on the way to B: resend it."),
+        "{}",
+        text(&root)
+    );
+    let buttons = find_all(&root, "[data-testid=\"resend\"]");
+    assert_eq!(buttons.len(), 1);
+    assert_eq!(
+        buttons[0].get_attribute("data-message").as_deref(),
+        Some("1")
+    );
+    assert_eq!(buttons[0].get_attribute("data-to").as_deref(), Some("1"));
+    buttons[0]
+        .clone()
+        .dyn_into::<HtmlElement>()
+        .expect("a button")
+        .click();
+    settle().await;
+    assert_eq!(sent.borrow().as_slice(), &[(MessageId(1), 1)]);
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn the_lane_view_lists_a_lost_copy_until_it_is_sent_again() {
+    let mut sim = lost_and_held();
+    let lane = view::lane(&sim, 1);
+    assert_eq!(lane.lost.len(), 1);
+    assert_eq!(lane.lost[0].message, MessageId(1));
+    assert_eq!(lane.lost[0].from, 0);
+    assert!(view::lane(&sim, 2).lost.is_empty());
+    sim.apply(Command::Duplicate {
+        message: MessageId(1),
+        to: 1,
+    })
+    .expect("a duplicate");
+    assert!(view::lane(&sim, 1).lost.is_empty(), "in flight again");
+    sim.apply(Command::Deliver {
+        message: MessageId(1),
+        to: 1,
+    })
+    .expect("a delivery");
+    assert!(view::lane(&sim, 1).lost.is_empty(), "arrived");
+}
+
+#[wasm_bindgen_test]
+async fn a_long_lane_shows_its_first_hundred_cards_and_counts_the_rest() {
+    let mut sim = Simulation::new(Config::default()).expect("default config");
+    for i in 0..130 {
+        sim.apply(Command::Write {
+            replica: 0,
+            key: "k".into(),
+            value: i.to_string(),
+        })
+        .expect("a write");
+    }
+    let lane = view::lane(&sim, 1);
+    assert_eq!(lane.cards.len(), 100);
+    assert_eq!(lane.total, 130);
+    assert_eq!(lane.cards[99].message, MessageId(100));
 }

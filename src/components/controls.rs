@@ -3,7 +3,8 @@
 //! costs the page yew's lifecycle code once more.
 
 use causal_core::{Conflicts, Delivery, MAX_REPLICAS, MIN_REPLICAS};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 fn select_value(e: &Event) -> String {
@@ -52,35 +53,49 @@ pub fn rules(props: &RulesProps) -> Html {
             }
         })
     };
+    // `~value` sets the property: the `selected` attribute alone is ignored
+    // once the user has picked an option, and the control would then show
+    // a rule or a count that is not the one running.
     html! {
         <div class="rules">
             <label class="field">
                 <span>{ "Delivery" }</span>
-                <select data-testid="delivery" onchange={on_delivery}>
+                <select data-testid="delivery" onchange={on_delivery} ~value={props.delivery.name()}
+                        title={props.delivery.explanation()}>
                     { for Delivery::ALL.iter().map(|r| html! {
                         <option value={r.name()} selected={*r == props.delivery}>{ r.name() }</option>
                     }) }
                 </select>
-                <small class="explain">{ props.delivery.explanation() }</small>
             </label>
             <label class="field">
                 <span>{ "Conflicts" }</span>
-                <select data-testid="conflicts" onchange={on_conflicts}>
+                <select data-testid="conflicts" onchange={on_conflicts} ~value={props.conflicts.name()}
+                        title={props.conflicts.explanation()}>
                     { for Conflicts::ALL.iter().map(|r| html! {
                         <option value={r.name()} selected={*r == props.conflicts}>{ r.name() }</option>
                     }) }
                 </select>
-                <small class="explain">{ props.conflicts.explanation() }</small>
             </label>
-            <label class="field narrow">
+            <label class="field">
                 <span>{ "Replicas" }</span>
-                <select data-testid="replica-count" onchange={on_replicas} title="Changing the count starts afresh">
+                <select data-testid="replica-count" onchange={on_replicas} ~value={props.replicas.to_string()}
+                        title="Changing the count starts afresh (Undo brings the run back)">
                     { for (MIN_REPLICAS..=MAX_REPLICAS).map(|n| html! {
                         <option value={n.to_string()} selected={n == props.replicas}>{ n }</option>
                     }) }
                 </select>
             </label>
         </div>
+    }
+}
+
+/// What the two rules in force do, in one line.
+pub fn explain(delivery: Delivery, conflicts: Conflicts) -> Html {
+    html! {
+        <p class="explain" data-testid="rules-explained">
+            <strong>{ delivery.name() }</strong>{ ": " }{ delivery.explanation() }{ " " }
+            <strong>{ conflicts.name() }</strong>{ ": " }{ conflicts.explanation() }
+        </p>
     }
 }
 
@@ -106,9 +121,9 @@ pub fn presets(props: &PresetsProps) -> Html {
         })
     };
     html! {
-        <label class="field">
+        <label class="field scenario">
             <span>{ "Scenario" }</span>
-            <select data-testid="scenario" {onchange}>
+            <select data-testid="scenario" {onchange} ~value={props.selected.clone().unwrap_or_default()}>
                 <option value="" selected={props.selected.is_none()}>{ "Your own run" }</option>
                 { for props.presets.iter().map(|(name, title)| html! {
                     <option value={*name} selected={props.selected.as_deref() == Some(*name)}>{ title }</option>
@@ -136,7 +151,7 @@ pub struct HistoryProps {
     pub on_deliver_all: Callback<()>,
 }
 
-/// Undo, redo, reset, deliver all.
+/// Undo, redo, reset, deliver all. (A scenario's "Next" sits by the timeline.)
 pub fn history(props: &HistoryProps) -> Html {
     let click = |cb: &Callback<()>| {
         let cb = cb.clone();
@@ -204,10 +219,12 @@ pub fn autoplay(props: &AutoplayProps) -> Html {
             <button type="button" data-testid="play" class="primary" onclick={toggle} aria-pressed={props.playing.to_string()}>
                 { if props.playing { "\u{23f8} Pause" } else { "\u{25b6} Play" } }
             </button>
-            <button type="button" data-testid="step" onclick={step} title="Deliver one random copy in flight">{ "Step" }</button>
+            <button type="button" data-testid="step" onclick={step}
+                    title="Deliver one copy in flight chosen at random by the seed: what autoplay does at each tick">
+                { "Random delivery" }</button>
             <label class="field narrow">
                 <span>{ "Speed" }</span>
-                <select onchange={speed} aria-label="Autoplay speed">
+                <select onchange={speed} aria-label="Autoplay speed" ~value={props.speed_ms.to_string()}>
                     { for [(1600, "slow"), (800, "normal"), (300, "fast")].iter().map(|(ms, name)| html! {
                         <option value={ms.to_string()} selected={*ms == props.speed_ms}>{ *name }</option>
                     }) }
@@ -219,5 +236,27 @@ pub fn autoplay(props: &AutoplayProps) -> Html {
                        onchange={seed} size="8" title="The same seed replays the same choices" />
             </label>
         </div>
+    }
+}
+
+/// The first tab stop: straight to the replicas, past the toolbar. It moves
+/// the focus itself rather than follow its `#replicas` link, which would put
+/// a fragment in the address where shared sessions live.
+pub fn skip_link(target: &'static str) -> Html {
+    let onclick = Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(target))
+        else {
+            return;
+        };
+        if let Ok(element) = element.dyn_into::<HtmlElement>() {
+            let _ = element.focus();
+            element.scroll_into_view();
+        }
+    });
+    html! {
+        <a class="skip-link" data-testid="skip" href={format!("#{target}")} {onclick}>{ "Skip to the replicas" }</a>
     }
 }

@@ -273,7 +273,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 _ => {}
             }
         }
-        format!("{s}: {past} write(s) happened before it (blue), {future} after it (purple), {concurrent} concurrent with it (dashed amber). Click it again to clear.")
+        let writes = crate::state::count(past, "write");
+        format!("{s}: {writes} happened before it (blue), {future} after it (purple), {concurrent} concurrent with it (dashed amber). Click it again to clear.")
     });
     let set_zoom = |factor: f64| {
         let zoom = zoom.clone();

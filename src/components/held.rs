@@ -1,7 +1,12 @@
-//! A replica's hold-back buffer, each message with what it waits for.
+//! A replica's hold-back buffer, each message with what it waits for: the
+//! rule's test with its numbers, the entry that fails, and where the missing
+//! messages are (a lost one can be sent again from here).
 
-use causal_core::{MessageId, ReplicaId};
+use causal_core::{replica_name, MessageId, ReplicaId};
 use yew::prelude::*;
+
+use super::lane::resend_button;
+use crate::describe::Whereabouts;
 
 /// A held message as shown.
 #[derive(Clone, Debug, PartialEq)]
@@ -10,8 +15,16 @@ pub struct HeldView {
     pub message: MessageId,
     /// Why it waits, in words and numbers.
     pub explanation: String,
-    /// Where each missing message is now.
-    pub whereabouts: Vec<String>,
+    /// The delivery rule it is tested against, in words.
+    pub rule: String,
+    /// Its timestamp's entries.
+    pub timestamp: Vec<u64>,
+    /// The replica's clock's entries.
+    pub clock: Vec<u64>,
+    /// Each entry of the rule that fails: (entry, "m2[A] = 1 > C[A] = 0: ...").
+    pub failing: Vec<(ReplicaId, String)>,
+    /// Where each of the first missing messages is now.
+    pub whereabouts: Vec<(MessageId, Whereabouts)>,
     /// The messages it waits for, to highlight.
     pub missing: Vec<MessageId>,
 }
@@ -29,15 +42,49 @@ pub struct HeldProps {
     /// Hovering or focusing a held message highlights what it waits for;
     /// leaving clears it.
     pub on_highlight: Callback<Vec<MessageId>>,
+    /// Sends a lost copy again: (message, to).
+    #[prop_or_default]
+    pub on_resend: Callback<(MessageId, ReplicaId)>,
+}
+
+/// `[1,1,0]`, the entries in `fails` marked.
+fn vector(entries: &[u64], fails: &[ReplicaId]) -> Html {
+    html! {
+        <code class="vector">
+            { "[" }
+            { for entries.iter().enumerate().map(|(k, n)| html! {
+                <>
+                    if k > 0 { { "," } }
+                    <span class={classes!("entry", fails.contains(&k).then_some("fails"))}
+                          title={format!("entry {}", replica_name(k))}>{ n }</span>
+                </>
+            }) }
+            { "]" }
+        </code>
+    }
 }
 
 /// The buffer, arrival order.
 #[function_component(HeldList)]
 pub fn held_list(props: &HeldProps) -> Html {
+    let r = props.replica;
+    // Each lost message once, however many held messages wait for it.
+    let mut lost: Vec<MessageId> = Vec::new();
+    for (m, w) in props.held.iter().flat_map(|h| h.whereabouts.iter()) {
+        if w.lost && !lost.contains(m) {
+            lost.push(*m);
+        }
+    }
     html! {
         <div class="held-box">
             <h3>{ "Hold-back buffer" }</h3>
-            <ol class="held" data-testid={format!("held-{}", props.replica)}>
+            if !props.held.is_empty() {
+                <p class="notation">
+                    <abbr title="A#1 is A's first write, A#2 its second; m2[A] is entry A of m2's timestamp">{ "A#1" }</abbr>
+                    { " = A's first write; m2[A] = entry A of m2's timestamp" }
+                </p>
+            }
+            <ol class="held" data-testid={format!("held-{r}")}>
                 { for props.held.iter().map(|h| {
                     let show = props.on_highlight.reform({
                         let missing = h.missing.clone();
@@ -47,17 +94,40 @@ pub fn held_list(props: &HeldProps) -> Html {
                     let (enter, leave) = (show.reform(|_: MouseEvent| ()), hide.reform(|_: MouseEvent| ()));
                     let (focus, blur) = (show.reform(|_: FocusEvent| ()), hide.reform(|_: FocusEvent| ()));
                     let lit = props.highlighted.contains(&h.message);
+                    let fails: Vec<ReplicaId> = h.failing.iter().map(|(k, _)| *k).collect();
                     html! {
                         <li key={h.message.0} class={classes!("held-message", lit.then_some("highlight"))}
                             data-message={h.message.0.to_string()} tabindex="0"
                             onmouseenter={enter} onmouseleave={leave} onfocus={focus} onblur={blur}>
                             <span class="chip">{ h.message.to_string() }</span>
                             <span class="why">{ &h.explanation }</span>
-                            { for h.whereabouts.iter().map(|w| html! { <span class="where">{ w }</span> }) }
+                            <span class="rule-test">
+                                <span class="side">{ format!("{} ", h.message) }{ vector(&h.timestamp, &fails) }</span>
+                                <span class="against">{ "against" }</span>
+                                <span class="side">{ format!("{} ", replica_name(r)) }{ vector(&h.clock, &fails) }</span>
+                            </span>
+                            { for h.failing.iter().map(|(k, text)| {
+                                let (test, why) = text.split_once(": ").unwrap_or((text, ""));
+                                html! {
+                                    <span class="fail" data-entry={k.to_string()}>
+                                        <mark>{ test }</mark>{ if why.is_empty() { String::new() } else { format!(": {why}") } }
+                                    </span>
+                                }
+                            }) }
+                            <span class="rule">{ &h.rule }</span>
+                            { for h.whereabouts.iter().map(|(_, w)| html! {
+                                <span class={classes!("where", w.lost.then_some("lost"))}>{ &w.text }</span>
+                            }) }
                         </li>
                     }
                 }) }
             </ol>
+            if !lost.is_empty() {
+                // Outside the list: its items are the held messages only.
+                <p class="lost-notes" aria-label="Lost copies">
+                    { for lost.iter().map(|m| resend_button(*m, r, &props.on_resend)) }
+                </p>
+            }
             if props.held.is_empty() {
                 <p class="empty">{ "nothing held" }</p>
             }

@@ -1,4 +1,4 @@
-//! A replica's card: name, clock, store, hold-back buffer, write form.
+//! A replica's panel: name, clock, hold-back buffer, store, write form.
 
 use causal_core::{replica_name, MessageId, ReplicaId, Value};
 use yew::prelude::*;
@@ -46,6 +46,9 @@ pub struct ReplicaProps {
     pub on_write: Callback<(String, String)>,
     /// Highlights messages.
     pub on_highlight: Callback<Vec<MessageId>>,
+    /// Sends a lost copy again: (message, to).
+    #[prop_or_default]
+    pub on_resend: Callback<(MessageId, ReplicaId)>,
 }
 
 /// One replica.
@@ -63,7 +66,7 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
     );
     html! {
         <section {class} data-testid={format!("replica-{r}")} data-drop-replica={r.to_string()}
-                 aria-label={format!("Replica {name}")}>
+                 aria-label={format!("Replica {name}")} tabindex="-1">
             <header>
                 <span class="badge-letter" aria-hidden="true">{ name }</span>
                 <h2>{ format!("Replica {name}") }</h2>
@@ -75,9 +78,10 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
                 <p class="drop-hint" role="status">{ &hint.text }</p>
             }
             <ClockView replica={r} entries={props.clock.clone()} changed={props.changed.clone()} revision={props.revision} />
-            { store_view(&StoreProps { replica: r, entries: props.store.clone(), diverged: props.diverged.clone() }) }
+            // The buffer beside the clock: a held message is tested against it.
             <HeldList replica={r} held={props.held.clone()} highlighted={props.highlighted.clone()}
-                      on_highlight={props.on_highlight.clone()} />
+                      on_highlight={props.on_highlight.clone()} on_resend={props.on_resend.clone()} />
+            { store_view(&StoreProps { replica: r, entries: props.store.clone(), diverged: props.diverged.clone() }) }
             <WriteForm replica={r} error={props.write_error.clone()} on_write={props.on_write.clone()} />
         </section>
     }

@@ -29,6 +29,9 @@ pub struct TimelineProps {
     pub on_seek: Callback<usize>,
     /// Show this branch.
     pub on_branch: Callback<usize>,
+    /// Play the next step of the branch (Redo): the scenario's next step,
+    /// not autoplay's random one.
+    pub on_next: Callback<()>,
 }
 
 /// The slider and the branches.
@@ -55,7 +58,14 @@ pub fn timeline(props: &TimelineProps) -> Html {
                        aria-valuetext={format!("step {} of {}", props.cursor, props.steps)} />
             </label>
             if behind {
-                <p class="timeline-note">{ "You are looking at an earlier step. Acting here starts a new branch; this one is kept." }</p>
+                <div class="timeline-next">
+                    <button type="button" class="next" data-testid="next"
+                            title="Play the next step of this run, as it happened (Redo)"
+                            onclick={{ let cb = props.on_next.clone(); Callback::from(move |_: MouseEvent| cb.emit(())) }}>
+                        { format!("Next: step {} \u{25b8}", props.cursor + 1) }
+                    </button>
+                    <p class="timeline-note">{ "You are looking at an earlier step: Next (or Redo) plays the following one. Acting here starts a new branch; this one is kept." }</p>
+                </div>
             }
             if props.branches.len() > 1 {
                 <ul class="branches" data-testid="branches" aria-label="Branches">

@@ -40,7 +40,11 @@ async fn a_held_link_makes_c_hold_back_b_write_until_released() {
                 "buffered": [{"key": "x", "value": "2", "sender": 1, "clock": [1, 1, 0]}],
             })
         );
-        assert_eq!(cluster.store(0).await["store"], json!({ "x": "2" }));
+        // A gets B's write in its own time: wait for it, as C's buffer was.
+        let a = cluster
+            .until(0, "B's write at A", |s| s["store"]["x"] == "2")
+            .await;
+        assert_eq!(a["store"], json!({ "x": "2" }));
 
         let (status, answer) = cluster
             .post(0, "/admin/release", &json!({ "peer": 2 }))

@@ -226,7 +226,7 @@ impl Cluster {
                 "the nodes never converged: {}",
                 Value::Array(stores)
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }

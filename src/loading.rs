@@ -1,0 +1,265 @@
+//! Replaying in slices: a session that is loaded (a file, a link, the saved
+//! copy, a session Undo returns to) or a long move of the timeline is played
+//! a slice of steps at a time, so the page never stops answering and can
+//! show how far it is. The reducer advances a [`Job`] by one slice per
+//! `Continue`; a hook dispatches `Continue` after each render while one runs.
+
+use causal_core::{Command, Simulation, Trace};
+
+use crate::session::Session;
+use crate::text;
+
+/// Steps played per slice: a slice of ordinary steps takes a few
+/// milliseconds in the page, well within a frame.
+pub const SLICE_STEPS: usize = 500;
+
+/// The most steps a load may replay (every branch checked whole). A link
+/// holds at most `share::MAX_COMMANDS`; this keeps a crafted one from
+/// keeping the page busy for minutes.
+pub const MAX_LOAD_STEPS: usize = 100_000;
+
+/// The most events a run shown on the page may have: past this, drawing it
+/// would keep the page busy for seconds (5,000 writes all delivered make
+/// 25,000 events).
+pub const MAX_EVENTS: usize = 50_000;
+
+/// Where a session being loaded comes from: what the page says when it is
+/// shown, or when it cannot be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A scenario file, by name.
+    Import(String),
+    /// A share link.
+    Link,
+    /// The copy saved in storage, when the page opens.
+    Saved,
+    /// A preset, by name.
+    Preset(String),
+    /// Undo back to the session a load replaced.
+    Back,
+    /// Redo forward to the session an Undo left.
+    Forward,
+    /// A reset or a change of replica count: what to say once done.
+    Fresh(String),
+}
+
+/// What a job is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Show `session`, every branch checked whole first.
+    Load(Box<Session>, Origin),
+    /// Move the timeline of the current branch from step `from`.
+    Seek {
+        /// Where the timeline was.
+        from: usize,
+    },
+}
+
+/// One stretch of commands to play: branch `branch`, commands `next..end`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Pass {
+    branch: usize,
+    next: usize,
+    end: usize,
+    /// Starts from the initial state (else carries on from the last pass).
+    fresh: bool,
+    /// Keeps the events.
+    record: bool,
+    /// Its end is the state shown.
+    keep: bool,
+}
+
+impl Pass {
+    fn new(branch: usize, next: usize, end: usize) -> Self {
+        Pass {
+            branch,
+            next,
+            end,
+            fresh: next == 0,
+            record: false,
+            keep: false,
+        }
+    }
+}
+
+/// A replay under way.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// What it is for.
+    pub purpose: Purpose,
+    /// The commands of every branch involved (the session's, or the
+    /// current branch's for a seek).
+    branches: Vec<Vec<Command>>,
+    passes: Vec<Pass>,
+    simulation: Simulation,
+    trace: Trace,
+    /// The state at the cursor, once reached.
+    shown: Option<(Simulation, Trace)>,
+    /// Steps played so far.
+    pub done: usize,
+    /// Steps to play in all.
+    pub total: usize,
+}
+
+/// A finished job's result.
+pub enum Outcome {
+    /// Not finished: call [`Job::advance`] again.
+    Running,
+    /// The state at the cursor and its events.
+    Done(Box<(Simulation, Trace)>),
+    /// Why it cannot be shown.
+    Failed(String),
+}
+
+/// The steps "branch 2, step 5" or "step 5" (when there is one branch).
+fn at(branch: usize, branches: usize, step: usize) -> String {
+    if branches > 1 {
+        format!("branch {}, step {}", branch + 1, step + 1)
+    } else {
+        format!("step {}", step + 1)
+    }
+}
+
+impl Job {
+    /// A job that loads `session`: checks its shape, its configuration and
+    /// every key and value at once, then replays the current branch to the
+    /// cursor (keeping its events) and every branch to its end, in slices.
+    pub fn load(session: Session, origin: Origin) -> Result<Job, String> {
+        session.check_shape()?;
+        let simulation = Simulation::new(session.config).map_err(|e| e.to_string())?;
+        let count = session.branches.len();
+        for (b, branch) in session.branches.iter().enumerate() {
+            text::check_commands(&branch.commands)
+                .map_err(|(i, why)| format!("{}: {why}", at(b, count, i)))?;
+        }
+        let current = session.current;
+        let mut passes = vec![
+            Pass {
+                record: true,
+                keep: true,
+                ..Pass::new(current, 0, session.cursor)
+            },
+            Pass::new(
+                current,
+                session.cursor,
+                session.branches[current].commands.len(),
+            ),
+        ];
+        passes[1].fresh = false;
+        passes.extend(
+            (0..count)
+                .filter(|&b| b != current)
+                .map(|b| Pass::new(b, 0, session.branches[b].commands.len())),
+        );
+        let total: usize = passes.iter().map(|p| p.end - p.next).sum();
+        if total > MAX_LOAD_STEPS {
+            return Err(format!(
+                "it has {} steps over all its branches; the page loads at most {}",
+                text::grouped(total),
+                text::grouped(MAX_LOAD_STEPS)
+            ));
+        }
+        let branches = session
+            .branches
+            .iter()
+            .map(|b| b.commands.clone())
+            .collect();
+        Ok(Job {
+            purpose: Purpose::Load(Box::new(session), origin),
+            branches,
+            passes,
+            simulation,
+            trace: Trace::new(),
+            shown: None,
+            done: 0,
+            total,
+        })
+    }
+
+    /// A job that moves the timeline from `simulation` (at its history's
+    /// end, with its `trace`) to `steps` of `commands` (the current branch).
+    pub fn seek(simulation: &Simulation, trace: &Trace, commands: &[Command], steps: usize) -> Job {
+        let from = simulation.history().len();
+        let steps = steps.min(commands.len());
+        let (start, trace, next) = if steps >= from {
+            (simulation.clone(), trace.clone(), from)
+        } else {
+            // Back: replay from the start; the events are the old ones, cut.
+            let fresh = Simulation::new(simulation.config()).unwrap_or_default();
+            let cut = trace.iter().filter(|(s, _)| *s <= steps).cloned().collect();
+            (fresh, cut, 0)
+        };
+        let record = steps >= from;
+        Job {
+            purpose: Purpose::Seek { from },
+            branches: vec![commands[..steps].to_vec()],
+            passes: vec![Pass {
+                fresh: !record,
+                record,
+                keep: true,
+                ..Pass::new(0, next, steps)
+            }],
+            simulation: start,
+            trace,
+            shown: None,
+            done: 0,
+            total: steps - next,
+        }
+    }
+
+    /// Plays up to `budget` more steps.
+    pub fn advance(&mut self, mut budget: usize) -> Outcome {
+        let count = self.branches.len();
+        while let Some(pass) = self.passes.first_mut() {
+            if pass.fresh {
+                pass.fresh = false;
+                if let Ok(initial) = Simulation::new(self.simulation.config()) {
+                    self.simulation = initial;
+                }
+            }
+            while pass.next < pass.end {
+                if budget == 0 {
+                    return Outcome::Running;
+                }
+                let command = self.branches[pass.branch][pass.next].clone();
+                match self.simulation.apply(command) {
+                    Ok(events) if pass.record => {
+                        let step = pass.next + 1;
+                        self.trace.extend(events.into_iter().map(|e| (step, e)));
+                        if self.trace.len() > MAX_EVENTS {
+                            return Outcome::Failed(format!(
+                                "its run has more than {} events, more than the page can show at once; causal-sim can run it",
+                                text::grouped(MAX_EVENTS)
+                            ));
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        return Outcome::Failed(format!(
+                            "{}: {e}",
+                            at(pass.branch, count, pass.next)
+                        ))
+                    }
+                }
+                pass.next += 1;
+                self.done += 1;
+                budget -= 1;
+            }
+            let keep = pass.keep;
+            self.passes.remove(0);
+            if keep {
+                // Passes that only check the rest go on from a copy.
+                let simulation = if self.passes.iter().any(|p| p.end > p.next) {
+                    self.simulation.clone()
+                } else {
+                    std::mem::take(&mut self.simulation)
+                };
+                self.shown = Some((simulation, std::mem::take(&mut self.trace)));
+            }
+        }
+        match self.shown.take() {
+            Some(shown) => Outcome::Done(Box::new(shown)),
+            None => Outcome::Failed("nothing was replayed".into()),
+        }
+    }
+}
