@@ -1,12 +1,19 @@
-//! Embeds every scenario file under `scenarios/` and every lesson file under
-//! `lessons/` in the page, so the page and the tests load the very same files.
+//! Embeds every scenario file under `scenarios/`, every lesson file under
+//! `lessons/` and every puzzle file under `lessons/puzzles/` in the page, so
+//! the page and the tests load the very same files.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Writes `OUT_DIR/{out}`: `pub const {name}: &[(&str, &str)]` of (file name
-/// without `.json`, file text) for every `.json` file directly in `dir`.
-fn embed(dir: &str, name: &str, doc: &str, out: &str) {
+fn main() {
+    embed("scenarios", "PRESETS", "Preset scenarios", "presets.rs");
+    embed("lessons", "LESSONS", "Guided lessons", "lessons.rs");
+    embed("lessons/puzzles", "PUZZLES", "Puzzles", "puzzles.rs");
+}
+
+/// Writes `OUT_DIR/out`: a constant `name` listing every `.json` file of
+/// `dir` as (file name without `.json`, file text), in file-name order.
+fn embed(dir: &str, name: &str, what: &str, out: &str) {
     println!("cargo:rerun-if-changed={dir}");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -14,20 +21,22 @@ fn embed(dir: &str, name: &str, doc: &str, out: &str) {
             entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
-                .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "json"))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
                 .collect()
         })
         .unwrap_or_default();
     files.sort();
-    let mut code = format!("/// {doc}: (file name without `.json`, file text).\npub const {name}: &[(&str, &str)] = &[\n");
+    let mut code = format!(
+        "/// {what}: (file name without `.json`, file text).\npub const {name}: &[(&str, &str)] = &[\n"
+    );
     for path in files {
-        let name = path
+        let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
         let _ = writeln!(
             code,
-            "    ({name:?}, include_str!({:?})),",
+            "    ({stem:?}, include_str!({:?})),",
             path.display().to_string()
         );
     }
@@ -36,9 +45,4 @@ fn embed(dir: &str, name: &str, doc: &str, out: &str) {
     if let Err(e) = std::fs::write(&out, code) {
         panic!("cannot write {}: {e}", out.display());
     }
-}
-
-fn main() {
-    embed("scenarios", "PRESETS", "Preset scenarios", "presets.rs");
-    embed("lessons", "LESSONS", "Guided lessons", "lessons.rs");
 }

@@ -176,7 +176,7 @@ pub fn set_location_hash(fragment: &str) -> Option<String> {
 }
 
 /// Takes the fragment out of the address, without a new history entry.
-fn clear_location_hash() {
+pub fn clear_location_hash() {
     let Some(window) = web_sys::window() else {
         return;
     };

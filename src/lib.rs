@@ -21,6 +21,8 @@
 //! - [`describe`]: the engine's events and gaps in plain words.
 //! - [`view`]: the engine's state turned into what components show.
 //! - [`diagram`]: the space-time diagram's layout, resumed chunk by chunk.
+//! - [`census`]: the outcome census of the state shown, run in slices.
+//! - [`puzzles`], [`play`]: the puzzle files, embedded, and playing one.
 //! - [`by_ptr`]: shared data compared by identity, for props and memo keys.
 //! - [`hooks`]: side effects: storage, the address, the autoplay timer, shortcuts.
 //! - [`exchange`]: side effects of sharing, importing and exporting.
@@ -33,6 +35,7 @@
 //!   diagram, share bar, log.
 
 pub mod by_ptr;
+pub mod census;
 pub mod classroom;
 pub mod components;
 pub mod describe;
@@ -44,9 +47,11 @@ pub mod hooks;
 pub mod lesson_effects;
 pub mod lessons;
 pub mod loading;
+pub mod play;
 pub mod post_message;
 pub mod present;
 pub mod presets;
+pub mod puzzles;
 pub mod session;
 pub mod share;
 pub mod state;
@@ -135,6 +140,8 @@ pub fn app() -> Html {
     }
     hooks::use_autoplay(state.playing, state.speed_ms, send(|_| Action::Step));
     hooks::use_history_keys(send(|_| Action::Undo), send(|_| Action::Redo));
+    let census = census::use_census(&state);
+    let puzzle = play::use_puzzle(&state);
 
     // The open lesson: its own reducer beside the run's; the run's history
     // tells it whether an act is done.
@@ -559,6 +566,9 @@ pub fn app() -> Html {
                         in_flight={simulation.network().len()}
                         awaiting={Awaiting::of(simulation)} />
             </section>
+            if let Some(panel) = &puzzle.panel {
+                { components::puzzle::puzzle_panel(panel) }
+            }
             <main class="columns" id="replicas" tabindex="-1" aria-label="Replicas"
                   style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
@@ -566,6 +576,17 @@ pub fn app() -> Html {
             if guide.open.is_none() {
                 <div class="guide">{ rule_at_work }</div>
             }
+            <div class="explore">
+                { components::census::census(&components::census::CensusProps {
+                    status: census.status.clone(),
+                    elsewhere: census.elsewhere,
+                    in_flight: simulation.network().len(),
+                    on_explore: census.explore.clone(),
+                    on_cancel: census.cancel.clone(),
+                    on_open: census.open.clone(),
+                }) }
+                { components::puzzle::puzzle_list(&puzzle.list) }
+            </div>
             <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
             { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
             <footer class="help">

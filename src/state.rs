@@ -13,6 +13,7 @@ use yew::Reducible;
 use crate::describe::{describe, Tone};
 use crate::loading::{Job, Origin, Outcome, Purpose, SLICE_STEPS};
 use crate::presets::{preset, Preset};
+use crate::puzzles::{self, ActivePuzzle};
 use crate::session::{Branch, Session, SESSION_VERSION};
 use crate::share;
 
@@ -132,6 +133,8 @@ pub struct State {
     pub changed: Vec<(ReplicaId, usize)>,
     /// Counts every change, so effects (saving) and animations can follow it.
     pub revision: u64,
+    /// The puzzle being played, if any: it refuses the moves it does not allow.
+    pub puzzle: Option<Rc<ActivePuzzle>>,
     /// A load or a long move of the timeline under way, played in slices.
     pub job: Option<Box<Job>>,
     /// Sessions a load (reset, replica count, preset, import, link) replaced,
@@ -214,6 +217,22 @@ pub enum Action {
     Refuse(Notice),
     /// Hide the error.
     Dismiss,
+    /// Open an order the census found as a new branch from where it was
+    /// counted (`branch`, `step`): the order's deliveries, one step each.
+    OpenOrder {
+        /// The branch the census counted on (index).
+        branch: usize,
+        /// The step it counted at.
+        step: usize,
+        /// The deliveries, in order.
+        order: Vec<Command>,
+        /// The outcome's number in the list, from 1.
+        outcome: usize,
+    },
+    /// Play the puzzle with this name, from its start.
+    OpenPuzzle(String),
+    /// Stop playing the puzzle; the run stays as it is.
+    ClosePuzzle,
 }
 
 impl Default for State {
@@ -240,6 +259,7 @@ impl State {
             notice: None,
             changed: Vec::new(),
             revision: 0,
+            puzzle: None,
             job: None,
             earlier: Vec::new(),
             later: Vec::new(),
@@ -350,6 +370,8 @@ impl State {
     /// Shows a loaded `session`, with its state at the cursor. The session
     /// it replaces stays one Undo away.
     fn loaded(&mut self, session: Session, origin: Origin, simulation: Simulation, trace: Trace) {
+        // A puzzle is played on the session it opened, not on another.
+        self.puzzle = None;
         let before = Rc::new(match (&origin, self.fallback.take()) {
             (Origin::Link, Some(saved)) => *saved,
             _ => self.session(),
@@ -611,6 +633,13 @@ impl State {
     /// branch it extends it; earlier, it starts a new branch and keeps the old.
     fn act(&mut self, command: Command, place: Place) {
         self.at_load = false;
+        if let Some(why) = self
+            .puzzle
+            .as_ref()
+            .and_then(|p| p.refusal(&command, self.cursor()))
+        {
+            return self.refuse(place, why);
+        }
         let mut next = self.simulation.clone();
         let events = match next.apply(command.clone()) {
             Ok(events) => events,
@@ -772,6 +801,81 @@ impl State {
     }
 }
 
+/// The page's side of the census and the puzzles.
+impl State {
+    /// Opens `order` as a new branch from step `step` of branch `branch`,
+    /// which must be what is shown.
+    fn open_order(&mut self, branch: usize, step: usize, order: Vec<Command>, outcome: usize) {
+        let cursor = self.cursor();
+        if (self.current, cursor) != (branch, step) {
+            return self.refuse(
+                Place::Page,
+                format!(
+                    "Outcome {outcome} was counted at step {step} of branch {}, which is not shown: go there and explore again.",
+                    branch + 1
+                ),
+            );
+        }
+        let refused = order
+            .iter()
+            .find_map(|c| self.puzzle.as_ref().and_then(|p| p.refusal(c, cursor)));
+        if let Some(why) = refused {
+            return self.refuse(Place::Page, why);
+        }
+        let mut next = self.simulation.clone();
+        let mut trace = (*self.trace).clone();
+        for (i, command) in order.iter().enumerate() {
+            match next.apply(command.clone()) {
+                Ok(events) => trace.extend(events.into_iter().map(|e| (cursor + i + 1, e))),
+                Err(e) => return self.refuse(Place::Page, capitalise(&e.to_string())),
+            }
+        }
+        let mut commands = self.branch().commands[..cursor].to_vec();
+        commands.extend(order);
+        let steps = commands.len() - cursor;
+        self.branches.push(Branch {
+            commands,
+            parent: Some((self.current, cursor)),
+        });
+        let old = self.current;
+        self.current = self.branches.len() - 1;
+        self.show(next, trace);
+        self.note(
+            Tone::Plain,
+            format!(
+                "Opened outcome {outcome} as branch {}: {steps} deliveries from step {cursor} of branch {}, which is kept.",
+                self.current + 1,
+                old + 1
+            ),
+        );
+    }
+
+    /// Replaces the session with the puzzle's start, under its rules.
+    fn open_puzzle(&mut self, name: &str) {
+        let active = match puzzles::open(name) {
+            Ok(active) => active,
+            Err(why) => return self.refuse(Place::Page, capitalise(&why)),
+        };
+        let steps = active.puzzle.start.steps.clone();
+        let session = Session::linear(active.config(), steps.clone(), self.seed);
+        let why = format!(
+            "Opened the puzzle \u{201c}{}\u{201d}: {}.",
+            active.puzzle.title,
+            crate::components::puzzle::goal_words(&active.puzzle.goal)
+        );
+        self.begin_load(Ok(session), Origin::Fresh(why));
+        // A puzzle's start is a few steps: it is loaded at once.
+        let started = self.job.is_none()
+            && self.current == 0
+            && self.branch().commands == steps
+            && self.simulation.config() == active.config();
+        if started {
+            self.preset = None;
+            self.puzzle = Some(Rc::new(active));
+        }
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -794,6 +898,7 @@ impl Reducible for State {
                 | Action::OpenLesson { .. }
                 | Action::Reset
                 | Action::SetReplicas(_)
+                | Action::OpenPuzzle(_)
                 | Action::Cancel => state.set_aside(),
                 // A move of the timeline gives way to whatever the user does.
                 _ if !state.loading() => state.job = None,
@@ -878,6 +983,24 @@ impl Reducible for State {
             Action::Note(text) => state.note(Tone::Plain, text),
             Action::Refuse(notice) => state.notice = Some(notice),
             Action::Dismiss => state.notice = None,
+            Action::OpenOrder {
+                branch,
+                step,
+                order,
+                outcome,
+            } => state.open_order(branch, step, order, outcome),
+            Action::OpenPuzzle(name) => state.open_puzzle(&name),
+            Action::ClosePuzzle => {
+                if let Some(p) = state.puzzle.take() {
+                    state.note(
+                        Tone::Plain,
+                        format!(
+                            "Closed the puzzle \u{201c}{}\u{201d}: every move is allowed again.",
+                            p.puzzle.title
+                        ),
+                    );
+                }
+            }
         }
         state.revision += 1;
         Rc::new(state)

@@ -1,6 +1,7 @@
 //! The page's components. Each gets the data it shows and narrow callbacks
 //! for what it can do; none sees the reducer.
 
+pub mod census;
 pub mod clock;
 pub mod controls;
 pub mod diagram;
@@ -11,6 +12,7 @@ pub mod lesson;
 pub mod log;
 pub mod notice;
 pub mod present;
+pub mod puzzle;
 pub mod replica;
 pub mod rule_at_work;
 pub mod share_bar;

@@ -1,0 +1,270 @@
+//! The puzzles: every file under `lessons/puzzles/`, embedded at build time
+//! (the page and the tests load the same files), and the puzzle being
+//! played: its moves, what it refuses, the engine's par.
+
+use causal_core::{Command, Config, Delivery, Move, Puzzle, Solution};
+
+include!(concat!(env!("OUT_DIR"), "/puzzles.rs"));
+
+/// A puzzle being played: its file, where its start ends, and the engine's
+/// best answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivePuzzle {
+    /// The file name without `.json`.
+    pub name: String,
+    /// The file, read and checked.
+    pub puzzle: Puzzle,
+    /// Steps of its start: the moves are the steps after them.
+    pub start: usize,
+    /// The engine's search under the puzzle's rule: the par and a shortest
+    /// solution.
+    pub best: Solution,
+}
+
+impl ActivePuzzle {
+    /// The page's replica count and rules while the puzzle is played.
+    pub fn config(&self) -> Config {
+        Config {
+            delivery: self.puzzle.rule,
+            ..self.puzzle.start.config()
+        }
+    }
+
+    /// The fewest moves that reach the goal, if the goal can be reached.
+    pub fn par(&self) -> Option<usize> {
+        match self.best {
+            Solution::Solved { par, .. } => Some(par),
+            _ => None,
+        }
+    }
+
+    /// A shortest solution, if there is one.
+    pub fn solution(&self) -> Vec<Command> {
+        match &self.best {
+            Solution::Solved { moves, .. } => moves.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The moves made on `branch` up to `cursor` (reorders change no
+    /// replica and do not count).
+    pub fn moves(&self, branch: &[Command], cursor: usize) -> Vec<Command> {
+        branch
+            .get(self.start..cursor.min(branch.len()))
+            .unwrap_or_default()
+            .iter()
+            .filter(|c| !matches!(c, Command::Reorder { .. }))
+            .cloned()
+            .collect()
+    }
+
+    /// Why `command` is refused in the puzzle, if it is.
+    pub fn refusal(&self, command: &Command, cursor: usize) -> Option<String> {
+        if cursor < self.start {
+            return Some(format!(
+                "The puzzle starts at step {}: move the timeline there to play.",
+                self.start
+            ));
+        }
+        if matches!(command, Command::Reorder { .. }) || self.puzzle.allows(command) {
+            return None;
+        }
+        Some(format!(
+            "This puzzle allows only these moves: {}. Close the puzzle to play freely.",
+            self.allowed()
+        ))
+    }
+}
+
+impl ActivePuzzle {
+    /// The moves allowed, in words: "deliver, drop".
+    pub fn allowed(&self) -> String {
+        let words: Vec<&str> = self
+            .puzzle
+            .moves
+            .iter()
+            .map(|m| match m {
+                Move::Deliver => "deliver",
+                Move::Drop => "drop",
+                Move::Duplicate => "duplicate",
+            })
+            .collect();
+        words.join(", ")
+    }
+}
+
+/// The puzzle named `name`, read and solved by the engine, or why not.
+pub fn open(name: &str) -> Result<ActivePuzzle, String> {
+    let (name, text) = PUZZLES.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        format!(
+            "there is no puzzle named {}",
+            causal_core::quote::quoted(name)
+        )
+    })?;
+    let puzzle = Puzzle::parse(text).map_err(|e| format!("puzzle {name}: {e}"))?;
+    let best = puzzle.solve();
+    Ok(ActivePuzzle {
+        name: name.to_string(),
+        start: puzzle.start.steps.len(),
+        puzzle,
+        best,
+    })
+}
+
+/// Every puzzle's name and title, in file-name order.
+pub fn titles() -> Vec<(&'static str, String)> {
+    PUZZLES
+        .iter()
+        .map(|(name, text)| {
+            let title = Puzzle::parse(text)
+                .map(|p| p.title)
+                .unwrap_or_else(|_| name.to_string());
+            (*name, title)
+        })
+        .collect()
+}
+
+/// What the engine says about the goal under `rule`, in words.
+pub fn verdict(puzzle: &Puzzle, rule: Delivery) -> String {
+    match puzzle.solve_under(rule) {
+        Solution::Solved { par, .. } => format!(
+            "Possible under {rule} delivery: the engine reaches the goal in {par} move{}.",
+            if par == 1 { "" } else { "s" }
+        ),
+        Solution::Impossible { states } => format!(
+            "Impossible under {rule} delivery: the engine tried every one of the {states} states the moves can reach, and none meets the goal."
+        ),
+        Solution::NotFound { states, moves } => format!(
+            "Not found under {rule} delivery within {moves} moves ({states} states searched)."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use causal_core::{Census, MessageId, Simulation};
+    use yew::Reducible;
+
+    use super::*;
+    use crate::state::{Action, Place, State};
+
+    fn run(state: State, actions: impl IntoIterator<Item = Action>) -> State {
+        actions
+            .into_iter()
+            .fold(Rc::new(state), |state, action| state.reduce(action))
+            .as_ref()
+            .clone()
+    }
+
+    #[test]
+    fn every_embedded_puzzle_opens_and_its_solution_reaches_the_goal() {
+        assert!(PUZZLES.len() >= 6, "at least six puzzles");
+        for (name, _) in PUZZLES {
+            let active = open(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let par = active.par().unwrap_or_else(|| panic!("{name} has a par"));
+            let solution = active.solution();
+            assert_eq!(solution.len(), par, "{name}");
+            assert!(active.puzzle.solved_by(&solution), "{name}");
+        }
+        assert!(open("nope").is_err());
+    }
+
+    #[test]
+    fn a_puzzle_refuses_moves_it_does_not_allow_and_counts_the_others() {
+        let state = run(
+            State::default(),
+            [Action::OpenPuzzle("fifo-violation".into())],
+        );
+        let active = state.puzzle.clone().expect("the puzzle is open");
+        assert_eq!(state.simulation.config(), active.config());
+        let start = state.cursor();
+        let after = run(
+            state,
+            [Action::Write {
+                replica: 0,
+                key: "z".into(),
+                value: "9".into(),
+            }],
+        );
+        let notice = after.notice.clone().expect("a write is refused");
+        assert_eq!(notice.place, Place::WriteForm(0));
+        assert!(
+            notice.text.contains("only these moves: deliver"),
+            "{}",
+            notice.text
+        );
+        assert_eq!(after.cursor(), start);
+        let after = run(
+            after,
+            [Action::Apply(Command::Deliver {
+                message: MessageId(2),
+                to: 2,
+            })],
+        );
+        let moves = active.moves(&after.branch().commands, after.cursor());
+        assert_eq!(moves.len(), 1);
+        assert!(active.puzzle.solved_by(&moves));
+        // Another load ends the puzzle.
+        let after = run(after, [Action::LoadPreset("classic".into())]);
+        assert!(after.puzzle.is_none());
+    }
+
+    #[test]
+    fn an_order_the_census_found_opens_as_a_new_branch_from_where_it_was_counted() {
+        let write = |replica, value: &str| Action::Write {
+            replica,
+            key: "x".into(),
+            value: value.into(),
+        };
+        let state = run(State::default(), [write(0, "1"), write(1, "2")]);
+        let report = Census::run(&state.simulation).expect("4 copies");
+        assert_eq!(report.outcomes.len(), 2);
+        for (i, outcome) in report.outcomes.iter().enumerate() {
+            let order: Vec<Command> = outcome.order.iter().map(|a| a.command()).collect();
+            let opened = run(
+                state.clone(),
+                [Action::OpenOrder {
+                    branch: 0,
+                    step: 2,
+                    order: order.clone(),
+                    outcome: i + 1,
+                }],
+            );
+            assert_eq!(opened.branches.len(), 2);
+            assert_eq!(opened.current, 1);
+            assert_eq!(opened.branches[1].parent, Some((0, 2)));
+            assert_eq!(opened.cursor(), 6);
+            let finals: Vec<_> = opened
+                .simulation
+                .replicas()
+                .iter()
+                .map(|r| (r.clock().clone(), r.store().to_map()))
+                .collect();
+            let expected: Vec<_> = outcome
+                .replicas
+                .iter()
+                .map(|r| (r.clock.clone(), r.store.clone()))
+                .collect();
+            assert_eq!(finals, expected, "outcome {}", i + 1);
+            let replayed =
+                Simulation::replay(opened.simulation.config(), &opened.branch().commands)
+                    .expect("the branch replays");
+            assert_eq!(replayed.replicas(), opened.simulation.replicas());
+        }
+        // From anywhere else it is refused, and nothing changes.
+        let moved = run(state, [Action::Seek(1)]);
+        let refused = run(
+            moved.clone(),
+            [Action::OpenOrder {
+                branch: 0,
+                step: 2,
+                order: Vec::new(),
+                outcome: 1,
+            }],
+        );
+        assert!(refused.notice.is_some());
+        assert_eq!(refused.branches, moved.branches);
+    }
+}
