@@ -92,6 +92,10 @@ struct ChunkProps {
     /// The x range drawn, in a big run: a mark in it, an arrow or a wait
     /// with an end in it. `None`: all of it.
     window: Option<(i32, i32)>,
+    /// This is the last chunk: copies still in flight and messages still
+    /// held, drawn to the edge. In a window, only those that start in it:
+    /// thousands in flight would all end in a window at the edge.
+    open: bool,
 }
 
 /// One chunk of one layer. Its props compare by value, so a chunk whose
@@ -100,15 +104,16 @@ struct ChunkProps {
 fn chunk_view(props: &ChunkProps) -> Html {
     let chunk = &props.chunk;
     let within = |x: i32| props.window.is_none_or(|(from, to)| (from..=to).contains(&x));
+    let ends = |x1: i32, x2: i32| within(x1) || (!props.open && within(x2));
     match props.layer {
         Layer::Ruler => chunk.ruler.iter().filter(|(step, x)| (step % props.every == 0 || *step == 1) && within(*x)).map(|(step, x)| html! {
             <text class="d-step" x={(x + 2).to_string()} y="11">{ step }</text>
         }).collect(),
-        Layer::Waits => chunk.waits.iter().filter(|w| within(w.x1) || within(w.x2)).map(|w| html! {
+        Layer::Waits => chunk.waits.iter().filter(|w| ends(w.x1, w.x2)).map(|w| html! {
             <line class="d-wait" data-message={w.message.0.to_string()} data-replica={w.replica.to_string()}
                   x1={w.x1.to_string()} y1={w.y.to_string()} x2={w.x2.to_string()} y2={w.y.to_string()} />
         }).collect(),
-        Layer::Arrows => chunk.arrows.iter().filter(|a| within(a.x1) || within(a.x2)).map(|a| {
+        Layer::Arrows => chunk.arrows.iter().filter(|a| ends(a.x1, a.x2)).map(|a| {
             let class = classes!("d-arrow", match a.end {
                 ArrowEnd::Received => "received",
                 ArrowEnd::InFlight => "inflight",
@@ -294,7 +299,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             })
             .map(|(i, chunk)| {
                 html! {
-                    <ChunkView key={i} chunk={chunk.clone()} {layer} {every} window={drawn}
+                    <ChunkView key={i} chunk={chunk.clone()} {layer} {every} window={drawn} open={i + 1 == chunks.len()}
                                selected={chosen.map(|m| (m, props.clocks.clone()))} />
                 }
             })
