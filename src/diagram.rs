@@ -193,6 +193,40 @@ pub struct Chunk {
     pub waits: Vec<Wait>,
 }
 
+impl Chunk {
+    /// The x range its drawing covers: its steps, its marks, and its arrows
+    /// and waits from where they start. `None` when it draws nothing.
+    pub fn span(&self) -> Option<(i32, i32)> {
+        let xs = self.ruler.iter().map(|&(_, x)| (x, x + SLOT));
+        let xs = xs.chain(self.marks.iter().map(|m| (m.x, m.x)));
+        let xs = xs.chain(self.arrows.iter().map(|a| (a.x1.min(a.x2), a.x1.max(a.x2))));
+        let xs = xs.chain(self.waits.iter().map(|w| (w.x1.min(w.x2), w.x1.max(w.x2))));
+        xs.reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+    }
+}
+
+/// Runs wider than this (in SVG units, 400 slots) are drawn by windows
+/// around what is in view: tens of thousands of marks would hold the page
+/// for seconds at every redraw.
+pub const DRAW_ALL_WIDTH: i32 = 400 * SLOT;
+
+/// Windows start and end on multiples of this, so scrolling a little or a
+/// new step at the end redraws nothing.
+pub const WINDOW_STEP: i32 = 60 * SLOT;
+
+/// The x range to draw when `[from, to]` is in view: what is in view and a
+/// window step or so either side, rounded out to whole window steps.
+pub fn window_around(from: i32, to: i32) -> (i32, i32) {
+    let start = from.div_euclid(WINDOW_STEP) * WINDOW_STEP - WINDOW_STEP;
+    let end = (to.div_euclid(WINDOW_STEP) + 2) * WINDOW_STEP;
+    (start.max(0), end)
+}
+
+/// Whether `[a, b]` meets the window `[from, to]`.
+pub fn meets((from, to): (i32, i32), a: i32, b: i32) -> bool {
+    a.min(b) <= to && a.max(b) >= from
+}
+
 /// What the page draws: the picture's size and its chunks, finished ones
 /// shared (the same `Rc` from one drawing to the next), then the chunk being
 /// filled, then what is still in flight or held.
@@ -228,6 +262,21 @@ fn slot_of(event: &Event, write_sends: bool) -> Option<ReplicaId> {
     }
 }
 
+/// Copies sent and not yet matched: (message, to) -> send points (x,
+/// sender), earliest first.
+type Sends = BTreeMap<(MessageId, ReplicaId), VecDeque<(i32, ReplicaId)>>;
+
+/// Where the earliest copy of `message` to `to` not yet matched was sent
+/// from, forgetting it (and its entry once empty: a checkpoint copies them).
+fn arrived(sent: &mut Sends, message: MessageId, to: ReplicaId) -> Option<(i32, ReplicaId)> {
+    let starts = sent.get_mut(&(message, to))?;
+    let start = starts.pop_front();
+    if starts.is_empty() {
+        sent.remove(&(message, to));
+    }
+    start
+}
+
 /// Whether `event` is a replica's own write (its local delivery).
 fn is_write(event: &Event) -> bool {
     matches!(event, Event::Delivered { replica, from, released: false, .. } if replica == from)
@@ -244,8 +293,7 @@ pub struct Layouter {
     x: i32,
     done: Vec<Rc<Chunk>>,
     current: Chunk,
-    /// Copies sent and not yet matched: (message, to) -> send points, earliest first.
-    sent: BTreeMap<(MessageId, ReplicaId), VecDeque<(i32, ReplicaId)>>,
+    sent: Sends,
     /// Held messages: (replica, message) -> where they arrived.
     held: BTreeMap<(ReplicaId, MessageId), i32>,
 }
@@ -375,10 +423,7 @@ impl Layouter {
                 Event::Received { message, from, to } => {
                     let x = place(*to);
                     receipt_x = x;
-                    let start = self
-                        .sent
-                        .get_mut(&(*message, *to))
-                        .and_then(VecDeque::pop_front);
+                    let start = arrived(&mut self.sent, *message, *to);
                     let (x1, sender) = start.unwrap_or((x, *from));
                     out.arrows.push(Arrow {
                         message: *message,
@@ -483,10 +528,7 @@ impl Layouter {
                 )),
                 Event::Dropped { message, from, to } => {
                     let x = place(*to);
-                    let start = self
-                        .sent
-                        .get_mut(&(*message, *to))
-                        .and_then(VecDeque::pop_front);
+                    let start = arrived(&mut self.sent, *message, *to);
                     let (x1, sender) = start.unwrap_or((x, *from));
                     let (y1, y_to) = (line_y(sender), line_y(*to));
                     let y2 = y1 + (y_to - y1) * 3 / 5;
@@ -590,6 +632,10 @@ impl Layouter {
     }
 }
 
+/// Chunks between the checkpoints kept of a run's earlier steps, and how
+/// many of its last chunks keep one each.
+const KEEP_EVERY: usize = 16;
+
 /// Lays out a growing or shrinking run, resuming from the last finished
 /// chunk that is still part of it. `epoch` changes whenever the trace is
 /// rebuilt rather than extended or cut back (another rule, branch or file):
@@ -621,8 +667,22 @@ impl LayoutCache {
             .last()
             .cloned()
             .unwrap_or_else(|| Layouter::new(replicas));
+        // A checkpoint after each of the last few chunks (a step, an undo)
+        // and every few chunks before them (a seek): one after every chunk
+        // of thousands of steps would copy what is in flight thousands of
+        // times.
         let checkpoints = &mut self.checkpoints;
-        layouter.extend(trace, messages, |c| checkpoints.push(c.clone()));
+        layouter.extend(trace, messages, |c| {
+            if c.done.len() % KEEP_EVERY == 0 || c.steps + KEEP_EVERY * CHUNK_STEPS >= steps {
+                checkpoints.push(c.clone());
+            }
+        });
+        let n = checkpoints.len();
+        let mut i = 0;
+        checkpoints.retain(|c| {
+            i += 1;
+            i + KEEP_EVERY > n || c.done.len() % KEEP_EVERY == 0
+        });
         layouter.drawing()
     }
 }
@@ -654,6 +714,30 @@ mod tests {
     use super::*;
     use crate::presets::preset;
     use causal_core::{Command, Config, Simulation};
+
+    #[test]
+    fn a_window_holds_what_is_in_view_and_moves_only_by_whole_window_steps() {
+        let view = (10 * WINDOW_STEP + 5, 10 * WINDOW_STEP + 1300);
+        let (from, to) = window_around(view.0, view.1);
+        assert!(from <= view.0 - WINDOW_STEP + 5 && to >= view.1 + WINDOW_STEP / 2);
+        assert_eq!((from % WINDOW_STEP, to % WINDOW_STEP), (0, 0));
+        assert_eq!(window_around(view.0 + SLOT, view.1 + SLOT), (from, to), "a little scroll redraws nothing");
+        assert_eq!(window_around(0, 900).0, 0);
+        assert!(meets((100, 200), 50, 100) && meets((100, 200), 250, 150) && !meets((100, 200), 201, 900));
+    }
+
+    #[test]
+    fn a_chunk_spans_its_steps_and_where_its_arrows_start() {
+        let scenario = preset("classic").unwrap().scenario;
+        let (sim, trace) = Simulation::replay_traced(scenario.config(), &scenario.steps).unwrap();
+        let mut layouter = Layouter::new(3);
+        layouter.extend(&trace, sim.messages(), |_| {});
+        let drawing = layouter.drawing();
+        let (from, to) = drawing.chunks[0].span().unwrap();
+        assert_eq!(from, LEFT);
+        assert!(to <= drawing.width, "{to} within {}", drawing.width);
+        assert_eq!(Chunk::default().span(), None);
+    }
 
     fn kinds(layout: &Layout, replica: ReplicaId) -> Vec<(&'static str, u32)> {
         layout

@@ -10,7 +10,9 @@ use web_sys::Element;
 use yew::prelude::*;
 
 use crate::by_ptr::ByPtr;
-use crate::diagram::{ArrowEnd, Chunk, Drawing, Mark, MarkKind, LEFT, SLOT};
+use crate::diagram::{
+    window_around, ArrowEnd, Chunk, Drawing, Mark, MarkKind, DRAW_ALL_WIDTH, LEFT, SLOT, WINDOW_STEP,
+};
 
 /// Props of [`Diagram`].
 #[derive(Properties, PartialEq)]
@@ -87,6 +89,13 @@ struct ChunkProps {
     /// it; `None` when nothing is selected, so a new run's clocks do not make
     /// every chunk redraw.
     selected: Option<(MessageId, ByPtr<Vec<VectorClock>>)>,
+    /// The x range drawn, in a big run: a mark in it, an arrow or a wait
+    /// with an end in it. `None`: all of it.
+    window: Option<(i32, i32)>,
+    /// This is the last chunk: copies still in flight and messages still
+    /// held, drawn to the edge. In a window, only those that start in it:
+    /// thousands in flight would all end in a window at the edge.
+    open: bool,
 }
 
 /// One chunk of one layer. Its props compare by value, so a chunk whose
@@ -94,15 +103,17 @@ struct ChunkProps {
 #[function_component(ChunkView)]
 fn chunk_view(props: &ChunkProps) -> Html {
     let chunk = &props.chunk;
+    let within = |x: i32| props.window.is_none_or(|(from, to)| (from..=to).contains(&x));
+    let ends = |x1: i32, x2: i32| within(x1) || (!props.open && within(x2));
     match props.layer {
-        Layer::Ruler => chunk.ruler.iter().filter(|(step, _)| step % props.every == 0 || *step == 1).map(|(step, x)| html! {
+        Layer::Ruler => chunk.ruler.iter().filter(|(step, x)| (step % props.every == 0 || *step == 1) && within(*x)).map(|(step, x)| html! {
             <text class="d-step" x={(x + 2).to_string()} y="11">{ step }</text>
         }).collect(),
-        Layer::Waits => chunk.waits.iter().map(|w| html! {
+        Layer::Waits => chunk.waits.iter().filter(|w| ends(w.x1, w.x2)).map(|w| html! {
             <line class="d-wait" data-message={w.message.0.to_string()} data-replica={w.replica.to_string()}
                   x1={w.x1.to_string()} y1={w.y.to_string()} x2={w.x2.to_string()} y2={w.y.to_string()} />
         }).collect(),
-        Layer::Arrows => chunk.arrows.iter().map(|a| {
+        Layer::Arrows => chunk.arrows.iter().filter(|a| ends(a.x1, a.x2)).map(|a| {
             let class = classes!("d-arrow", match a.end {
                 ArrowEnd::Received => "received",
                 ArrowEnd::InFlight => "inflight",
@@ -113,7 +124,7 @@ fn chunk_view(props: &ChunkProps) -> Html {
                       x1={a.x1.to_string()} y1={a.y1.to_string()} x2={a.x2.to_string()} y2={a.y2.to_string()} />
             }
         }).collect(),
-        Layer::Marks => chunk.marks.iter().map(|m| {
+        Layer::Marks => chunk.marks.iter().filter(|m| within(m.x)).map(|m| {
             let rel = match (&props.selected, m.kind) {
                 (Some((s, clocks)), MarkKind::Write) => relation(clocks, *s, m.message),
                 _ => "",
@@ -166,6 +177,14 @@ fn title_of(el: &Element) -> Option<String> {
     el.get_attribute("aria-label")
 }
 
+/// The x range to draw, for what `scroller` shows of a picture `width` wide.
+fn window_in_view(scroller: &Element, width: i32) -> (i32, i32) {
+    let scale = f64::from(scroller.scroll_width().max(1)) / f64::from(width.max(1));
+    let at = |px: i32| (f64::from(px) / scale).round() as i32;
+    let left = scroller.scroll_left();
+    window_around(at(left), at(left + scroller.client_width()))
+}
+
 /// The picture.
 #[function_component(Diagram)]
 pub fn diagram(props: &DiagramProps) -> Html {
@@ -175,23 +194,48 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let zoom = use_state(|| 1.0f64);
     let scroller = use_node_ref();
     let chunks = &layout.chunks;
-    // Follow the run as it grows, when the newest step was in view: a reader
-    // who scrolled back to study an earlier step is not pulled away, and an
-    // undo needs no scrolling (reading the scroll width costs a layout).
+    // A big run is drawn around what is in view (kept in `window`, updated
+    // as the reader scrolls); until that is known, around its end.
+    let window = use_state_eq(|| None::<(i32, i32)>);
+    let big = layout.width > DRAW_ALL_WIDTH;
+    let drawn = big.then(|| {
+        (*window).unwrap_or_else(|| window_around(layout.width - 2 * WINDOW_STEP, layout.width))
+    });
+    // Follow the run as it grows, when the newest step was in view when the
+    // reader last scrolled (or never did): a reader who scrolled back to
+    // study an earlier step is not pulled away, a load of thousands of steps
+    // ends at its last, and an undo needs no scrolling (reading the scroll
+    // width costs a layout).
+    let following = use_mut_ref(|| true);
     {
         let scroller = scroller.clone();
         let shown = use_mut_ref(|| 0usize);
-        use_effect_with(layout.steps, move |&steps| {
+        let window = window.clone();
+        let following = following.clone();
+        use_effect_with((layout.steps, layout.width, *zoom), move |&(steps, width, _)| {
             let grew = steps > *shown.borrow();
             *shown.borrow_mut() = steps;
-            if let Some(el) = scroller.cast::<Element>().filter(|_| grew) {
-                let at_end = el.scroll_left() + el.client_width() + 2 * SLOT >= el.scroll_width();
-                if at_end {
-                    el.set_scroll_left(el.scroll_width());
-                }
+            if let Some(el) = scroller.cast::<Element>().filter(|_| grew && *following.borrow()) {
+                el.set_scroll_left(el.scroll_width());
+            }
+            if let Some(el) = scroller.cast::<Element>().filter(|_| width > DRAW_ALL_WIDTH) {
+                window.set(Some(window_in_view(&el, width)));
             }
         });
     }
+    let onscroll = {
+        let (scroller, window, width) = (scroller.clone(), window.clone(), layout.width);
+        Callback::from(move |_: Event| {
+            let Some(el) = scroller.cast::<Element>() else {
+                return;
+            };
+            *following.borrow_mut() =
+                el.scroll_left() + el.client_width() + 2 * SLOT >= el.scroll_width();
+            if width > DRAW_ALL_WIDTH {
+                window.set(Some(window_in_view(&el, width)));
+            }
+        })
+    };
     // One set of handlers for every mark (delegation), not four per mark.
     let show = {
         let caption = caption.clone();
@@ -250,14 +294,30 @@ pub fn diagram(props: &DiagramProps) -> Html {
         chunks
             .iter()
             .enumerate()
+            .filter(|(_, chunk)| {
+                drawn.is_none_or(|w| chunk.span().is_some_and(|(a, b)| crate::diagram::meets(w, a, b)))
+            })
             .map(|(i, chunk)| {
                 html! {
-                    <ChunkView key={i} chunk={chunk.clone()} {layer} {every}
+                    <ChunkView key={i} chunk={chunk.clone()} {layer} {every} window={drawn} open={i + 1 == chunks.len()}
                                selected={chosen.map(|m| (m, props.clocks.clone()))} />
                 }
             })
             .collect()
     };
+    // Which steps a window shows, in words.
+    let note = drawn.map(|(from, to)| {
+        let starts = chunks.iter().flat_map(|c| c.ruler.iter());
+        let shown = starts.filter(|(_, x)| (from..=to).contains(x)).map(|(step, _)| *step);
+        let (first, last) = shown.fold((usize::MAX, 0), |(a, b), s| (a.min(s), b.max(s)));
+        let first = first.min(last);
+        let n = crate::text::grouped(layout.steps);
+        format!(
+            "The diagram draws steps {} to {} of {n}, around what is in view: scroll it to see the others.",
+            crate::text::grouped(first),
+            crate::text::grouped(last)
+        )
+    });
     let selection = (*selected).map(|s| {
         let writes = layout
             .chunks
@@ -306,7 +366,10 @@ pub fn diagram(props: &DiagramProps) -> Html {
             <p class="diagram-caption" aria-live="polite">
                 { selection.or_else(|| (*caption).clone()).unwrap_or_else(|| "Hover or focus a mark for its timestamp; click a write (a circle) to see its causal past and future.".into()) }
             </p>
-            <div class="diagram-scroll" ref={scroller}>
+            if let Some(note) = note {
+                <p class="diagram-window" data-testid="diagram-window">{ note }</p>
+            }
+            <div class="diagram-scroll" ref={scroller} {onscroll}>
                 <svg ref={props.svg_ref.clone()} data-testid="diagram" xmlns="http://www.w3.org/2000/svg"
                      class={classes!("diagram", selected.is_some().then_some("selecting"))}
                      {style}
