@@ -571,7 +571,8 @@ mod tests {
             (5, 5),
             (5, 9),
             (9, 5),
-            (u64::from(u32::MAX) + 7, 3),
+            (1 << 40, (1 << 40) + 7),
+            ((1 << 40) + 7, 1 << 40),
             (0, NONE),
         ] {
             assert_eq!(Link::between(from, to).from(from), to, "{from} to {to}");
