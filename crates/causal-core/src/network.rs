@@ -136,9 +136,12 @@ pub struct Network {
     /// How many copies are in flight.
     live: usize,
     /// Per message number and destination (`message * stride + to`), the
-    /// first copy in flight (NONE if none); the others follow through
-    /// `next_same`.
-    heads: Vec<u64>,
+    /// first copy in flight, its number's low 32 bits (the window is
+    /// narrower than 2^32); the others follow through `next_same`. An entry
+    /// is only believed when it names a copy in flight of that message to
+    /// that destination: when there is none, the entry is stale and no copy
+    /// matches it, so it needs no mark for "none".
+    heads: Vec<u32>,
     /// Destinations per message in `heads`.
     stride: usize,
     /// Per destination.
@@ -193,10 +196,16 @@ impl Network {
         (to < self.stride).then(|| message.0 as usize * self.stride + to)
     }
 
+    /// The first copy of `message` in flight to `to`, or NONE.
     fn head(&self, message: MessageId, to: ReplicaId) -> u64 {
-        self.head_index(message, to)
-            .and_then(|i| self.heads.get(i).copied())
-            .unwrap_or(NONE)
+        let Some(&low) = self.head_index(message, to).and_then(|i| self.heads.get(i)) else {
+            return NONE;
+        };
+        let copy = self.base + u64::from(low.wrapping_sub(self.base as u32));
+        match self.slot(copy) {
+            Some(s) if s.message == message && usize::from(s.to) == to => copy,
+            _ => NONE,
+        }
     }
 
     /// Puts a copy in flight, last in its sending order and last in its lane.
@@ -214,6 +223,9 @@ impl Network {
             self.slots.clear();
             self.base = copy;
         }
+        // Before the new copy is in its slot, so that a stale head cannot
+        // name it.
+        let head = self.head(message, to);
         self.slots.push_back(Slot {
             message,
             from: from as u16,
@@ -229,11 +241,10 @@ impl Network {
         // Last of its message's copies to `to`: the head's `prev_same` is the tail.
         let index = message.0 as usize * self.stride + to;
         if self.heads.len() <= index {
-            self.heads.resize(index + 1, NONE);
+            self.heads.resize(index + 1, 0);
         }
-        let head = self.heads[index];
         if head == NONE {
-            self.heads[index] = copy;
+            self.heads[index] = copy as u32;
         } else {
             let tail = self.slot(head).map_or(head, |s| s.prev_same.from(head));
             self.set(tail, |s| &mut s.next_same, copy);
@@ -252,7 +263,7 @@ impl Network {
     /// Re-indexes `heads` for `stride` destinations per message (only a
     /// network used outside a simulation sends past its replica count).
     fn widen(&mut self, stride: usize) {
-        let mut heads = vec![NONE; (self.heads.len() / self.stride + 1) * stride];
+        let mut heads = vec![0; (self.heads.len() / self.stride + 1) * stride];
         for (i, &head) in self.heads.iter().enumerate() {
             heads[i / self.stride * stride + i % self.stride] = head;
         }
@@ -279,6 +290,7 @@ impl Network {
     pub fn take(&mut self, copy: CopyId) -> Option<InFlight> {
         let taken = self.get(copy)?;
         let (to, copy) = (taken.to, copy.0);
+        let head = self.head(taken.message, to);
         self.remove(to, copy);
         let index = usize::try_from(copy - self.base).ok()?;
         let slot = std::mem::replace(self.slots.get_mut(index)?, Slot::VACANT);
@@ -286,9 +298,9 @@ impl Network {
         let (prev_same, next_same) = (slot.prev_same.from(copy), slot.next_same.from(copy));
         // Out of its chain.
         let head_index = self.head_index(taken.message, to)?;
-        let head = self.heads[head_index];
         if head == copy {
-            self.heads[head_index] = next_same;
+            // NONE when it was the only one: a stale entry.
+            self.heads[head_index] = next_same as u32;
             self.set(next_same, |s| &mut s.prev_same, prev_same);
         } else {
             self.set(prev_same, |s| &mut s.next_same, next_same);
