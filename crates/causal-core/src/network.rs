@@ -35,21 +35,72 @@ const NONE: u64 = u64::MAX;
 /// A copy in flight, with its links: to the copies of the same message to
 /// the same replica (a circular list in sending order), and its place in its
 /// lane's tree.
+///
+/// 32 bytes, since a long run keeps millions in flight: each link is the
+/// distance from this copy's number to the other's ([`Link`]), and a vacant
+/// slot (its copy received or dropped) is one whose `size` is 0.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Slot {
     message: MessageId,
-    from: u32,
-    to: u32,
-    /// How many copies its lane subtree holds, itself included.
+    from: u16,
+    to: u16,
+    /// How many copies its lane subtree holds, itself included; 0 for a
+    /// vacant slot.
     size: u32,
     /// The previous copy of the same message to the same replica; the first
     /// one's is the last one (the chain is circular).
-    prev_same: u64,
-    /// The next copy of the same message to the same replica, or NONE.
-    next_same: u64,
-    parent: u64,
-    left: u64,
-    right: u64,
+    prev_same: Link,
+    /// The next copy of the same message to the same replica, or none.
+    next_same: Link,
+    parent: Link,
+    left: Link,
+    right: Link,
+}
+
+impl Slot {
+    const VACANT: Slot = Slot {
+        message: MessageId(0),
+        from: 0,
+        to: 0,
+        size: 0,
+        prev_same: Link::NONE,
+        next_same: Link::NONE,
+        parent: Link::NONE,
+        left: Link::NONE,
+        right: Link::NONE,
+    };
+
+    fn is_vacant(&self) -> bool {
+        self.size == 0
+    }
+}
+
+/// A link from one copy to another, as the distance between their numbers:
+/// both are in the window, so it fits 32 bits while the window holds fewer
+/// than 2^31 copies (64 GiB of slots).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Link(i32);
+
+impl Link {
+    const NONE: Link = Link(i32::MIN);
+
+    /// The link from copy `from` to copy `to` (NONE for none).
+    fn between(from: u64, to: u64) -> Link {
+        if to == NONE {
+            Link::NONE
+        } else {
+            Link(to.wrapping_sub(from) as i64 as i32)
+        }
+    }
+
+    /// The copy this link of copy `from` leads to (NONE for none).
+    fn from(self, from: u64) -> u64 {
+        if self == Link::NONE {
+            NONE
+        } else {
+            from.wrapping_add_signed(i64::from(self.0))
+        }
+    }
 }
 
 /// A destination's lane: a treap ordered by position (each subtree knows its
@@ -79,15 +130,18 @@ impl Default for Lane {
 pub struct Network {
     /// Copies `base`, `base + 1`, ...: `None` once received or dropped. The
     /// first slot, when there is one, is always a copy in flight.
-    slots: VecDeque<Option<Slot>>,
+    slots: VecDeque<Slot>,
     /// The number of the copy in the first slot.
     base: u64,
     /// How many copies are in flight.
     live: usize,
     /// Per message number and destination (`message * stride + to`), the
-    /// first copy in flight (NONE if none); the others follow through
-    /// `next_same`.
-    heads: Vec<u64>,
+    /// first copy in flight, its number's low 32 bits (the window is
+    /// narrower than 2^32); the others follow through `next_same`. An entry
+    /// is only believed when it names a copy in flight of that message to
+    /// that destination: when there is none, the entry is stale and no copy
+    /// matches it, so it needs no mark for "none".
+    heads: Vec<u32>,
     /// Destinations per message in `heads`.
     stride: usize,
     /// Per destination.
@@ -112,12 +166,12 @@ impl Network {
 
     fn slot(&self, copy: u64) -> Option<&Slot> {
         let index = copy.checked_sub(self.base)?;
-        self.slots.get(usize::try_from(index).ok()?)?.as_ref()
+        Some(self.slots.get(usize::try_from(index).ok()?)?).filter(|s| !s.is_vacant())
     }
 
     fn slot_mut(&mut self, copy: u64) -> Option<&mut Slot> {
         let index = copy.checked_sub(self.base)?;
-        self.slots.get_mut(usize::try_from(index).ok()?)?.as_mut()
+        Some(self.slots.get_mut(usize::try_from(index).ok()?)?).filter(|s| !s.is_vacant())
     }
 
     fn in_flight(&self, copy: u64) -> Option<InFlight> {
@@ -142,10 +196,16 @@ impl Network {
         (to < self.stride).then(|| message.0 as usize * self.stride + to)
     }
 
+    /// The first copy of `message` in flight to `to`, or NONE.
     fn head(&self, message: MessageId, to: ReplicaId) -> u64 {
-        self.head_index(message, to)
-            .and_then(|i| self.heads.get(i).copied())
-            .unwrap_or(NONE)
+        let Some(&low) = self.head_index(message, to).and_then(|i| self.heads.get(i)) else {
+            return NONE;
+        };
+        let copy = self.base + u64::from(low.wrapping_sub(self.base as u32));
+        match self.slot(copy) {
+            Some(s) if s.message == message && usize::from(s.to) == to => copy,
+            _ => NONE,
+        }
     }
 
     /// Puts a copy in flight, last in its sending order and last in its lane.
@@ -163,37 +223,33 @@ impl Network {
             self.slots.clear();
             self.base = copy;
         }
-        self.slots.push_back(Some(Slot {
+        // Before the new copy is in its slot, so that a stale head cannot
+        // name it.
+        let head = self.head(message, to);
+        self.slots.push_back(Slot {
             message,
-            from: from as u32,
-            to: to as u32,
+            from: from as u16,
+            to: to as u16,
             size: 1,
-            prev_same: copy,
-            next_same: NONE,
-            parent: NONE,
-            left: NONE,
-            right: NONE,
-        }));
+            prev_same: Link(0),
+            next_same: Link::NONE,
+            parent: Link::NONE,
+            left: Link::NONE,
+            right: Link::NONE,
+        });
         self.live += 1;
         // Last of its message's copies to `to`: the head's `prev_same` is the tail.
         let index = message.0 as usize * self.stride + to;
         if self.heads.len() <= index {
-            self.heads.resize(index + 1, NONE);
+            self.heads.resize(index + 1, 0);
         }
-        let head = self.heads[index];
         if head == NONE {
-            self.heads[index] = copy;
+            self.heads[index] = copy as u32;
         } else {
-            let tail = self.slot(head).map_or(head, |s| s.prev_same);
-            if let Some(t) = self.slot_mut(tail) {
-                t.next_same = copy;
-            }
-            if let Some(s) = self.slot_mut(copy) {
-                s.prev_same = tail;
-            }
-            if let Some(h) = self.slot_mut(head) {
-                h.prev_same = copy;
-            }
+            let tail = self.slot(head).map_or(head, |s| s.prev_same.from(head));
+            self.set(tail, |s| &mut s.next_same, copy);
+            self.set(copy, |s| &mut s.prev_same, tail);
+            self.set(head, |s| &mut s.prev_same, copy);
         }
         self.append(to, copy);
         InFlight {
@@ -207,7 +263,7 @@ impl Network {
     /// Re-indexes `heads` for `stride` destinations per message (only a
     /// network used outside a simulation sends past its replica count).
     fn widen(&mut self, stride: usize) {
-        let mut heads = vec![NONE; (self.heads.len() / self.stride + 1) * stride];
+        let mut heads = vec![0; (self.heads.len() / self.stride + 1) * stride];
         for (i, &head) in self.heads.iter().enumerate() {
             heads[i / self.stride * stride + i % self.stride] = head;
         }
@@ -234,34 +290,26 @@ impl Network {
     pub fn take(&mut self, copy: CopyId) -> Option<InFlight> {
         let taken = self.get(copy)?;
         let (to, copy) = (taken.to, copy.0);
+        let head = self.head(taken.message, to);
         self.remove(to, copy);
         let index = usize::try_from(copy - self.base).ok()?;
-        let slot = self.slots.get_mut(index)?.take()?;
+        let slot = std::mem::replace(self.slots.get_mut(index)?, Slot::VACANT);
         self.live -= 1;
+        let (prev_same, next_same) = (slot.prev_same.from(copy), slot.next_same.from(copy));
         // Out of its chain.
         let head_index = self.head_index(taken.message, to)?;
-        let head = self.heads[head_index];
         if head == copy {
-            self.heads[head_index] = slot.next_same;
-            if let Some(next) = self.slot_mut(slot.next_same) {
-                next.prev_same = slot.prev_same;
-            }
+            // NONE when it was the only one: a stale entry.
+            self.heads[head_index] = next_same as u32;
+            self.set(next_same, |s| &mut s.prev_same, prev_same);
         } else {
-            if let Some(before) = self.slot_mut(slot.prev_same) {
-                before.next_same = slot.next_same;
-            }
+            self.set(prev_same, |s| &mut s.next_same, next_same);
             // The next one's previous, or the head's when this was the tail.
-            let after = if slot.next_same == NONE {
-                head
-            } else {
-                slot.next_same
-            };
-            if let Some(after) = self.slot_mut(after) {
-                after.prev_same = slot.prev_same;
-            }
+            let after = if next_same == NONE { head } else { next_same };
+            self.set(after, |s| &mut s.prev_same, prev_same);
         }
         // Trim the window's front to the oldest copy still in flight.
-        while let Some(None) = self.slots.front() {
+        while self.slots.front().is_some_and(Slot::is_vacant) {
             self.slots.pop_front();
             self.base += 1;
         }
@@ -329,21 +377,26 @@ impl Network {
     }
 
     fn left(&self, x: u64) -> u64 {
-        self.slot(x).map_or(NONE, |s| s.left)
+        self.slot(x).map_or(NONE, |s| s.left.from(x))
     }
 
     fn right(&self, x: u64) -> u64 {
-        self.slot(x).map_or(NONE, |s| s.right)
+        self.slot(x).map_or(NONE, |s| s.right.from(x))
     }
 
     fn parent(&self, x: u64) -> u64 {
-        self.slot(x).map_or(NONE, |s| s.parent)
+        self.slot(x).map_or(NONE, |s| s.parent.from(x))
+    }
+
+    /// Points one of `x`'s links at copy `to` (NONE for none).
+    fn set(&mut self, x: u64, link: impl FnOnce(&mut Slot) -> &mut Link, to: u64) {
+        if let Some(s) = self.slot_mut(x) {
+            *link(s) = Link::between(x, to);
+        }
     }
 
     fn set_parent(&mut self, x: u64, parent: u64) {
-        if let Some(s) = self.slot_mut(x) {
-            s.parent = parent;
-        }
+        self.set(x, |s| &mut s.parent, parent);
     }
 
     /// Recounts `x`'s subtree from its children's.
@@ -390,15 +443,16 @@ impl Network {
         }
         // What was below comes before `x`: its left subtree.
         let below = self.size(at);
+        self.set(x, |s| &mut s.left, at);
+        self.set_parent(x, parent);
         if let Some(s) = self.slot_mut(x) {
-            s.left = at;
-            s.parent = parent;
             s.size = below + 1;
         }
         self.set_parent(at, x);
-        match self.slot_mut(parent) {
-            Some(p) => p.right = x,
-            None => self.lanes[to].root = x,
+        if parent == NONE {
+            self.lanes[to].root = x;
+        } else {
+            self.set(parent, |p| &mut p.right, x);
         }
     }
 
@@ -407,10 +461,12 @@ impl Network {
         let (left, right, parent) = (self.left(x), self.right(x), self.parent(x));
         let joined = self.merge(left, right);
         self.set_parent(joined, parent);
-        match self.slot_mut(parent) {
-            Some(p) if p.left == x => p.left = joined,
-            Some(p) => p.right = joined,
-            None => self.lanes[to].root = joined,
+        if parent == NONE {
+            self.lanes[to].root = joined;
+        } else if self.left(parent) == x {
+            self.set(parent, |p| &mut p.left, joined);
+        } else {
+            self.set(parent, |p| &mut p.right, joined);
         }
         let mut up = parent;
         while up != NONE {
@@ -421,7 +477,7 @@ impl Network {
             up = self.parent(up);
         }
         if let Some(s) = self.slot_mut(x) {
-            (s.left, s.right, s.parent, s.size) = (NONE, NONE, NONE, 1);
+            (s.left, s.right, s.parent, s.size) = (Link::NONE, Link::NONE, Link::NONE, 1);
         }
     }
 
@@ -463,9 +519,7 @@ impl Network {
         let left_size = self.size(left) as usize;
         if k <= left_size {
             let (a, b) = self.split(left, k);
-            if let Some(s) = self.slot_mut(t) {
-                s.left = b;
-            }
+            self.set(t, |s| &mut s.left, b);
             self.set_parent(b, t);
             self.set_parent(a, NONE);
             self.resize(t);
@@ -473,9 +527,7 @@ impl Network {
         } else {
             let right = self.right(t);
             let (a, b) = self.split(right, k - left_size - 1);
-            if let Some(s) = self.slot_mut(t) {
-                s.right = a;
-            }
+            self.set(t, |s| &mut s.right, a);
             self.set_parent(a, t);
             self.set_parent(b, NONE);
             self.resize(t);
@@ -495,18 +547,14 @@ impl Network {
         if Network::priority(a) > Network::priority(b) {
             let right = self.right(a);
             let joined = self.merge(right, b);
-            if let Some(s) = self.slot_mut(a) {
-                s.right = joined;
-            }
+            self.set(a, |s| &mut s.right, joined);
             self.set_parent(joined, a);
             self.resize(a);
             a
         } else {
             let left = self.left(b);
             let joined = self.merge(a, left);
-            if let Some(s) = self.slot_mut(b) {
-                s.left = joined;
-            }
+            self.set(b, |s| &mut s.left, joined);
             self.set_parent(joined, b);
             self.resize(b);
             b
@@ -520,6 +568,27 @@ mod tests {
 
     fn lane(network: &Network, to: ReplicaId) -> Vec<u32> {
         network.lane(to).map(|c| c.message.0).collect()
+    }
+
+    /// A million writes among 8 replicas put 7 million copies in flight:
+    /// causal-sim's memory budget (DESIGN.md section 8) rests on this.
+    #[test]
+    fn a_copy_in_flight_takes_32_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
+    }
+
+    #[test]
+    fn links_reach_back_and_forth_and_say_none() {
+        for (from, to) in [
+            (5, 5),
+            (5, 9),
+            (9, 5),
+            (1 << 40, (1 << 40) + 7),
+            ((1 << 40) + 7, 1 << 40),
+            (0, NONE),
+        ] {
+            assert_eq!(Link::between(from, to).from(from), to, "{from} to {to}");
+        }
     }
 
     #[test]

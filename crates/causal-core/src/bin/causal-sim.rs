@@ -162,7 +162,7 @@ fn run(command: &str, file: &str, out: &mut impl Write) -> Result<(), Failure> {
             let report = Census::run(&simulation).map_err(|e| Failure::Input(e.to_string()))?;
             serde_json::to_writer(&mut *out, &report).map_err(std::io::Error::from)?;
         } else {
-            serde_json::to_writer(&mut *out, &Report::of(&simulation))
+            serde_json::to_writer(&mut *out, &Report::written(&simulation))
                 .map_err(std::io::Error::from)?;
         }
         out.write_all(b"\n")?;
