@@ -310,13 +310,17 @@ export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = '
 // Accessibility: axe-core (the npm package) run inside the page.
 
 /**
- * Injects axe-core into `page` (once) and runs it on the whole document, or on
+ * Waits for running animations to end, injects axe-core into `page` (once)
+ * and runs it on the whole document, or on
  * `context` (a CSS selector) when given, with every rule axe enables by default
  * (WCAG 2.x A and AA, and best practices such as `region` and `heading-order`).
  * Resolves to the violations as plain objects: { id, impact, help, nodes },
  * each node { target, html, summary }; an empty array means none.
  */
 export async function axeViolations(page, { context } = {}) {
+  // Judge the page as it settles: a flash half-way through its animation
+  // has colours no one reads.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
     await page.addScriptTag({ content: await readFile(AXE_SOURCE, 'utf8') });
   }

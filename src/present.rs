@@ -88,7 +88,7 @@ pub const SHORTCUTS: &[ShortcutGroup] = &[
         shortcuts: &[
             Shortcut {
                 keys: "Page Down, \u{2192}, \u{2193}, Space",
-                does: "Next step of the timeline, or of the lesson when one is open",
+                does: "Next step of the timeline",
             },
             Shortcut {
                 keys: "Page Up, \u{2190}, \u{2191}",
