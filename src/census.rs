@@ -232,3 +232,78 @@ fn slice(slot: &Slot, status: UseStateSetter<CensusStatus>) {
     drop(guard);
     schedule(slot, status);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use causal_core::{Census, Command, Simulation};
+    use yew::Reducible;
+
+    use crate::state::{Action, State};
+
+    fn run(state: State, actions: impl IntoIterator<Item = Action>) -> State {
+        actions
+            .into_iter()
+            .fold(Rc::new(state), |state, action| state.reduce(action))
+            .as_ref()
+            .clone()
+    }
+
+    #[test]
+    fn an_order_the_census_found_opens_as_a_new_branch_from_where_it_was_counted() {
+        let write = |replica, value: &str| Action::Write {
+            replica,
+            key: "x".into(),
+            value: value.into(),
+        };
+        let state = run(State::default(), [write(0, "1"), write(1, "2")]);
+        let report = Census::run(&state.simulation).expect("4 copies");
+        assert_eq!(report.outcomes.len(), 2);
+        for (i, outcome) in report.outcomes.iter().enumerate() {
+            let order: Vec<Command> = outcome.order.iter().map(|a| a.command()).collect();
+            let opened = run(
+                state.clone(),
+                [Action::OpenOrder {
+                    branch: 0,
+                    step: 2,
+                    order: order.clone(),
+                    outcome: i + 1,
+                }],
+            );
+            assert_eq!(opened.branches.len(), 2);
+            assert_eq!(opened.current, 1);
+            assert_eq!(opened.branches[1].parent, Some((0, 2)));
+            assert_eq!(opened.cursor(), 6);
+            let finals: Vec<_> = opened
+                .simulation
+                .replicas()
+                .iter()
+                .map(|r| (r.clock().clone(), r.store().to_map()))
+                .collect();
+            let expected: Vec<_> = outcome
+                .replicas
+                .iter()
+                .map(|r| (r.clock.clone(), r.store.clone()))
+                .collect();
+            assert_eq!(finals, expected, "outcome {}", i + 1);
+            let replayed =
+                Simulation::replay(opened.simulation.config(), &opened.branch().commands)
+                    .expect("the branch replays");
+            assert_eq!(replayed.replicas(), opened.simulation.replicas());
+        }
+        // From anywhere else it is refused, and nothing changes.
+        let moved = run(state, [Action::Seek(1)]);
+        let refused = run(
+            moved.clone(),
+            [Action::OpenOrder {
+                branch: 0,
+                step: 2,
+                order: Vec::new(),
+                outcome: 1,
+            }],
+        );
+        assert!(refused.notice.is_some());
+        assert_eq!(refused.branches, moved.branches);
+    }
+}

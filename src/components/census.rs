@@ -144,7 +144,7 @@ fn outcome(i: usize, o: &Outcome, total: u64, on_open: &Callback<usize>) -> Html
             data-testid="outcome" data-orders={o.orders.to_string()} data-violating={o.violating.to_string()}>
             <div class="outcome-head">
                 <span class="outcome-share">
-                    <span class="share-bar" aria-hidden="true"><span style={format!("width: {share:.1}%")}></span></span>
+                    <span class="outcome-bar" aria-hidden="true"><span style={format!("width: {share:.1}%")}></span></span>
                     { format!("{} ({share:.0}%)", count(o.orders, "order", "orders")) }
                 </span>
                 <span class="outcome-verdict">
