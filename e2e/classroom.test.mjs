@@ -216,6 +216,21 @@ test('?embed with a share fragment shows that session; bad options are named', a
   }, { url: embedUrl('&steps=9-2&scenario=no-such-preset&colour=red') });
 });
 
+test('?embed&lesson=NAME opens that lesson inside the embed; an unknown lesson is named', async () => {
+  await withPage(async (page) => {
+    const panel = page.locator(tid('lesson-panel'));
+    await panel.waitFor();
+    assert.equal(await panel.getAttribute('data-lesson'), 'why-hold-back');
+    assert.equal(await panel.getAttribute('data-step'), '1');
+    assert.deepEqual(await chromeShown(page), []);
+  }, { url: embedUrl('&lesson=why-hold-back') });
+
+  await withPage(async (page) => {
+    assert.match(await page.innerText('.embed-problems'), /lesson=no-such-lesson: there is no lesson named "no-such-lesson"/);
+    assert.equal(await page.locator(tid('lesson-panel')).count(), 0);
+  }, { url: embedUrl('&lesson=no-such-lesson') });
+});
+
 test('Embed gives the iframe snippet of the session shown, and the snippet shows it', async () => {
   let src;
   await withPage(async (page) => {

@@ -56,10 +56,12 @@ impl Embed {
                     Ok(name) => embed.scenario = Some(name),
                     Err(why) => embed.problems.push(format!("scenario={name}: {why}")),
                 },
-                ("lesson", Some(name)) => match file_name(name) {
-                    Ok(name) => embed.lesson = Some(name),
-                    Err(why) => embed.problems.push(format!("lesson={name}: {why}")),
-                },
+                ("lesson", Some(name)) => {
+                    match file_name(name).and_then(|n| crate::lessons::lesson(&n).map(|_| n)) {
+                        Ok(name) => embed.lesson = Some(name),
+                        Err(why) => embed.problems.push(format!("lesson={name}: {why}")),
+                    }
+                }
                 ("steps", Some(range)) => match step_range(range) {
                     Ok(range) => embed.steps = Some(range),
                     Err(why) => embed.problems.push(format!("steps={range}: {why}")),
@@ -107,11 +109,8 @@ pub fn open(embed: &mut Embed, link: Option<&str>) -> State {
         // An unknown name is refused as the scenario menu would refuse it.
         state = state.reduce(Action::LoadPreset(name.clone()));
     }
-    if let Some(name) = &embed.lesson {
-        embed
-            .problems
-            .push(format!("lesson={name}: this page has no lessons yet"));
-    }
+    // A lesson (checked when the address was read) opens once the page is
+    // up, as a `#lesson=` link does.
     // Small runs load at once; a long one goes on slice by slice.
     while state.job.is_some() {
         state = state.reduce(Action::Continue);
@@ -243,8 +242,8 @@ mod tests {
                 problems: vec![],
             }
         );
-        let lesson = Embed::from_query("embed=1&lesson=why-wait").unwrap();
-        assert_eq!(lesson.lesson.as_deref(), Some("why-wait"));
+        let lesson = Embed::from_query("embed=1&lesson=why-hold-back").unwrap();
+        assert_eq!(lesson.lesson.as_deref(), Some("why-hold-back"));
         assert!(!lesson.readonly);
     }
 

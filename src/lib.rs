@@ -178,11 +178,13 @@ pub fn app() -> Html {
         // On opening: a `#lesson=NAME` address, else the lesson left open
         // (the saved session holds its run).
         let (open_lesson, guide) = (open_lesson.clone(), guide.dispatcher());
+        let embedded_lesson = embed.as_ref().as_ref().and_then(|e| e.lesson.clone());
         use_effect_with((), move |_| {
-            if let Some(name) = hooks::location_hash()
-                .as_deref()
-                .and_then(lesson_effects::lesson_in)
-            {
+            if let Some(name) = embedded_lesson.or_else(|| {
+                hooks::location_hash()
+                    .as_deref()
+                    .and_then(lesson_effects::lesson_in)
+            }) {
                 open_lesson.emit((name, false));
             } else if let Some((name, step, base)) = lesson_effects::saved_open() {
                 if let Ok(lesson) = lessons::lesson(&name) {
@@ -456,6 +458,7 @@ pub fn app() -> Html {
                     range: classroom.range,
                     on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
                 }) }
+                { for lesson_panel.clone() }
                 <h2 class="visually-hidden">{ "Replicas and the messages in flight to them" }</h2>
                 <div class="columns" id="replicas" style={format!("--replicas: {}", config.replicas)}>
                     { for columns }
