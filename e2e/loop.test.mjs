@@ -139,18 +139,33 @@ test('touch: after a short hold the card follows the finger above everything, an
     await write(page, 0, 'x', '1');
     await page.locator(cardSel(1, 1)).scrollIntoViewIfNeeded();
     const from = centre(await page.locator(cardSel(1, 1)).boundingBox());
-    const to = centre(await page.locator(tid('replica-1')).boundingBox());
-    assert.ok(to.y < PHONE.height, 'B is on screen below its lane');
+    const before = await page.evaluate(() => window.scrollY);
     await touch('touchStart', [{ x: from.x, y: from.y }]);
     await page.waitForTimeout(500);
+    // The user's path: drag toward the window's bottom edge and hold the
+    // finger still there; the page scrolls until B's panel comes into view.
+    const edge = { x: from.x, y: PHONE.height - 16 };
     const steps = 10;
     for (let i = 1; i <= steps; i++) {
-      await touch('touchMove', [{ x: from.x + ((to.x - from.x) * i) / steps, y: from.y + ((to.y - from.y) * i) / steps }]);
+      await touch('touchMove', [{ x: from.x, y: from.y + ((edge.y - from.y) * i) / steps }]);
+    }
+    await page.waitForFunction(
+      (h) => document.querySelector('[data-testid="replica-1"]').getBoundingClientRect().top < h - 200,
+      PHONE.height,
+    );
+    assert.ok((await page.evaluate(() => window.scrollY)) > before, 'the page scrolled under the finger');
+    // Then onto B, away from the edge: the page stops scrolling.
+    const b = await page.locator(tid('replica-1')).boundingBox();
+    const to = { x: b.x + b.width / 2, y: Math.max(b.y + 40, 80) };
+    assert.ok(to.y < b.y + b.height && to.y < PHONE.height - 80, 'B is on screen under the finger');
+    for (let i = 1; i <= 4; i++) {
+      await touch('touchMove', [{ x: edge.x + ((to.x - edge.x) * i) / 4, y: edge.y + ((to.y - edge.y) * i) / 4 }]);
     }
     const seen = await underPointer(page, to);
     assert.equal(seen.count, 1);
     assert.ok(seen.topIsDragged && seen.holds, `the card is under the finger: ${JSON.stringify(seen)}`);
     assert.equal(seen.clipped, false);
+    assert.match(await page.locator(`${tid('replica-1')} .drop-hint`).textContent(), /Drop m1 here/);
     await screenshot(page, 'loop-mid-drag-phone');
     await touch('touchEnd', []);
     await page.waitForTimeout(100);

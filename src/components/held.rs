@@ -78,14 +78,8 @@ pub fn held_list(props: &HeldProps) -> Html {
     html! {
         <div class="held-box">
             <h3>{ "Hold-back buffer" }</h3>
-            if !props.held.is_empty() {
-                <p class="notation">
-                    <abbr title="A#1 is A's first write, A#2 its second; m2[A] is entry A of m2's timestamp">{ "A#1" }</abbr>
-                    { " = A's first write; m2[A] = entry A of m2's timestamp" }
-                </p>
-            }
             <ol class="held" data-testid={format!("held-{r}")}>
-                { for props.held.iter().map(|h| {
+                { for props.held.iter().enumerate().map(|(i, h)| {
                     let show = props.on_highlight.reform({
                         let missing = h.missing.clone();
                         move |()| missing.clone()
@@ -114,10 +108,22 @@ pub fn held_list(props: &HeldProps) -> Html {
                                     </span>
                                 }
                             }) }
-                            <span class="rule">{ &h.rule }</span>
                             { for h.whereabouts.iter().map(|(_, w)| html! {
                                 <span class={classes!("where", w.lost.then_some("lost"))}>{ &w.text }</span>
                             }) }
+                            // The numbers above say what fails; the rule in
+                            // full and the notation are a click away, so the
+                            // replicas' stores stay on the first screen.
+                            <details class="rule-more">
+                                <summary>{ "The rule in full" }</summary>
+                                <span class="rule">{ &h.rule }</span>
+                                if i == 0 {
+                                    <span class="notation">
+                                        <abbr title="A#1 is A's first write, A#2 its second; m2[A] is entry A of m2's timestamp">{ "A#1" }</abbr>
+                                        { " = A's first write; m2[A] = entry A of m2's timestamp" }
+                                    </span>
+                                }
+                            </details>
                         </li>
                     }
                 }) }

@@ -6,9 +6,11 @@
 //! portal on `<body>`), so no lane can clip it; the card itself stays in its
 //! place, faded, and a marker shows where in the lane it would land.
 
+use std::rc::Rc;
+
 use causal_core::{replica_name, CopyId, MessageId, ReplicaId};
 use gloo_events::{EventListener, EventListenerOptions};
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
@@ -239,6 +241,9 @@ fn card(props: &CardProps) -> Html {
     let node = use_node_ref();
     let press = use_mut_ref(|| None::<Press>);
     let hold = use_mut_ref(|| None::<Timeout>);
+    // While a drag rests near the window's top or bottom edge: the page
+    // scrolls on its own, a finger held still included (direction, timer).
+    let edge = use_mut_ref(|| None::<(i32, Interval)>);
     let redraw = use_force_update();
     // The latest callbacks, for the timer and for the clean-up at unmount.
     let latest = use_mut_ref(|| (props.actions.clone(), props.on_place.clone()));
@@ -263,9 +268,10 @@ fn card(props: &CardProps) -> Html {
     // its drag: no drop hint is left behind. One that goes away while
     // focused hands the focus to its replica rather than to the page.
     {
-        let (press, hold, latest, focused, hovered) = (
+        let (press, hold, edge, latest, focused, hovered) = (
             press.clone(),
             hold.clone(),
+            edge.clone(),
             latest.clone(),
             focused.clone(),
             hovered.clone(),
@@ -277,6 +283,7 @@ fn card(props: &CardProps) -> Html {
                     Timeout::new(0, move || focus_replica_if_lost(to)).forget();
                 }
                 hold.borrow_mut().take();
+                edge.borrow_mut().take();
                 // A card delivered under the mouse never sees it leave.
                 if *hovered.borrow() {
                     latest.borrow().0.highlight.emit(Vec::new());
@@ -360,15 +367,33 @@ fn card(props: &CardProps) -> Html {
             });
         })
     };
+    // What the drag is over at (x, y): the replica's drop hint, or the
+    // marker where in the lane the card would land.
+    let hover = {
+        let (node, card, latest) = (node.clone(), card.clone(), latest.clone());
+        Rc::new(move |x: i32, y: i32| {
+            let release = release_at(&node, x, y);
+            let (actions, on_place) = &*latest.borrow();
+            let over = match release {
+                Release::Replica(r) => Some(r),
+                _ => None,
+            };
+            actions.drag.emit(Some((card.clone(), over)));
+            on_place.emit(match release {
+                Release::Lane(position) => Some((card.copy, index, position)),
+                _ => None,
+            });
+        })
+    };
     let onpointermove = {
-        let (press, hold, node, card, latest, redraw) = (
+        let (press, hold, edge, hover, redraw) = (
             press.clone(),
             hold.clone(),
-            node.clone(),
-            card.clone(),
-            latest.clone(),
+            edge.clone(),
+            hover.clone(),
             redraw.clone(),
         );
+        let node = node.clone();
         Callback::from(move |e: PointerEvent| {
             let mut slot = press.borrow_mut();
             let Some(p) = slot.as_mut() else { return };
@@ -401,30 +426,39 @@ fn card(props: &CardProps) -> Html {
             }
             drop(slot);
             redraw.force_update();
-            scroll_near_edge(e.client_y());
-            let release = release_at(&node, e.client_x(), e.client_y());
-            let (actions, on_place) = &*latest.borrow();
-            let over = match release {
-                Release::Replica(r) => Some(r),
-                _ => None,
-            };
-            actions.drag.emit(Some((card.clone(), over)));
-            on_place.emit(match release {
-                Release::Lane(position) => Some((card.copy, index, position)),
-                _ => None,
-            });
+            let direction = edge_direction(e.client_y());
+            let running = edge.borrow().as_ref().map(|(d, _)| *d);
+            if direction == 0 {
+                edge.borrow_mut().take();
+            } else if running != Some(direction) {
+                let (press, hover) = (press.clone(), hover.clone());
+                let timer = Interval::new(EDGE_TICK_MS, move || {
+                    let Some(at) = press.borrow().as_ref().filter(|p| p.moved).map(|p| p.at) else {
+                        return;
+                    };
+                    if let Some(window) = web_sys::window() {
+                        window.scroll_by_with_x_and_y(0.0, f64::from(direction * EDGE_STEP));
+                    }
+                    // The page moved under a pointer held still.
+                    hover(at.0, at.1);
+                });
+                *edge.borrow_mut() = Some((direction, timer));
+            }
+            hover(e.client_x(), e.client_y());
         })
     };
     let end = {
-        let (press, hold, latest, redraw, card) = (
+        let (press, hold, edge, latest, redraw, card) = (
             press.clone(),
             hold.clone(),
+            edge.clone(),
             latest.clone(),
             redraw.clone(),
             card.clone(),
         );
         move |release: Option<Release>| {
             hold.borrow_mut().take();
+            edge.borrow_mut().take();
             let Some(p) = press.borrow_mut().take() else {
                 return;
             };
@@ -667,19 +701,24 @@ fn focus_replica_if_lost(to: ReplicaId) {
 /// so a replica below the fold can be reached.
 const SCROLL_EDGE: i32 = 48;
 
-fn scroll_near_edge(y: i32) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let height = window
-        .inner_height()
-        .ok()
+/// Pixels the page scrolls per tick while a drag rests near an edge.
+const EDGE_STEP: i32 = 24;
+
+/// Milliseconds between two such ticks.
+const EDGE_TICK_MS: u32 = 40;
+
+/// 1 near the window's bottom edge, -1 near its top, 0 elsewhere.
+fn edge_direction(y: i32) -> i32 {
+    let height = web_sys::window()
+        .and_then(|w| w.inner_height().ok())
         .and_then(|h| h.as_f64())
         .unwrap_or(0.0) as i32;
     if y > height - SCROLL_EDGE {
-        window.scroll_by_with_x_and_y(0.0, 24.0);
+        1
     } else if y < SCROLL_EDGE {
-        window.scroll_by_with_x_and_y(0.0, -24.0);
+        -1
+    } else {
+        0
     }
 }
 

@@ -1,4 +1,4 @@
-//! A replica's panel: name, clock, hold-back buffer, store, write form.
+//! A replica's panel: name, clock and store, hold-back buffer, write form.
 
 use causal_core::{replica_name, MessageId, ReplicaId, Value};
 use yew::prelude::*;
@@ -77,11 +77,14 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
             if let Some(hint) = &props.hint {
                 <p class="drop-hint" role="status">{ &hint.text }</p>
             }
-            <ClockView replica={r} entries={props.clock.clone()} changed={props.changed.clone()} revision={props.revision} />
-            // The buffer beside the clock: a held message is tested against it.
+            // The store beside the clock, and the buffer right below them: a
+            // held message is tested against the clock.
+            <div class="replica-state">
+                <ClockView replica={r} entries={props.clock.clone()} changed={props.changed.clone()} revision={props.revision} />
+                { store_view(&StoreProps { replica: r, entries: props.store.clone(), diverged: props.diverged.clone() }) }
+            </div>
             <HeldList replica={r} held={props.held.clone()} highlighted={props.highlighted.clone()}
                       on_highlight={props.on_highlight.clone()} on_resend={props.on_resend.clone()} />
-            { store_view(&StoreProps { replica: r, entries: props.store.clone(), diverged: props.diverged.clone() }) }
             <WriteForm replica={r} error={props.write_error.clone()} on_write={props.on_write.clone()} />
         </section>
     }
