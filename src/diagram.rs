@@ -721,9 +721,17 @@ mod tests {
         let (from, to) = window_around(view.0, view.1);
         assert!(from <= view.0 - WINDOW_STEP + 5 && to >= view.1 + WINDOW_STEP / 2);
         assert_eq!((from % WINDOW_STEP, to % WINDOW_STEP), (0, 0));
-        assert_eq!(window_around(view.0 + SLOT, view.1 + SLOT), (from, to), "a little scroll redraws nothing");
+        assert_eq!(
+            window_around(view.0 + SLOT, view.1 + SLOT),
+            (from, to),
+            "a little scroll redraws nothing"
+        );
         assert_eq!(window_around(0, 900).0, 0);
-        assert!(meets((100, 200), 50, 100) && meets((100, 200), 250, 150) && !meets((100, 200), 201, 900));
+        assert!(
+            meets((100, 200), 50, 100)
+                && meets((100, 200), 250, 150)
+                && !meets((100, 200), 201, 900)
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@ use yew::prelude::*;
 
 use crate::by_ptr::ByPtr;
 use crate::diagram::{
-    window_around, ArrowEnd, Chunk, Drawing, Mark, MarkKind, DRAW_ALL_WIDTH, LEFT, SLOT, WINDOW_STEP,
+    window_around, ArrowEnd, Chunk, Drawing, Mark, MarkKind, DRAW_ALL_WIDTH, LEFT, SLOT,
+    WINDOW_STEP,
 };
 
 /// Props of [`Diagram`].
@@ -103,7 +104,11 @@ struct ChunkProps {
 #[function_component(ChunkView)]
 fn chunk_view(props: &ChunkProps) -> Html {
     let chunk = &props.chunk;
-    let within = |x: i32| props.window.is_none_or(|(from, to)| (from..=to).contains(&x));
+    let within = |x: i32| {
+        props
+            .window
+            .is_none_or(|(from, to)| (from..=to).contains(&x))
+    };
     let ends = |x1: i32, x2: i32| within(x1) || (!props.open && within(x2));
     match props.layer {
         Layer::Ruler => chunk.ruler.iter().filter(|(step, x)| (step % props.every == 0 || *step == 1) && within(*x)).map(|(step, x)| html! {
@@ -212,16 +217,25 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let shown = use_mut_ref(|| 0usize);
         let window = window.clone();
         let following = following.clone();
-        use_effect_with((layout.steps, layout.width, *zoom), move |&(steps, width, _)| {
-            let grew = steps > *shown.borrow();
-            *shown.borrow_mut() = steps;
-            if let Some(el) = scroller.cast::<Element>().filter(|_| grew && *following.borrow()) {
-                el.set_scroll_left(el.scroll_width());
-            }
-            if let Some(el) = scroller.cast::<Element>().filter(|_| width > DRAW_ALL_WIDTH) {
-                window.set(Some(window_in_view(&el, width)));
-            }
-        });
+        use_effect_with(
+            (layout.steps, layout.width, *zoom),
+            move |&(steps, width, _)| {
+                let grew = steps > *shown.borrow();
+                *shown.borrow_mut() = steps;
+                if let Some(el) = scroller
+                    .cast::<Element>()
+                    .filter(|_| grew && *following.borrow())
+                {
+                    el.set_scroll_left(el.scroll_width());
+                }
+                if let Some(el) = scroller
+                    .cast::<Element>()
+                    .filter(|_| width > DRAW_ALL_WIDTH)
+                {
+                    window.set(Some(window_in_view(&el, width)));
+                }
+            },
+        );
     }
     let onscroll = {
         let (scroller, window, width) = (scroller.clone(), window.clone(), layout.width);
