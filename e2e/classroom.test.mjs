@@ -379,6 +379,17 @@ for (const colorScheme of ['light', 'dark']) {
   });
 }
 
+test('axe-core finds nothing with a lesson open (light and dark)', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    await withPage(async (page) => {
+      await page.emulateMedia({ colorScheme });
+      await page.locator(tid('lesson-panel')).waitFor();
+      const violations = await axeViolations(page);
+      assert.deepEqual(violations, [], `${colorScheme}: ${describeViolations(violations)}`);
+    }, { url: `${server.url}#lesson=why-hold-back` });
+  }
+});
+
 test('axe-core finds nothing in an embed (light and dark)', async () => {
   for (const colorScheme of ['light', 'dark']) {
     await withPage(async (page) => {
