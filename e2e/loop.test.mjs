@@ -137,9 +137,12 @@ test('mouse: the dragged card stays under the pointer, above everything, and sho
 test('touch: after a short hold the card follows the finger above everything, and delivers on release', async () => {
   await withPhone(async (page, touch) => {
     await write(page, 0, 'x', '1');
-    await page.locator(cardSel(1, 1)).scrollIntoViewIfNeeded();
+    // The card at the foot of the screen: B's panel, under its lane, is out
+    // of sight, so the drag must bring it in.
+    await page.locator(cardSel(1, 1)).evaluate((card) => card.scrollIntoView({ block: 'end' }));
     const from = centre(await page.locator(cardSel(1, 1)).boundingBox());
     const before = await page.evaluate(() => window.scrollY);
+    assert.ok((await page.locator(tid('replica-1')).boundingBox()).y > PHONE.height - 200, 'B starts out of reach');
     await touch('touchStart', [{ x: from.x, y: from.y }]);
     await page.waitForTimeout(500);
     // The user's path: drag toward the window's bottom edge and hold the

@@ -21,8 +21,10 @@ pub struct Classroom {
     pub readonly: bool,
     /// The timeline's lock (`&steps=A-B`), cut to the branch shown.
     pub range: (usize, usize),
-    /// The present button, the Embed button.
+    /// The present button.
     pub actions: Html,
+    /// Show the Embed snippet (an item of the share menu).
+    pub on_embed: Callback<MouseEvent>,
     /// The Embed snippet when asked for, the shortcuts when shown.
     pub panels: Html,
 }
@@ -83,10 +85,6 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
     let actions = html! {
         <div class="top-actions">
             { present_button(&PresentProps { presenting: *presenting, on_toggle: toggle_present }) }
-            <button type="button" data-testid="embed" onclick={on_embed}
-                    title="The iframe snippet that shows this session in a course page or a slide">
-                { "Embed" }
-            </button>
         </div>
     };
     let panels = html! {
@@ -114,6 +112,7 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
         readonly: options.is_some_and(|e| e.readonly),
         range,
         actions,
+        on_embed,
         panels,
     }
 }

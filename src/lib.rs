@@ -486,6 +486,7 @@ pub fn app() -> Html {
                     on_share: exchange.on_share.clone(),
                     on_file: exchange.on_file.clone(),
                     on_export: exchange.on_export.clone(),
+                    on_embed: classroom.on_embed.clone(),
                 }) }
             </header>
             { classroom.panels }

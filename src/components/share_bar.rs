@@ -30,6 +30,8 @@ pub struct ShareBarProps {
     pub on_file: Callback<File>,
     /// Export something.
     pub on_export: Callback<Export>,
+    /// Show the iframe snippet that embeds this session.
+    pub on_embed: Callback<MouseEvent>,
 }
 
 /// Closes the menu that holds `target`, if any, and gives its summary the
@@ -71,6 +73,13 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
             close_menu(&input, false);
         })
     };
+    let embed = {
+        let cb = props.on_embed.clone();
+        Callback::from(move |e: MouseEvent| {
+            close_menu(&e.target_unchecked_into(), false);
+            cb.emit(e)
+        })
+    };
     let onkeydown = Callback::from(|e: KeyboardEvent| {
         if e.key() == "Escape" {
             close_menu(&e.target_unchecked_into(), true);
@@ -100,6 +109,9 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
                                 title="Download the space-time diagram as a PNG picture, for slides">{ "Export diagram as PNG" }</button>
                         <button type="button" data-testid="export-shiviz" onclick={export(Export::Shiviz)}
                                 title="Download the run as a log that ShiViz can open">{ "Export ShiViz log" }</button>
+                        <button type="button" data-testid="embed" onclick={embed}
+                                title="The iframe snippet that shows this session in a course page or a slide">
+                            { "Embed in a page\u{2026}" }</button>
                     </div>
                 </details>
             </div>
