@@ -7,16 +7,12 @@
 // and fails on any console error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
-  ROOT, cardSel, deliverButton, launchBrowser, pageServer, tid, withPage as openChecked, write,
+  ROOT, causalSim, run, cardSel, deliverButton, launchBrowser, pageServer, tid, withPage as openChecked, write,
 } from './support.mjs';
-
-const run = promisify(execFile);
 
 let server;
 let browser;
@@ -29,17 +25,7 @@ before(async () => {
   server = await pageServer();
   browser = await launchBrowser();
   tmp = await mkdtemp(join(tmpdir(), 'causal-e2e-'));
-  const path = join(ROOT, 'target', 'release', 'causal-sim');
-  const exists = () => access(path).then(() => true, () => false);
-  if (!(await exists())) {
-    try {
-      await run('cargo', ['build', '--release', '-p', 'causal-core'], { cwd: ROOT, timeout: 600_000 });
-    } catch (err) {
-      simMissing = `cargo build --release -p causal-core failed: ${err.message.split('\n')[0]}`;
-    }
-  }
-  if (await exists()) sim = path;
-  else simMissing ||= `${path} is absent`;
+  ({ sim, missing: simMissing } = await causalSim());
 });
 
 after(async () => {

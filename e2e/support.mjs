@@ -5,12 +5,14 @@
 // Run directly, it is the static file server that scripts/test starts:
 //   node e2e/support.mjs serve [DIR] [--base /sub/path/] [--port N]
 // prints the page's address on its first line and serves until killed.
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -182,6 +184,28 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
 /** Tall enough that a lane of a few cards and the replica panels under it are
  * all in view: a mouse drag cannot scroll the page. */
 export const TALL = { width: 1366, height: 1400 };
+
+/** A command run to its end: `{ stdout, stderr }`, or it throws. */
+export const run = promisify(execFile);
+
+/**
+ * target/release/causal-sim, built if it is absent: `{ sim }` with its path,
+ * or `{ sim: null, missing }` saying why there is none.
+ */
+export async function causalSim() {
+  const path = join(ROOT, 'target', 'release', 'causal-sim');
+  const exists = () => access(path).then(() => true, () => false);
+  let missing = '';
+  if (!(await exists())) {
+    try {
+      await run('cargo', ['build', '--release', '-p', 'causal-core'], { cwd: ROOT, timeout: 600_000 });
+    } catch (err) {
+      missing = `cargo build --release -p causal-core failed: ${err.message.split('\n')[0]}`;
+    }
+  }
+  if (await exists()) return { sim: path, missing: '' };
+  return { sim: null, missing: missing || `${path} is absent` };
+}
 
 /** The selector of a DESIGN.md test hook. */
 export const tid = (id) => `[data-testid="${id}"]`;
