@@ -308,11 +308,6 @@ impl Layouter {
         }
     }
 
-    /// Steps laid out.
-    pub fn steps(&self) -> usize {
-        self.steps
-    }
-
     /// Lays out every step of `trace` after those already laid out, calling
     /// `checkpoint` each time a chunk is finished.
     pub fn extend(
@@ -837,7 +832,7 @@ mod tests {
     #[test]
     fn the_drawing_resumed_from_checkpoints_equals_one_drawn_afresh() {
         use crate::state::{Action, State};
-        use causal_core::scheduler::splitmix64;
+        use causal_core::splitmix64;
         use causal_core::{Conflicts, Delivery};
         use std::rc::Rc;
         use yew::Reducible;

@@ -103,7 +103,7 @@ pub fn use_exchange(
                 }
                 Export::Shiviz => {
                     let events: Vec<_> = state.trace.iter().map(|(_, e)| e.clone()).collect();
-                    let log = causal_core::shiviz::shiviz_events(
+                    let log = causal_core::shiviz_events(
                         state.simulation.config().replicas,
                         state.simulation.messages(),
                         &events,
@@ -111,7 +111,7 @@ pub fn use_exchange(
                     files::download(
                         "causal-playground.shiviz.log",
                         "text/plain",
-                        &text::one_line(&causal_core::shiviz::shiviz_file(&log)),
+                        &text::one_line(&causal_core::shiviz_file(&log)),
                     )
                 }
             };

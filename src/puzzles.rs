@@ -95,12 +95,10 @@ impl ActivePuzzle {
 
 /// The puzzle named `name`, read and solved by the engine, or why not.
 pub fn open(name: &str) -> Result<ActivePuzzle, String> {
-    let (name, text) = PUZZLES.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-        format!(
-            "there is no puzzle named {}",
-            causal_core::quote::quoted(name)
-        )
-    })?;
+    let (name, text) = PUZZLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| format!("there is no puzzle named {}", causal_core::quoted(name)))?;
     let puzzle = Puzzle::parse(text).map_err(|e| format!("puzzle {name}: {e}"))?;
     let best = puzzle.solve();
     Ok(ActivePuzzle {

@@ -185,7 +185,7 @@ impl Tutor {
             }
             _ => ActStatus::Wrong(format!(
                 "That was more than {}: undo back to it and try again.",
-                causal_core::lesson::short(expect)
+                causal_core::short(expect)
             )),
         }
     }

@@ -2,7 +2,7 @@
 //! the counts in words and every distinct outcome, each with its share of
 //! the orders, its stores, and a button that opens one of its orders.
 
-use causal_core::quote::thousands;
+use causal_core::thousands;
 use causal_core::{replica_name, CensusReport, Outcome};
 use yew::prelude::*;
 

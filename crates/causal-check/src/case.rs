@@ -2,7 +2,7 @@
 //! test. Drawn from a seed, cut down by the shrinker, written out as a
 //! scenario file.
 
-use causal_core::scheduler::splitmix64;
+use causal_core::splitmix64;
 use causal_core::{
     Command, Config, Conflicts, Delivery, MessageId, ReplicaId, Scenario, Simulation,
 };

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use causal_core::scheduler::splitmix64;
+use causal_core::splitmix64;
 use causal_core::{replica_name, MessageId};
 
 use crate::case::Case;

@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use causal_core::scheduler::splitmix64;
+use causal_core::splitmix64;
 use causal_core::{Command, Config, MessageId, Simulation};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 

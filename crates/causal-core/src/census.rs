@@ -27,10 +27,9 @@ pub const CENSUS_MAX_COPIES: usize = 12;
 
 /// A copy received: which message, at which replica.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct Arrival {
-    /// The message.
     pub message: MessageId,
-    /// Where it is received.
     pub to: ReplicaId,
 }
 
@@ -46,8 +45,8 @@ impl Arrival {
 
 /// One replica at the end of an order: what an outcome compares.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct FinalReplica {
-    /// Its vector clock.
     pub clock: VectorClock,
     /// Its store, keys ascending.
     pub store: BTreeMap<String, Value>,

@@ -11,51 +11,29 @@ use crate::{MessageId, ReplicaId};
 /// Serialized as a scenario file's step: `{"op": "deliver", "message": 1, "to": 2}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
+#[allow(missing_docs)]
 pub enum Command {
     /// Replica `replica` writes `value` to `key` and broadcasts it.
     Write {
-        /// The writer.
         replica: ReplicaId,
-        /// The key.
         key: String,
-        /// The value.
         value: String,
     },
     /// The earliest copy of `message` in flight to `to` arrives there.
-    Deliver {
-        /// The message.
-        message: MessageId,
-        /// Its destination.
-        to: ReplicaId,
-    },
+    Deliver { message: MessageId, to: ReplicaId },
     /// The earliest copy of `message` in flight to `to` is lost.
-    Drop {
-        /// The message.
-        message: MessageId,
-        /// Its destination.
-        to: ReplicaId,
-    },
-    /// Another copy of `message` to `to` goes in flight (a retransmission).
-    Duplicate {
-        /// The message.
-        message: MessageId,
-        /// Its destination; never the message's sender.
-        to: ReplicaId,
-    },
+    Drop { message: MessageId, to: ReplicaId },
+    /// Another copy of `message` to `to` goes in flight (a retransmission);
+    /// `to` is never the message's sender.
+    Duplicate { message: MessageId, to: ReplicaId },
     /// Every copy in flight arrives, in the order the copies were sent.
     DeliverAll,
     /// The first copy in `to`'s lane arrives.
-    DeliverNext {
-        /// The lane's replica.
-        to: ReplicaId,
-    },
-    /// The copy at `index` of `to`'s lane moves to `position`.
+    DeliverNext { to: ReplicaId },
+    /// The copy at `index` of `to`'s lane moves to `position` (both from 0).
     Reorder {
-        /// The lane's replica.
         to: ReplicaId,
-        /// Where the copy is now, from 0.
         index: usize,
-        /// Where it goes, from 0.
         position: usize,
     },
 }

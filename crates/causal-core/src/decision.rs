@@ -66,16 +66,13 @@ pub fn rule_lines(rule: Delivery) -> &'static [&'static str] {
     }
 }
 
-/// Why a replica did what it did with a message it received.
+/// Why `replica` did what it did with `message` from `sender`, under `rule`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct Decision {
-    /// The rule in force.
     pub rule: Delivery,
-    /// Where the message arrived.
     pub replica: ReplicaId,
-    /// The message.
     pub message: MessageId,
-    /// Its sender.
     pub sender: ReplicaId,
     /// Its timestamp.
     pub message_clock: VectorClock,

@@ -8,41 +8,24 @@ use crate::{MessageId, ReplicaId, MAX_REPLICAS, MIN_REPLICAS};
 
 /// A refused command or configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
 pub enum Error {
     /// The replica count is outside 2 to 8.
     ReplicaCount(usize),
-    /// No replica has this number.
-    NoSuchReplica {
-        /// The number asked for.
-        replica: ReplicaId,
-        /// How many replicas there are.
-        replicas: usize,
-    },
+    /// No replica has the number `replica`: there are `replicas`.
+    NoSuchReplica { replica: ReplicaId, replicas: usize },
     /// No message has this number (yet).
     NoSuchMessage(MessageId),
-    /// No copy of the message is in flight to that replica.
-    NotInFlight {
-        /// The message.
-        message: MessageId,
-        /// The destination asked for.
-        to: ReplicaId,
-    },
-    /// A message cannot be sent to its own sender.
-    ToSender {
-        /// The message.
-        message: MessageId,
-        /// Its sender.
-        to: ReplicaId,
-    },
+    /// No copy of `message` is in flight to `to`.
+    NotInFlight { message: MessageId, to: ReplicaId },
+    /// `to` is `message`'s sender: a message is never sent to it.
+    ToSender { message: MessageId, to: ReplicaId },
     /// Nothing is in flight to that replica.
     LaneEmpty(ReplicaId),
-    /// A lane has no such position.
+    /// `to`'s lane has `len` copies, so no `position`.
     NoSuchPosition {
-        /// The lane's replica.
         to: ReplicaId,
-        /// The position asked for.
         position: usize,
-        /// How many copies the lane has.
         len: usize,
     },
 }

@@ -5,62 +5,49 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Gap, MessageId, ReplicaId, VectorClock};
 
-/// A replica delivered a message while a message that happened before it was
-/// not yet delivered there: causal order broken.
+/// `replica` delivered `message` while `missing`, which happened before it,
+/// was not yet delivered there: causal order broken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct Violation {
-    /// Where.
     pub replica: ReplicaId,
-    /// The message delivered too early.
     pub message: MessageId,
-    /// A message that happened before it and was not yet delivered.
     pub missing: MessageId,
 }
 
 /// Every event of a run, each with the step (from 1) that caused it.
 pub type Trace = Vec<(usize, Event)>;
 
-/// One thing that happened.
+/// One thing that happened. `from` is always the message's sender; `to` and
+/// `replica` where it happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
+#[allow(missing_docs)]
 pub enum Event {
     /// A copy went in flight (a write's broadcast, or a duplicate).
     Sent {
-        /// The message.
         message: MessageId,
-        /// Its sender.
         from: ReplicaId,
-        /// Its destination.
         to: ReplicaId,
     },
     /// A copy arrived at its destination.
     Received {
-        /// The message.
         message: MessageId,
-        /// Its sender.
         from: ReplicaId,
-        /// Where it arrived.
         to: ReplicaId,
     },
     /// A received message was held back, waiting for what it depends on.
     Held {
-        /// Where.
         replica: ReplicaId,
-        /// The message.
         message: MessageId,
-        /// Its sender.
         from: ReplicaId,
-        /// What it waits for.
         waits_for: Gap,
     },
     /// A message was delivered: merged into the clock and applied to the store.
-    /// A write is delivered at its writer at once (`from == replica`).
+    /// A write is delivered at its writer at once ([`Event::is_write`]).
     Delivered {
-        /// Where.
         replica: ReplicaId,
-        /// The message.
         message: MessageId,
-        /// Its sender.
         from: ReplicaId,
         /// The replica's clock after the delivery.
         clock: VectorClock,
@@ -69,20 +56,14 @@ pub enum Event {
     },
     /// A received message was already delivered or held there: a duplicate.
     Discarded {
-        /// Where.
         replica: ReplicaId,
-        /// The message.
         message: MessageId,
-        /// Its sender.
         from: ReplicaId,
     },
     /// A copy was lost.
     Dropped {
-        /// The message.
         message: MessageId,
-        /// Its sender.
         from: ReplicaId,
-        /// Where it was going.
         to: ReplicaId,
     },
     /// A delivery broke causal order.

@@ -252,7 +252,7 @@ enum RawStep {
 }
 
 /// The page's instruction for a scenario step.
-pub fn instruction(command: &Command) -> String {
+fn instruction(command: &Command) -> String {
     match command {
         Command::Write {
             replica,

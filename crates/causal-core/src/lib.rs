@@ -34,56 +34,67 @@
 //!
 //! # Layout
 //!
-//! - [`clock`]: vector clocks, happened-before and concurrency.
-//! - [`message`]: messages, their numbers and dots, and the table of all writes.
-//! - [`rules`]: the delivery rules and conflict rules.
-//! - [`gap`]: what a held message waits for.
-//! - [`hold_back`]: the hold-back buffer, indexed so release never scans it.
-//! - [`store`]: a replica's key-value store under a conflict rule.
-//! - [`lookup`]: where a replica looks messages up, by number and by dot.
-//! - [`replica`]: a replica, the delivery rules' tests on it, and the one receive path.
-//! - [`network`]: copies in flight, in sending order and per-destination lanes.
-//! - [`command`], [`event`], [`error`]: what goes in, what comes out, what is refused.
-//! - [`simulation`]: the state machine, its history and previews.
-//! - [`site`]: one replica on its own, receiving messages known by their dot (a node).
-//! - [`scenario`], [`report`]: the scenario file and state report formats.
-//! - [`quote`]: input quoted shortened in error messages.
-//! - [`scheduler`]: seeded choices for autoplay.
-//! - [`census`]: every order of the copies in flight, and the outcomes they reach.
-//! - [`puzzle`]: puzzle files, and the search for their fewest moves.
-//! - [`shiviz`]: a run as a ShiViz log.
-//! - [`decision`]: the rule at work: a delivery rule as pseudocode, and the line that decided a receive.
-//! - [`lesson`], [`question`]: lesson files, and the predictions whose answers the engine works out.
+//! One file per concept; the modules are private, and what a user needs is
+//! re-exported here, so every item has one path (`causal_core::Simulation`).
+//!
+//! - `clock.rs`: [`VectorClock`], happened-before and concurrency.
+//! - `message.rs`: a [`Message`], its number ([`MessageId`]) and [`Dot`], and
+//!   the table of all writes ([`Messages`]).
+//! - `rules.rs`: the delivery rules ([`Delivery`]) and conflict rules ([`Conflicts`]).
+//! - `gap.rs`: what a held message waits for ([`Gap`]).
+//! - `hold_back.rs`: the [`HoldBack`] buffer, indexed so release never scans it.
+//! - `store.rs`: a replica's key-value [`Store`] under a conflict rule.
+//! - `lookup.rs`: where a replica looks messages up, by number and by dot ([`Lookup`]).
+//! - `replica.rs`: a [`Replica`], the delivery rules' tests on it, and the one receive path.
+//! - `network.rs`: copies [`InFlight`], in sending order and per-destination lanes ([`Network`]).
+//! - `command.rs`, `event.rs`, `error.rs`: what goes in ([`Command`]), what
+//!   comes out ([`Event`], a [`Trace`]), what is refused ([`Error`], [`StepError`]).
+//! - `simulation.rs`: the state machine ([`Simulation`]), its history, previews
+//!   and where a copy is ([`Whereabouts`]).
+//! - `site.rs`: one replica on its own, receiving messages known by their dot (a node's [`Site`]).
+//! - `scenario.rs`, `report.rs`: the [`Scenario`] file and the state [`Report`] formats.
+//! - `quote.rs`: input [`quoted`] shortened in error messages, numbers in [`thousands`].
+//! - `scheduler.rs`: seeded choices for autoplay ([`Scheduler`]).
+//! - `census.rs`: every order of the copies in flight, and the outcomes they reach ([`Census`]).
+//! - `puzzle.rs`: [`Puzzle`] files, and the search for their fewest moves.
+//! - `shiviz.rs`: a run as a ShiViz log ([`shiviz_events`], [`shiviz_file`]).
+//! - `decision.rs`: the rule at work: a delivery rule as pseudocode, and the
+//!   line that [`decide`]d a receive.
+//! - `lesson.rs`, `question.rs`: [`Lesson`] files, and the predictions whose
+//!   answers the engine works out ([`Question`]).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod census;
-pub mod clock;
-pub mod command;
-pub mod decision;
-pub mod error;
-pub mod event;
-pub mod gap;
-pub mod hold_back;
-pub mod lesson;
-pub mod lookup;
-pub mod message;
-pub mod network;
-pub mod puzzle;
-pub mod question;
-pub mod quote;
-pub mod replica;
-pub mod report;
-pub mod rules;
-pub mod scenario;
-pub mod scheduler;
-pub mod shiviz;
-pub mod simulation;
-pub mod site;
-pub mod store;
+mod census;
+mod clock;
+mod command;
+mod decision;
+mod error;
+mod event;
+mod gap;
+mod hold_back;
+mod lesson;
+mod lookup;
+mod message;
+mod network;
+mod puzzle;
+mod question;
+mod quote;
+mod replica;
+mod report;
+mod rules;
+mod scenario;
+mod scheduler;
+mod shiviz;
+mod simulation;
+mod site;
+mod store;
 
-pub use census::{Arrival, Census, CensusError, CensusProgress, CensusReport, Outcome};
+pub use census::{
+    orders_of, Arrival, Census, CensusError, CensusProgress, CensusReport, FinalReplica, Outcome,
+    CENSUS_MAX_COPIES,
+};
 pub use clock::VectorClock;
 pub use command::Command;
 pub use decision::{decide, last_receive, rule_lines, why_held, Decision, Verdict};
@@ -91,17 +102,19 @@ pub use error::{Error, StepError};
 pub use event::{Event, Trace, Violation};
 pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
-pub use lesson::{check_act, Lesson, LessonError, Step, Target, LESSON_VERSION};
+pub use lesson::{check_act, short, Lesson, LessonError, Step, Target, LESSON_VERSION};
 pub use lookup::Lookup;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
 pub use puzzle::{Goal, Move, Puzzle, PuzzleError, Solution};
 pub use question::{Choice, Posed, Question};
+pub use quote::{quoted, thousands};
 pub use replica::Replica;
 pub use report::{InFlightReport, ReplicaReport, Report};
 pub use rules::{Conflicts, Delivery, UnknownRule};
 pub use scenario::{Reorder, Scenario, ScenarioError, SCENARIO_VERSION};
-pub use scheduler::Scheduler;
+pub use scheduler::{splitmix64, Scheduler};
+pub use shiviz::{shiviz_events, shiviz_file, ShivizEvent, ShivizLog, SHIVIZ_REGEX};
 pub use simulation::{Config, Preview, Simulation, Whereabouts, MAX_REPLICAS, MIN_REPLICAS};
 pub use site::{Receipt, Refusal, Site};
 pub use store::{Store, Value, Version};

@@ -31,8 +31,8 @@ impl fmt::Display for MessageId {
 ///
 /// A held message waits for dots; `A#2` reads "A's second write".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct Dot {
-    /// The writer.
     pub replica: ReplicaId,
     /// 1 for its first write, 2 for its second, ...
     pub seq: u64,
@@ -46,14 +46,12 @@ impl fmt::Display for Dot {
 
 /// A write, as broadcast: every copy in flight carries one of these.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct Message {
-    /// Its number.
     pub id: MessageId,
-    /// The replica that wrote it.
     pub sender: ReplicaId,
     /// The key written. Shared, so that a million deliveries copy no strings.
     pub key: Arc<str>,
-    /// The value written.
     pub value: Arc<str>,
     /// The sender's clock just after the write: the message's timestamp.
     pub clock: VectorClock,

@@ -16,16 +16,13 @@ use crate::{MessageId, ReplicaId};
 #[serde(transparent)]
 pub struct CopyId(pub u64);
 
-/// One copy of a message on its way to one replica.
+/// One copy of `message`, from its sender `from` to `to`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
 pub struct InFlight {
-    /// Which copy.
     pub copy: CopyId,
-    /// The message it carries.
     pub message: MessageId,
-    /// Its sender.
     pub from: ReplicaId,
-    /// Its destination.
     pub to: ReplicaId,
 }
 

@@ -26,10 +26,10 @@ use crate::quote::quoted;
 use crate::{Command, Delivery, Event, MessageId, ReplicaId, Scenario, Simulation};
 
 /// The most states a search visits before it gives up.
-pub const SOLVE_MAX_STATES: usize = 200_000;
+const SOLVE_MAX_STATES: usize = 200_000;
 
 /// The most moves a search looks for.
-pub const SOLVE_MAX_MOVES: usize = 24;
+const SOLVE_MAX_MOVES: usize = 24;
 
 /// What a player may do on a puzzle's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

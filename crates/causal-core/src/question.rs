@@ -83,15 +83,8 @@ pub struct Posed {
     pub answer: usize,
 }
 
-impl Posed {
-    /// Whether choice `index` (from 0) is the right one.
-    pub fn is_right(&self, index: usize) -> bool {
-        index == self.answer
-    }
-}
-
 /// How a step is named in a question: "m2 arrives at C", "A writes x = 1".
-pub fn happening(command: &Command) -> String {
+fn happening(command: &Command) -> String {
     match command {
         Command::Write {
             replica,

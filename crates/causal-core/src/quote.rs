@@ -2,11 +2,11 @@
 //! short line whatever the input: `unknown op "xxxxxxxx..." (1,000,000 characters)`.
 
 /// How many characters of a long text an error message shows.
-pub const QUOTED_CHARACTERS: usize = 24;
+const QUOTED_CHARACTERS: usize = 24;
 
 /// `text` in double quotes, escaped as Rust escapes a string (control
 /// characters and line breaks never leave the line), and cut after
-/// [`QUOTED_CHARACTERS`] characters with its length said when it is longer.
+/// 24 characters with its length said when it is longer.
 /// At most about 300 characters, whatever `text` is.
 pub fn quoted(text: &str) -> String {
     let mut chars = text.char_indices();

@@ -10,10 +10,9 @@ use crate::{InFlight, MessageId, Replica, ReplicaId, Simulation, Value, VectorCl
 
 /// One replica's state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct ReplicaReport {
-    /// Its number.
     pub replica: ReplicaId,
-    /// Its vector clock.
     pub clock: VectorClock,
     /// Its store, keys ascending.
     pub store: BTreeMap<String, Value>,
@@ -25,12 +24,10 @@ pub struct ReplicaReport {
 
 /// A copy in flight, as reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub struct InFlightReport {
-    /// The message.
     pub message: MessageId,
-    /// Its sender.
     pub from: ReplicaId,
-    /// Its destination.
     pub to: ReplicaId,
 }
 

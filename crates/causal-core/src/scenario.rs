@@ -50,11 +50,11 @@ pub struct Scenario {
 /// A reorder of a lane, and where it comes among a scenario's steps.
 /// Written `{"after": 2, "to": 1, "index": 1, "position": 0}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
 pub struct Reorder {
     /// How many steps come before it: 0 before the first step. Moves after
     /// the same step are played in the order they are listed.
     pub after: usize,
-    /// The lane's replica.
     pub to: usize,
     /// Where the copy is, from 0.
     pub index: usize,

@@ -8,8 +8,8 @@ use crate::{Command, Simulation};
 
 /// Picks copies to deliver, pseudo-randomly from a seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
 pub struct Scheduler {
-    /// The seed.
     pub seed: u64,
 }
 

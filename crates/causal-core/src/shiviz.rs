@@ -185,7 +185,7 @@ impl ShivizLog {
 }
 
 /// The log ShiViz reads, one event in two lines: `A {"A":1}` then its sentence.
-pub fn shiviz_log(events: &[ShivizEvent]) -> String {
+fn shiviz_log(events: &[ShivizEvent]) -> String {
     events.iter().map(ShivizEvent::lines).collect()
 }
 

@@ -31,14 +31,13 @@ impl Value {
 
 /// One write kept by a key, with what the conflict rules compare.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
 pub struct Version {
-    /// The write.
     pub message: MessageId,
     /// Who wrote it.
     pub sender: ReplicaId,
     /// What it wrote.
     pub value: Arc<str>,
-    /// Its timestamp.
     pub clock: VectorClock,
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use causal_core::census::{orders_of, FinalReplica};
+use causal_core::{orders_of, FinalReplica};
 use causal_core::{
     Arrival, Census, CensusError, Command, Config, Conflicts, Delivery, Event, MessageId,
     Simulation,

@@ -572,11 +572,8 @@ fn a_long_run_streams_the_same_trace_and_log() {
     let scenario = Scenario::parse(&text).unwrap();
     let (simulation, events) = scenario.run().unwrap();
     let only: Vec<causal_core::Event> = events.iter().map(|(_, e)| e.clone()).collect();
-    let log = causal_core::shiviz::shiviz_file(&causal_core::shiviz::shiviz_events(
-        3,
-        simulation.messages(),
-        &only,
-    ));
+    let log =
+        causal_core::shiviz_file(&causal_core::shiviz_events(3, simulation.messages(), &only));
     assert_eq!(ok(&["shiviz", "-"], Some(&text)), log);
     assert_eq!(
         ok(&["trace", "-"], Some(&text)).lines().count(),

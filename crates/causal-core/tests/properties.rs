@@ -21,11 +21,11 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::hash::{BuildHasher, Hasher};
 
-use causal_core::shiviz::{shiviz_events, shiviz_file};
 use causal_core::{
     replica_name, Command, Config, Conflicts, Delivery, Event, InFlightReport, MessageId, Preview,
     ReplicaReport, Report, Scenario, Scheduler, Simulation, Value, VectorClock, Violation,
 };
+use causal_core::{shiviz_events, shiviz_file};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::process::ExitCode;
 
-use causal_core::quote::quoted;
-use causal_core::shiviz::{ShivizLog, SHIVIZ_REGEX};
+use causal_core::quoted;
 use causal_core::{
     Census, Command, Delivery, Event, Puzzle, Report, Scenario, Simulation, Solution, StepError,
 };
+use causal_core::{ShivizLog, SHIVIZ_REGEX};
 use serde::Serialize;
 
 const HELP: &str = "\

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use causal_core::shiviz::SHIVIZ_REGEX;
+use causal_core::SHIVIZ_REGEX;
 
 /// One event of a ShiViz log: its host, vector clock and description.
 pub type ShivizLine = (String, BTreeMap<String, u64>, String);
