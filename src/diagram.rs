@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId, Trace};
+use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId, Trace, VectorClock};
 
 use crate::describe::waits_for;
 
@@ -73,6 +73,43 @@ impl MarkKind {
             MarkKind::Deliver => "deliver",
             MarkKind::Discard => "discard",
             MarkKind::Drop => "drop",
+        }
+    }
+}
+
+/// How a write relates to the selected write, by happened-before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    Selected,
+    Past,
+    Future,
+    Concurrent,
+}
+
+impl Relation {
+    /// How `other` relates to `selected`, from every write's timestamp by
+    /// message number (index 0 is m1); `None` for a message not in `clocks`.
+    pub fn of(clocks: &[VectorClock], selected: MessageId, other: MessageId) -> Option<Self> {
+        let clock = |m: MessageId| clocks.get((m.0 as usize).wrapping_sub(1));
+        let (s, o) = (clock(selected)?, clock(other)?);
+        Some(if selected == other {
+            Relation::Selected
+        } else if o.happened_before(s) {
+            Relation::Past
+        } else if s.happened_before(o) {
+            Relation::Future
+        } else {
+            Relation::Concurrent
+        })
+    }
+
+    /// The mark's class.
+    pub fn name(self) -> &'static str {
+        match self {
+            Relation::Selected => "selected",
+            Relation::Past => "past",
+            Relation::Future => "future",
+            Relation::Concurrent => "concurrent",
         }
     }
 }
@@ -914,5 +951,304 @@ mod tests {
                 "seed {seed}: long enough to use checkpoints ({longest} steps)"
             );
         }
+    }
+
+    /// The classic scenario's marks, in the order they happened: (kind, replica,
+    /// message, step).
+    const CLASSIC_MARKS: [(&str, usize, u32, usize); 11] = [
+        ("write", 0, 1, 1),
+        ("receive", 1, 1, 2),
+        ("deliver", 1, 1, 2),
+        ("write", 1, 2, 3),
+        ("receive", 2, 2, 4),
+        ("hold", 2, 2, 4),
+        ("receive", 2, 1, 5),
+        ("deliver", 2, 1, 5),
+        ("deliver", 2, 2, 5),
+        ("receive", 0, 2, 6),
+        ("deliver", 0, 2, 6),
+    ];
+
+    fn classic_layout() -> Layout {
+        let classic = preset("classic").expect("the classic preset");
+        let (sim, trace) =
+            Simulation::replay_traced(classic.scenario.config(), &classic.scenario.steps)
+                .expect("it runs");
+        layout(3, &trace, sim.messages())
+    }
+
+    fn run(commands: &[Command]) -> Layout {
+        let (sim, trace) = Simulation::replay_traced(Config::default(), commands).expect("it runs");
+        layout(3, &trace, sim.messages())
+    }
+
+    fn write(replica: usize, key: &str, value: &str) -> Command {
+        Command::Write {
+            replica,
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    fn deliver(m: u32, to: usize) -> Command {
+        Command::Deliver {
+            message: MessageId(m),
+            to,
+        }
+    }
+
+    /// Checks what holds for every layout: marks sit on their replica's line
+    /// (drops between lines), inside the picture and inside their step's slot;
+    /// no two marks of a line at the same place unless one is the outcome of a
+    /// receipt drawn on it; steps run left to right.
+    fn check_invariants(l: &Layout) {
+        assert_eq!(l.step_x.len(), l.steps);
+        assert!(
+            l.step_x.windows(2).all(|w| w[0] < w[1]),
+            "steps run left to right"
+        );
+        assert!(l.step_x.first().is_none_or(|&x| x == LEFT));
+        for m in &l.marks {
+            let start = l.step_x[m.step - 1];
+            let end = l.step_x.get(m.step).copied().unwrap_or(l.width - RIGHT);
+            assert!(
+                m.x > start && m.x < end,
+                "{m:?} inside step {}'s slot {start}..{end}",
+                m.step
+            );
+            if m.kind == MarkKind::Drop {
+                assert!(m.y >= line_y(0) && m.y <= line_y(l.replicas - 1), "{m:?}");
+            } else {
+                assert_eq!(m.y, line_y(m.replica), "{m:?} on its line");
+            }
+            assert!(m.x < l.width && m.y < l.height);
+        }
+        for a in &l.arrows {
+            assert_eq!(a.y1, line_y(a.from));
+            assert!(a.x2 > a.x1, "{a:?} runs forwards");
+            match a.end {
+                ArrowEnd::Received => {
+                    assert_eq!(a.y2, line_y(a.to));
+                    assert!(
+                        l.marks.iter().any(|m| m.kind == MarkKind::Receive
+                            && m.message == a.message
+                            && m.replica == a.to
+                            && m.x == a.x2),
+                        "{a:?} ends at a receive mark"
+                    );
+                }
+                ArrowEnd::InFlight => {
+                    assert_eq!(a.y2, line_y(a.to));
+                    assert!(l.marks.iter().all(|m| m.x < a.x2), "to the edge");
+                    assert!(a.x2 < l.width);
+                }
+                ArrowEnd::Dropped => assert!(
+                    l.marks.iter().any(|m| m.kind == MarkKind::Drop
+                        && m.message == a.message
+                        && m.replica == a.to
+                        && (m.x, m.y) == (a.x2, a.y2)),
+                    "{a:?} ends at its cross"
+                ),
+            }
+            // Every arrow starts at its message's write, or at a duplicate's send.
+            let write = l
+                .marks
+                .iter()
+                .find(|m| m.kind == MarkKind::Write && m.message == a.message);
+            if let Some(w) = write {
+                assert!(a.x1 >= w.x, "{a:?} starts no earlier than its write");
+            }
+        }
+        for w in &l.waits {
+            assert_eq!(w.y, line_y(w.replica));
+            assert!(w.x1 < w.x2);
+        }
+    }
+
+    #[test]
+    fn layout_of_the_empty_run() {
+        let l = run(&[]);
+        assert_eq!(l.steps, 0);
+        assert!(l.marks.is_empty() && l.arrows.is_empty() && l.waits.is_empty());
+        assert_eq!(l.replicas, 3);
+        assert!(l.width >= LEFT + RIGHT);
+        assert!(l.height > line_y(2), "room for the three lines");
+        check_invariants(&l);
+    }
+
+    #[test]
+    fn layout_of_the_classic_scenario() {
+        let l = classic_layout();
+        check_invariants(&l);
+        assert_eq!(l.steps, 6);
+        let got: Vec<_> = l
+            .marks
+            .iter()
+            .map(|m| (m.kind.name(), m.replica, m.message.0, m.step))
+            .collect();
+        assert_eq!(got, CLASSIC_MARKS.to_vec());
+        assert_eq!(l.arrows.len(), 4);
+        assert!(l.arrows.iter().all(|a| a.end == ArrowEnd::Received));
+
+        let mark = |kind: MarkKind, r: usize, m: u32| {
+            l.marks
+                .iter()
+                .find(|k| k.kind == kind && k.replica == r && k.message == MessageId(m))
+                .unwrap_or_else(|| panic!("{kind:?} of m{m} at {r}"))
+        };
+        // m1's copies both leave from A's write.
+        let w1 = mark(MarkKind::Write, 0, 1);
+        for a in l.arrows.iter().filter(|a| a.message == MessageId(1)) {
+            assert_eq!((a.x1, a.y1), (w1.x, w1.y));
+        }
+        // A delivery straight off the network is drawn where the copy arrived;
+        // the hold too.
+        assert_eq!(
+            mark(MarkKind::Deliver, 1, 1).x,
+            mark(MarkKind::Receive, 1, 1).x
+        );
+        assert_eq!(
+            mark(MarkKind::Hold, 2, 2).x,
+            mark(MarkKind::Receive, 2, 2).x
+        );
+        // The release takes a slot of its own, after m1's arrival in that step.
+        let release = mark(MarkKind::Deliver, 2, 2);
+        assert!(release.x > mark(MarkKind::Deliver, 2, 1).x);
+        assert_eq!(release.timestamp, "[1,1,0]");
+        assert!(release.text.contains("out of its hold-back buffer"));
+        // The wait runs from the hold to the release, on C's line.
+        assert_eq!(l.waits.len(), 1);
+        let wait = &l.waits[0];
+        assert_eq!((wait.replica, wait.message), (2, MessageId(2)));
+        assert_eq!(wait.x1, mark(MarkKind::Hold, 2, 2).x);
+        assert_eq!(wait.x2, release.x);
+        // Step 5 needs two slots on C: it is twice as wide as step 4.
+        assert_eq!(l.step_x[5] - l.step_x[4], 2 * SLOT);
+        assert_eq!(l.step_x[4] - l.step_x[3], SLOT);
+    }
+
+    #[test]
+    fn layout_of_copies_in_flight_dropped_and_duplicated() {
+        let l = run(&[
+            write(0, "x", "1"),
+            Command::Drop {
+                message: MessageId(1),
+                to: 2,
+            },
+            Command::Duplicate {
+                message: MessageId(1),
+                to: 1,
+            },
+            deliver(1, 1),
+        ]);
+        check_invariants(&l);
+        let ends: Vec<_> = l
+            .arrows
+            .iter()
+            .map(|a| (a.message.0, a.to, a.end))
+            .collect();
+        assert!(ends.contains(&(1, 2, ArrowEnd::Dropped)), "{ends:?}");
+        assert!(ends.contains(&(1, 1, ArrowEnd::Received)), "{ends:?}");
+        assert!(
+            ends.contains(&(1, 1, ArrowEnd::InFlight)),
+            "the duplicate: {ends:?}"
+        );
+        assert_eq!(l.arrows.len(), 3);
+        let drop = l
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::Drop)
+            .expect("a drop mark");
+        assert_eq!(
+            (drop.replica, drop.message, drop.step),
+            (2, MessageId(1), 2)
+        );
+        assert!(drop.y > line_y(0) && drop.y < line_y(2));
+        // The duplicate's arrow starts at its own send (step 3), not at the write.
+        let dup = l
+            .arrows
+            .iter()
+            .find(|a| a.end == ArrowEnd::InFlight)
+            .expect("the duplicate");
+        assert!(
+            dup.x1 > l.step_x[2] && dup.x1 < l.step_x[3],
+            "sent in step 3"
+        );
+
+        // Delivering the duplicate too: discarded, drawn where it arrived.
+        let l = run(&[
+            write(0, "x", "1"),
+            Command::Duplicate {
+                message: MessageId(1),
+                to: 1,
+            },
+            deliver(1, 1),
+            deliver(1, 1),
+        ]);
+        check_invariants(&l);
+        let discard = l
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::Discard)
+            .expect("a discard mark");
+        let receipt = l
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::Receive && m.step == 4)
+            .expect("the second receipt");
+        assert_eq!((discard.x, discard.replica), (receipt.x, 1));
+    }
+
+    #[test]
+    fn layout_of_a_message_still_held_runs_its_wait_to_the_edge() {
+        let l = run(&[
+            write(0, "x", "1"),
+            deliver(1, 1),
+            write(1, "y", "2"),
+            deliver(2, 2),
+        ]);
+        check_invariants(&l);
+        assert_eq!(l.waits.len(), 1);
+        let edge = l
+            .arrows
+            .iter()
+            .find(|a| a.end == ArrowEnd::InFlight)
+            .expect("copies in flight")
+            .x2;
+        assert_eq!(
+            l.waits[0].x2, edge,
+            "the wait and the copies in flight end together"
+        );
+        assert!(l.marks.iter().all(|m| m.x < edge));
+    }
+
+    #[test]
+    fn layout_of_200_steps_grows_linearly_and_keeps_marks_apart() {
+        let mut commands = Vec::new();
+        for i in 0..100 {
+            let r = i % 3;
+            commands.push(write(r, "k", &i.to_string()));
+            commands.push(Command::DeliverAll);
+        }
+        let l = run(&commands);
+        check_invariants(&l);
+        assert_eq!(l.steps, 200);
+        assert_eq!(
+            l.marks.iter().filter(|m| m.kind == MarkKind::Write).count(),
+            100
+        );
+        assert_eq!(l.arrows.len(), 200);
+        // No two marks of different steps share a place on a line.
+        for (i, a) in l.marks.iter().enumerate() {
+            for b in &l.marks[i + 1..] {
+                if a.step != b.step && a.y == b.y {
+                    assert_ne!(a.x, b.x, "{a:?} and {b:?}");
+                }
+            }
+        }
+        // Width: every step at least one slot, at most two here (deliver-all
+        // receives one copy per line).
+        let drawn = l.width - LEFT - RIGHT;
+        assert!((200 * SLOT..=400 * SLOT).contains(&drawn), "{drawn}");
     }
 }

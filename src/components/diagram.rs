@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use crate::by_ptr::ByPtr;
 use crate::diagram::{
-    window_around, ArrowEnd, Chunk, Drawing, Mark, MarkKind, DRAW_ALL_WIDTH, LEFT, SLOT,
+    window_around, ArrowEnd, Chunk, Drawing, Mark, MarkKind, Relation, DRAW_ALL_WIDTH, LEFT, SLOT,
     WINDOW_STEP,
 };
 
@@ -26,18 +26,6 @@ pub struct DiagramProps {
     /// Where the rendered `<svg>` is, for the SVG and PNG exports.
     #[prop_or_default]
     pub svg_ref: NodeRef,
-}
-
-/// How a write relates to the selected one.
-fn relation(clocks: &[VectorClock], selected: MessageId, other: MessageId) -> &'static str {
-    let clock = |m: MessageId| clocks.get((m.0 as usize).wrapping_sub(1));
-    match (clock(selected), clock(other)) {
-        _ if selected == other => "selected",
-        (Some(s), Some(o)) if o.happened_before(s) => "past",
-        (Some(s), Some(o)) if s.happened_before(o) => "future",
-        (Some(_), Some(_)) => "concurrent",
-        _ => "",
-    }
 }
 
 /// Styles inside the SVG itself, so an exported file looks the same.
@@ -131,7 +119,7 @@ fn chunk_view(props: &ChunkProps) -> Html {
         }).collect(),
         Layer::Marks => chunk.marks.iter().filter(|m| within(m.x)).map(|m| {
             let rel = match (&props.selected, m.kind) {
-                (Some((s, clocks)), MarkKind::Write) => relation(clocks, *s, m.message),
+                (Some((s, clocks)), MarkKind::Write) => Relation::of(clocks, *s, m.message).map_or("", Relation::name),
                 _ => "",
             };
             let class = classes!(
@@ -340,11 +328,11 @@ pub fn diagram(props: &DiagramProps) -> Html {
             .filter(|m| m.kind == MarkKind::Write && m.message != s);
         let (mut past, mut future, mut concurrent) = (0, 0, 0);
         for w in writes {
-            match relation(&props.clocks, s, w.message) {
-                "past" => past += 1,
-                "future" => future += 1,
-                "concurrent" => concurrent += 1,
-                _ => {}
+            match Relation::of(&props.clocks, s, w.message) {
+                Some(Relation::Past) => past += 1,
+                Some(Relation::Future) => future += 1,
+                Some(Relation::Concurrent) => concurrent += 1,
+                Some(Relation::Selected) | None => {}
             }
         }
         let writes = crate::state::count(past, "write");
