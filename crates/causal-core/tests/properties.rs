@@ -24,6 +24,7 @@ use std::hash::{BuildHasher, Hasher};
 use causal_core::{
     replica_name, Command, Config, Conflicts, Delivery, Event, InFlightReport, MessageId, Preview,
     ReplicaReport, Report, Scenario, Scheduler, Simulation, Value, VectorClock, Violation,
+    Whereabouts,
 };
 use causal_core::{shiviz_events, shiviz_file};
 use proptest::prelude::*;
@@ -1041,6 +1042,43 @@ fn every_report_matches_the_reference_model() {
                 let json = serde_json::to_string(event).expect("serializes");
                 let back = serde_json::from_str::<Event>(&json).ok();
                 prop_assert_eq!(back.as_ref(), Some(event));
+            }
+            // Where each copy is, as the model has it; a lost one was dropped.
+            for m in &run.model.msgs {
+                for to in 0..run.model.n {
+                    let got = run.sim.whereabouts(MessageId(m.id), to);
+                    let rep = &run.model.reps[to];
+                    let expected = if to == m.sender {
+                        None
+                    } else if run
+                        .model
+                        .in_flight
+                        .iter()
+                        .any(|c| c.message == m.id && c.to == to)
+                    {
+                        Some(Whereabouts::InFlight)
+                    } else if rep.held.contains(&m.id) {
+                        Some(Whereabouts::Held)
+                    } else if rep.delivered.contains(&m.id) {
+                        Some(Whereabouts::Delivered)
+                    } else {
+                        Some(Whereabouts::Lost)
+                    };
+                    prop_assert_eq!(
+                        got,
+                        expected,
+                        "m{} to {}\nscenario:\n{}",
+                        m.id,
+                        to,
+                        run.scenario()
+                    );
+                    if got == Some(Whereabouts::Lost) {
+                        let dropped = run.events.iter().any(|e| {
+                            matches!(e, Event::Dropped { message, to: t, .. } if message.0 == m.id && *t == to)
+                        });
+                        prop_assert!(dropped, "m{} to {} lost but never dropped", m.id, to);
+                    }
+                }
             }
             // The clocks the run made obey the order's laws too.
             let mut made: Vec<VectorClock> =
