@@ -114,24 +114,20 @@ impl Relation {
     }
 }
 
-/// One mark.
+/// One mark, at (`x`, `y`), with the sentence `text` shown on hover or focus.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {
     /// What it stands for.
     pub kind: MarkKind,
     /// The replica whose line it is on (a drop: the copy's destination).
     pub replica: ReplicaId,
-    /// The message.
     pub message: MessageId,
     /// The step that caused it, from 1.
     pub step: usize,
-    /// Where.
     pub x: i32,
-    /// Where.
     pub y: i32,
     /// The timestamp shown on hover: the message's, or the clock after a delivery.
     pub timestamp: String,
-    /// A sentence about it.
     pub text: String,
     /// This delivery broke causal order.
     pub violation: bool,
@@ -148,55 +144,40 @@ pub enum ArrowEnd {
     Dropped,
 }
 
-/// A copy, from its send to its arrival (or the edge, or its loss).
+/// A copy of `message` from `from` to `to`: a line from (`x1`, `y1`) at its
+/// send to (`x2`, `y2`) at its arrival (or the edge, or its loss).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Arrow {
-    /// The message.
     pub message: MessageId,
-    /// Its sender.
     pub from: ReplicaId,
-    /// Its destination.
     pub to: ReplicaId,
-    /// Start.
     pub x1: i32,
-    /// Start.
     pub y1: i32,
-    /// End.
     pub x2: i32,
-    /// End.
     pub y2: i32,
-    /// How it ends.
     pub end: ArrowEnd,
     /// The step it ended at; past the last step while still in flight.
     pub step: usize,
 }
 
-/// A held message's wait, along its replica's line from arrival to delivery
-/// (or to the edge while it is still held).
+/// `message`'s wait at `replica`, along its line (at `y`) from arrival (`x1`)
+/// to delivery (`x2`), or to the edge while it is still held.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Wait {
     /// The step it ended at; past the last step while still held.
     pub step: usize,
-    /// Where.
     pub replica: ReplicaId,
-    /// The message.
     pub message: MessageId,
-    /// From.
     pub x1: i32,
-    /// To.
     pub x2: i32,
-    /// The line.
     pub y: i32,
 }
 
-/// The whole picture.
+/// The whole picture, `width` by `height`, one line per replica.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Layout {
-    /// Replica lines.
     pub replicas: usize,
-    /// Size.
     pub width: i32,
-    /// Size.
     pub height: i32,
     /// Steps drawn.
     pub steps: usize,
@@ -222,11 +203,8 @@ pub const CHUNK_STEPS: usize = 20;
 pub struct Chunk {
     /// (step, x) of each step that starts in the chunk.
     pub ruler: Vec<(usize, i32)>,
-    /// Marks.
     pub marks: Vec<Mark>,
-    /// Arrows.
     pub arrows: Vec<Arrow>,
-    /// Waits.
     pub waits: Vec<Wait>,
 }
 

@@ -184,7 +184,8 @@ impl Replica {
         self.id
     }
 
-    /// Its vector clock.
+    /// Its vector clock: ticked by its writes, merged with each message it
+    /// delivers.
     pub fn clock(&self) -> &VectorClock {
         &self.progress.clock
     }

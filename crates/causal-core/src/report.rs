@@ -31,7 +31,8 @@ pub struct InFlightReport {
     pub to: ReplicaId,
 }
 
-/// The whole state.
+/// The state report (DESIGN.md section 4): every replica, the copies in
+/// flight and the violations, as `causal-sim run` prints it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// Every replica, by number.

@@ -412,7 +412,7 @@ impl Simulation {
         &self.messages
     }
 
-    /// The copies in flight.
+    /// The copies in flight, in sending order and lane by lane.
     pub fn network(&self) -> &Network {
         &self.network
     }
