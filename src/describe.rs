@@ -310,3 +310,58 @@ fn ordinal(n: u64) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use causal_core::Command;
+
+    #[test]
+    fn whereabouts_says_where_a_missing_message_is_and_offers_a_resend_only_when_lost() {
+        let mut sim = Simulation::default();
+        let m1 = MessageId(1);
+        sim.apply_all([
+            Command::Write {
+                replica: 0,
+                key: "x".into(),
+                value: "1".into(),
+            },
+            Command::Drop { message: m1, to: 2 },
+        ])
+        .unwrap();
+        let seen = |sim: &Simulation, at| {
+            let w = whereabouts(sim, at, m1);
+            (w.text, w.lost)
+        };
+        assert_eq!(
+            seen(&sim, 1),
+            ("m1 is still in flight to B.".to_string(), false)
+        );
+        assert_eq!(
+            seen(&sim, 2),
+            ("m1 was lost on the way to C: resend it.".to_string(), true)
+        );
+        sim.apply_all([Command::Deliver { message: m1, to: 1 }])
+            .unwrap();
+        assert_eq!(seen(&sim, 1), ("m1 was delivered at B.".to_string(), false));
+    }
+
+    #[test]
+    fn a_write_and_its_sends_make_one_sentence() {
+        let mut sim = Simulation::default();
+        let events = sim
+            .apply(Command::Write {
+                replica: 1,
+                key: "x".into(),
+                value: String::new(),
+            })
+            .unwrap();
+        assert_eq!(
+            describe(&events, sim.messages()),
+            [(
+                Tone::Plain,
+                "B wrote x = \"\" (an empty value) (m1) and sent it to A, C.".to_string()
+            )]
+        );
+    }
+}
