@@ -134,33 +134,28 @@ mod tests {
     #[test]
     fn the_written_report_is_the_report() {
         let mut simulation = Simulation::new(Config::default()).unwrap();
-        for (i, step) in [
-            Command::Write {
-                replica: 0,
-                key: "x".into(),
-                value: "1".into(),
-            },
-            Command::Deliver {
-                message: MessageId(1),
-                to: 1,
-            },
-            Command::Write {
-                replica: 1,
-                key: "y".into(),
-                value: "2".into(),
-            },
-            Command::Duplicate {
-                message: MessageId(2),
-                to: 0,
-            },
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            simulation
-                .apply(step)
-                .unwrap_or_else(|e| panic!("step {i}: {e}"));
-        }
+        simulation
+            .apply_all([
+                Command::Write {
+                    replica: 0,
+                    key: "x".into(),
+                    value: "1".into(),
+                },
+                Command::Deliver {
+                    message: MessageId(1),
+                    to: 1,
+                },
+                Command::Write {
+                    replica: 1,
+                    key: "y".into(),
+                    value: "2".into(),
+                },
+                Command::Duplicate {
+                    message: MessageId(2),
+                    to: 0,
+                },
+            ])
+            .unwrap_or_else(|e| panic!("{e}"));
         let report = Report::of(&simulation);
         assert_eq!(report.in_flight.len(), 4);
         assert_eq!(

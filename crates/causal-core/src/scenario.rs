@@ -257,10 +257,14 @@ impl<'de> Visitor<'de> for StepSeed {
     type Value = Command;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let error = r#"a step such as {"op": "deliver-all"}"#;
         write!(
             f,
-            "step {}: a step such as {{\"op\": \"deliver-all\"}}",
-            self.step
+            "{}",
+            StepError {
+                step: self.step,
+                error
+            }
         )
     }
 
