@@ -763,9 +763,7 @@ mod tests {
 
     #[test]
     fn the_classic_run_has_a_mark_per_event_and_an_arrow_per_copy() {
-        let scenario = preset("classic").unwrap().scenario;
-        let (sim, trace) = Simulation::replay_traced(scenario.config(), &scenario.steps).unwrap();
-        let layout = layout(3, &trace, sim.messages());
+        let layout = classic_layout();
         assert_eq!(
             kinds(&layout, 0),
             [("write", 1), ("receive", 2), ("deliver", 2)]
