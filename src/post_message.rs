@@ -21,13 +21,15 @@ use yew::prelude::*;
 use crate::state::{Action, State};
 
 /// What the embedding page asks for.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "causal", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Request {
     /// Load this scenario (a scenario file's object) and play it to its end.
     Load {
-        /// The scenario, as a plain object.
-        scenario: serde_json::Value,
+        /// The scenario, as a plain object: kept as it came, for the
+        /// engine's scenario reader to check.
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        scenario: JsValue,
     },
     /// Move the timeline to this many steps applied.
     Seek {
@@ -93,10 +95,17 @@ fn request_error(kind: &str, why: &str) -> String {
     }
 }
 
-/// A scenario object checked as an import checks a file: the file's text, or
-/// why it cannot be loaded. Nothing is applied here.
-pub fn scenario_text(scenario: &serde_json::Value) -> Result<String, String> {
-    let text = serde_json::to_string(scenario).map_err(|e| e.to_string())?;
+/// A scenario object checked as an import checks a file: the file's text
+/// (the browser's `JSON.stringify`), or why it cannot be loaded. Nothing is
+/// applied here.
+pub fn scenario_text(scenario: &JsValue) -> Result<String, String> {
+    let text = js_sys::JSON::stringify(scenario)
+        .map_err(|_| {
+            "The \"load\" message was refused: the scenario cannot be written as JSON.".to_string()
+        })?
+        .as_string()
+        // `undefined` and functions have no JSON text: the reader says what it expected.
+        .unwrap_or_else(|| "null".to_string());
     let parsed = Scenario::parse(&text)
         .map_err(|e| format!("The \"load\" message was refused: the scenario is {e}."))?;
     parsed
