@@ -143,8 +143,6 @@ pub enum Step {
         text: String,
         /// What to highlight.
         highlight: Vec<Target>,
-        /// What the file asks.
-        question: Question,
         /// The rules the question is asked under, when not the run's own:
         /// the same history played under another rule.
         under: Option<(Delivery, Conflicts)>,
@@ -473,7 +471,6 @@ impl Lesson {
                         Step::Predict {
                             text,
                             highlight: Vec::new(),
-                            question,
                             under,
                             posed,
                         },
@@ -552,15 +549,10 @@ fn with_highlight(step: Step, targets: Vec<Target>) -> Step {
             expect,
         },
         Step::Predict {
-            text,
-            question,
-            under,
-            posed,
-            ..
+            text, under, posed, ..
         } => Step::Predict {
             text,
             highlight: targets,
-            question,
             under,
             posed,
         },
