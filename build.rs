@@ -136,9 +136,13 @@ fn json<T: serde::Serialize>(path: &Path, value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| refuse(path, e))
 }
 
-/// Fails the build with the engine's reason.
+/// Fails the build with the file and the engine's reason:
+/// `lessons/x.json: step 4: the act cannot be done here: ...`.
 fn refuse(path: &Path, why: impl std::fmt::Display) -> ! {
-    panic!("{} is refused: {why}", path.display())
+    let file = path
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path);
+    panic!("{}: {why}", file.display())
 }
 
 fn write(out: &str, code: &str) {
