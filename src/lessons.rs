@@ -1,5 +1,6 @@
 //! The guided lessons: every file under `lessons/` (not its sub-folders),
-//! embedded at build time, read by the engine ([`causal_core::Lesson`]).
+//! read and checked by the engine ([`causal_core::Lesson`]) at build time
+//! (build.rs) and embedded as the engine made them.
 
 use std::rc::Rc;
 
@@ -27,23 +28,20 @@ pub fn lesson(name: &str) -> Result<Rc<Lesson>, String> {
         let shown: String = name.chars().take(40).collect();
         format!("there is no lesson named {shown:?}")
     })?;
-    Lesson::parse(text)
+    serde_json::from_str(text)
         .map(Rc::new)
         .map_err(|e| format!("Lesson {name} cannot be opened: {e}."))
 }
 
-/// Every lesson that reads, in the order a learner should take them.
+/// Every lesson, in the order a learner should take them.
 pub fn catalogue() -> Vec<Entry> {
-    let mut entries: Vec<Entry> = LESSONS
+    let mut entries: Vec<Entry> = CATALOGUE
         .iter()
-        .filter_map(|(name, text)| {
-            let lesson = Lesson::parse(text).ok()?;
-            Some(Entry {
-                name,
-                steps: lesson.steps.len(),
-                title: lesson.title,
-                summary: lesson.summary,
-            })
+        .map(|&(name, (title, summary, steps))| Entry {
+            name,
+            title: title.to_string(),
+            summary: summary.to_string(),
+            steps,
         })
         .collect();
     entries.sort_by_key(|e| {
@@ -63,3 +61,25 @@ const ORDER: [&str; 5] = [
     "concurrent-writes",
     "lost-and-duplicated",
 ];
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_gets_each_lesson_as_the_engine_reads_its_file() {
+        assert_eq!(LESSONS.len(), CATALOGUE.len());
+        for (name, _) in LESSONS {
+            let path = format!("{}/lessons/{name}.json", env!("CARGO_MANIFEST_DIR"));
+            let file = std::fs::read_to_string(&path).unwrap();
+            let read = Lesson::parse(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(*lesson(name).unwrap(), read, "{name}");
+            let entry = catalogue().into_iter().find(|e| e.name == *name).unwrap();
+            assert_eq!(
+                (entry.title, entry.summary, entry.steps),
+                (read.title, read.summary, read.steps.len())
+            );
+        }
+        assert!(lesson("nope").is_err());
+    }
+}

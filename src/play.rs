@@ -59,7 +59,8 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
         Rc::new(
             storage()
                 .and_then(|s| s.get_item(SOLVED_KEY).ok().flatten())
-                .and_then(|text| serde_json::from_str::<BTreeSet<String>>(&text).ok())
+                .and_then(|text| js_sys::JSON::parse(&text).ok())
+                .and_then(|names| serde_wasm_bindgen::from_value::<BTreeSet<String>>(names).ok())
                 .unwrap_or_default(),
         )
     });
@@ -71,7 +72,11 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
                 let mut more = (**names).clone();
                 more.insert(name.clone());
                 // Storage may be disabled: the page then remembers this visit only.
-                if let (Some(s), Ok(text)) = (storage(), serde_json::to_string(&more)) {
+                let text = serde_wasm_bindgen::to_value(&more)
+                    .ok()
+                    .and_then(|names| js_sys::JSON::stringify(&names).ok())
+                    .and_then(|text| text.as_string());
+                if let (Some(s), Some(text)) = (storage(), text) {
                     let _ = s.set_item(SOLVED_KEY, &text);
                 }
                 names.set(Rc::new(more));

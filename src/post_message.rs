@@ -13,6 +13,7 @@
 
 use causal_core::{Report, Scenario};
 use gloo_events::EventListener;
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MessageEvent, Window};
@@ -21,17 +22,32 @@ use yew::prelude::*;
 use crate::state::{Action, State};
 
 /// What the embedding page asks for.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "causal", rename_all = "kebab-case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Request {
     /// Load this scenario (a scenario file's object) and play it to its end.
     Load {
-        /// The scenario, as a plain object.
-        scenario: serde_json::Value,
+        /// The scenario, the object as it came: the engine's scenario
+        /// reader checks it.
+        scenario: JsValue,
     },
     /// Move the timeline to this many steps applied.
     Seek {
         /// The timeline's new position.
+        step: usize,
+    },
+}
+
+/// A request's shape, checked by serde; the scenario object is taken as it
+/// came (serde would have to copy it into values of its own to hold it).
+#[derive(Deserialize)]
+#[serde(tag = "causal", rename_all = "kebab-case", deny_unknown_fields)]
+enum Shape {
+    Load {
+        /// Required: a load without one is refused.
+        #[allow(dead_code)]
+        scenario: IgnoredAny,
+    },
+    Seek {
         step: usize,
     },
 }
@@ -79,8 +95,14 @@ pub fn read(data: &JsValue) -> Option<Result<Request, (String, String)>> {
         return None;
     }
     Some(
-        serde_wasm_bindgen::from_value::<Request>(data.clone())
-            .map_err(|e| (request_error(&kind, &e.to_string()), kind)),
+        match serde_wasm_bindgen::from_value::<Shape>(data.clone()) {
+            Ok(Shape::Load { .. }) => js_sys::Reflect::get(data, &JsValue::from_str("scenario"))
+                .map(|scenario| Request::Load { scenario })
+                .map_err(|_| "the scenario cannot be read".to_string()),
+            Ok(Shape::Seek { step }) => Ok(Request::Seek { step }),
+            Err(e) => Err(e.to_string()),
+        }
+        .map_err(|why| (request_error(&kind, &why), kind)),
     )
 }
 
@@ -93,10 +115,17 @@ fn request_error(kind: &str, why: &str) -> String {
     }
 }
 
-/// A scenario object checked as an import checks a file: the file's text, or
-/// why it cannot be loaded. Nothing is applied here.
-pub fn scenario_text(scenario: &serde_json::Value) -> Result<String, String> {
-    let text = serde_json::to_string(scenario).map_err(|e| e.to_string())?;
+/// A scenario object checked as an import checks a file: the file's text
+/// (the browser's `JSON.stringify`), or why it cannot be loaded. Nothing is
+/// applied here.
+pub fn scenario_text(scenario: &JsValue) -> Result<String, String> {
+    let text = js_sys::JSON::stringify(scenario)
+        .map_err(|_| {
+            "The \"load\" message was refused: the scenario cannot be written as JSON.".to_string()
+        })?
+        .as_string()
+        // `undefined` and functions have no JSON text: the reader says what it expected.
+        .unwrap_or_else(|| "null".to_string());
     let parsed = Scenario::parse(&text)
         .map_err(|e| format!("The \"load\" message was refused: the scenario is {e}."))?;
     parsed

@@ -1,6 +1,7 @@
-//! The puzzles: every file under `lessons/puzzles/`, embedded at build time
-//! (the page and the tests load the same files), and the puzzle being
-//! played: its moves, what it refuses, the engine's par.
+//! The puzzles: every file under `lessons/puzzles/`, read and checked by the
+//! engine at build time (build.rs) and embedded as it read them (the page
+//! and the tests load the same files), and the puzzle being played: its
+//! moves, what it refuses, the engine's par.
 
 use causal_core::{Command, Config, Delivery, Move, Puzzle, Solution};
 
@@ -99,7 +100,7 @@ pub fn open(name: &str) -> Result<ActivePuzzle, String> {
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(|| format!("there is no puzzle named {}", causal_core::quoted(name)))?;
-    let puzzle = Puzzle::parse(text).map_err(|e| format!("puzzle {name}: {e}"))?;
+    let puzzle: Puzzle = serde_json::from_str(text).map_err(|e| format!("puzzle {name}: {e}"))?;
     let best = puzzle.solve();
     Ok(ActivePuzzle {
         name: name.to_string(),
@@ -111,14 +112,9 @@ pub fn open(name: &str) -> Result<ActivePuzzle, String> {
 
 /// Every puzzle's name and title, in file-name order.
 pub fn titles() -> Vec<(&'static str, String)> {
-    PUZZLES
+    PUZZLE_TITLES
         .iter()
-        .map(|(name, text)| {
-            let title = Puzzle::parse(text)
-                .map(|p| p.title)
-                .unwrap_or_else(|_| name.to_string());
-            (*name, title)
-        })
+        .map(|&(name, title)| (name, title.to_string()))
         .collect()
 }
 
@@ -167,6 +163,19 @@ mod tests {
             assert!(active.puzzle.solved_by(&solution), "{name}");
         }
         assert!(open("nope").is_err());
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_page_gets_each_puzzle_as_the_engine_reads_its_file() {
+        assert_eq!(PUZZLES.len(), PUZZLE_TITLES.len());
+        for (name, _) in PUZZLES {
+            let path = format!("{}/lessons/puzzles/{name}.json", env!("CARGO_MANIFEST_DIR"));
+            let file = std::fs::read_to_string(&path).unwrap();
+            let read = Puzzle::parse(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(titles().contains(&(*name, read.title.clone())), "{name}");
+            assert_eq!(open(name).unwrap().puzzle, read, "{name}");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@
 
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::question::{Posed, Question};
 use crate::{
@@ -94,6 +94,19 @@ impl Target {
     }
 }
 
+impl Serialize for Target {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Target, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Target::parse(&name).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -105,7 +118,7 @@ impl fmt::Display for Target {
 }
 
 /// One step of a lesson, ready to show.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     /// Text to read, with the elements it talks about.
     Read {
@@ -130,8 +143,6 @@ pub enum Step {
         text: String,
         /// What to highlight.
         highlight: Vec<Target>,
-        /// What the file asks.
-        question: Question,
         /// The rules the question is asked under, when not the run's own:
         /// the same history played under another rule.
         under: Option<(Delivery, Conflicts)>,
@@ -168,7 +179,12 @@ impl Step {
 }
 
 /// A lesson, read and checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its serde form is not the lesson file: it is what [`Lesson::parse`] made
+/// of one (questions already posed), written at build time so the page gets
+/// lessons checked and posed without the cost of doing it; reading it back
+/// checks nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lesson {
     /// Its title.
     pub title: String,
@@ -455,7 +471,6 @@ impl Lesson {
                         Step::Predict {
                             text,
                             highlight: Vec::new(),
-                            question,
                             under,
                             posed,
                         },
@@ -534,15 +549,10 @@ fn with_highlight(step: Step, targets: Vec<Target>) -> Step {
             expect,
         },
         Step::Predict {
-            text,
-            question,
-            under,
-            posed,
-            ..
+            text, under, posed, ..
         } => Step::Predict {
             text,
             highlight: targets,
-            question,
             under,
             posed,
         },
