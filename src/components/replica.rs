@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use super::clock::ClockView;
 use super::held::{HeldList, HeldView};
+use super::lane::CardView;
 use super::store::{store_view, StoreProps};
 use super::write_form::WriteForm;
 
@@ -15,6 +16,30 @@ pub struct DropHint {
     pub text: String,
     /// The card is addressed here (else dropping it changes nothing).
     pub accepts: bool,
+}
+
+impl DropHint {
+    /// What replica `r` says while `card` is dragged with the pointer over
+    /// `over`: its destination always, another replica only when under it.
+    pub fn of(card: &CardView, over: Option<ReplicaId>, r: ReplicaId) -> Option<DropHint> {
+        if card.to == r {
+            Some(DropHint {
+                text: format!("Drop {} here: {}", card.message, card.preview.text),
+                accepts: true,
+            })
+        } else if over == Some(r) {
+            Some(DropHint {
+                text: format!(
+                    "{} is addressed to {}, not here",
+                    card.message,
+                    replica_name(card.to)
+                ),
+                accepts: false,
+            })
+        } else {
+            None
+        }
+    }
 }
 
 /// Props of [`ReplicaPanel`].
