@@ -41,6 +41,7 @@ pub mod classroom;
 pub mod components;
 pub mod describe;
 pub mod diagram;
+pub mod drag;
 pub mod embed;
 pub mod exchange;
 pub mod files;
@@ -67,7 +68,7 @@ use yew::prelude::*;
 use by_ptr::ByPtr;
 use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
 use components::diagram::Diagram;
-use components::lane::{CardActions, CardView, Lane, Release};
+use components::lane::{CardActions, CardView, Lane};
 use components::lesson::LessonList;
 use components::log::{self, LogProps};
 use components::notice::{self, NoticeProps};
@@ -76,6 +77,7 @@ use components::rule_at_work::RuleAtWork;
 use components::share_bar::{self, ShareBarProps};
 use components::status::{Awaiting, Status};
 use components::timeline::{self, BranchView, TimelineProps};
+use drag::Release;
 use state::{Action, Place, State};
 
 /// Log lines shown: the newest; the diagram holds the whole run.
@@ -498,5 +500,58 @@ fn released(card: &CardView, index: usize, release: Release) -> Option<Action> {
             position,
         })),
         Release::Lane(_) | Release::Nowhere => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use causal_core::CopyId;
+    use components::lane::{CardPreview, PreviewKind};
+
+    use super::*;
+
+    /// m2 from B to C, third in its lane.
+    fn card() -> CardView {
+        CardView {
+            copy: CopyId(5),
+            message: MessageId(2),
+            from: 1,
+            to: 2,
+            write: "y = 2".into(),
+            timestamp: "[1,1,0]".into(),
+            preview: CardPreview {
+                text: "delivers now".into(),
+                kind: PreviewKind::Deliver,
+            },
+        }
+    }
+
+    #[test]
+    fn a_card_let_go_on_its_replica_is_delivered_and_elsewhere_explained() {
+        let m2 = MessageId(2);
+        assert_eq!(
+            released(&card(), 2, Release::Replica(2)),
+            Some(Action::Apply(Command::Deliver { message: m2, to: 2 }))
+        );
+        assert_eq!(
+            released(&card(), 2, Release::Replica(0)),
+            Some(Action::Refuse(state::Notice::info(
+                "m2 is addressed to C, not A: drop it on C's panel to deliver it."
+            )))
+        );
+    }
+
+    #[test]
+    fn a_card_let_go_in_its_lane_moves_there_or_stays() {
+        assert_eq!(
+            released(&card(), 2, Release::Lane(0)),
+            Some(Action::Apply(Command::Reorder {
+                to: 2,
+                index: 2,
+                position: 0
+            }))
+        );
+        assert_eq!(released(&card(), 2, Release::Lane(2)), None);
+        assert_eq!(released(&card(), 2, Release::Nowhere), None);
     }
 }

@@ -114,3 +114,45 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use causal_core::CopyId;
+
+    use super::super::lane::{CardPreview, PreviewKind};
+    use super::*;
+
+    #[test]
+    fn a_dragged_card_is_welcome_at_its_destination_and_turned_away_elsewhere() {
+        let card = CardView {
+            copy: CopyId(1),
+            message: MessageId(2),
+            from: 1,
+            to: 2,
+            write: "y = 2".into(),
+            timestamp: "[1,1,0]".into(),
+            preview: CardPreview {
+                text: "would be held: waits for A#1 (m1)".into(),
+                kind: PreviewKind::Hold,
+            },
+        };
+        let welcome = DropHint {
+            text: "Drop m2 here: would be held: waits for A#1 (m1)".into(),
+            accepts: true,
+        };
+        assert_eq!(DropHint::of(&card, None, 2), Some(welcome.clone()));
+        assert_eq!(DropHint::of(&card, Some(2), 2), Some(welcome));
+        assert_eq!(
+            DropHint::of(&card, Some(0), 0),
+            Some(DropHint {
+                text: "m2 is addressed to C, not here".into(),
+                accepts: false,
+            })
+        );
+        assert_eq!(
+            DropHint::of(&card, Some(0), 1),
+            None,
+            "not under the pointer"
+        );
+    }
+}
