@@ -12,30 +12,24 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ROOT, causalSim, run, deliverButton, launchBrowser, pageServer, tid, withPage as openChecked, write,
+  ROOT, causalSim, run, deliverButton, tid, write, useBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
+const { browser, server, withPage } = useBrowser();
+
 let tmp;
 // target/release/causal-sim, or null when it is absent and cannot be built.
 let sim = null;
 let simMissing = '';
 
 before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
   tmp = await mkdtemp(join(tmpdir(), 'causal-census-'));
   ({ sim, missing: simMissing } = await causalSim());
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-
-const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
 
 /** The page's address with `fragment` (no `#`). */
 const withHash = (fragment) => `${server.url.split('#')[0]}#${fragment}`;

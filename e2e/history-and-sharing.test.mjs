@@ -11,31 +11,24 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ROOT, causalSim, run, cardSel, deliverButton, launchBrowser, pageServer, tid, withPage as openChecked, write,
+  ROOT, causalSim, run, cardSel, deliverButton, tid, write, useBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
+const { browser, server, withPage } = useBrowser();
+
 let tmp;
 // target/release/causal-sim, or null when it is absent and cannot be built.
 let sim = null;
 let simMissing = '';
 
 before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
   tmp = await mkdtemp(join(tmpdir(), 'causal-e2e-'));
   ({ sim, missing: simMissing } = await causalSim());
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
-
-/** A fresh page (of `opts.url`, or this file's server); see support.mjs. */
-const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
 
 async function clocks(page) {
   return page.$$eval('[data-drop-replica]', (panels) =>

@@ -14,6 +14,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -238,6 +239,50 @@ export async function withPage(browser, url, body, { viewport = TALL } = {}) {
   } finally {
     await ctx.context.close();
   }
+}
+
+/**
+ * A browser launched (with `options` for launchBrowser) before a test file's
+ * tests and closed after them; registers those hooks. The object returned
+ * stands for it from then on: its methods and fields are the browser's.
+ */
+export function useLaunchedBrowser(options = {}) {
+  let launched = null;
+  before(async () => {
+    launched = await launchBrowser(options);
+  });
+  after(async () => {
+    await launched?.close();
+  });
+  return new Proxy({}, {
+    get(_, key) {
+      if (!launched) throw new Error('the browser is launched before the tests run');
+      const value = Reflect.get(launched, key);
+      return typeof value === 'function' ? value.bind(launched) : value;
+    },
+  });
+}
+
+/**
+ * What most test files share, with the hooks that set it up and tear it
+ * down: `browser` (see useLaunchedBrowser), `server` ({ url } of the page,
+ * see pageServer) and `withPage(body, opts)`, a fresh page of `opts.url` or
+ * the server's (see withPage).
+ */
+export function useBrowser() {
+  const browser = useLaunchedBrowser();
+  const server = {};
+  before(async () => {
+    Object.assign(server, await pageServer());
+  });
+  after(async () => {
+    await server.close?.();
+  });
+  return {
+    browser,
+    server,
+    withPage: (body, opts = {}) => withPage(browser, opts.url ?? server.url, body, opts),
+  };
 }
 
 /** Types into replica r's write form and presses its Write button. */

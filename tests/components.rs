@@ -324,6 +324,34 @@ async fn held_message_shows_the_rule_with_its_numbers_and_the_failing_entry() {
     app.destroy();
 }
 
+/// A writes x twice; the first copy to B is lost; B holds the second.
+fn lost_and_held() -> Simulation {
+    let mut sim = Simulation::new(Config::default()).expect("default config");
+    for command in [
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "1".into(),
+        },
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "2".into(),
+        },
+        Command::Drop {
+            message: MessageId(1),
+            to: 1,
+        },
+        Command::Deliver {
+            message: MessageId(2),
+            to: 1,
+        },
+    ] {
+        sim.apply(command).expect("a valid step");
+    }
+    sim
+}
+
 #[wasm_bindgen_test]
 async fn a_lost_copy_can_be_resent_from_the_held_explanation() {
     let sim = lost_and_held();
