@@ -8,8 +8,9 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -206,6 +207,23 @@ export async function causalSim() {
   }
   if (await exists()) return { sim: path, missing: '' };
   return { sim: null, missing: missing || `${path} is absent` };
+}
+
+/**
+ * For files that compare the page with causal-sim: registers hooks that make
+ * a scratch folder (its name starting with `prefix`) and find causal-sim
+ * before the tests, and remove the folder after them. `ready` hears
+ * `{ tmp, sim, missing }` (see causalSim).
+ */
+export function useScratchAndSim(prefix, ready) {
+  let tmp;
+  before(async () => {
+    tmp = await mkdtemp(join(tmpdir(), prefix));
+    ready({ tmp, ...(await causalSim()) });
+  });
+  after(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
 }
 
 /** The selector of a DESIGN.md test hook. */

@@ -505,25 +505,16 @@ fn released(card: &CardView, index: usize, release: Release) -> Option<Action> {
 
 #[cfg(test)]
 mod tests {
-    use causal_core::CopyId;
     use components::lane::{CardPreview, PreviewKind};
 
     use super::*;
 
     /// m2 from B to C, third in its lane.
     fn card() -> CardView {
-        CardView {
-            copy: CopyId(5),
-            message: MessageId(2),
-            from: 1,
-            to: 2,
-            write: "y = 2".into(),
-            timestamp: "[1,1,0]".into(),
-            preview: CardPreview {
-                text: "delivers now".into(),
-                kind: PreviewKind::Deliver,
-            },
-        }
+        components::lane::m2_from_b_to_c(CardPreview {
+            text: "delivers now".into(),
+            kind: PreviewKind::Deliver,
+        })
     }
 
     #[test]

@@ -32,6 +32,23 @@ where
     (root, app)
 }
 
+/// Replica `replica`'s hold-back buffer in `sim`, mounted with `highlighted`
+/// and callbacks that do nothing.
+async fn mount_held(
+    sim: &Simulation,
+    replica: usize,
+    highlighted: Vec<MessageId>,
+) -> (Element, AppHandle<HeldList>) {
+    mount::<HeldList>(HeldProps {
+        replica,
+        held: view::held(sim, replica),
+        highlighted,
+        on_highlight: Callback::noop(),
+        on_resend: Callback::noop(),
+    })
+    .await
+}
+
 fn find(root: &Element, selector: &str) -> Element {
     root.query_selector(selector)
         .expect("a valid selector")
@@ -170,33 +187,34 @@ async fn clock_of_replica_a_with_nothing_changed() {
     app.destroy();
 }
 
-/// The classic run up to C holding B's write: A writes x, B delivers it and
-/// writes y, C receives y first.
-fn classic_until_held() -> Simulation {
+/// A replica's write, as a command.
+fn write(replica: usize, key: &str, value: &str) -> Command {
+    Command::Write {
+        replica,
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+/// The default run after `commands`.
+fn run<const N: usize>(commands: [Command; N]) -> Simulation {
     let mut sim = Simulation::new(Config::default()).expect("default config");
-    for command in [
-        Command::Write {
-            replica: 0,
-            key: "x".into(),
-            value: "1".into(),
-        },
-        Command::Deliver {
-            message: MessageId(1),
-            to: 1,
-        },
-        Command::Write {
-            replica: 1,
-            key: "y".into(),
-            value: "2".into(),
-        },
-        Command::Deliver {
-            message: MessageId(2),
-            to: 2,
-        },
-    ] {
+    for command in commands {
         sim.apply(command).expect("a valid step");
     }
     sim
+}
+
+/// The classic run up to C holding B's write: A writes x, B delivers it and
+/// writes y, C receives y first.
+fn classic_until_held() -> Simulation {
+    let (m1, m2) = (MessageId(1), MessageId(2));
+    run([
+        write(0, "x", "1"),
+        Command::Deliver { message: m1, to: 1 },
+        write(1, "y", "2"),
+        Command::Deliver { message: m2, to: 2 },
+    ])
 }
 
 #[wasm_bindgen_test]
@@ -259,26 +277,12 @@ async fn held_message_explains_what_it_waits_for_and_highlights_it() {
 #[wasm_bindgen_test]
 async fn held_list_marks_highlighted_messages_and_says_when_empty() {
     let sim = classic_until_held();
-    let (root, app) = mount::<HeldList>(HeldProps {
-        replica: 2,
-        held: view::held(&sim, 2),
-        highlighted: vec![MessageId(2)],
-        on_highlight: Callback::noop(),
-        on_resend: Callback::noop(),
-    })
-    .await;
+    let (root, app) = mount_held(&sim, 2, vec![MessageId(2)]).await;
     let item = find(&root, "[data-testid=\"held-2\"] [data-message=\"2\"]");
     assert!(has_class(&item, "highlight"));
     app.destroy();
 
-    let (root, app) = mount::<HeldList>(HeldProps {
-        replica: 0,
-        held: view::held(&sim, 0),
-        highlighted: vec![],
-        on_highlight: Callback::noop(),
-        on_resend: Callback::noop(),
-    })
-    .await;
+    let (root, app) = mount_held(&sim, 0, vec![]).await;
     assert!(find_all(&root, "[data-testid=\"held-0\"] [data-message]").is_empty());
     assert_eq!(text(&find(&root, ".empty")), "nothing held");
     app.destroy();
@@ -287,14 +291,7 @@ async fn held_list_marks_highlighted_messages_and_says_when_empty() {
 #[wasm_bindgen_test]
 async fn held_message_shows_the_rule_with_its_numbers_and_the_failing_entry() {
     let sim = classic_until_held();
-    let (root, app) = mount::<HeldList>(HeldProps {
-        replica: 2,
-        held: view::held(&sim, 2),
-        highlighted: vec![],
-        on_highlight: Callback::noop(),
-        on_resend: Callback::noop(),
-    })
-    .await;
+    let (root, app) = mount_held(&sim, 2, vec![]).await;
     let item = find(&root, "[data-testid=\"held-2\"] [data-message=\"2\"]");
     let vectors: Vec<String> = find_all(&item, ".vector").iter().map(text).collect();
     assert_eq!(
@@ -326,30 +323,13 @@ async fn held_message_shows_the_rule_with_its_numbers_and_the_failing_entry() {
 
 /// A writes x twice; the first copy to B is lost; B holds the second.
 fn lost_and_held() -> Simulation {
-    let mut sim = Simulation::new(Config::default()).expect("default config");
-    for command in [
-        Command::Write {
-            replica: 0,
-            key: "x".into(),
-            value: "1".into(),
-        },
-        Command::Write {
-            replica: 0,
-            key: "x".into(),
-            value: "2".into(),
-        },
-        Command::Drop {
-            message: MessageId(1),
-            to: 1,
-        },
-        Command::Deliver {
-            message: MessageId(2),
-            to: 1,
-        },
-    ] {
-        sim.apply(command).expect("a valid step");
-    }
-    sim
+    let (m1, m2) = (MessageId(1), MessageId(2));
+    run([
+        write(0, "x", "1"),
+        write(0, "x", "2"),
+        Command::Drop { message: m1, to: 1 },
+        Command::Deliver { message: m2, to: 1 },
+    ])
 }
 
 #[wasm_bindgen_test]

@@ -499,6 +499,20 @@ fn focus_replica_if_lost(to: ReplicaId) {
     }
 }
 
+/// m2 from B to C, with `preview`: a card for tests.
+#[cfg(test)]
+pub(crate) fn m2_from_b_to_c(preview: CardPreview) -> CardView {
+    CardView {
+        copy: CopyId(5),
+        message: MessageId(2),
+        from: 1,
+        to: 2,
+        write: "y = 2".into(),
+        timestamp: "[1,1,0]".into(),
+        preview,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,25 +117,15 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use causal_core::CopyId;
-
-    use super::super::lane::{CardPreview, PreviewKind};
+    use super::super::lane::{m2_from_b_to_c, CardPreview, PreviewKind};
     use super::*;
 
     #[test]
     fn a_dragged_card_is_welcome_at_its_destination_and_turned_away_elsewhere() {
-        let card = CardView {
-            copy: CopyId(1),
-            message: MessageId(2),
-            from: 1,
-            to: 2,
-            write: "y = 2".into(),
-            timestamp: "[1,1,0]".into(),
-            preview: CardPreview {
-                text: "would be held: waits for A#1 (m1)".into(),
-                kind: PreviewKind::Hold,
-            },
-        };
+        let card = m2_from_b_to_c(CardPreview {
+            text: "would be held: waits for A#1 (m1)".into(),
+            kind: PreviewKind::Hold,
+        });
         let welcome = DropHint {
             text: "Drop m2 here: would be held: waits for A#1 (m1)".into(),
             accepts: true,
