@@ -172,41 +172,7 @@ pub fn app() -> Html {
             .map(|r| (view::lane(simulation, r), view::held(simulation, r)))
             .collect::<Vec<_>>()
     });
-    let actions = CardActions {
-        deliver: make_callback(&state, |(message, to)| {
-            Action::Apply(Command::Deliver { message, to })
-        }),
-        drop: make_callback(&state, |(message, to)| {
-            Action::Apply(Command::Drop { message, to })
-        }),
-        duplicate: make_callback(&state, |(message, to)| {
-            Action::Apply(Command::Duplicate { message, to })
-        }),
-        reorder: make_callback(&state, |(to, index, position)| {
-            Action::Apply(Command::Reorder {
-                to,
-                index,
-                position,
-            })
-        }),
-        release: make_callback(&state, |(card, index, release)| {
-            released(&card, index, release)
-        }),
-        drag: {
-            // Pointer moves come many times a second: re-render only when
-            // what the drag shows changes.
-            let dragging = dragging.clone();
-            Callback::from(move |now: Dragging| {
-                if *dragging != now {
-                    dragging.set(now)
-                }
-            })
-        },
-        highlight: {
-            let highlighted = highlighted.clone();
-            Callback::from(move |m: Vec<MessageId>| highlighted.set(m))
-        },
-    };
+    let actions = card_actions(&state, &dragging, &highlighted);
     let actions = if classroom.readonly {
         classroom::read_only(actions)
     } else {
@@ -478,6 +444,50 @@ where
             dispatcher.dispatch(action)
         }
     })
+}
+
+/// What the cards can do: act on the run in `state`, show a drag in
+/// `dragging`, highlight a message in `highlighted`.
+fn card_actions(
+    state: &UseReducerHandle<State>,
+    dragging: &UseStateHandle<Dragging>,
+    highlighted: &UseStateHandle<Vec<MessageId>>,
+) -> CardActions {
+    CardActions {
+        deliver: make_callback(state, |(message, to)| {
+            Action::Apply(Command::Deliver { message, to })
+        }),
+        drop: make_callback(state, |(message, to)| {
+            Action::Apply(Command::Drop { message, to })
+        }),
+        duplicate: make_callback(state, |(message, to)| {
+            Action::Apply(Command::Duplicate { message, to })
+        }),
+        reorder: make_callback(state, |(to, index, position)| {
+            Action::Apply(Command::Reorder {
+                to,
+                index,
+                position,
+            })
+        }),
+        release: make_callback(state, |(card, index, release)| {
+            released(&card, index, release)
+        }),
+        drag: {
+            // Pointer moves come many times a second: re-render only when
+            // what the drag shows changes.
+            let dragging = dragging.clone();
+            Callback::from(move |now: Dragging| {
+                if *dragging != now {
+                    dragging.set(now)
+                }
+            })
+        },
+        highlight: {
+            let highlighted = highlighted.clone();
+            Callback::from(move |m: Vec<MessageId>| highlighted.set(m))
+        },
+    }
 }
 
 /// What letting go of the card at `index` of its lane does.
