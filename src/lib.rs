@@ -180,11 +180,6 @@ pub fn app() -> Html {
     };
     let on_highlight = actions.highlight.clone();
 
-    let page_notice = state
-        .notice
-        .as_ref()
-        .filter(|n| n.place == Place::Page)
-        .map(|n| (n.text.clone(), n.severity));
     let columns = (0..config.replicas).map(|r| {
         let replica = &simulation.replicas()[r];
         let hint = (*dragging)
@@ -241,8 +236,28 @@ pub fn app() -> Html {
         },
     );
     let on_seek = make_callback(&state, Action::Seek);
-    let on_cancel = make_callback(&state, |()| Action::Cancel);
-    let on_dismiss = make_callback(&state, |()| Action::Dismiss);
+    // What the embed and the whole page both show.
+    let under_way = state
+        .job
+        .as_ref()
+        .map(|job| progress(job, make_callback(&state, |()| Action::Cancel)));
+    let page_notice = state
+        .notice
+        .as_ref()
+        .filter(|n| n.place == Place::Page)
+        .map(|n| {
+            notice::notice(&NoticeProps {
+                text: n.text.clone(),
+                severity: n.severity,
+                on_dismiss: make_callback(&state, |()| Action::Dismiss),
+            })
+        });
+    let diagram = html! {
+        <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
+    };
+    let event_log = log::event_log(&LogProps {
+        lines: state.log.iter().take(LOG_SHOWN).cloned().collect(),
+    });
     if let Some(options) = &*embed {
         return html! {
             <main class={classes!("app", "embedded", classroom.readonly.then_some("readonly"))}
@@ -255,12 +270,8 @@ pub fn app() -> Html {
                         { format!("Some of this address was not used: {}.", options.problems.join("; ")) }
                     </p>
                 }
-                if let Some(job) = &state.job {
-                    { progress(job, on_cancel.clone()) }
-                }
-                if let Some((text, severity)) = page_notice {
-                    { notice::notice(&NoticeProps { text, severity, on_dismiss: on_dismiss.clone() }) }
-                }
+                { for under_way }
+                { for page_notice }
                 { components::embed_steps::embed_steps(&components::embed_steps::EmbedStepsProps {
                     cursor: state.cursor(),
                     range: classroom.range,
@@ -271,10 +282,10 @@ pub fn app() -> Html {
                 <div class="columns" id="replicas" style={format!("--replicas: {}", config.replicas)}>
                     { for columns }
                 </div>
-                <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
+                { diagram }
                 // The log stays, unseen, as the live region a screen reader hears.
                 <div class="visually-hidden">
-                    { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
+                    { event_log }
                 </div>
                 { classroom.panels }
             </main>
@@ -298,12 +309,8 @@ pub fn app() -> Html {
                 }) }
             </header>
             { classroom.panels }
-            if let Some(job) = &state.job {
-                { progress(job, on_cancel.clone()) }
-            }
-            if let Some((text, severity)) = page_notice {
-                { notice::notice(&NoticeProps { text, severity, on_dismiss: on_dismiss.clone() }) }
-            }
+            { for under_way }
+            { for page_notice }
             <LessonList lessons={guide.list} open={guide.open.clone()} on_open={guide.on_open} />
             <section class="toolbar" aria-label="Controls">
                 <div class="toolbar-row">
@@ -398,8 +405,8 @@ pub fn app() -> Html {
                 }) }
                 { components::puzzle::puzzle_list(&puzzle.list) }
             </div>
-            <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
-            { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
+            { diagram }
+            { event_log }
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes; ? lists every shortcut." }</p>
             </footer>
