@@ -132,15 +132,12 @@ fn edge_direction(y: i32, height: i32) -> i32 {
     }
 }
 
-/// What the element using [`use_drag`] needs.
+/// What the element using [`use_drag`] needs: its handlers, and how to
+/// show the drag.
 pub struct Drag {
-    /// Its pointer and context menu handlers.
     pub onpointerdown: Callback<PointerEvent>,
-    /// See `onpointerdown`.
     pub onpointermove: Callback<PointerEvent>,
-    /// See `onpointerdown`.
     pub onpointerup: Callback<PointerEvent>,
-    /// See `onpointerdown`.
     pub onpointercancel: Callback<PointerEvent>,
     /// A long press on a touch screen opens no menu.
     pub oncontextmenu: Callback<MouseEvent>,

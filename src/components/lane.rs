@@ -19,11 +19,10 @@ use crate::drag::{use_drag, Release};
 pub struct CardPreview {
     /// "delivers now", "held: waits for A#1 (m1)", "duplicate: discarded".
     pub text: String,
-    /// Its kind.
     pub kind: PreviewKind,
 }
 
-/// What delivering a card now would do.
+/// What delivering a card now would do, for its colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PreviewKind {
     /// Delivered, in causal order.
@@ -37,7 +36,6 @@ pub enum PreviewKind {
 }
 
 impl PreviewKind {
-    /// The card's class.
     pub fn class(self) -> &'static str {
         match self {
             PreviewKind::Deliver => "preview-deliver",
