@@ -8,24 +8,11 @@
 // how long any single task held the page, and the bound is generous (a
 // loaded 2-core machine); before the diagram was drawn by windows one task
 // held the page for seconds.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, pageServer, screenshot, tid, withPage as openChecked, write } from './support.mjs';
+import { screenshot, tid, write, useBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const withPage = (body, opts = {}) => openChecked(browser, server.url, body, opts);
+const { browser, server, withPage } = useBrowser();
 
 /** No single task may hold the page longer than this (ms): twice the longest
  * seen on a 2-core machine loaded eighteen times over, and under a quarter

@@ -6,36 +6,19 @@
 // the hooks of DESIGN.md section 6.1, in Debian's Chromium against the
 // release build. Every test opens a fresh browser context and fails on any
 // console error.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ROOT, causalSim, run, deliverButton, launchBrowser, pageServer, tid, withPage as openChecked, write,
+  ROOT, run, deliverButton, tid, write, useBrowser, useScratchAndSim,
 } from './support.mjs';
 
-let server;
-let browser;
-let tmp;
-// target/release/causal-sim, or null when it is absent and cannot be built.
-let sim = null;
-let simMissing = '';
+const { browser, server, withPage } = useBrowser();
 
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-  tmp = await mkdtemp(join(tmpdir(), 'causal-census-'));
-  ({ sim, missing: simMissing } = await causalSim());
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
-
-const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
+// A scratch folder; target/release/causal-sim, or null (simMissing says why).
+let tmp, sim, simMissing;
+useScratchAndSim('causal-census-', (made) => ({ tmp, sim, missing: simMissing } = made));
 
 /** The page's address with `fragment` (no `#`). */
 const withHash = (fragment) => `${server.url.split('#')[0]}#${fragment}`;

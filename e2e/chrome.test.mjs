@@ -3,30 +3,16 @@
 // catching up from diverging, every violation reachable, quiet remarks that
 // are not alarms, and a skip link first in the tab order. Debian's Chromium,
 // the release build, a fresh context per test.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
-  launchBrowser, pageServer, screenshot, tid, withPage as openChecked, write,
+  screenshot, tid, write, useBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { browser, server, withPage } = useBrowser();
 
 const LAPTOP = { width: 1366, height: 768 };
-
-/** A fresh page of this file's server; see support.mjs. */
-const withPage = (body, opts) => openChecked(browser, server.url, body, opts);
 
 const selectValue = (page, id) => page.inputValue(`select${tid(id)}`);
 

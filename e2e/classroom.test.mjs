@@ -3,33 +3,20 @@
 // host page with an <iframe>, axe-core on the page in light and dark, and the
 // classic scenario played with the keyboard alone. Debian's Chromium via
 // playwright-core, against the release build.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CHROMIUM_ARGS, ROOT, axeViolations, describeViolations, launchBrowser, pageServer, screenshot,
-  shareFragment, tid, withPage as openChecked,
+  CHROMIUM_ARGS, ROOT, axeViolations, describeViolations, screenshot, shareFragment, tid,
+  useBrowser, useLaunchedBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
-let hostBrowser;
+const { browser, server, withPage } = useBrowser();
 
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-  hostBrowser = await launchBrowser({ args: [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await hostBrowser?.close();
-  await server?.close();
-});
+const hostBrowser = useLaunchedBrowser({ args: [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'] });
 
 const PROJECTOR = { width: 1024, height: 768 };
-const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
 const embedUrl = (query, fragment = '') => `${server.url}?embed${query}${fragment ? `#${fragment}` : ''}`;
 const classicFile = () => readFile(join(ROOT, 'scenarios', 'classic.json'), 'utf8');
 

@@ -5,37 +5,19 @@
 // Debian's Chromium driven by playwright-core against the release build.
 // Every test opens a fresh browser context, so local storage starts empty,
 // and fails on any console error.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ROOT, causalSim, run, cardSel, deliverButton, launchBrowser, pageServer, tid, withPage as openChecked, write,
+  ROOT, run, cardSel, deliverButton, tid, write, useBrowser, useScratchAndSim,
 } from './support.mjs';
 
-let server;
-let browser;
-let tmp;
-// target/release/causal-sim, or null when it is absent and cannot be built.
-let sim = null;
-let simMissing = '';
+const { browser, server, withPage } = useBrowser();
 
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-  tmp = await mkdtemp(join(tmpdir(), 'causal-e2e-'));
-  ({ sim, missing: simMissing } = await causalSim());
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
-
-/** A fresh page (of `opts.url`, or this file's server); see support.mjs. */
-const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
+// A scratch folder; target/release/causal-sim, or null (simMissing says why).
+let tmp, sim, simMissing;
+useScratchAndSim('causal-e2e-', (made) => ({ tmp, sim, missing: simMissing } = made));
 
 async function clocks(page) {
   return page.$$eval('[data-drop-replica]', (panels) =>

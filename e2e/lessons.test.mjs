@@ -5,28 +5,15 @@
 // `lesson-done` message to an embedding page, the rule at work following the
 // rule selector and the timeline, and screenshots of a lesson on a laptop, a
 // phone and in dark mode. Debian's Chromium via playwright-core.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, ROOT, cardSel, launchBrowser, pageServer, tid, withPage as openChecked, write,
+  ARTIFACTS, ROOT, cardSel, tid, write, useBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
+const { browser, server, withPage } = useBrowser();
 
 /** The lesson files the page embeds: the same folder. */
 async function lessonNames() {

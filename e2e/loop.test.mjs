@@ -3,29 +3,16 @@
 // pointer (mouse and finger), focus rings are never clipped, a lost copy can
 // be resent, a swipe on a phone scrolls, a drag ends when its card goes, a
 // held message shows the rule's numbers, a long lane shows 100 cards.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cardSel, deliverButton, launchBrowser, pageServer, screenshot, tid, withPage as openChecked, write,
+  cardSel, deliverButton, screenshot, tid, write, useBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { browser, server, withPage } = useBrowser();
 
 const LAPTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
-
-const withPage = (body, opts) => openChecked(browser, server.url, body, opts);
 
 /** A page in a phone-sized touch context; fails on console errors. */
 async function withPhone(body) {

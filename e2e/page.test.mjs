@@ -1,21 +1,10 @@
 // The release build, served on loopback, in Debian's Chromium: the page shows
 // three replicas with zeroed vector clocks, and says nothing on the console.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, pageServer, screenshot } from './support.mjs';
+import { openPage, screenshot, useBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { browser, server } = useBrowser();
 
 test('the page renders three replicas with zeroed clocks and no console errors', async () => {
   const { context, page, errors } = await openPage(browser, server.url, {

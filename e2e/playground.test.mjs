@@ -2,30 +2,15 @@
 // section 6, in Debian's Chromium driven by playwright-core against the
 // release build (served under a sub-path). Every test opens a fresh browser
 // context, so local storage starts empty, and fails on any console error.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ROOT, TALL, cardSel, deliverButton, launchBrowser, pageServer, screenshot, tid,
-  withPage as openChecked, write,
+  ROOT, TALL, cardSel, deliverButton, screenshot, tid, write, useBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-/** A fresh page of this file's server; see support.mjs. */
-const withPage = (body, opts) => openChecked(browser, server.url, body, opts);
+const { browser, server, withPage } = useBrowser();
 
 async function clock(page, r) {
   return page.getAttribute(tid(`clock-${r}`), 'data-clock');

@@ -5,28 +5,15 @@
 // tab is followed, the controls show the run in force, and long loads go in
 // slices with progress. Debian's Chromium via playwright-core, against the
 // release build; every test opens a fresh context and fails on console errors.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ROOT, launchBrowser, pageServer, screenshot, shareFragment, tid, withPage as openChecked, write,
+  ROOT, screenshot, shareFragment, tid, write, useBrowser,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await pageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const withPage = (body, opts = {}) => openChecked(browser, opts.url ?? server.url, body, opts);
+const { browser, server, withPage } = useBrowser();
 
 const ONE_UNDO_AWAY = 'Your previous run is one Undo away.';
 

@@ -8,12 +8,14 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -207,6 +209,23 @@ export async function causalSim() {
   return { sim: null, missing: missing || `${path} is absent` };
 }
 
+/**
+ * For files that compare the page with causal-sim: registers hooks that make
+ * a scratch folder (its name starting with `prefix`) and find causal-sim
+ * before the tests, and remove the folder after them. `ready` hears
+ * `{ tmp, sim, missing }` (see causalSim).
+ */
+export function useScratchAndSim(prefix, ready) {
+  let tmp;
+  before(async () => {
+    tmp = await mkdtemp(join(tmpdir(), prefix));
+    ready({ tmp, ...(await causalSim()) });
+  });
+  after(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+}
+
 /** The selector of a DESIGN.md test hook. */
 export const tid = (id) => `[data-testid="${id}"]`;
 
@@ -238,6 +257,50 @@ export async function withPage(browser, url, body, { viewport = TALL } = {}) {
   } finally {
     await ctx.context.close();
   }
+}
+
+/**
+ * A browser launched (with `options` for launchBrowser) before a test file's
+ * tests and closed after them; registers those hooks. The object returned
+ * stands for it from then on: its methods and fields are the browser's.
+ */
+export function useLaunchedBrowser(options = {}) {
+  let launched = null;
+  before(async () => {
+    launched = await launchBrowser(options);
+  });
+  after(async () => {
+    await launched?.close();
+  });
+  return new Proxy({}, {
+    get(_, key) {
+      if (!launched) throw new Error('the browser is launched before the tests run');
+      const value = Reflect.get(launched, key);
+      return typeof value === 'function' ? value.bind(launched) : value;
+    },
+  });
+}
+
+/**
+ * What most test files share, with the hooks that set it up and tear it
+ * down: `browser` (see useLaunchedBrowser), `server` ({ url } of the page,
+ * see pageServer) and `withPage(body, opts)`, a fresh page of `opts.url` or
+ * the server's (see withPage).
+ */
+export function useBrowser() {
+  const browser = useLaunchedBrowser();
+  const server = {};
+  before(async () => {
+    Object.assign(server, await pageServer());
+  });
+  after(async () => {
+    await server.close?.();
+  });
+  return {
+    browser,
+    server,
+    withPage: (body, opts = {}) => withPage(browser, opts.url ?? server.url, body, opts),
+  };
 }
 
 /** Types into replica r's write form and presses its Write button. */

@@ -17,7 +17,8 @@
 //! - [`presets`]: the scenario files under `scenarios/`, embedded.
 //! - [`lessons`]: the lesson files under `lessons/`, embedded; [`tutor`]: the
 //!   open lesson's state, beside the run's; [`lesson_effects`]: its storage,
-//!   links, highlights and the message to an embedding page.
+//!   links, highlights and the message to an embedding page; [`guide`]: all
+//!   three wired for the page.
 //! - [`describe`]: the engine's events and gaps in plain words.
 //! - [`view`]: the engine's state turned into what components show.
 //! - [`diagram`]: the space-time diagram's layout, resumed chunk by chunk.
@@ -40,9 +41,11 @@ pub mod classroom;
 pub mod components;
 pub mod describe;
 pub mod diagram;
+pub mod drag;
 pub mod embed;
 pub mod exchange;
 pub mod files;
+pub mod guide;
 pub mod hooks;
 pub mod lesson_effects;
 pub mod lessons;
@@ -65,8 +68,8 @@ use yew::prelude::*;
 use by_ptr::ByPtr;
 use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
 use components::diagram::Diagram;
-use components::lane::{CardActions, CardView, Lane, Release};
-use components::lesson::{LessonList, LessonPanel, Progress};
+use components::lane::{CardActions, CardView, Lane};
+use components::lesson::LessonList;
 use components::log::{self, LogProps};
 use components::notice::{self, NoticeProps};
 use components::replica::{DropHint, ReplicaPanel};
@@ -74,8 +77,8 @@ use components::rule_at_work::RuleAtWork;
 use components::share_bar::{self, ShareBarProps};
 use components::status::{Awaiting, Status};
 use components::timeline::{self, BranchView, TimelineProps};
+use drag::Release;
 use state::{Action, Place, State};
-use tutor::{ActStatus, Tutor, TutorAction};
 
 /// Log lines shown: the newest; the diagram holds the whole run.
 const LOG_SHOWN: usize = 60;
@@ -102,22 +105,6 @@ pub fn app() -> Html {
     let preset_titles = use_memo((), |_| presets::titles());
     let dragging = use_state(|| Dragging::None);
 
-    let send = {
-        let dispatcher = state.dispatcher();
-        move |make: fn(()) -> Action| {
-            let dispatcher = dispatcher.clone();
-            Callback::from(move |_: ()| dispatcher.dispatch(make(())))
-        }
-    };
-    let apply = {
-        let dispatcher = state.dispatcher();
-        move |make: fn(MessageId, ReplicaId) -> Command| {
-            let dispatcher = dispatcher.clone();
-            Callback::from(move |(m, to): (MessageId, ReplicaId)| {
-                dispatcher.dispatch(Action::Apply(make(m, to)))
-            })
-        }
-    };
     {
         let snapshot = state.clone();
         hooks::use_save_session(state.revision, state.loading(), move || {
@@ -128,101 +115,27 @@ pub fn app() -> Html {
     hooks::use_slices(
         state.revision,
         state.job.is_some(),
-        send(|_| Action::Continue),
+        make_callback(&state, |()| Action::Continue),
     );
-    {
-        let d = state.dispatcher();
-        hooks::use_followed_links(Callback::from(move |fragment: String| {
-            d.dispatch(Action::Restore(
-                share::decode(&fragment).map_err(|e| e.to_string()),
-            ))
-        }));
-    }
-    hooks::use_autoplay(state.playing, state.speed_ms, send(|_| Action::Step));
-    hooks::use_history_keys(send(|_| Action::Undo), send(|_| Action::Redo));
+    hooks::use_followed_links(make_callback(&state, |fragment: String| {
+        Action::Restore(share::decode(&fragment).map_err(|e| e.to_string()))
+    }));
+    hooks::use_autoplay(
+        state.playing,
+        state.speed_ms,
+        make_callback(&state, |()| Action::Step),
+    );
+    hooks::use_history_keys(
+        make_callback(&state, |()| Action::Undo),
+        make_callback(&state, |()| Action::Redo),
+    );
     let census = census::use_census(&state);
     let puzzle = play::use_puzzle(&state);
 
-    // The open lesson: its own reducer beside the run's; the run's history
-    // tells it whether an act is done.
-    let guide = use_reducer(tutor::Lessons::default);
-    let catalogue = use_memo((), |_| lessons::catalogue());
-    let open_lesson = {
-        let (run, guide) = (state.dispatcher(), guide.dispatcher());
-        Callback::from(
-            move |(name, from_start): (String, bool)| match lessons::lesson(&name) {
-                Ok(lesson) => {
-                    let step = match lesson_effects::saved_progress(&name) {
-                        Progress::At(step) if !from_start => step,
-                        _ => 0,
-                    };
-                    let commands = Tutor::history_at(&lesson, step);
-                    let base = commands.len();
-                    run.dispatch(Action::OpenLesson {
-                        title: lesson.title.clone(),
-                        config: lesson.start.config(),
-                        commands,
-                    });
-                    guide.dispatch(TutorAction::Open {
-                        name,
-                        lesson,
-                        step,
-                        base,
-                    });
-                }
-                Err(why) => run.dispatch(Action::Refuse(state::Notice::error(Place::Page, why))),
-            },
-        )
-    };
-    {
-        // On opening: a `#lesson=NAME` address, else the lesson left open
-        // (the saved session holds its run).
-        let (open_lesson, guide) = (open_lesson.clone(), guide.dispatcher());
-        let embedded_lesson = embed.as_ref().as_ref().and_then(|e| e.lesson.clone());
-        use_effect_with((), move |_| {
-            if let Some(name) = embedded_lesson.or_else(|| {
-                hooks::location_hash()
-                    .as_deref()
-                    .and_then(lesson_effects::lesson_in)
-            }) {
-                open_lesson.emit((name, false));
-            } else if let Some((name, step, base)) = lesson_effects::saved_open() {
-                if let Ok(lesson) = lessons::lesson(&name) {
-                    guide.dispatch(TutorAction::Open {
-                        name,
-                        lesson,
-                        step,
-                        base,
-                    });
-                }
-            }
-        });
-    }
-    lesson_effects::use_lesson_links(open_lesson.reform(|name| (name, false)));
-    lesson_effects::use_lesson_progress(
-        guide
-            .open
-            .as_ref()
-            .map(|t| (t.name.clone(), t.step, t.base, t.done)),
+    let guide = guide::use_guide(
+        &state,
+        embed.as_ref().as_ref().and_then(|e| e.lesson.clone()),
     );
-    lesson_effects::use_lesson_done(
-        guide
-            .open
-            .as_ref()
-            .filter(|t| t.done)
-            .map(|t| t.name.clone()),
-    );
-    lesson_effects::use_lesson_highlight(
-        guide
-            .open
-            .as_ref()
-            .filter(|t| !t.done)
-            .and_then(Tutor::current)
-            .map(|step| step.highlight().iter().map(|t| t.selector()).collect())
-            .unwrap_or_default(),
-        state.revision,
-    );
-
     let simulation = &state.simulation;
     let config = simulation.config();
     let svg_ref = use_node_ref();
@@ -247,42 +160,6 @@ pub fn app() -> Html {
         (ByPtr(state.trace.clone()), config.delivery),
         |(trace, _)| causal_core::last_receive(simulation, trace),
     );
-    let history = &state.branch().commands[..state.cursor()];
-    let act = guide
-        .open
-        .as_ref()
-        .map(|t| t.act(history))
-        .unwrap_or(ActStatus::Waiting);
-    let lesson_list: Vec<(lessons::Entry, Progress)> = catalogue
-        .iter()
-        .map(|entry| {
-            let progress = match &guide.open {
-                Some(t) if t.name == entry.name && t.done => Progress::Done,
-                Some(t) if t.name == entry.name => Progress::At(t.step),
-                _ => lesson_effects::saved_progress(entry.name),
-            };
-            (entry.clone(), progress)
-        })
-        .collect();
-    let lesson_panel = guide.open.as_ref().map(|tutor| {
-        let following = catalogue
-            .iter()
-            .skip_while(|e| e.name != tutor.name)
-            .nth(1)
-            .map(|e| (e.name.to_string(), e.title.clone()));
-        let g = guide.dispatcher();
-        let cursor = state.cursor();
-        let name = tutor.name.clone();
-        html! {
-            <LessonPanel tutor={tutor.clone()} act={act.clone()} {following}
-                on_choose={{ let g = g.clone(); Callback::from(move |i| g.dispatch(TutorAction::Choose(i))) }}
-                on_reveal={{ let g = g.clone(); Callback::from(move |_| g.dispatch(TutorAction::Reveal)) }}
-                on_next={{ let g = g.clone(); Callback::from(move |_| g.dispatch(TutorAction::Next { cursor })) }}
-                on_restart={{ let open = open_lesson.clone(); Callback::from(move |_| open.emit((name.clone(), true))) }}
-                on_close={{ let g = g.clone(); Callback::from(move |_| g.dispatch(TutorAction::Close)) }}
-                on_open={open_lesson.reform(|name| (name, false))} />
-        }
-    });
     let rule_at_work =
         html! { <RuleAtWork rule={config.delivery} decision={(*decision).clone()} /> };
     let diverged = simulation.diverged_keys();
@@ -295,66 +172,7 @@ pub fn app() -> Html {
             .map(|r| (view::lane(simulation, r), view::held(simulation, r)))
             .collect::<Vec<_>>()
     });
-    let d = state.dispatcher();
-    let actions = CardActions {
-        deliver: apply(|message, to| Command::Deliver { message, to }),
-        drop: apply(|message, to| Command::Drop { message, to }),
-        duplicate: apply(|message, to| Command::Duplicate { message, to }),
-        reorder: {
-            let d = d.clone();
-            Callback::from(move |(to, index, position)| {
-                d.dispatch(Action::Apply(Command::Reorder {
-                    to,
-                    index,
-                    position,
-                }))
-            })
-        },
-        release: {
-            let d = d.clone();
-            Callback::from(
-                move |(card, index, release): (CardView, usize, Release)| match release {
-                    Release::Replica(r) if r == card.to => {
-                        d.dispatch(Action::Apply(Command::Deliver {
-                            message: card.message,
-                            to: card.to,
-                        }))
-                    }
-                    Release::Replica(r) => {
-                        d.dispatch(Action::Refuse(state::Notice::info(format!(
-                            "{} is addressed to {}, not {}: drop it on {}'s panel to deliver it.",
-                            card.message,
-                            replica_name(card.to),
-                            replica_name(r),
-                            replica_name(card.to)
-                        ))))
-                    }
-                    Release::Lane(position) if position != index => {
-                        d.dispatch(Action::Apply(Command::Reorder {
-                            to: card.to,
-                            index,
-                            position,
-                        }))
-                    }
-                    Release::Lane(_) | Release::Nowhere => {}
-                },
-            )
-        },
-        drag: {
-            // Pointer moves come many times a second: re-render only when
-            // what the drag shows changes.
-            let dragging = dragging.clone();
-            Callback::from(move |now: Dragging| {
-                if *dragging != now {
-                    dragging.set(now)
-                }
-            })
-        },
-        highlight: {
-            let highlighted = highlighted.clone();
-            Callback::from(move |m: Vec<MessageId>| highlighted.set(m))
-        },
-    };
+    let actions = card_actions(&state, &dragging, &highlighted);
     let actions = if classroom.readonly {
         classroom::read_only(actions)
     } else {
@@ -362,41 +180,20 @@ pub fn app() -> Html {
     };
     let on_highlight = actions.highlight.clone();
 
-    let page_notice = state
-        .notice
-        .as_ref()
-        .filter(|n| n.place == Place::Page)
-        .map(|n| (n.text.clone(), n.severity));
     let columns = (0..config.replicas).map(|r| {
         let replica = &simulation.replicas()[r];
-        let hint = (*dragging).as_ref().and_then(|(card, over)| {
-            if card.to == r {
-                Some(DropHint {
-                    text: format!("Drop {} here: {}", card.message, card.preview.text),
-                    accepts: true,
-                })
-            } else if *over == Some(r) {
-                Some(DropHint {
-                    text: format!("{} is addressed to {}, not here", card.message, replica_name(card.to)),
-                    accepts: false,
-                })
-            } else {
-                None
-            }
-        });
+        let hint = (*dragging)
+            .as_ref()
+            .and_then(|(card, over)| DropHint::of(card, *over, r));
         let write_error = state
             .notice
             .as_ref()
             .filter(|n| n.place == Place::WriteForm(r))
             .map(|n| n.text.clone());
-        let on_write = {
-            let (d, readonly) = (d.clone(), classroom.readonly);
-            Callback::from(move |(key, value): (String, String)| {
-                if !readonly {
-                    d.dispatch(Action::Write { replica: r, key, value })
-                }
-            })
-        };
+        let readonly = classroom.readonly;
+        let on_write = make_callback(&state, move |(key, value)| {
+            (!readonly).then_some(Action::Write { replica: r, key, value })
+        });
         html! {
             <div class={classes!("column", format!("r{r}"))} key={r}>
                 <Lane to={r} lane={views[r].0.clone()} highlighted={(*highlighted).clone()}
@@ -415,10 +212,6 @@ pub fn app() -> Html {
             </div>
         }
     });
-    let dispatch = |make: fn(String) -> Action| {
-        let d = d.clone();
-        Callback::from(move |s: String| d.dispatch(make(s)))
-    };
     let exchange = exchange::use_exchange(&state, &svg_ref, drawn.0.clone());
     // A scenario file dropped anywhere on the page is imported.
     let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
@@ -431,10 +224,40 @@ pub fn app() -> Html {
             }
         })
     };
-    let toggle = {
-        let (d, playing) = (d.clone(), state.playing);
-        Callback::from(move |_| d.dispatch(if playing { Action::Pause } else { Action::Play }))
+    let playing = state.playing;
+    let toggle = make_callback(
+        &state,
+        move |()| {
+            if playing {
+                Action::Pause
+            } else {
+                Action::Play
+            }
+        },
+    );
+    let on_seek = make_callback(&state, Action::Seek);
+    // What the embed and the whole page both show.
+    let under_way = state
+        .job
+        .as_ref()
+        .map(|job| progress(job, make_callback(&state, |()| Action::Cancel)));
+    let page_notice = state
+        .notice
+        .as_ref()
+        .filter(|n| n.place == Place::Page)
+        .map(|n| {
+            notice::notice(&NoticeProps {
+                text: n.text.clone(),
+                severity: n.severity,
+                on_dismiss: make_callback(&state, |()| Action::Dismiss),
+            })
+        });
+    let diagram = html! {
+        <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
     };
+    let event_log = log::event_log(&LogProps {
+        lines: state.log.iter().take(LOG_SHOWN).cloned().collect(),
+    });
     if let Some(options) = &*embed {
         return html! {
             <main class={classes!("app", "embedded", classroom.readonly.then_some("readonly"))}
@@ -447,26 +270,22 @@ pub fn app() -> Html {
                         { format!("Some of this address was not used: {}.", options.problems.join("; ")) }
                     </p>
                 }
-                if let Some(job) = &state.job {
-                    { progress(job, send(|_| Action::Cancel)) }
-                }
-                if let Some((text, severity)) = page_notice {
-                    { notice::notice(&NoticeProps { text, severity, on_dismiss: send(|_| Action::Dismiss) }) }
-                }
+                { for under_way }
+                { for page_notice }
                 { components::embed_steps::embed_steps(&components::embed_steps::EmbedStepsProps {
                     cursor: state.cursor(),
                     range: classroom.range,
-                    on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
+                    on_seek: on_seek.clone(),
                 }) }
-                { for lesson_panel.clone() }
+                { guide.panel.clone() }
                 <h2 class="visually-hidden">{ "Replicas and the messages in flight to them" }</h2>
                 <div class="columns" id="replicas" style={format!("--replicas: {}", config.replicas)}>
                     { for columns }
                 </div>
-                <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
+                { diagram }
                 // The log stays, unseen, as the live region a screen reader hears.
                 <div class="visually-hidden">
-                    { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
+                    { event_log }
                 </div>
                 { classroom.panels }
             </main>
@@ -490,28 +309,23 @@ pub fn app() -> Html {
                 }) }
             </header>
             { classroom.panels }
-            if let Some(job) = &state.job {
-                { progress(job, send(|_| Action::Cancel)) }
-            }
-            if let Some((text, severity)) = page_notice {
-                { notice::notice(&NoticeProps { text, severity, on_dismiss: send(|_| Action::Dismiss) }) }
-            }
-            <LessonList lessons={lesson_list} open={guide.open.as_ref().map(|t| t.name.clone())}
-                        on_open={open_lesson.reform(|name| (name, false))} />
+            { for under_way }
+            { for page_notice }
+            <LessonList lessons={guide.list} open={guide.open.clone()} on_open={guide.on_open} />
             <section class="toolbar" aria-label="Controls">
                 <div class="toolbar-row">
                     { controls::rules(&RulesProps {
                         delivery: config.delivery,
                         conflicts: config.conflicts,
                         replicas: config.replicas,
-                        on_delivery: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetDelivery(r))) },
-                        on_conflicts: { let d = d.clone(); Callback::from(move |r| d.dispatch(Action::SetConflicts(r))) },
-                        on_replicas: { let d = d.clone(); Callback::from(move |n| d.dispatch(Action::SetReplicas(n))) },
+                        on_delivery: make_callback(&state, Action::SetDelivery),
+                        on_conflicts: make_callback(&state, Action::SetConflicts),
+                        on_replicas: make_callback(&state, Action::SetReplicas),
                     }) }
                     { controls::presets(&PresetsProps {
                         presets: (*preset_titles).clone(),
                         selected: state.preset.as_ref().map(|p| p.name.clone()),
-                        on_load: dispatch(Action::LoadPreset),
+                        on_load: make_callback(&state, Action::LoadPreset),
                     }) }
                     { controls::explain(config.delivery, config.conflicts) }
                 </div>
@@ -520,19 +334,19 @@ pub fn app() -> Html {
                         can_undo: state.can_undo(),
                         can_redo: state.can_redo(),
                         can_deliver: !simulation.network().is_empty(),
-                        on_undo: send(|_| Action::Undo),
-                        on_redo: send(|_| Action::Redo),
-                        on_reset: send(|_| Action::Reset),
-                        on_deliver_all: { let d = d.clone(); Callback::from(move |_| d.dispatch(Action::Apply(Command::DeliverAll))) },
+                        on_undo: make_callback(&state, |()| Action::Undo),
+                        on_redo: make_callback(&state, |()| Action::Redo),
+                        on_reset: make_callback(&state, |()| Action::Reset),
+                        on_deliver_all: make_callback(&state, |()| Action::Apply(Command::DeliverAll)),
                     }) }
                     { controls::autoplay(&AutoplayProps {
                         playing: state.playing,
                         seed: state.seed,
                         speed_ms: state.speed_ms,
                         on_toggle: toggle,
-                        on_step: send(|_| Action::Step),
-                        on_seed: dispatch(Action::SetSeed),
-                        on_speed: { let d = d.clone(); Callback::from(move |ms| d.dispatch(Action::SetSpeed(ms))) },
+                        on_step: make_callback(&state, |()| Action::Step),
+                        on_seed: make_callback(&state, Action::SetSeed),
+                        on_speed: make_callback(&state, Action::SetSpeed),
                     }) }
                     { timeline::timeline(&TimelineProps {
                         cursor: state.cursor(),
@@ -543,9 +357,9 @@ pub fn app() -> Html {
                             steps: b.commands.len(),
                             split: b.parent.map(|(p, at)| (p + 1, at)),
                         }).collect(),
-                        on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },
-                        on_branch: { let d = d.clone(); Callback::from(move |b| d.dispatch(Action::SwitchBranch(b))) },
-                        on_next: send(|_| Action::Redo),
+                        on_seek,
+                        on_branch: make_callback(&state, Action::SwitchBranch),
+                        on_next: make_callback(&state, |()| Action::Redo),
                     }) }
                 </div>
             </section>
@@ -557,9 +371,9 @@ pub fn app() -> Html {
             }
             // With a lesson open, the rule at work stands beside it; without,
             // under the replicas, so they stay on the first screen.
-            if lesson_panel.is_some() {
+            if let Some(panel) = guide.panel {
                 <div class="guide">
-                    { for lesson_panel }
+                    { panel }
                     { rule_at_work.clone() }
                 </div>
             }
@@ -591,8 +405,8 @@ pub fn app() -> Html {
                 }) }
                 { components::puzzle::puzzle_list(&puzzle.list) }
             </div>
-            <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
-            { log::event_log(&LogProps { lines: state.log.iter().take(LOG_SHOWN).cloned().collect() }) }
+            { diagram }
+            { event_log }
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes; ? lists every shortcut." }</p>
             </footer>
@@ -619,5 +433,133 @@ fn progress(job: &loading::Job, on_cancel: Callback<()>) -> Html {
             </label>
             <button type="button" data-testid="cancel" {onclick}>{ "Cancel" }</button>
         </div>
+    }
+}
+
+/// A callback that dispatches to `reducer` the action `f` makes of its
+/// argument, if it makes one (as yew's function_todomvc does).
+pub(crate) fn make_callback<R, E, A, F>(reducer: &UseReducerHandle<R>, f: F) -> Callback<E>
+where
+    R: Reducible + 'static,
+    E: 'static,
+    A: Into<Option<R::Action>>,
+    F: Fn(E) -> A + 'static,
+{
+    let dispatcher = reducer.dispatcher();
+    Callback::from(move |e: E| {
+        if let Some(action) = f(e).into() {
+            dispatcher.dispatch(action)
+        }
+    })
+}
+
+/// What the cards can do: act on the run in `state`, show a drag in
+/// `dragging`, highlight a message in `highlighted`.
+fn card_actions(
+    state: &UseReducerHandle<State>,
+    dragging: &UseStateHandle<Dragging>,
+    highlighted: &UseStateHandle<Vec<MessageId>>,
+) -> CardActions {
+    CardActions {
+        deliver: make_callback(state, |(message, to)| {
+            Action::Apply(Command::Deliver { message, to })
+        }),
+        drop: make_callback(state, |(message, to)| {
+            Action::Apply(Command::Drop { message, to })
+        }),
+        duplicate: make_callback(state, |(message, to)| {
+            Action::Apply(Command::Duplicate { message, to })
+        }),
+        reorder: make_callback(state, |(to, index, position)| {
+            Action::Apply(Command::Reorder {
+                to,
+                index,
+                position,
+            })
+        }),
+        release: make_callback(state, |(card, index, release)| {
+            released(&card, index, release)
+        }),
+        drag: {
+            // Pointer moves come many times a second: re-render only when
+            // what the drag shows changes.
+            let dragging = dragging.clone();
+            Callback::from(move |now: Dragging| {
+                if *dragging != now {
+                    dragging.set(now)
+                }
+            })
+        },
+        highlight: {
+            let highlighted = highlighted.clone();
+            Callback::from(move |m: Vec<MessageId>| highlighted.set(m))
+        },
+    }
+}
+
+/// What letting go of the card at `index` of its lane does.
+fn released(card: &CardView, index: usize, release: Release) -> Option<Action> {
+    match release {
+        Release::Replica(r) if r == card.to => Some(Action::Apply(Command::Deliver {
+            message: card.message,
+            to: card.to,
+        })),
+        Release::Replica(r) => Some(Action::Refuse(state::Notice::info(format!(
+            "{} is addressed to {}, not {}: drop it on {}'s panel to deliver it.",
+            card.message,
+            replica_name(card.to),
+            replica_name(r),
+            replica_name(card.to)
+        )))),
+        Release::Lane(position) if position != index => Some(Action::Apply(Command::Reorder {
+            to: card.to,
+            index,
+            position,
+        })),
+        Release::Lane(_) | Release::Nowhere => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use components::lane::{CardPreview, PreviewKind};
+
+    use super::*;
+
+    /// m2 from B to C, third in its lane.
+    fn card() -> CardView {
+        components::lane::m2_from_b_to_c(CardPreview {
+            text: "delivers now".into(),
+            kind: PreviewKind::Deliver,
+        })
+    }
+
+    #[test]
+    fn a_card_let_go_on_its_replica_is_delivered_and_elsewhere_explained() {
+        let m2 = MessageId(2);
+        assert_eq!(
+            released(&card(), 2, Release::Replica(2)),
+            Some(Action::Apply(Command::Deliver { message: m2, to: 2 }))
+        );
+        assert_eq!(
+            released(&card(), 2, Release::Replica(0)),
+            Some(Action::Refuse(state::Notice::info(
+                "m2 is addressed to C, not A: drop it on C's panel to deliver it."
+            )))
+        );
+    }
+
+    #[test]
+    fn a_card_let_go_in_its_lane_moves_there_or_stays() {
+        assert_eq!(
+            released(&card(), 2, Release::Lane(0)),
+            Some(Action::Apply(Command::Reorder {
+                to: 2,
+                index: 2,
+                position: 0
+            }))
+        );
+        assert_eq!(released(&card(), 2, Release::Lane(2)), None);
+        assert_eq!(released(&card(), 2, Release::Nowhere), None);
     }
 }

@@ -4,7 +4,7 @@
 use causal_core::{Command, Messages, Preview, ReplicaId, Simulation};
 
 use crate::components::held::HeldView;
-use crate::components::lane::{CardPreview, CardView, LaneView, LostCopy, LANE_SHOWN};
+use crate::components::lane::{CardPreview, CardView, LaneView, LostCopy, PreviewKind, LANE_SHOWN};
 use crate::describe::{failing_entries, held_explanation, rule_text, waits_for, whereabouts};
 
 /// What delivering a copy now would do, in words.
@@ -24,23 +24,23 @@ pub fn preview_text(preview: &Preview, messages: &Messages) -> CardPreview {
                 "delivers now, breaking causal order: {} not yet delivered",
                 list(violations)
             ),
-            kind: "violate",
+            kind: PreviewKind::Violate,
         },
         Preview::Deliver { releases, .. } if !releases.is_empty() => CardPreview {
             text: format!("delivers now, then releases {}", list(releases)),
-            kind: "deliver",
+            kind: PreviewKind::Deliver,
         },
         Preview::Deliver { .. } => CardPreview {
             text: "delivers now".into(),
-            kind: "deliver",
+            kind: PreviewKind::Deliver,
         },
         Preview::Hold { waits_for: gap } => CardPreview {
             text: format!("would be held: waits for {}", waits_for(gap, messages)),
-            kind: "hold",
+            kind: PreviewKind::Hold,
         },
         Preview::Discard => CardPreview {
             text: "a duplicate: would be discarded".into(),
-            kind: "discard",
+            kind: PreviewKind::Discard,
         },
     }
 }
@@ -139,4 +139,129 @@ pub fn held(simulation: &Simulation, replica: ReplicaId) -> Vec<HeldView> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use causal_core::{Config, Delivery, MessageId};
+
+    use super::*;
+
+    /// A simulation under `config` after `commands`.
+    fn run(config: Config, commands: Vec<Command>) -> Simulation {
+        let mut sim = Simulation::new(config).expect("a config");
+        for command in commands {
+            sim.apply(command).expect("a valid step");
+        }
+        sim
+    }
+
+    fn write(replica: ReplicaId, key: &str, value: &str) -> Command {
+        Command::Write {
+            replica,
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn fifo_tests_only_the_senders_entry() {
+        // A writes twice; B receives the second first.
+        let fifo = Config {
+            delivery: Delivery::Fifo,
+            ..Config::default()
+        };
+        let second = Command::Deliver {
+            message: MessageId(2),
+            to: 1,
+        };
+        let sim = run(fifo, vec![write(0, "x", "1"), write(0, "x", "2"), second]);
+        let held = held(&sim, 1);
+        assert_eq!(held.len(), 1);
+        assert_eq!(
+            held[0].failing,
+            [(
+                0,
+                "m2[A] = 2 \u{2260} 0 + 1, the writes from A B has delivered: B has not seen A's first write"
+                    .to_string()
+            )]
+        );
+        assert!(held[0].rule.starts_with("fifo: "));
+    }
+
+    #[test]
+    fn the_lane_view_lists_a_lost_copy_until_it_is_sent_again() {
+        // A writes x twice; the first copy to B is lost; B holds the second.
+        let (m1, m2) = (MessageId(1), MessageId(2));
+        let mut sim = run(
+            Config::default(),
+            vec![
+                write(0, "x", "1"),
+                write(0, "x", "2"),
+                Command::Drop { message: m1, to: 1 },
+                Command::Deliver { message: m2, to: 1 },
+            ],
+        );
+        let view = lane(&sim, 1);
+        assert_eq!(
+            view.lost,
+            [LostCopy {
+                message: m1,
+                from: 0
+            }]
+        );
+        assert!(lane(&sim, 2).lost.is_empty());
+        sim.apply(Command::Duplicate { message: m1, to: 1 })
+            .expect("a duplicate");
+        assert!(lane(&sim, 1).lost.is_empty(), "in flight again");
+        sim.apply(Command::Deliver { message: m1, to: 1 })
+            .expect("a delivery");
+        assert!(lane(&sim, 1).lost.is_empty(), "arrived");
+    }
+
+    #[test]
+    fn a_long_lane_shows_its_first_hundred_cards_and_counts_the_rest() {
+        let writes = (0..130).map(|i| write(0, "k", &i.to_string())).collect();
+        let view = lane(&run(Config::default(), writes), 1);
+        assert_eq!(view.cards.len(), 100);
+        assert_eq!(view.total, 130);
+        assert_eq!(view.cards[99].message, MessageId(100));
+    }
+
+    #[test]
+    fn each_card_previews_what_delivering_it_now_would_do() {
+        // A writes x; B delivers it and writes y, and gets m1 again.
+        let (m1, m2) = (MessageId(1), MessageId(2));
+        let classic = vec![
+            write(0, "x", "1"),
+            Command::Deliver { message: m1, to: 1 },
+            write(1, "y", "2"),
+            Command::Duplicate { message: m1, to: 1 },
+        ];
+        let preview = |sim: &Simulation, m: MessageId, to: ReplicaId| {
+            let card = lane(sim, to).cards.into_iter().find(|c| c.message == m);
+            card.expect("a card").preview
+        };
+        let mut sim = run(Config::default(), classic.clone());
+        let hold = preview(&sim, m2, 2);
+        assert_eq!(hold.kind, PreviewKind::Hold);
+        assert_eq!(hold.text, "would be held: waits for A#1 (m1)");
+        assert_eq!(preview(&sim, m1, 1).kind, PreviewKind::Discard);
+        sim.apply(Command::Deliver { message: m2, to: 2 })
+            .expect("held");
+        let releases = preview(&sim, m1, 2);
+        assert_eq!(releases.kind, PreviewKind::Deliver);
+        assert_eq!(releases.text, "delivers now, then releases m2");
+
+        let unordered = Config {
+            delivery: Delivery::Unordered,
+            ..Config::default()
+        };
+        let violates = preview(&run(unordered, classic), m2, 2);
+        assert_eq!(violates.kind, PreviewKind::Violate);
+        assert_eq!(
+            violates.text,
+            "delivers now, breaking causal order: m1 not yet delivered"
+        );
+    }
 }

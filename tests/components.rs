@@ -14,12 +14,40 @@ use causal_playground::view;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
-use yew::{Callback, Renderer};
+use yew::{AppHandle, BaseComponent, Callback, Renderer};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
 use support::{fresh_root, settle};
+
+/// Mounts `C` with `props` into a fresh element, rendered: (the element, the app).
+async fn mount<C>(props: C::Properties) -> (Element, AppHandle<C>)
+where
+    C: BaseComponent,
+{
+    let root = fresh_root();
+    let app = Renderer::<C>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    (root, app)
+}
+
+/// Replica `replica`'s hold-back buffer in `sim`, mounted with `highlighted`
+/// and callbacks that do nothing.
+async fn mount_held(
+    sim: &Simulation,
+    replica: usize,
+    highlighted: Vec<MessageId>,
+) -> (Element, AppHandle<HeldList>) {
+    mount::<HeldList>(HeldProps {
+        replica,
+        held: view::held(sim, replica),
+        highlighted,
+        on_highlight: Callback::noop(),
+        on_resend: Callback::noop(),
+    })
+    .await
+}
 
 fn find(root: &Element, selector: &str) -> Element {
     root.query_selector(selector)
@@ -44,7 +72,6 @@ fn has_class(el: &Element, class: &str) -> bool {
 
 #[wasm_bindgen_test]
 async fn status_says_catching_up_calmly_and_lists_every_violation_behind_show_all() {
-    let root = fresh_root();
     let violations: Vec<Violation> = (2..62)
         .map(|m| Violation {
             replica: 1,
@@ -52,21 +79,17 @@ async fn status_says_catching_up_calmly_and_lists_every_violation_behind_show_al
             missing: MessageId(1),
         })
         .collect();
-    let app = Renderer::<Status>::with_root_and_props(
-        root.clone(),
-        StatusProps {
-            violations,
-            converged: false,
-            diverged: vec!["x".into()],
-            in_flight: 2,
-            awaiting: Awaiting {
-                named: vec![(MessageId(1), vec![1, 2])],
-                more: 0,
-            },
+    let (root, app) = mount::<Status>(StatusProps {
+        violations,
+        converged: false,
+        diverged: vec!["x".into()],
+        in_flight: 2,
+        awaiting: Awaiting {
+            named: vec![(MessageId(1), vec![1, 2])],
+            more: 0,
         },
-    )
-    .render();
-    settle().await;
+    })
+    .await;
 
     let converged = find(&root, "[data-testid=\"converged\"]");
     assert_eq!(
@@ -102,18 +125,13 @@ async fn status_says_catching_up_calmly_and_lists_every_violation_behind_show_al
 
 #[wasm_bindgen_test]
 async fn clock_shows_one_labelled_cell_per_replica_and_marks_its_own() {
-    let root = fresh_root();
-    let app = Renderer::<ClockView>::with_root_and_props(
-        root.clone(),
-        ClockProps {
-            replica: 1,
-            entries: vec![1, 0, 2],
-            changed: vec![2],
-            revision: 7,
-        },
-    )
-    .render();
-    settle().await;
+    let (root, app) = mount::<ClockView>(ClockProps {
+        replica: 1,
+        entries: vec![1, 0, 2],
+        changed: vec![2],
+        revision: 7,
+    })
+    .await;
 
     let clock = find(&root, "[data-testid=\"clock-1\"]");
     assert_eq!(clock.get_attribute("data-clock").as_deref(), Some("1,0,2"));
@@ -144,18 +162,13 @@ async fn clock_shows_one_labelled_cell_per_replica_and_marks_its_own() {
 
 #[wasm_bindgen_test]
 async fn clock_of_replica_a_with_nothing_changed() {
-    let root = fresh_root();
-    let app = Renderer::<ClockView>::with_root_and_props(
-        root.clone(),
-        ClockProps {
-            replica: 0,
-            entries: vec![0, 0, 0, 0],
-            changed: vec![],
-            revision: 0,
-        },
-    )
-    .render();
-    settle().await;
+    let (root, app) = mount::<ClockView>(ClockProps {
+        replica: 0,
+        entries: vec![0, 0, 0, 0],
+        changed: vec![],
+        revision: 0,
+    })
+    .await;
 
     let clock = find(&root, "[data-testid=\"clock-0\"]");
     assert_eq!(
@@ -174,33 +187,34 @@ async fn clock_of_replica_a_with_nothing_changed() {
     app.destroy();
 }
 
-/// The classic run up to C holding B's write: A writes x, B delivers it and
-/// writes y, C receives y first.
-fn classic_until_held() -> Simulation {
+/// A replica's write, as a command.
+fn write(replica: usize, key: &str, value: &str) -> Command {
+    Command::Write {
+        replica,
+        key: key.into(),
+        value: value.into(),
+    }
+}
+
+/// The default run after `commands`.
+fn run<const N: usize>(commands: [Command; N]) -> Simulation {
     let mut sim = Simulation::new(Config::default()).expect("default config");
-    for command in [
-        Command::Write {
-            replica: 0,
-            key: "x".into(),
-            value: "1".into(),
-        },
-        Command::Deliver {
-            message: MessageId(1),
-            to: 1,
-        },
-        Command::Write {
-            replica: 1,
-            key: "y".into(),
-            value: "2".into(),
-        },
-        Command::Deliver {
-            message: MessageId(2),
-            to: 2,
-        },
-    ] {
+    for command in commands {
         sim.apply(command).expect("a valid step");
     }
     sim
+}
+
+/// The classic run up to C holding B's write: A writes x, B delivers it and
+/// writes y, C receives y first.
+fn classic_until_held() -> Simulation {
+    let (m1, m2) = (MessageId(1), MessageId(2));
+    run([
+        write(0, "x", "1"),
+        Command::Deliver { message: m1, to: 1 },
+        write(1, "y", "2"),
+        Command::Deliver { message: m2, to: 2 },
+    ])
 }
 
 #[wasm_bindgen_test]
@@ -211,19 +225,14 @@ async fn held_message_explains_what_it_waits_for_and_highlights_it() {
         let seen = seen.clone();
         Callback::from(move |m: Vec<MessageId>| seen.borrow_mut().push(m))
     };
-    let root = fresh_root();
-    let app = Renderer::<HeldList>::with_root_and_props(
-        root.clone(),
-        HeldProps {
-            replica: 2,
-            held: view::held(&sim, 2),
-            highlighted: vec![],
-            on_highlight,
-            on_resend: Callback::noop(),
-        },
-    )
-    .render();
-    settle().await;
+    let (root, app) = mount::<HeldList>(HeldProps {
+        replica: 2,
+        held: view::held(&sim, 2),
+        highlighted: vec![],
+        on_highlight,
+        on_resend: Callback::noop(),
+    })
+    .await;
 
     let list = find(&root, "[data-testid=\"held-2\"]");
     let items = find_all(&list, "[data-message]");
@@ -268,36 +277,12 @@ async fn held_message_explains_what_it_waits_for_and_highlights_it() {
 #[wasm_bindgen_test]
 async fn held_list_marks_highlighted_messages_and_says_when_empty() {
     let sim = classic_until_held();
-    let root = fresh_root();
-    let app = Renderer::<HeldList>::with_root_and_props(
-        root.clone(),
-        HeldProps {
-            replica: 2,
-            held: view::held(&sim, 2),
-            highlighted: vec![MessageId(2)],
-            on_highlight: Callback::noop(),
-            on_resend: Callback::noop(),
-        },
-    )
-    .render();
-    settle().await;
+    let (root, app) = mount_held(&sim, 2, vec![MessageId(2)]).await;
     let item = find(&root, "[data-testid=\"held-2\"] [data-message=\"2\"]");
     assert!(has_class(&item, "highlight"));
     app.destroy();
 
-    let root = fresh_root();
-    let app = Renderer::<HeldList>::with_root_and_props(
-        root.clone(),
-        HeldProps {
-            replica: 0,
-            held: view::held(&sim, 0),
-            highlighted: vec![],
-            on_highlight: Callback::noop(),
-            on_resend: Callback::noop(),
-        },
-    )
-    .render();
-    settle().await;
+    let (root, app) = mount_held(&sim, 0, vec![]).await;
     assert!(find_all(&root, "[data-testid=\"held-0\"] [data-message]").is_empty());
     assert_eq!(text(&find(&root, ".empty")), "nothing held");
     app.destroy();
@@ -306,19 +291,7 @@ async fn held_list_marks_highlighted_messages_and_says_when_empty() {
 #[wasm_bindgen_test]
 async fn held_message_shows_the_rule_with_its_numbers_and_the_failing_entry() {
     let sim = classic_until_held();
-    let root = fresh_root();
-    let app = Renderer::<HeldList>::with_root_and_props(
-        root.clone(),
-        HeldProps {
-            replica: 2,
-            held: view::held(&sim, 2),
-            highlighted: vec![],
-            on_highlight: Callback::noop(),
-            on_resend: Callback::noop(),
-        },
-    )
-    .render();
-    settle().await;
+    let (root, app) = mount_held(&sim, 2, vec![]).await;
     let item = find(&root, "[data-testid=\"held-2\"] [data-message=\"2\"]");
     let vectors: Vec<String> = find_all(&item, ".vector").iter().map(text).collect();
     assert_eq!(
@@ -348,71 +321,15 @@ async fn held_message_shows_the_rule_with_its_numbers_and_the_failing_entry() {
     app.destroy();
 }
 
-#[wasm_bindgen_test]
-async fn fifo_tests_only_the_senders_entry() {
-    // A writes twice; B receives the second first.
-    let mut sim = Simulation::new(Config {
-        delivery: causal_core::Delivery::Fifo,
-        ..Config::default()
-    })
-    .expect("a config");
-    for command in [
-        Command::Write {
-            replica: 0,
-            key: "x".into(),
-            value: "1".into(),
-        },
-        Command::Write {
-            replica: 0,
-            key: "x".into(),
-            value: "2".into(),
-        },
-        Command::Deliver {
-            message: MessageId(2),
-            to: 1,
-        },
-    ] {
-        sim.apply(command).expect("a valid step");
-    }
-    let held = view::held(&sim, 1);
-    assert_eq!(held.len(), 1);
-    assert_eq!(
-        held[0].failing,
-        [(
-            0,
-            "m2[A] = 2 \u{2260} 0 + 1, the writes from A B has delivered: B has not seen A's first write"
-                .to_string()
-        )]
-    );
-    assert!(held[0].rule.starts_with("fifo: "));
-}
-
 /// A writes x twice; the first copy to B is lost; B holds the second.
 fn lost_and_held() -> Simulation {
-    let mut sim = Simulation::new(Config::default()).expect("default config");
-    for command in [
-        Command::Write {
-            replica: 0,
-            key: "x".into(),
-            value: "1".into(),
-        },
-        Command::Write {
-            replica: 0,
-            key: "x".into(),
-            value: "2".into(),
-        },
-        Command::Drop {
-            message: MessageId(1),
-            to: 1,
-        },
-        Command::Deliver {
-            message: MessageId(2),
-            to: 1,
-        },
-    ] {
-        sim.apply(command).expect("a valid step");
-    }
-    sim
+    let (m1, m2) = (MessageId(1), MessageId(2));
+    run([
+        write(0, "x", "1"),
+        write(0, "x", "2"),
+        Command::Drop { message: m1, to: 1 },
+        Command::Deliver { message: m2, to: 1 },
+    ])
 }
 
 #[wasm_bindgen_test]
@@ -423,19 +340,14 @@ async fn a_lost_copy_can_be_resent_from_the_held_explanation() {
         let sent = sent.clone();
         Callback::from(move |c| sent.borrow_mut().push(c))
     };
-    let root = fresh_root();
-    let app = Renderer::<HeldList>::with_root_and_props(
-        root.clone(),
-        HeldProps {
-            replica: 1,
-            held: view::held(&sim, 1),
-            highlighted: vec![],
-            on_highlight: Callback::noop(),
-            on_resend,
-        },
-    )
-    .render();
-    settle().await;
+    let (root, app) = mount::<HeldList>(HeldProps {
+        replica: 1,
+        held: view::held(&sim, 1),
+        highlighted: vec![],
+        on_highlight: Callback::noop(),
+        on_resend,
+    })
+    .await;
     assert!(
         text(&root).contains("m1 was lost on the way to B: resend it."),
         "{}",
@@ -456,43 +368,4 @@ async fn a_lost_copy_can_be_resent_from_the_held_explanation() {
     settle().await;
     assert_eq!(sent.borrow().as_slice(), &[(MessageId(1), 1)]);
     app.destroy();
-}
-
-#[wasm_bindgen_test]
-async fn the_lane_view_lists_a_lost_copy_until_it_is_sent_again() {
-    let mut sim = lost_and_held();
-    let lane = view::lane(&sim, 1);
-    assert_eq!(lane.lost.len(), 1);
-    assert_eq!(lane.lost[0].message, MessageId(1));
-    assert_eq!(lane.lost[0].from, 0);
-    assert!(view::lane(&sim, 2).lost.is_empty());
-    sim.apply(Command::Duplicate {
-        message: MessageId(1),
-        to: 1,
-    })
-    .expect("a duplicate");
-    assert!(view::lane(&sim, 1).lost.is_empty(), "in flight again");
-    sim.apply(Command::Deliver {
-        message: MessageId(1),
-        to: 1,
-    })
-    .expect("a delivery");
-    assert!(view::lane(&sim, 1).lost.is_empty(), "arrived");
-}
-
-#[wasm_bindgen_test]
-async fn a_long_lane_shows_its_first_hundred_cards_and_counts_the_rest() {
-    let mut sim = Simulation::new(Config::default()).expect("default config");
-    for i in 0..130 {
-        sim.apply(Command::Write {
-            replica: 0,
-            key: "k".into(),
-            value: i.to_string(),
-        })
-        .expect("a write");
-    }
-    let lane = view::lane(&sim, 1);
-    assert_eq!(lane.cards.len(), 100);
-    assert_eq!(lane.total, 130);
-    assert_eq!(lane.cards[99].message, MessageId(100));
 }

@@ -6,22 +6,44 @@
 //! portal on `<body>`), so no lane can clip it; the card itself stays in its
 //! place, faded, and a marker shows where in the lane it would land.
 
-use std::rc::Rc;
-
 use causal_core::{replica_name, CopyId, MessageId, ReplicaId};
-use gloo_events::{EventListener, EventListenerOptions};
-use gloo_timers::callback::{Interval, Timeout};
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
+
+use crate::drag::{use_drag, Release};
 
 /// What delivering a card now would do, in words, and its kind for styling.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CardPreview {
     /// "delivers now", "held: waits for A#1 (m1)", "duplicate: discarded".
     pub text: String,
-    /// "deliver", "violate", "hold" or "discard".
-    pub kind: &'static str,
+    pub kind: PreviewKind,
+}
+
+/// What delivering a card now would do, for its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreviewKind {
+    /// Delivered, in causal order.
+    Deliver,
+    /// Delivered, breaking causal order.
+    Violate,
+    /// Held back.
+    Hold,
+    /// Discarded as a duplicate.
+    Discard,
+}
+
+impl PreviewKind {
+    pub fn class(self) -> &'static str {
+        match self {
+            PreviewKind::Deliver => "preview-deliver",
+            PreviewKind::Violate => "preview-violate",
+            PreviewKind::Hold => "preview-hold",
+            PreviewKind::Discard => "preview-discard",
+        }
+    }
 }
 
 /// A copy in flight, as a card shows it.
@@ -67,17 +89,6 @@ pub struct LaneView {
 /// Cards shown per lane: more would slow every action and help nobody.
 pub const LANE_SHOWN: usize = 100;
 
-/// Where a dragged card was let go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Release {
-    /// On a replica's panel.
-    Replica(ReplicaId),
-    /// In its own lane, at this position (counted without the card).
-    Lane(usize),
-    /// Anywhere else: the card goes back.
-    Nowhere,
-}
-
 /// What a lane's cards can do, by (message, destination) or lane position.
 #[derive(Clone, PartialEq)]
 pub struct CardActions {
@@ -118,6 +129,26 @@ enum Mark {
     After,
 }
 
+/// The marker on the card at `index` of a lane of `cards`, while the card
+/// at `from` is dragged to `position` (counted without it): `place` is
+/// (copy, from, position).
+fn mark_at(place: Option<(CopyId, usize, usize)>, cards: usize, index: usize) -> Option<Mark> {
+    let (_, from, position) = place?;
+    if position == from || index == from {
+        return None;
+    }
+    // Positions count the other cards, without the dragged one.
+    let others = cards.saturating_sub(1);
+    let at = if index > from { index - 1 } else { index };
+    if at == position {
+        Some(Mark::Before)
+    } else if position >= others && at + 1 == others {
+        Some(Mark::After)
+    } else {
+        None
+    }
+}
+
 /// The copies in flight to one replica.
 #[function_component(Lane)]
 pub fn lane(props: &LaneProps) -> Html {
@@ -129,24 +160,6 @@ pub fn lane(props: &LaneProps) -> Html {
         Callback::from(move |p| place.set(p))
     };
     let LaneView { cards, total, lost } = &props.lane;
-    let mark_of = |index: usize| -> Option<Mark> {
-        let (_, from, position) = (*place)?;
-        if position == from {
-            return None;
-        }
-        // Positions count the other cards, without the dragged one.
-        let others = cards.len().saturating_sub(1);
-        let at = if index > from { index - 1 } else { index };
-        if index == from {
-            None
-        } else if at == position {
-            Some(Mark::Before)
-        } else if position >= others && at + 1 == others {
-            Some(Mark::After)
-        } else {
-            None
-        }
-    };
     let more = total.saturating_sub(cards.len());
     let name = replica_name(to);
     html! {
@@ -156,7 +169,7 @@ pub fn lane(props: &LaneProps) -> Html {
             <ol class="lane" data-testid={format!("lane-{to}")} aria-label={format!("Messages in flight to {name}")}>
                 { for cards.iter().enumerate().map(|(index, card)| html! {
                     <Card key={card.copy.0} card={card.clone()} {index} last={index + 1 == *total}
-                          lit={props.highlighted.contains(&card.message)} mark={mark_of(index)}
+                          lit={props.highlighted.contains(&card.message)} mark={mark_at(*place, cards.len(), index)}
                           actions={props.actions.clone()} on_place={on_place.clone()} />
                 }) }
             </ol>
@@ -212,42 +225,49 @@ struct CardProps {
     on_place: Callback<Option<(CopyId, usize, usize)>>,
 }
 
-/// A press on a card, from pointer down to pointer up.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Press {
-    pointer: i32,
-    start: (i32, i32),
-    at: (i32, i32),
-    /// The card's box (left, top, width, height) when pressed: the floating
-    /// copy starts there, as large as the card.
-    origin: (f64, f64, f64, f64),
-    /// A mouse or a pen drags at once; a finger must first hold still for
-    /// [`HOLD_MS`], so that a swipe starting on a card scrolls the page.
-    armed: bool,
-    /// Past the threshold: a drag, no longer a press.
-    moved: bool,
-    /// A finger, not a mouse or a pen.
-    touch: bool,
-}
-
-/// Pixels a pointer must travel before a press becomes a drag.
-const DRAG_THRESHOLD: i32 = 5;
-
-/// How long a finger holds a card still before it can be dragged.
-const HOLD_MS: u32 = 300;
-
 #[function_component(Card)]
 fn card(props: &CardProps) -> Html {
     let node = use_node_ref();
-    let press = use_mut_ref(|| None::<Press>);
-    let hold = use_mut_ref(|| None::<Timeout>);
-    // While a drag rests near the window's top or bottom edge: the page
-    // scrolls on its own, a finger held still included (direction, timer).
-    let edge = use_mut_ref(|| None::<(i32, Interval)>);
-    let redraw = use_force_update();
-    // The latest callbacks, for the timer and for the clean-up at unmount.
-    let latest = use_mut_ref(|| (props.actions.clone(), props.on_place.clone()));
-    *latest.borrow_mut() = (props.actions.clone(), props.on_place.clone());
+    let CardProps {
+        card,
+        index,
+        last,
+        lit,
+        mark,
+        actions,
+        on_place,
+    } = props;
+    let (index, last) = (*index, *last);
+    let target = (card.message, card.to);
+    // A card can be grabbed anywhere, its buttons included.
+    let drag = {
+        let on_over = {
+            let (drag, on_place, card) = (actions.drag.clone(), on_place.clone(), card.clone());
+            Callback::from(move |over: Option<Release>| {
+                // Over a replica: its drop hint; over its lane: the marker
+                // where the card would land.
+                drag.emit(over.map(|release| {
+                    let replica = match release {
+                        Release::Replica(r) => Some(r),
+                        _ => None,
+                    };
+                    (card.clone(), replica)
+                }));
+                on_place.emit(match over {
+                    Some(Release::Lane(position)) => Some((card.copy, index, position)),
+                    _ => None,
+                });
+            })
+        };
+        let card = card.clone();
+        let on_release = actions
+            .release
+            .reform(move |release| (card.clone(), index, release));
+        use_drag(&node, on_over, on_release)
+    };
+    // The latest highlight callback, for the clean-up at unmount.
+    let highlight = use_mut_ref(|| actions.highlight.clone());
+    *highlight.borrow_mut() = actions.highlight.clone();
     // Set when the keyboard moves the card: its node moves, so focus it again.
     let refocus = use_mut_ref(|| false);
     {
@@ -264,236 +284,23 @@ fn card(props: &CardProps) -> Html {
     let focused = use_mut_ref(|| false);
     // Whether the mouse is over it: its message is highlighted until it leaves.
     let hovered = use_mut_ref(|| false);
-    // A card that goes away mid-drag (delivered by autoplay, undone) ends
-    // its drag: no drop hint is left behind. One that goes away while
-    // focused hands the focus to its replica rather than to the page.
+    // A card that goes away while focused (delivered by autoplay, undone)
+    // hands the focus to its replica rather than to the page.
     {
-        let (press, hold, edge, latest, focused, hovered) = (
-            press.clone(),
-            hold.clone(),
-            edge.clone(),
-            latest.clone(),
-            focused.clone(),
-            hovered.clone(),
-        );
-        let to = props.card.to;
+        let (focused, hovered, highlight) = (focused.clone(), hovered.clone(), highlight.clone());
+        let to = card.to;
         use_effect_with((), move |_| {
             move || {
                 if *focused.borrow() {
                     Timeout::new(0, move || focus_replica_if_lost(to)).forget();
                 }
-                hold.borrow_mut().take();
-                edge.borrow_mut().take();
                 // A card delivered under the mouse never sees it leave.
                 if *hovered.borrow() {
-                    latest.borrow().0.highlight.emit(Vec::new());
-                }
-                if press.borrow_mut().take().is_some_and(|p| p.moved) {
-                    let (actions, on_place) = &*latest.borrow();
-                    actions.drag.emit(None);
-                    on_place.emit(None);
+                    highlight.borrow().emit(Vec::new());
                 }
             }
         });
     }
-    // Once a finger has held the card, its moves drag the card instead of
-    // scrolling the page. yew listens to touch moves passively, so this
-    // listener is the page's own, and may prevent the scroll.
-    {
-        let (node, press) = (node.clone(), press.clone());
-        use_effect_with(node.clone(), move |_| {
-            let listener = node.cast::<Element>().map(|el| {
-                EventListener::new_with_options(
-                    &el,
-                    "touchmove",
-                    EventListenerOptions::enable_prevent_default(),
-                    move |e| {
-                        if press.borrow().is_some_and(|p| p.armed) && e.cancelable() {
-                            e.prevent_default();
-                        }
-                    },
-                )
-            });
-            move || drop(listener)
-        });
-    }
-    let CardProps {
-        card,
-        index,
-        last,
-        lit,
-        mark,
-        actions,
-        ..
-    } = props;
-    let (index, last) = (*index, *last);
-    let target = (card.message, card.to);
-
-    // A card can be grabbed anywhere, its buttons included: the pointer is
-    // captured only once it has moved past the threshold, so a tap on a
-    // button stays a click, and a drag that starts on one never presses it.
-    let onpointerdown = {
-        let (press, hold, node, redraw) =
-            (press.clone(), hold.clone(), node.clone(), redraw.clone());
-        Callback::from(move |e: PointerEvent| {
-            if e.button() != 0 || !e.is_primary() {
-                return;
-            }
-            let Some(el) = node.cast::<Element>() else {
-                return;
-            };
-            let rect = el.get_bounding_client_rect();
-            let touch = e.pointer_type() == "touch";
-            *press.borrow_mut() = Some(Press {
-                pointer: e.pointer_id(),
-                start: (e.client_x(), e.client_y()),
-                at: (e.client_x(), e.client_y()),
-                origin: (rect.left(), rect.top(), rect.width(), rect.height()),
-                armed: !touch,
-                moved: false,
-                touch,
-            });
-            *hold.borrow_mut() = touch.then(|| {
-                let (press, redraw) = (press.clone(), redraw.clone());
-                Timeout::new(HOLD_MS, move || {
-                    let mut slot = press.borrow_mut();
-                    if let Some(p) = slot.as_mut() {
-                        p.armed = true;
-                        drop(slot);
-                        // Shows the card lifted, ready to move.
-                        redraw.force_update();
-                    }
-                })
-            });
-        })
-    };
-    // What the drag is over at (x, y): the replica's drop hint, or the
-    // marker where in the lane the card would land.
-    let hover = {
-        let (node, card, latest) = (node.clone(), card.clone(), latest.clone());
-        Rc::new(move |x: i32, y: i32| {
-            let release = release_at(&node, x, y);
-            let (actions, on_place) = &*latest.borrow();
-            let over = match release {
-                Release::Replica(r) => Some(r),
-                _ => None,
-            };
-            actions.drag.emit(Some((card.clone(), over)));
-            on_place.emit(match release {
-                Release::Lane(position) => Some((card.copy, index, position)),
-                _ => None,
-            });
-        })
-    };
-    let onpointermove = {
-        let (press, hold, edge, hover, redraw) = (
-            press.clone(),
-            hold.clone(),
-            edge.clone(),
-            hover.clone(),
-            redraw.clone(),
-        );
-        let node = node.clone();
-        Callback::from(move |e: PointerEvent| {
-            let mut slot = press.borrow_mut();
-            let Some(p) = slot.as_mut() else { return };
-            if e.pointer_id() != p.pointer {
-                return;
-            }
-            p.at = (e.client_x(), e.client_y());
-            let far = (p.at.0 - p.start.0).abs() + (p.at.1 - p.start.1).abs() > DRAG_THRESHOLD;
-            // A finger that moves before holding still is scrolling.
-            if !p.armed {
-                if far {
-                    *slot = None;
-                    hold.borrow_mut().take();
-                }
-                return;
-            }
-            // Released elsewhere before it became a drag: forget it.
-            if e.buttons() == 0 && !p.moved {
-                *slot = None;
-                return;
-            }
-            if !p.moved && far {
-                p.moved = true;
-                if let Some(el) = node.cast::<Element>() {
-                    let _ = el.set_pointer_capture(e.pointer_id());
-                }
-            }
-            if !p.moved {
-                return;
-            }
-            drop(slot);
-            redraw.force_update();
-            let direction = edge_direction(e.client_y());
-            let running = edge.borrow().as_ref().map(|(d, _)| *d);
-            if direction == 0 {
-                edge.borrow_mut().take();
-            } else if running != Some(direction) {
-                let (press, hover) = (press.clone(), hover.clone());
-                let timer = Interval::new(EDGE_TICK_MS, move || {
-                    let Some(at) = press.borrow().as_ref().filter(|p| p.moved).map(|p| p.at) else {
-                        return;
-                    };
-                    if let Some(window) = web_sys::window() {
-                        window.scroll_by_with_x_and_y(0.0, f64::from(direction * EDGE_STEP));
-                    }
-                    // The page moved under a pointer held still.
-                    hover(at.0, at.1);
-                });
-                *edge.borrow_mut() = Some((direction, timer));
-            }
-            hover(e.client_x(), e.client_y());
-        })
-    };
-    let end = {
-        let (press, hold, edge, latest, redraw, card) = (
-            press.clone(),
-            hold.clone(),
-            edge.clone(),
-            latest.clone(),
-            redraw.clone(),
-            card.clone(),
-        );
-        move |release: Option<Release>| {
-            hold.borrow_mut().take();
-            edge.borrow_mut().take();
-            let Some(p) = press.borrow_mut().take() else {
-                return;
-            };
-            redraw.force_update();
-            if p.moved {
-                let (actions, on_place) = &*latest.borrow();
-                actions.drag.emit(None);
-                on_place.emit(None);
-                if let Some(release) = release {
-                    actions.release.emit((card.clone(), index, release));
-                }
-            }
-        }
-    };
-    let onpointerup = {
-        let (end, node, press) = (end.clone(), node.clone(), press.clone());
-        Callback::from(move |e: PointerEvent| {
-            if press.borrow().is_some_and(|p| p.pointer == e.pointer_id()) {
-                end(Some(release_at(&node, e.client_x(), e.client_y())));
-            }
-        })
-    };
-    let onpointercancel = {
-        let end = end.clone();
-        Callback::from(move |_: PointerEvent| end(None))
-    };
-    // A long press on a touch screen opens no menu on a card.
-    let oncontextmenu = {
-        let press = press.clone();
-        Callback::from(move |e: MouseEvent| {
-            if press.borrow().is_some() {
-                e.prevent_default();
-            }
-        })
-    };
     let onkeydown = {
         let (actions, refocus, node) = (actions.clone(), refocus.clone(), node.clone());
         let to = card.to;
@@ -566,9 +373,6 @@ fn card(props: &CardProps) -> Html {
             <button type="button" data-testid={testid} {title} {onclick}>{ label }</button>
         }
     };
-    let now = *press.borrow();
-    let dragging = now.filter(|p| p.moved);
-    let lifted = now.is_some_and(|p| p.touch && p.armed && !p.moved);
     let from = replica_name(card.from);
     let to = replica_name(card.to);
     let label = format!(
@@ -579,7 +383,7 @@ fn card(props: &CardProps) -> Html {
         classes!(
             "card",
             format!("r{}", card.from),
-            format!("preview-{}", card.preview.kind),
+            card.preview.kind.class(),
             lit.then_some("highlight"),
             extra
         )
@@ -616,14 +420,9 @@ fn card(props: &CardProps) -> Html {
         </div>
     };
     // The copy under the pointer, above everything: fixed on <body>.
-    let floating = dragging.and_then(|p| {
+    let floating = drag.floating.and_then(|(left, top, width, height)| {
         let host: Element = web_sys::window()?.document()?.body()?.into();
-        let (left, top, width, height) = p.origin;
-        let style = format!(
-            "left: {}px; top: {}px; width: {width}px; height: {height}px",
-            left + f64::from(p.at.0 - p.start.0),
-            top + f64::from(p.at.1 - p.start.1)
-        );
+        let style = format!("left: {left}px; top: {top}px; width: {width}px; height: {height}px");
         let copy = html! {
             <div class={class(Some("drag-copy"))} data-dragging="true" aria-hidden="true" {style}>
                 { body(copy_buttons) }
@@ -637,10 +436,11 @@ fn card(props: &CardProps) -> Html {
     });
     html! {
         <li ref={node} tabindex="0" aria-roledescription="message in flight" aria-label={label}
-            class={classes!(class(dragging.map(|_| "drag-source")), lifted.then_some("lifted"), marked)}
+            class={classes!(class(drag.floating.map(|_| "drag-source")), drag.lifted.then_some("lifted"), marked)}
             data-testid="inflight" data-message={card.message.0.to_string()}
             data-from={card.from.to_string()} data-to={card.to.to_string()}
-            {onpointerdown} {onpointermove} {onpointerup} {onpointercancel} {oncontextmenu} {onkeydown}
+            onpointerdown={drag.onpointerdown} onpointermove={drag.onpointermove} onpointerup={drag.onpointerup}
+            onpointercancel={drag.onpointercancel} oncontextmenu={drag.oncontextmenu} {onkeydown}
             onfocusin={{ let f = focused.clone(); move |_: FocusEvent| *f.borrow_mut() = true }}
             onfocusout={{ let f = focused.clone(); move |_: FocusEvent| *f.borrow_mut() = false }}
             onmouseenter={enter} onmouseleave={leave}>
@@ -697,81 +497,46 @@ fn focus_replica_if_lost(to: ReplicaId) {
     }
 }
 
-/// Pixels from the window's top or bottom edge where a drag scrolls the page,
-/// so a replica below the fold can be reached.
-const SCROLL_EDGE: i32 = 48;
-
-/// Pixels the page scrolls per tick while a drag rests near an edge.
-const EDGE_STEP: i32 = 24;
-
-/// Milliseconds between two such ticks.
-const EDGE_TICK_MS: u32 = 40;
-
-/// 1 near the window's bottom edge, -1 near its top, 0 elsewhere.
-fn edge_direction(y: i32) -> i32 {
-    let height = web_sys::window()
-        .and_then(|w| w.inner_height().ok())
-        .and_then(|h| h.as_f64())
-        .unwrap_or(0.0) as i32;
-    if y > height - SCROLL_EDGE {
-        1
-    } else if y < SCROLL_EDGE {
-        -1
-    } else {
-        0
+/// m2 from B to C, with `preview`: a card for tests.
+#[cfg(test)]
+pub(crate) fn m2_from_b_to_c(preview: CardPreview) -> CardView {
+    CardView {
+        copy: CopyId(5),
+        message: MessageId(2),
+        from: 1,
+        to: 2,
+        write: "y = 2".into(),
+        timestamp: "[1,1,0]".into(),
+        preview,
     }
 }
 
-/// What is under the pointer, ignoring the dragged card and its floating copy.
-fn release_at(card: &NodeRef, x: i32, y: i32) -> Release {
-    let Some(card) = card.cast::<Element>() else {
-        return Release::Nowhere;
-    };
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return Release::Nowhere;
-    };
-    let own_lane = card.closest("[data-lane]").ok().flatten();
-    for hit in document.elements_from_point(x as f32, y as f32).iter() {
-        let Ok(el) = hit.dyn_into::<Element>() else {
-            continue;
-        };
-        if card.contains(Some(&el)) || el.closest("[data-dragging]").ok().flatten().is_some() {
-            continue;
-        }
-        if let Some(replica) = el.closest("[data-drop-replica]").ok().flatten() {
-            if let Some(r) = replica
-                .get_attribute("data-drop-replica")
-                .and_then(|v| v.parse().ok())
-            {
-                return Release::Replica(r);
-            }
-        }
-        if let (Some(lane), Some(own)) = (el.closest("[data-lane]").ok().flatten(), &own_lane) {
-            if &lane == own {
-                return Release::Lane(position_in(&lane, &card, y));
-            }
-            // Another replica's lane: aimed at the wrong replica.
-            return lane
-                .get_attribute("data-lane")
-                .and_then(|v| v.parse().ok())
-                .map_or(Release::Nowhere, Release::Replica);
-        }
-    }
-    Release::Nowhere
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Where in `lane` a card let go at height `y` lands: the number of other
-/// cards whose middle is above it.
-fn position_in(lane: &Element, card: &Element, y: i32) -> usize {
-    let Ok(cards) = lane.query_selector_all("[data-testid=\"inflight\"]") else {
-        return 0;
-    };
-    (0..cards.length())
-        .filter_map(|i| cards.item(i)?.dyn_into::<Element>().ok())
-        .filter(|other| other != card)
-        .filter(|other| {
-            let rect = other.get_bounding_client_rect();
-            rect.top() + rect.height() / 2.0 < y as f64
-        })
-        .count()
+    /// The markers on a lane of `cards` while the card at `from` is over
+    /// `position`.
+    fn marks(cards: usize, from: usize, position: usize) -> Vec<Option<Mark>> {
+        let place = Some((CopyId(9), from, position));
+        (0..cards).map(|i| mark_at(place, cards, i)).collect()
+    }
+
+    #[test]
+    fn a_card_dragged_up_marks_the_card_it_would_go_before() {
+        assert_eq!(marks(3, 2, 0), [Some(Mark::Before), None, None]);
+        assert_eq!(marks(3, 2, 1), [None, Some(Mark::Before), None]);
+    }
+
+    #[test]
+    fn a_card_dragged_down_marks_the_card_after_its_place_or_the_last_one() {
+        assert_eq!(marks(3, 0, 1), [None, None, Some(Mark::Before)]);
+        assert_eq!(marks(3, 0, 2), [None, None, Some(Mark::After)]);
+    }
+
+    #[test]
+    fn no_marker_where_the_card_already_is_or_when_it_is_not_over_its_lane() {
+        assert_eq!(marks(3, 1, 1), [None, None, None]);
+        assert_eq!(mark_at(None, 3, 0), None);
+    }
 }

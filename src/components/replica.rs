@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use super::clock::ClockView;
 use super::held::{HeldList, HeldView};
+use super::lane::CardView;
 use super::store::{store_view, StoreProps};
 use super::write_form::WriteForm;
 
@@ -15,6 +16,30 @@ pub struct DropHint {
     pub text: String,
     /// The card is addressed here (else dropping it changes nothing).
     pub accepts: bool,
+}
+
+impl DropHint {
+    /// What replica `r` says while `card` is dragged with the pointer over
+    /// `over`: its destination always, another replica only when under it.
+    pub fn of(card: &CardView, over: Option<ReplicaId>, r: ReplicaId) -> Option<DropHint> {
+        if card.to == r {
+            Some(DropHint {
+                text: format!("Drop {} here: {}", card.message, card.preview.text),
+                accepts: true,
+            })
+        } else if over == Some(r) {
+            Some(DropHint {
+                text: format!(
+                    "{} is addressed to {}, not here",
+                    card.message,
+                    replica_name(card.to)
+                ),
+                accepts: false,
+            })
+        } else {
+            None
+        }
+    }
 }
 
 /// Props of [`ReplicaPanel`].
@@ -87,5 +112,37 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
                       on_highlight={props.on_highlight.clone()} on_resend={props.on_resend.clone()} />
             <WriteForm replica={r} error={props.write_error.clone()} on_write={props.on_write.clone()} />
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lane::{m2_from_b_to_c, CardPreview, PreviewKind};
+    use super::*;
+
+    #[test]
+    fn a_dragged_card_is_welcome_at_its_destination_and_turned_away_elsewhere() {
+        let card = m2_from_b_to_c(CardPreview {
+            text: "would be held: waits for A#1 (m1)".into(),
+            kind: PreviewKind::Hold,
+        });
+        let welcome = DropHint {
+            text: "Drop m2 here: would be held: waits for A#1 (m1)".into(),
+            accepts: true,
+        };
+        assert_eq!(DropHint::of(&card, None, 2), Some(welcome.clone()));
+        assert_eq!(DropHint::of(&card, Some(2), 2), Some(welcome));
+        assert_eq!(
+            DropHint::of(&card, Some(0), 0),
+            Some(DropHint {
+                text: "m2 is addressed to C, not here".into(),
+                accepts: false,
+            })
+        );
+        assert_eq!(
+            DropHint::of(&card, Some(0), 1),
+            None,
+            "not under the pointer"
+        );
     }
 }

@@ -1,0 +1,145 @@
+//! The open lesson, for the page: its own reducer beside the run's (the
+//! run's history tells it whether an act is done), its effects, and what
+//! the page shows of it. The page asks [`use_guide`] once.
+
+use yew::prelude::*;
+
+use crate::components::lesson::{LessonPanel, Progress};
+use crate::lessons::{self, Entry};
+use crate::state::{Action, Notice, Place, State};
+use crate::tutor::{self, Tutor, TutorAction};
+use crate::{hooks, lesson_effects, make_callback};
+
+/// What the page shows of the lessons.
+pub struct Guide {
+    /// Every lesson, in course order, with how far the learner got.
+    pub list: Vec<(Entry, Progress)>,
+    /// The name of the lesson open, if any.
+    pub open: Option<String>,
+    /// The open lesson's panel.
+    pub panel: Option<Html>,
+    /// Opens a lesson where the learner left it.
+    pub on_open: Callback<String>,
+}
+
+/// The lessons beside the run in `state`; `embedded` is the lesson an
+/// embedding page asked for.
+#[hook]
+pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> Guide {
+    let guide = use_reducer(tutor::Lessons::default);
+    let catalogue = use_memo((), |_| lessons::catalogue());
+    // (name, from the start)
+    let open_lesson = {
+        let (run, guide) = (state.dispatcher(), guide.dispatcher());
+        Callback::from(
+            move |(name, from_start): (String, bool)| match lessons::lesson(&name) {
+                Ok(lesson) => {
+                    let step = match lesson_effects::saved_progress(&name) {
+                        Progress::At(step) if !from_start => step,
+                        _ => 0,
+                    };
+                    let commands = Tutor::history_at(&lesson, step);
+                    let base = commands.len();
+                    run.dispatch(Action::OpenLesson {
+                        title: lesson.title.clone(),
+                        config: lesson.start.config(),
+                        commands,
+                    });
+                    guide.dispatch(TutorAction::Open {
+                        name,
+                        lesson,
+                        step,
+                        base,
+                    });
+                }
+                Err(why) => run.dispatch(Action::Refuse(Notice::error(Place::Page, why))),
+            },
+        )
+    };
+    let on_open = open_lesson.reform(|name| (name, false));
+    {
+        // On opening: a `#lesson=NAME` address, else the lesson left open
+        // (the saved session holds its run).
+        let (on_open, guide) = (on_open.clone(), guide.dispatcher());
+        use_effect_with((), move |_| {
+            if let Some(name) = embedded.or_else(|| {
+                hooks::location_hash()
+                    .as_deref()
+                    .and_then(lesson_effects::lesson_in)
+            }) {
+                on_open.emit(name);
+            } else if let Some((name, step, base)) = lesson_effects::saved_open() {
+                if let Ok(lesson) = lessons::lesson(&name) {
+                    guide.dispatch(TutorAction::Open {
+                        name,
+                        lesson,
+                        step,
+                        base,
+                    });
+                }
+            }
+        });
+    }
+    lesson_effects::use_lesson_links(on_open.clone());
+    lesson_effects::use_lesson_progress(
+        guide
+            .open
+            .as_ref()
+            .map(|t| (t.name.clone(), t.step, t.base, t.done)),
+    );
+    lesson_effects::use_lesson_done(
+        guide
+            .open
+            .as_ref()
+            .filter(|t| t.done)
+            .map(|t| t.name.clone()),
+    );
+    lesson_effects::use_lesson_highlight(
+        guide
+            .open
+            .as_ref()
+            .filter(|t| !t.done)
+            .and_then(Tutor::current)
+            .map(|step| step.highlight().iter().map(|t| t.selector()).collect())
+            .unwrap_or_default(),
+        state.revision,
+    );
+
+    let list = catalogue
+        .iter()
+        .map(|entry| {
+            let progress = match &guide.open {
+                Some(t) if t.name == entry.name && t.done => Progress::Done,
+                Some(t) if t.name == entry.name => Progress::At(t.step),
+                _ => lesson_effects::saved_progress(entry.name),
+            };
+            (entry.clone(), progress)
+        })
+        .collect();
+    let panel = guide.open.as_ref().map(|tutor| {
+        let history = &state.branch().commands[..state.cursor()];
+        let act = tutor.act(history);
+        let following = catalogue
+            .iter()
+            .skip_while(|e| e.name != tutor.name)
+            .nth(1)
+            .map(|e| (e.name.to_string(), e.title.clone()));
+        let cursor = state.cursor();
+        let name = tutor.name.clone();
+        html! {
+            <LessonPanel tutor={tutor.clone()} {act} {following}
+                on_choose={make_callback(&guide, TutorAction::Choose)}
+                on_reveal={make_callback(&guide, |()| TutorAction::Reveal)}
+                on_next={make_callback(&guide, move |()| TutorAction::Next { cursor })}
+                on_restart={open_lesson.reform(move |()| (name.clone(), true))}
+                on_close={make_callback(&guide, |()| TutorAction::Close)}
+                on_open={on_open.clone()} />
+        }
+    });
+    Guide {
+        list,
+        open: guide.open.as_ref().map(|t| t.name.clone()),
+        panel,
+        on_open,
+    }
+}
