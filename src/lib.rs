@@ -43,6 +43,7 @@ pub mod diagram;
 pub mod embed;
 pub mod exchange;
 pub mod files;
+pub mod history;
 pub mod hooks;
 pub mod lesson_effects;
 pub mod lessons;
@@ -247,7 +248,7 @@ pub fn app() -> Html {
         (ByPtr(state.trace.clone()), config.delivery),
         |(trace, _)| causal_core::last_receive(simulation, trace),
     );
-    let history = &state.branch().commands[..state.cursor()];
+    let history = state.simulation.history();
     let act = guide
         .open
         .as_ref()
@@ -536,11 +537,11 @@ pub fn app() -> Html {
                     }) }
                     { timeline::timeline(&TimelineProps {
                         cursor: state.cursor(),
-                        steps: state.branch().commands.len(),
-                        current: state.current,
-                        branches: state.branches.iter().enumerate().map(|(i, b)| BranchView {
+                        steps: state.steps(),
+                        current: state.current(),
+                        branches: state.branches().iter().enumerate().map(|(i, b)| BranchView {
                             number: i + 1,
-                            steps: b.commands.len(),
+                            steps: b.len(),
                             split: b.parent.map(|(p, at)| (p + 1, at)),
                         }).collect(),
                         on_seek: { let d = d.clone(); Callback::from(move |k| d.dispatch(Action::Seek(k))) },

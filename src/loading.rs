@@ -4,6 +4,8 @@
 //! show how far it is. The reducer advances a [`Job`] by one slice per
 //! `Continue`; a hook dispatches `Continue` after each render while one runs.
 
+use std::rc::Rc;
+
 use causal_core::{Command, Simulation, Trace};
 
 use crate::session::Session;
@@ -49,7 +51,7 @@ pub enum Origin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Purpose {
     /// Show `session`, every branch checked whole first.
-    Load(Box<Session>, Origin),
+    Load(Rc<Session>, Origin),
     /// Move the timeline of the current branch from step `from`.
     Seek {
         /// Where the timeline was.
@@ -57,12 +59,14 @@ pub enum Purpose {
     },
 }
 
-/// One stretch of commands to play: branch `branch`, commands `next..end`.
+/// One stretch of commands to play: branch `branch`, commands `next..end`,
+/// the first of which is step `offset + 1`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Pass {
     branch: usize,
     next: usize,
     end: usize,
+    offset: usize,
     /// Starts from the initial state (else carries on from the last pass).
     fresh: bool,
     /// Keeps the events.
@@ -77,6 +81,7 @@ impl Pass {
             branch,
             next,
             end,
+            offset: 0,
             fresh: next == 0,
             record: false,
             keep: false,
@@ -89,9 +94,9 @@ impl Pass {
 pub struct Job {
     /// What it is for.
     pub purpose: Purpose,
-    /// The commands of every branch involved (the session's, or the
-    /// current branch's for a seek).
-    branches: Vec<Vec<Command>>,
+    /// The commands of every branch involved (the session's, or those a
+    /// seek plays), shared: copying a job does not copy them.
+    branches: Rc<Vec<Vec<Command>>>,
     passes: Vec<Pass>,
     simulation: Simulation,
     trace: Trace,
@@ -167,8 +172,8 @@ impl Job {
             .map(|b| b.commands.clone())
             .collect();
         Ok(Job {
-            purpose: Purpose::Load(Box::new(session), origin),
-            branches,
+            purpose: Purpose::Load(Rc::new(session), origin),
+            branches: Rc::new(branches),
             passes,
             simulation,
             trace: Trace::new(),
@@ -178,34 +183,33 @@ impl Job {
         })
     }
 
-    /// A job that moves the timeline from `simulation` (at its history's
-    /// end, with its `trace`) to `steps` of `commands` (the current branch).
-    pub fn seek(simulation: &Simulation, trace: &Trace, commands: &[Command], steps: usize) -> Job {
-        let from = simulation.history().len();
-        let steps = steps.min(commands.len());
-        let (start, trace, next) = if steps >= from {
-            (simulation.clone(), trace.clone(), from)
-        } else {
-            // Back: replay from the start; the events are the old ones, cut.
-            let fresh = Simulation::new(simulation.config()).unwrap_or_default();
-            let cut = trace.iter().filter(|(s, _)| *s <= steps).cloned().collect();
-            (fresh, cut, 0)
-        };
-        let record = steps >= from;
+    /// A job that moves the timeline from step `from` by playing
+    /// `commands` from `start` (a state on the current branch, with its
+    /// `trace`; the events are kept if `record`, else `trace` is already
+    /// the one to show).
+    pub fn seek(
+        from: usize,
+        start: Simulation,
+        trace: Trace,
+        record: bool,
+        commands: Vec<Command>,
+    ) -> Job {
+        let total = commands.len();
         Job {
             purpose: Purpose::Seek { from },
-            branches: vec![commands[..steps].to_vec()],
             passes: vec![Pass {
-                fresh: !record,
+                offset: start.history().len(),
+                fresh: false,
                 record,
                 keep: true,
-                ..Pass::new(0, next, steps)
+                ..Pass::new(0, 0, total)
             }],
+            branches: Rc::new(vec![commands]),
             simulation: start,
             trace,
             shown: None,
             done: 0,
-            total: steps - next,
+            total,
         }
     }
 
@@ -226,7 +230,7 @@ impl Job {
                 let command = self.branches[pass.branch][pass.next].clone();
                 match self.simulation.apply(command) {
                     Ok(events) if pass.record => {
-                        let step = pass.next + 1;
+                        let step = pass.offset + pass.next + 1;
                         self.trace.extend(events.into_iter().map(|e| (step, e)));
                         if self.trace.len() > MAX_EVENTS {
                             return Outcome::Failed(format!(
@@ -239,7 +243,7 @@ impl Job {
                     Err(e) => {
                         return Outcome::Failed(format!(
                             "{}: {e}",
-                            at(pass.branch, count, pass.next)
+                            at(pass.branch, count, pass.offset + pass.next)
                         ))
                     }
                 }
