@@ -121,9 +121,12 @@ pub fn app() -> Html {
     };
     {
         let snapshot = state.clone();
-        hooks::use_save_session(state.revision, state.loading(), move || {
-            share::encode(&snapshot.session())
-        });
+        hooks::use_save_session(
+            state.revision,
+            state.session_revision,
+            state.loading(),
+            move || share::encode(&snapshot.session()),
+        );
     }
     hooks::use_save_previous(state.previous().map(ByPtr), share::encode);
     hooks::use_slices(
