@@ -366,16 +366,28 @@ mod tests {
         let two = run(one.clone(), [write(1, "y", "2")]);
         let undone = run(two.clone(), [Action::Undo]);
         assert!(undone.job.is_none());
-        assert!(Rc::ptr_eq(&undone.simulation, &one.simulation), "the same state, not a replay");
+        assert!(
+            Rc::ptr_eq(&undone.simulation, &one.simulation),
+            "the same state, not a replay"
+        );
         assert!(Rc::ptr_eq(&undone.trace, &one.trace));
         let redone = run(undone, [Action::Redo]);
         assert!(Rc::ptr_eq(&redone.simulation, &two.simulation));
         // A state kept on another branch is not shown on this one.
-        let other = run(two.clone(), [Action::Undo, write(2, "z", "3"), Action::Undo]);
-        assert!(Rc::ptr_eq(&other.simulation, &one.simulation), "step 1 is shared");
+        let other = run(
+            two.clone(),
+            [Action::Undo, write(2, "z", "3"), Action::Undo],
+        );
+        assert!(
+            Rc::ptr_eq(&other.simulation, &one.simulation),
+            "step 1 is shared"
+        );
         let forth = run(other, [Action::Redo]);
         assert_eq!(forth.current(), 1);
-        assert_eq!(forth.simulation.history().last(), forth.history.command(1, 1));
+        assert_eq!(
+            forth.simulation.history().last(),
+            forth.history.command(1, 1)
+        );
         assert!(!Rc::ptr_eq(&forth.simulation, &two.simulation));
         // Another rule: nothing kept is reused.
         let rerun = run(two, [Action::SetDelivery(Delivery::Fifo), Action::Undo]);
@@ -388,7 +400,10 @@ mod tests {
         let state = run(State::default(), [write(0, "x", "1"), write(1, "y", "2")]);
         for action in [Action::Dismiss, Action::Note("a line".into()), Action::Play] {
             let after = run(state.clone(), [action.clone()]);
-            assert!(Rc::ptr_eq(&after.simulation, &state.simulation), "{action:?}");
+            assert!(
+                Rc::ptr_eq(&after.simulation, &state.simulation),
+                "{action:?}"
+            );
             assert!(Rc::ptr_eq(&after.trace, &state.trace), "{action:?}");
         }
     }
