@@ -612,6 +612,8 @@ fn progress(job: &loading::Job, on_cancel: Callback<()>) -> Html {
         loading::Purpose::Load(_, loading::Origin::Saved) => "Opening your saved session".into(),
         loading::Purpose::Load(..) => "Loading".into(),
         loading::Purpose::Seek { .. } => "Moving the timeline".into(),
+        loading::Purpose::Replay { rules: true, .. } => "Re-running under the new rules".into(),
+        loading::Purpose::Replay { .. } => "Switching branch".into(),
     };
     let onclick = Callback::from(move |_: MouseEvent| on_cancel.emit(()));
     html! {

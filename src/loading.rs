@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use causal_core::{Command, Simulation, Trace};
+use causal_core::{Command, Config, Simulation, Trace};
 
 use crate::session::Session;
 use crate::text;
@@ -56,6 +56,14 @@ pub enum Purpose {
     Seek {
         /// Where the timeline was.
         from: usize,
+    },
+    /// Replay a branch from the start: `branch` whole (a switch of
+    /// branch), or the branch shown to the timeline under other `rules`.
+    Replay {
+        /// The branch (index).
+        branch: usize,
+        /// A change of rules (else of branch).
+        rules: bool,
     },
 }
 
@@ -194,9 +202,26 @@ impl Job {
         record: bool,
         commands: Vec<Command>,
     ) -> Job {
+        Job::play(Purpose::Seek { from }, start, trace, record, commands)
+    }
+
+    /// A job that replays `commands` from the start under `config`,
+    /// keeping the events.
+    pub fn replay(purpose: Purpose, config: Config, commands: Vec<Command>) -> Job {
+        let start = Simulation::new(config).unwrap_or_default();
+        Job::play(purpose, start, Trace::new(), true, commands)
+    }
+
+    fn play(
+        purpose: Purpose,
+        start: Simulation,
+        trace: Trace,
+        record: bool,
+        commands: Vec<Command>,
+    ) -> Job {
         let total = commands.len();
         Job {
-            purpose: Purpose::Seek { from },
+            purpose,
             passes: vec![Pass {
                 offset: start.history().len(),
                 fresh: false,

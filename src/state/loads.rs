@@ -78,7 +78,9 @@ impl State {
             Outcome::Running => self.job = Some(job),
             Outcome::Failed(why) => match job.purpose {
                 Purpose::Load(_, origin) => self.load_failed(&origin, why),
-                Purpose::Seek { .. } => self.refuse(Place::Page, capitalise(&why)),
+                Purpose::Seek { .. } | Purpose::Replay { .. } => {
+                    self.refuse(Place::Page, capitalise(&why))
+                }
             },
             Outcome::Done(shown) => match (job.purpose, *shown) {
                 (Purpose::Load(session, origin), (simulation, trace)) => {
@@ -86,6 +88,9 @@ impl State {
                 }
                 (Purpose::Seek { from }, (simulation, trace)) => {
                     self.arrive(from, Rc::new(simulation), Rc::new(trace))
+                }
+                (Purpose::Replay { branch, rules }, (simulation, trace)) => {
+                    self.replayed(branch, rules, Rc::new(simulation), Rc::new(trace))
                 }
             },
         }

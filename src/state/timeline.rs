@@ -13,7 +13,7 @@ use super::notices::{capitalise, summary, Place};
 use super::State;
 use crate::describe::{describe, Tone};
 use crate::history::History;
-use crate::loading::Job;
+use crate::loading::{Job, Origin, Purpose};
 
 /// A move of the timeline forward tells at most this many steps in the log.
 const NARRATED_STEPS: usize = 40;
@@ -211,10 +211,7 @@ impl State {
         let cursor = self.cursor();
         if self.replaced.at_load || cursor == 0 {
             if let Some(before) = self.replaced.undo() {
-                return self.begin_load(
-                    Ok(Rc::unwrap_or_clone(before)),
-                    crate::loading::Origin::Back,
-                );
+                return self.begin_load(Ok(Rc::unwrap_or_clone(before)), Origin::Back);
             }
         }
         let Some(last) = self.simulation.history().last().cloned() else {
@@ -227,10 +224,7 @@ impl State {
     /// Plays the next step of the branch, told as if it had just happened.
     pub(super) fn redo(&mut self) {
         if let Some(after) = self.replaced.redo() {
-            return self.begin_load(
-                Ok(Rc::unwrap_or_clone(after)),
-                crate::loading::Origin::Forward,
-            );
+            return self.begin_load(Ok(Rc::unwrap_or_clone(after)), Origin::Forward);
         }
         let cursor = self.cursor();
         if cursor == self.steps() {
@@ -239,6 +233,8 @@ impl State {
         self.seek(cursor + 1);
     }
 
+    /// Shows another branch at its end: at once if it was lately shown,
+    /// else replayed, in slices when it is long.
     pub(super) fn switch_branch(&mut self, branch: usize) {
         self.replaced.at_load = false;
         let Some(steps) = self.branches().get(branch).map(|b| b.len()) else {
@@ -252,22 +248,22 @@ impl State {
             .iter()
             .find(|s| (s.branch, s.step) == (origin, steps) && s.simulation.config() == config)
             .map(|s| (Rc::clone(&s.simulation), Rc::clone(&s.trace)));
-        let shown = match kept {
-            Some(shown) => shown,
+        match kept {
+            Some((simulation, trace)) => self.replayed(branch, false, simulation, trace),
             None => {
-                let commands = self.history.line(branch);
-                match Simulation::replay_traced(config, &commands) {
-                    Ok((simulation, trace)) => (Rc::new(simulation), Rc::new(trace)),
-                    Err(e) => return self.refuse(Place::Page, capitalise(&e.to_string())),
-                }
+                let purpose = Purpose::Replay {
+                    branch,
+                    rules: false,
+                };
+                let job = Job::replay(purpose, config, self.history.line(branch));
+                self.job = Some(Box::new(job));
+                self.advance();
             }
-        };
-        self.remember();
-        self.history.switch(branch);
-        self.show_rebuilt(shown.0, shown.1);
-        self.note(Tone::Plain, format!("Switched to branch {}.", branch + 1));
+        }
     }
 
+    /// Re-runs the steps up to the timeline under other rules, in slices
+    /// when they are many.
     pub(super) fn rerun(&mut self, delivery: Delivery, conflicts: Conflicts) {
         self.replaced.at_load = false;
         let config = Config {
@@ -275,16 +271,39 @@ impl State {
             conflicts,
             ..self.simulation.config()
         };
-        match Simulation::replay_traced(config, self.simulation.history()) {
-            Ok((next, trace)) => {
-                let steps = next.history().len();
-                self.show_rebuilt(Rc::new(next), Rc::new(trace));
-                self.note(
-                    Tone::Plain,
-                    format!("Re-ran the same {steps} steps under {delivery} delivery and {conflicts} conflicts."),
-                );
-            }
-            Err(e) => self.refuse(Place::Page, capitalise(&e.error.to_string())),
+        let purpose = Purpose::Replay {
+            branch: self.current(),
+            rules: true,
+        };
+        let job = Job::replay(purpose, config, self.simulation.history().to_vec());
+        self.job = Some(Box::new(job));
+        self.advance();
+    }
+
+    /// Shows a branch replayed from the start: `branch` at its end, or the
+    /// branch shown under other `rules`.
+    pub(super) fn replayed(
+        &mut self,
+        branch: usize,
+        rules: bool,
+        simulation: Rc<Simulation>,
+        trace: Rc<Trace>,
+    ) {
+        self.remember();
+        if rules {
+            let (steps, config) = (simulation.history().len(), simulation.config());
+            self.show_rebuilt(simulation, trace);
+            self.note(
+                Tone::Plain,
+                format!(
+                    "Re-ran the same {steps} steps under {} delivery and {} conflicts.",
+                    config.delivery, config.conflicts
+                ),
+            );
+        } else {
+            self.history.switch(branch);
+            self.show_rebuilt(simulation, trace);
+            self.note(Tone::Plain, format!("Switched to branch {}.", branch + 1));
         }
     }
 
@@ -406,5 +425,59 @@ mod tests {
             );
             assert!(Rc::ptr_eq(&after.trace, &state.trace), "{action:?}");
         }
+    }
+
+    #[test]
+    fn a_long_branch_switch_or_rule_rerun_goes_in_slices_and_ends_as_a_replay_at_once() {
+        let writes: Vec<String> = (0..1_200)
+            .map(|i| format!(r#"{{"op":"write","replica":{},"key":"k","value":"{i}"}},{{"op":"deliver-all"}}"#, i % 3))
+            .collect();
+        let file = scenario_file(&writes.join(","));
+        let (long, _) = finish(run(
+            State::default(),
+            [Action::Import(file, "long.json".into())],
+        ));
+        let full = clocks(&long);
+        // A second branch.
+        let (other, _) = finish(run(long, [Action::Seek(10)]));
+        // Enough steps on it that the end of the first is no longer kept.
+        let other = run(
+            other,
+            (0..RECENT_STATES + 1).map(|i| write(0, "x", &i.to_string())),
+        );
+        assert_eq!(other.current(), 1);
+        let mut switching = run(other, [Action::SwitchBranch(0)]);
+        let mut slices = 0;
+        while switching.job.is_some() {
+            assert_eq!(switching.current(), 1, "shown only once replayed");
+            switching = run(switching, [Action::Continue]);
+            slices += 1;
+        }
+        assert!(slices > 1, "{slices} slices");
+        assert_eq!(switching.current(), 0);
+        assert_eq!(clocks(&switching), full);
+        let replayed =
+            Simulation::replay(switching.simulation.config(), &switching.history.line(0))
+                .expect("replays");
+        assert_eq!(replayed.replicas(), switching.simulation.replicas());
+        assert_eq!(
+            switching.log.front().map(|l| l.text.as_str()),
+            Some("Switched to branch 1.")
+        );
+        // Another rule, in slices too; the selectors follow once it is done.
+        let rerun = run(switching, [Action::SetConflicts(Conflicts::Lww)]);
+        assert!(rerun.job.is_some());
+        assert_ne!(rerun.simulation.config().conflicts, Conflicts::Lww);
+        let (rerun, _) = finish(rerun);
+        assert_eq!(rerun.simulation.config().conflicts, Conflicts::Lww);
+        let (at_once, trace) =
+            Simulation::replay_traced(rerun.simulation.config(), rerun.simulation.history())
+                .expect("replays");
+        assert_eq!(at_once.replicas(), rerun.simulation.replicas());
+        assert_eq!(*rerun.trace, trace);
+        assert!(rerun
+            .log
+            .front()
+            .is_some_and(|l| l.text.starts_with("Re-ran the same 2400 steps")));
     }
 }
