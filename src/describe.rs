@@ -86,12 +86,8 @@ pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
         i += 1;
         let line = match event {
             Event::Delivered {
-                replica,
-                message,
-                from: sender,
-                released,
-                ..
-            } if sender == replica && !released => {
+                replica, message, ..
+            } if event.is_write() => {
                 let write = messages
                     .get(*message)
                     .map(|m| match &*m.value {
@@ -219,23 +215,17 @@ pub struct Whereabouts {
 /// Where a missing message is now, seen from `replica`: in flight to it,
 /// held there, or lost on the way.
 pub fn whereabouts(simulation: &Simulation, replica: ReplicaId, message: MessageId) -> Whereabouts {
-    let in_flight = simulation.network().earliest(message, replica).is_some();
-    let Some(sent) = simulation.messages().get(message) else {
-        return Whereabouts {
-            text: String::new(),
-            lost: false,
-        };
-    };
+    use causal_core::Whereabouts as Copy;
     let at = replica_name(replica);
-    let (text, lost) = if in_flight {
-        (format!("{message} is still in flight to {at}."), false)
-    } else if simulation.replicas()[replica].knows(sent) {
-        (format!("{message} is held at {at} too."), false)
-    } else {
-        (
+    let (text, lost) = match simulation.whereabouts(message, replica) {
+        None => (String::new(), false),
+        Some(Copy::InFlight) => (format!("{message} is still in flight to {at}."), false),
+        Some(Copy::Held) => (format!("{message} is held at {at} too."), false),
+        Some(Copy::Delivered) => (format!("{message} was delivered at {at}."), false),
+        Some(Copy::Lost) => (
             format!("{message} was lost on the way to {at}: resend it."),
             true,
-        )
+        ),
     };
     Whereabouts { text, lost }
 }

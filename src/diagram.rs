@@ -277,11 +277,6 @@ fn arrived(sent: &mut Sends, message: MessageId, to: ReplicaId) -> Option<(i32, 
     start
 }
 
-/// Whether `event` is a replica's own write (its local delivery).
-fn is_write(event: &Event) -> bool {
-    matches!(event, Event::Delivered { replica, from, released: false, .. } if replica == from)
-}
-
 /// A layout in progress, step by step. Cloned at chunk boundaries, it is a
 /// checkpoint to resume from when the run grows or is cut back.
 #[derive(Clone, Debug)]
@@ -355,7 +350,7 @@ impl Layouter {
             if let Some(r) = slot_of(event, write_sends).filter(|&r| r < self.replicas) {
                 slots[r] += 1;
             }
-            after_write = write_sends || is_write(event);
+            after_write = write_sends || event.is_write();
         }
         let start = self.x;
         self.step_x.push(start);
@@ -385,7 +380,7 @@ impl Layouter {
             match event {
                 Event::Delivered {
                     replica, message, ..
-                } if is_write(event) => {
+                } if event.is_write() => {
                     let x = place(*replica);
                     let what = messages
                         .get(*message)

@@ -80,17 +80,21 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Why a history or a scenario file stopped at one step: the step's number
-/// (from 1) and the engine's refusal. Step 0 is the configuration itself,
-/// refused before any step (a replica count outside 2 to 8).
+/// (from 1) and why. Step 0 is the configuration itself, refused before any
+/// step (a replica count outside 2 to 8).
+///
+/// The reason is the engine's refusal by default; a reader that refuses a
+/// step for its form (a scenario file's `"op"` given twice, the page's write
+/// with an empty key) words it as text, and the number is written the same way.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepError {
+pub struct StepError<E = Error> {
     /// Which step, from 1; 0 for the configuration.
     pub step: usize,
     /// Why it was refused.
-    pub error: Error,
+    pub error: E,
 }
 
-impl fmt::Display for StepError {
+impl<E: fmt::Display> fmt::Display for StepError<E> {
     /// `step 4: message 3 is not in flight to replica 1`, as DESIGN.md
     /// section 3 words it; a refused configuration names no step.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -101,4 +105,34 @@ impl fmt::Display for StepError {
     }
 }
 
-impl std::error::Error for StepError {}
+impl<E: fmt::Debug + fmt::Display> std::error::Error for StepError<E> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_error_names_its_step_from_1_whatever_the_reason() {
+        let refused = StepError {
+            step: 4,
+            error: Error::NotInFlight {
+                message: MessageId(3),
+                to: 1,
+            },
+        };
+        assert_eq!(
+            refused.to_string(),
+            "step 4: message 3 is not in flight to replica 1"
+        );
+        let worded = StepError {
+            step: 2,
+            error: "the key is empty",
+        };
+        assert_eq!(worded.to_string(), "step 2: the key is empty");
+        let config = StepError {
+            step: 0,
+            error: Error::ReplicaCount(9),
+        };
+        assert_eq!(config.to_string(), "there must be 2 to 8 replicas, not 9");
+    }
+}

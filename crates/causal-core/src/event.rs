@@ -88,3 +88,11 @@ pub enum Event {
     /// A delivery broke causal order.
     Violation(Violation),
 }
+
+impl Event {
+    /// Whether this is a replica's own write: the write delivered at its
+    /// writer at once, as opposed to a message received from another replica.
+    pub fn is_write(&self) -> bool {
+        matches!(self, Event::Delivered { replica, from, released: false, .. } if replica == from)
+    }
+}

@@ -38,6 +38,38 @@ pub struct Scenario {
     pub conflicts: Conflicts,
     /// The commands, in order.
     pub steps: Vec<Command>,
+    /// The page's own field: how the lanes were reordered between the steps
+    /// (a reorder changes no replica, so `steps` leaves it out). Readers
+    /// that only run the steps, such as `causal-sim`, ignore it; the page
+    /// plays it back ([`Scenario::into_history`]) so an imported run shows
+    /// the same lanes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reorders: Vec<Reorder>,
+}
+
+/// A reorder of a lane, and where it comes among a scenario's steps.
+/// Written `{"after": 2, "to": 1, "index": 1, "position": 0}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Reorder {
+    /// How many steps come before it: 0 before the first step. Moves after
+    /// the same step are played in the order they are listed.
+    pub after: usize,
+    /// The lane's replica.
+    pub to: usize,
+    /// Where the copy is, from 0.
+    pub index: usize,
+    /// Where it goes, from 0.
+    pub position: usize,
+}
+
+impl Reorder {
+    fn command(self) -> Command {
+        Command::Reorder {
+            to: self.to,
+            index: self.index,
+            position: self.position,
+        }
+    }
 }
 
 /// Why a scenario file was refused. Nothing of it was applied.
@@ -207,7 +239,10 @@ struct StepSeed {
 
 impl StepSeed {
     fn fail<E: de::Error>(&self, why: impl fmt::Display) -> E {
-        E::custom(format!("step {}: {why}", self.step))
+        E::custom(StepError {
+            step: self.step,
+            error: why,
+        })
     }
 }
 
@@ -232,7 +267,11 @@ impl<'de> Visitor<'de> for StepSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Command, A::Error> {
         let mut seen = Vec::new();
         let mut fields: [Option<Loose>; 8] = Default::default();
-        let prefix = format!("step {}: ", self.step);
+        let prefix = StepError {
+            step: self.step,
+            error: "",
+        }
+        .to_string();
         while let Some(field) = map.next_key_seed(FieldSeed(STEP_FIELDS))? {
             match field {
                 Field::Known(name) => {
@@ -413,6 +452,169 @@ impl<'de> Visitor<'de> for StepsSeed {
     }
 }
 
+const REORDER_FIELDS: &[&str] = &["after", "to", "index", "position"];
+
+/// Reads reorder `at` (from 1) of the `"reorders"` field.
+struct ReorderSeed {
+    at: usize,
+}
+
+impl ReorderSeed {
+    fn fail<E: de::Error>(&self, why: impl fmt::Display) -> E {
+        E::custom(format!("\"reorders\", reorder {}: {why}", self.at))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ReorderSeed {
+    type Value = Reorder;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Reorder, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReorderSeed {
+    type Value = Reorder;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "\"reorders\", reorder {}: a reorder", self.at)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Reorder, A::Error> {
+        let mut seen = Vec::new();
+        let mut numbers: [Option<Loose>; 4] = Default::default();
+        let prefix = format!("\"reorders\", reorder {}: ", self.at);
+        while let Some(field) = map.next_key_seed(FieldSeed(REORDER_FIELDS))? {
+            match field {
+                Field::Known(name) => {
+                    once(&mut seen, name, &prefix)?;
+                    let at = REORDER_FIELDS.iter().position(|&f| f == name).unwrap_or(0);
+                    numbers[at] = Some(map.next_value()?);
+                }
+                Field::Unknown => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let mut read = [0; 4];
+        for ((name, field), number) in REORDER_FIELDS.iter().zip(numbers).zip(&mut read) {
+            *number = match field {
+                Some(Loose::Number(n)) => usize::try_from(n).map_err(|_| {
+                    self.fail(format_args!("\"{name}\" must be a number from 0, not {n}"))
+                })?,
+                None => {
+                    return Err(self.fail(format_args!("it needs \"{name}\" (a number from 0)")))
+                }
+                Some(other) => {
+                    return Err(self.fail(format_args!(
+                        "\"{name}\" must be a number from 0, not {}",
+                        other.describe()
+                    )))
+                }
+            };
+        }
+        let [after, to, index, position] = read;
+        Ok(Reorder {
+            after,
+            to,
+            index,
+            position,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Reorder, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Err(self.not_a_move("a list"))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Reorder, E> {
+        Err(self.not_a_move(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Reorder, E> {
+        Err(self.not_a_move(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Reorder, E> {
+        Err(self.not_a_move(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Reorder, E> {
+        Err(self.not_a_move(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Reorder, E> {
+        Err(self.not_a_move(quoted(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Reorder, E> {
+        Err(self.not_a_move("null"))
+    }
+}
+
+impl ReorderSeed {
+    fn not_a_move<E: de::Error>(&self, what: impl fmt::Display) -> E {
+        self.fail(format_args!(
+            "a reorder must be an object such as {{\"after\": 0, \"to\": 1, \"index\": 1, \"position\": 0}}, not {what}"
+        ))
+    }
+}
+
+/// Reads the `"reorders"` field: a list of reorders, or what was found instead.
+struct ReordersSeed;
+
+impl<'de> DeserializeSeed<'de> for ReordersSeed {
+    type Value = Result<Vec<Reorder>, Loose>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReordersSeed {
+    type Value = Result<Vec<Reorder>, Loose>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of reorders")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut moves = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(one) = seq.next_element_seed(ReorderSeed {
+            at: moves.len() + 1,
+        })? {
+            moves.push(one);
+        }
+        Ok(Ok(moves))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Loose::deserialize(de::value::MapAccessDeserializer::new(map)).map(Err)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Other(v.to_string())))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Other(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Number(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Other(v.to_string())))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Text(v.to_string())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(Loose::Other("null".into())))
+    }
+}
+
 const SCENARIO_FIELDS: &[&str] = &[
     "version",
     "title",
@@ -421,6 +623,7 @@ const SCENARIO_FIELDS: &[&str] = &[
     "delivery",
     "conflicts",
     "steps",
+    "reorders",
 ];
 
 impl<'de> Deserialize<'de> for Scenario {
@@ -453,6 +656,7 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
         let mut replicas = None;
         let (mut delivery, mut conflicts) = (None, None);
         let mut steps = None;
+        let mut reorders = Vec::new();
         let fail = |why: String| A::Error::custom(why);
         while let Some(field) = map.next_key_seed(FieldSeed(SCENARIO_FIELDS))? {
             let Field::Known(name) = field else {
@@ -482,6 +686,14 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
                 "replicas" => replicas = Some(map.next_value::<Loose>()?),
                 "delivery" => delivery = Some(map.next_value::<Loose>()?),
                 "conflicts" => conflicts = Some(map.next_value::<Loose>()?),
+                "reorders" => {
+                    reorders = map.next_value_seed(ReordersSeed)?.map_err(|other| {
+                        fail(format!(
+                            "\"reorders\" must be a list of reorders, not {}",
+                            other.describe()
+                        ))
+                    })?
+                }
                 _ => {
                     steps = Some(map.next_value_seed(StepsSeed)?.map_err(|other| {
                         fail(format!(
@@ -546,6 +758,18 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
                     .into(),
             )
         })?;
+        let mut after = 0;
+        for (i, one) in reorders.iter().enumerate() {
+            if one.after < after || one.after > steps.len() {
+                return Err(fail(format!(
+                    "\"reorders\", reorder {}: \"after\" must be {after} to {} (reorders in the order of the steps), not {}",
+                    i + 1,
+                    steps.len(),
+                    one.after
+                )));
+            }
+            after = one.after;
+        }
         Ok(Scenario {
             version: SCENARIO_VERSION,
             title,
@@ -554,6 +778,7 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
             delivery,
             conflicts,
             steps,
+            reorders,
         })
     }
 
@@ -623,15 +848,70 @@ impl Scenario {
             delivery: config.delivery,
             conflicts: config.conflicts,
             steps: Vec::new(),
+            reorders: Vec::new(),
         }
     }
 
-    /// The scenario that replays `simulation`'s history.
+    /// The portable scenario of `simulation`'s history: its steps use only
+    /// the ops every reader knows (DESIGN.md section 3). A deliver-next
+    /// becomes the deliver it did; a reorder, which changes no replica,
+    /// goes to [`Scenario::reorders`], after the steps it followed.
+    ///
+    /// Replayed, the steps reach the same replicas, and with the reorders the
+    /// same lanes. One case is not exact: where a deliver-next took a later
+    /// copy of a message to a replica while an earlier copy of it to the
+    /// same replica was in flight (a duplicate moved ahead of it), the
+    /// deliver takes the earliest, as deliver does; the same message
+    /// arrives, but the copy left in flight is the other one.
     pub fn of(simulation: &Simulation) -> Self {
+        let mut taken = simulation.taken_next().iter();
+        let mut steps = Vec::with_capacity(simulation.history().len());
+        let mut reorders = Vec::new();
+        for command in simulation.history() {
+            match command {
+                Command::Reorder {
+                    to,
+                    index,
+                    position,
+                } => reorders.push(Reorder {
+                    after: steps.len(),
+                    to: *to,
+                    index: *index,
+                    position: *position,
+                }),
+                Command::DeliverNext { to } => {
+                    if let Some(&message) = taken.next() {
+                        steps.push(Command::Deliver { message, to: *to });
+                    }
+                }
+                other => steps.push(other.clone()),
+            }
+        }
         Scenario {
-            steps: simulation.history().to_vec(),
+            steps,
+            reorders,
             ..Scenario::new(simulation.config())
         }
+    }
+
+    /// The steps with the reorders played between them: the history the
+    /// page imports, which shows the lanes as they were exported. Step
+    /// numbers count the reorders too, so [`Scenario::run`], whose numbers are
+    /// the file's, plays the steps alone.
+    pub fn into_history(self) -> Vec<Command> {
+        if self.reorders.is_empty() {
+            return self.steps;
+        }
+        let mut history = Vec::with_capacity(self.steps.len() + self.reorders.len());
+        let mut reorders = self.reorders.into_iter().peekable();
+        for (played, step) in self.steps.into_iter().enumerate() {
+            while let Some(one) = reorders.next_if(|one| one.after <= played) {
+                history.push(one.command());
+            }
+            history.push(step);
+        }
+        history.extend(reorders.map(Reorder::command));
+        history
     }
 
     /// Reads a scenario file. Checks its shape, version, replica count and
@@ -654,8 +934,9 @@ impl Scenario {
         }
     }
 
-    /// Plays every step. Returns the final state, and each step's events with
-    /// its number (from 1); or the first refused step, and nothing.
+    /// Plays every step (not the reorders). Returns the final state, and
+    /// each step's events with its number (from 1); or the first refused
+    /// step, and nothing.
     pub fn run(&self) -> Result<(Simulation, Trace), ScenarioError> {
         Ok(Simulation::replay_traced(self.config(), &self.steps)?)
     }

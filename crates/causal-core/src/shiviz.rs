@@ -84,12 +84,8 @@ impl ShivizLog {
         let name = |r: ReplicaId| replica_name(r);
         match event {
             Event::Delivered {
-                replica,
-                message,
-                from,
-                released,
-                ..
-            } if from == replica && !released => {
+                replica, message, ..
+            } if event.is_write() => {
                 let (key, value) = messages
                     .get(*message)
                     .map(|m| (m.key.to_string(), m.value.to_string()))

@@ -57,6 +57,21 @@ pub enum Preview {
     Discard,
 }
 
+/// Where the copy of a message to one replica is now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Whereabouts {
+    /// A copy is still in flight to it (the earliest, if there are several).
+    InFlight,
+    /// It arrived and is held back there.
+    Held,
+    /// It arrived and was delivered there.
+    Delivered,
+    /// It was dropped on the way, and no copy of it is in flight: only a
+    /// duplicate can bring it now.
+    Lost,
+}
+
 impl Default for Simulation {
     /// The default configuration's initial state: three replicas, causal
     /// delivery, overwrite. Infallible, unlike [`Simulation::new`].
@@ -75,6 +90,10 @@ pub struct Simulation {
     network: Network,
     violations: Vec<Violation>,
     history: Vec<Command>,
+    /// The message each deliver-next of the history took, in order: a
+    /// deliver-next depends on the lane order, so the portable scenario
+    /// writes the deliver it did instead.
+    taken_next: Vec<MessageId>,
 }
 
 impl Simulation {
@@ -97,6 +116,7 @@ impl Simulation {
             network: Network::new(config.replicas),
             violations: Vec::new(),
             history: Vec::new(),
+            taken_next: Vec::new(),
         }
     }
 
@@ -115,11 +135,7 @@ impl Simulation {
     ) -> Result<Self, StepError> {
         let mut simulation =
             Simulation::new(config).map_err(|error| StepError { step: 0, error })?;
-        for (i, command) in commands.into_iter().enumerate() {
-            simulation
-                .apply(command)
-                .map_err(|error| StepError { step: i + 1, error })?;
-        }
+        simulation.apply_all(commands)?;
         Ok(simulation)
     }
 
@@ -130,13 +146,50 @@ impl Simulation {
         let mut simulation =
             Simulation::new(config).map_err(|error| StepError { step: 0, error })?;
         let mut trace = Trace::new();
-        for (i, command) in commands.iter().enumerate() {
-            let events = simulation
-                .apply(command.clone())
-                .map_err(|error| StepError { step: i + 1, error })?;
-            trace.extend(events.into_iter().map(|e| (i + 1, e)));
-        }
+        simulation.apply_traced(commands.iter().cloned(), &mut trace)?;
         Ok((simulation, trace))
+    }
+
+    /// Applies `commands` in order, each numbered by its place in the
+    /// history (from 1, counting the commands applied before).
+    ///
+    /// Stops at the first refused command and says which and why: the
+    /// commands before it stay applied, the refused one and those after it
+    /// are not. Work on a copy to keep all or nothing.
+    pub fn apply_all(
+        &mut self,
+        commands: impl IntoIterator<Item = Command>,
+    ) -> Result<(), StepError> {
+        self.extend(commands, None)
+    }
+
+    /// Applies `commands` like [`Simulation::apply_all`], adding each one's
+    /// events to `trace` with its step (from 1): a run and its trace grow
+    /// together. On a refused command, `trace` holds the events of the
+    /// commands applied before it, as the simulation does.
+    pub fn apply_traced(
+        &mut self,
+        commands: impl IntoIterator<Item = Command>,
+        trace: &mut Trace,
+    ) -> Result<(), StepError> {
+        self.extend(commands, Some(trace))
+    }
+
+    fn extend(
+        &mut self,
+        commands: impl IntoIterator<Item = Command>,
+        mut trace: Option<&mut Trace>,
+    ) -> Result<(), StepError> {
+        for command in commands {
+            let step = self.history.len() + 1;
+            let events = self
+                .apply(command)
+                .map_err(|error| StepError { step, error })?;
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.extend(events.into_iter().map(|e| (step, e)));
+            }
+        }
+        Ok(())
     }
 
     /// The same state with no history and no violations seen: what the
@@ -150,6 +203,7 @@ impl Simulation {
             network: self.network.clone(),
             violations: Vec::new(),
             history: Vec::new(),
+            taken_next: Vec::new(),
         }
     }
 
@@ -225,6 +279,7 @@ impl Simulation {
             Command::DeliverNext { to } => {
                 let first = self.network.lane(*to).next();
                 if let Some(copy) = first {
+                    self.taken_next.push(copy.message);
                     self.receive(copy, &mut events);
                 }
             }
@@ -320,6 +375,28 @@ impl Simulation {
         }
     }
 
+    /// Where `message`'s copy to `to` is now; `None` if there is no such
+    /// message or replica, or `to` wrote it (a write is delivered at its
+    /// writer, never sent there).
+    ///
+    /// Every write sends a copy to every other replica, and a copy leaves
+    /// the network only by arriving (after which the replica holds or has
+    /// delivered the message) or by being dropped: so a message neither in
+    /// flight to a replica nor known there was lost on the way.
+    pub fn whereabouts(&self, message: MessageId, to: ReplicaId) -> Option<Whereabouts> {
+        let sent = self.messages.get(message)?;
+        let replica = self.replicas.get(to).filter(|_| sent.sender != to)?;
+        Some(if self.network.earliest(message, to).is_some() {
+            Whereabouts::InFlight
+        } else if replica.hold_back().contains(sent.dot()) {
+            Whereabouts::Held
+        } else if replica.knows(sent) {
+            Whereabouts::Delivered
+        } else {
+            Whereabouts::Lost
+        })
+    }
+
     /// The rules and replica count.
     pub fn config(&self) -> Config {
         self.config
@@ -353,6 +430,11 @@ impl Simulation {
     /// The commands applied since the initial state.
     pub fn history(&self) -> &[Command] {
         &self.history
+    }
+
+    /// The message each deliver-next of the history took, in order.
+    pub(crate) fn taken_next(&self) -> &[MessageId] {
+        &self.taken_next
     }
 
     /// Every replica has the same store.
@@ -445,5 +527,118 @@ impl Simulation {
                 Event::Violation(violation) => Some(*violation),
                 _ => None,
             }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(replica: ReplicaId, value: &str) -> Command {
+        Command::Write {
+            replica,
+            key: "x".into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn whereabouts_follows_a_copy_from_the_network_to_the_replica() {
+        let mut sim = Simulation::default();
+        let m = |n| MessageId(n);
+        sim.apply_all([write(0, "1"), write(0, "2")]).unwrap();
+        assert_eq!(sim.whereabouts(m(2), 1), Some(Whereabouts::InFlight));
+        sim.apply_all([Command::Deliver {
+            message: m(2),
+            to: 1,
+        }])
+        .unwrap();
+        assert_eq!(sim.whereabouts(m(2), 1), Some(Whereabouts::Held));
+        sim.apply_all([Command::Drop {
+            message: m(1),
+            to: 2,
+        }])
+        .unwrap();
+        assert_eq!(sim.whereabouts(m(1), 2), Some(Whereabouts::Lost));
+        sim.apply_all([Command::Deliver {
+            message: m(1),
+            to: 1,
+        }])
+        .unwrap();
+        assert_eq!(sim.whereabouts(m(1), 1), Some(Whereabouts::Delivered));
+        assert_eq!(sim.whereabouts(m(2), 1), Some(Whereabouts::Delivered));
+        // A duplicate brings a lost message back in flight.
+        sim.apply_all([Command::Duplicate {
+            message: m(1),
+            to: 2,
+        }])
+        .unwrap();
+        assert_eq!(sim.whereabouts(m(1), 2), Some(Whereabouts::InFlight));
+        // No copy goes to the writer; no such message or replica.
+        assert_eq!(sim.whereabouts(m(1), 0), None);
+        assert_eq!(sim.whereabouts(m(9), 1), None);
+        assert_eq!(sim.whereabouts(m(1), 7), None);
+    }
+
+    #[test]
+    fn apply_traced_numbers_steps_from_the_history_and_keeps_what_came_before_a_refusal() {
+        let mut sim = Simulation::default();
+        let mut trace = Trace::new();
+        sim.apply_traced([write(0, "1")], &mut trace).unwrap();
+        let refused = sim.apply_traced(
+            [
+                Command::Deliver {
+                    message: MessageId(1),
+                    to: 1,
+                },
+                Command::Deliver {
+                    message: MessageId(1),
+                    to: 1,
+                },
+                write(1, "never"),
+            ],
+            &mut trace,
+        );
+        assert_eq!(
+            refused,
+            Err(StepError {
+                step: 3,
+                error: Error::NotInFlight {
+                    message: MessageId(1),
+                    to: 1
+                }
+            })
+        );
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "step 3: message 1 is not in flight to replica 1"
+        );
+        assert_eq!(sim.history().len(), 2, "the steps before the refusal stay");
+        let steps: Vec<usize> = trace.iter().map(|(step, _)| *step).collect();
+        assert_eq!(steps, [1, 1, 1, 2, 2]);
+        let (whole, whole_trace) =
+            Simulation::replay_traced(Config::default(), sim.history()).unwrap();
+        assert_eq!((whole, whole_trace), (sim, trace));
+    }
+
+    #[test]
+    fn a_write_is_the_writers_own_delivery_only() {
+        let mut sim = Simulation::default();
+        let events = sim.apply(write(0, "1")).unwrap();
+        assert!(events[0].is_write());
+        assert!(
+            events[1..].iter().all(|e| !e.is_write()),
+            "the sends are not"
+        );
+        let events = sim
+            .apply(Command::Deliver {
+                message: MessageId(1),
+                to: 1,
+            })
+            .unwrap();
+        assert!(
+            events.iter().all(|e| !e.is_write()),
+            "a delivery elsewhere is not"
+        );
     }
 }

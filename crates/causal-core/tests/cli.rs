@@ -112,6 +112,21 @@ fn a_dash_reads_standard_input() {
 }
 
 #[test]
+fn the_pages_reorders_are_ignored() {
+    let text = std::fs::read_to_string(classic()).unwrap();
+    let mut file: Value = serde_json::from_str(&text).unwrap();
+    file["reorders"] = json!([{"after": 1, "to": 1, "index": 1, "position": 0}]);
+    let with_lanes = file.to_string();
+    for command in ["run", "trace", "shiviz"] {
+        assert_eq!(
+            ok(&[command, "-"], Some(&with_lanes)),
+            ok(&[command, &classic()], None),
+            "{command}"
+        );
+    }
+}
+
+#[test]
 fn trace_prints_one_json_line_per_event_with_its_step() {
     let out = ok(&["trace", &classic()], None);
     let lines: Vec<Value> = out

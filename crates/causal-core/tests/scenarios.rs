@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use causal_core::{
-    Command, Conflicts, Delivery, Error, MessageId, Report, Scenario, ScenarioError, Simulation,
-    StepError,
+    Command, Config, Conflicts, Delivery, Error, MessageId, Report, Scenario, ScenarioError,
+    Simulation, StepError,
 };
 use serde_json::{json, Value};
 
@@ -469,8 +469,8 @@ fn every_op_reads_as_the_design_spells_it() {
     );
     let (sim, _) = scenario.run().unwrap();
     assert!(sim.converged());
-    // And they are written back the same way.
-    let written: Value = serde_json::from_str(&Scenario::of(&sim).to_json()).unwrap();
+    // Written back as they are read.
+    let written: Value = serde_json::from_str(&scenario.to_json()).unwrap();
     let ops: Vec<&str> = written["steps"]
         .as_array()
         .unwrap()
@@ -493,6 +493,125 @@ fn every_op_reads_as_the_design_spells_it() {
         written["steps"][2],
         json!({"op": "drop", "message": 1, "to": 2})
     );
+    // The portable scenario of the run says the deliver the deliver-next
+    // did, and keeps the reorder in a field of its own, after the four steps
+    // before it.
+    let portable: Value = serde_json::from_str(&Scenario::of(&sim).to_json()).unwrap();
+    assert_eq!(
+        portable["steps"][4],
+        json!({"op": "deliver", "message": 1, "to": 2})
+    );
+    assert_eq!(portable["steps"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        portable["reorders"],
+        json!([{"after": 4, "to": 2, "index": 0, "position": 0}])
+    );
+}
+
+/// A run whose lanes were reordered before a deliver-next: B's lane holds
+/// A's two writes, the second moved first and delivered next.
+fn reordered_run() -> Simulation {
+    let mut sim = Simulation::new(Config::default()).unwrap();
+    sim.apply_all([
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "1".into(),
+        },
+        Command::Write {
+            replica: 0,
+            key: "x".into(),
+            value: "2".into(),
+        },
+        Command::Reorder {
+            to: 1,
+            index: 1,
+            position: 0,
+        },
+        Command::DeliverNext { to: 1 },
+        Command::Write {
+            replica: 1,
+            key: "y".into(),
+            value: "3".into(),
+        },
+        Command::Reorder {
+            to: 2,
+            index: 2,
+            position: 0,
+        },
+    ])
+    .unwrap();
+    sim
+}
+
+#[test]
+fn a_portable_scenario_keeps_the_lane_order_in_a_field_of_its_own() {
+    let sim = reordered_run();
+    let scenario = Scenario::of(&sim);
+    assert_eq!(
+        scenario.steps[2],
+        Command::Deliver {
+            message: MessageId(2),
+            to: 1
+        },
+        "the deliver-next became the deliver it did"
+    );
+    assert_eq!(scenario.steps.len(), 4);
+    let file: Value = serde_json::from_str(&scenario.to_json()).unwrap();
+    assert_eq!(
+        file["reorders"],
+        json!([
+            {"after": 2, "to": 1, "index": 1, "position": 0},
+            {"after": 4, "to": 2, "index": 2, "position": 0}
+        ])
+    );
+    // Imported, the steps and the reorders give the same lanes and state.
+    let read = Scenario::parse(&scenario.to_json()).unwrap();
+    let imported = Simulation::replay(read.config(), &read.clone().into_history()).unwrap();
+    assert_eq!(Report::of(&imported), Report::of(&sim));
+    let lane = |s: &Simulation, to| s.network().lane(to).map(|c| c.message).collect::<Vec<_>>();
+    assert_eq!(
+        lane(&imported, 2),
+        [MessageId(3), MessageId(1), MessageId(2)]
+    );
+    assert_eq!(lane(&imported, 2), lane(&sim, 2));
+    assert_eq!(lane(&imported, 1), lane(&sim, 1));
+    // The steps alone (what causal-sim runs) reach the same replicas, with
+    // the lanes in sending order.
+    let (stepped, _) = read.run().unwrap();
+    assert_eq!(Report::of(&stepped), Report::of(&sim));
+    assert_eq!(
+        lane(&stepped, 2),
+        [MessageId(1), MessageId(2), MessageId(3)]
+    );
+}
+
+#[test]
+fn reorders_of_the_wrong_form_are_refused_in_the_files_words() {
+    let with_lanes = |lanes: &str| {
+        format!(
+            r#"{{"version": 1, "steps": [{{"op": "write", "replica": 0, "key": "x", "value": "1"}}], "reorders": {lanes}}}"#
+        )
+    };
+    for (lanes, why) in [
+        ("3", "\"reorders\" must be a list of reorders, not 3"),
+        ("[1]", "\"reorders\", reorder 1: a reorder must be an object such as {\"after\": 0, \"to\": 1, \"index\": 1, \"position\": 0}, not 1"),
+        (r#"[{"after": 1, "to": 1, "index": 0}]"#, "\"reorders\", reorder 1: it needs \"position\" (a number from 0)"),
+        (r#"[{"after": 1, "to": "B", "index": 0, "position": 0}]"#, "\"reorders\", reorder 1: \"to\" must be a number from 0, not \"B\""),
+        (r#"[{"after": 2, "to": 1, "index": 0, "position": 0}]"#, "\"reorders\", reorder 1: \"after\" must be 0 to 1 (reorders in the order of the steps), not 2"),
+        (r#"[{"after": 1, "to": 1, "index": 0, "position": 0}, {"after": 0, "to": 1, "index": 0, "position": 0}]"#, "\"reorders\", reorder 2: \"after\" must be 1 to 1 (reorders in the order of the steps), not 0"),
+        (r#"[{"after": 1, "after": 1, "to": 1, "index": 0, "position": 0}]"#, "\"reorders\", reorder 1: \"after\" appears twice"),
+    ] {
+        assert_eq!(
+            Scenario::parse(&with_lanes(lanes)).unwrap_err().to_string(),
+            why,
+            "{lanes}"
+        );
+    }
+    // An empty list, or a reorder with fields of its own, is fine.
+    assert!(Scenario::parse(&with_lanes("[]")).is_ok());
+    let extra = with_lanes(r#"[{"after": 1, "to": 1, "index": 0, "position": 0, "note": "?"}]"#);
+    assert_eq!(Scenario::parse(&extra).unwrap().reorders.len(), 1);
 }
 
 #[test]
