@@ -4,9 +4,10 @@
 //! show how far it is. The reducer advances a [`Job`] by one slice per
 //! `Continue`; a hook dispatches `Continue` after each render while one runs.
 
+use std::fmt;
 use std::rc::Rc;
 
-use causal_core::{Command, Config, Simulation, Trace};
+use causal_core::{Command, Config, Simulation, StepError, Trace};
 
 use crate::session::Session;
 use crate::text;
@@ -126,12 +127,13 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// The steps "branch 2, step 5" or "step 5" (when there is one branch).
-fn at(branch: usize, branches: usize, step: usize) -> String {
+/// A step refused on branch `branch` of `branches`: "branch 2, step 5: ..."
+/// or "step 5: ..." (when there is one branch).
+fn on_branch<E: fmt::Display>(branch: usize, branches: usize, refused: StepError<E>) -> String {
     if branches > 1 {
-        format!("branch {}, step {}", branch + 1, step + 1)
+        format!("branch {}, {refused}", branch + 1)
     } else {
-        format!("step {}", step + 1)
+        refused.to_string()
     }
 }
 
@@ -145,7 +147,7 @@ impl Job {
         let count = session.branches.len();
         for (b, branch) in session.branches.iter().enumerate() {
             text::check_commands(&branch.commands)
-                .map_err(|(i, why)| format!("{}: {why}", at(b, count, i)))?;
+                .map_err(|(i, error)| on_branch(b, count, StepError { step: i + 1, error }))?;
         }
         let current = session.current;
         let mut passes = vec![
@@ -248,33 +250,31 @@ impl Job {
                     self.simulation = initial;
                 }
             }
-            while pass.next < pass.end {
-                if budget == 0 {
-                    return Outcome::Running;
-                }
-                let command = self.branches[pass.branch][pass.next].clone();
-                match self.simulation.apply(command) {
-                    Ok(events) if pass.record => {
-                        let step = pass.offset + pass.next + 1;
-                        self.trace.extend(events.into_iter().map(|e| (step, e)));
-                        if self.trace.len() > MAX_EVENTS {
-                            return Outcome::Failed(format!(
-                                "its run has more than {} events, more than the page can show at once; causal-sim can run it",
-                                text::grouped(MAX_EVENTS)
-                            ));
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        return Outcome::Failed(format!(
-                            "{}: {e}",
-                            at(pass.branch, count, pass.offset + pass.next)
-                        ))
-                    }
-                }
-                pass.next += 1;
-                self.done += 1;
-                budget -= 1;
+            // The engine plays the slice and numbers the events and any
+            // refused step; the events are counted once a slice is played.
+            let take = budget.min(pass.end - pass.next);
+            let commands = self.branches[pass.branch][pass.next..pass.next + take]
+                .iter()
+                .cloned();
+            let played = if pass.record {
+                self.simulation.apply_traced(commands, &mut self.trace)
+            } else {
+                self.simulation.apply_all(commands)
+            };
+            if let Err(e) = played {
+                return Outcome::Failed(on_branch(pass.branch, count, e));
+            }
+            if pass.record && self.trace.len() > MAX_EVENTS {
+                return Outcome::Failed(format!(
+                    "its run has more than {} events, more than the page can show at once; causal-sim can run it",
+                    text::grouped(MAX_EVENTS)
+                ));
+            }
+            pass.next += take;
+            self.done += take;
+            budget -= take;
+            if pass.next < pass.end {
+                return Outcome::Running;
             }
             let keep = pass.keep;
             self.passes.remove(0);

@@ -1,7 +1,7 @@
 //! What leaves the page: the session to save or share, and the scenario
 //! file to export.
 
-use causal_core::{Command, Scenario};
+use causal_core::Scenario;
 
 use super::State;
 use crate::session::{Session, SESSION_VERSION};
@@ -20,33 +20,12 @@ impl State {
         }
     }
 
-    /// The scenario file that replays the run up to the timeline's position,
-    /// in the five operations every reader knows (DESIGN.md section 3): a
-    /// "deliver the next copy" becomes a deliver of the copy it took, and lane
-    /// reorders, which change no replica, are left out.
+    /// The scenario file that replays the run up to the timeline's position
+    /// (the engine's portable form, DESIGN.md section 3: a "deliver the next
+    /// copy" as the deliver it did, lane reorders in a field of their own),
+    /// with the preset's title and description.
     pub fn scenario(&self) -> Scenario {
         let mut scenario = Scenario::of(&self.simulation);
-        scenario.steps = self
-            .simulation
-            .history()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, command)| match command {
-                Command::Reorder { .. } => None,
-                Command::DeliverNext { .. } => {
-                    self.trace.iter().find_map(|(step, event)| match event {
-                        causal_core::Event::Received { message, to, .. } if *step == i + 1 => {
-                            Some(Command::Deliver {
-                                message: *message,
-                                to: *to,
-                            })
-                        }
-                        _ => None,
-                    })
-                }
-                other => Some(other.clone()),
-            })
-            .collect();
         if let Some(p) = &self.preset {
             scenario.title = Some(p.title.clone());
             scenario.description = Some(p.description.clone());
@@ -95,5 +74,28 @@ mod tests {
             causal_core::Report::of(&replayed),
             causal_core::Report::of(&state.simulation)
         );
+        // Imported, it replays the lanes too.
+        let lanes = |s: &State| s.simulation.in_flight().collect::<Vec<_>>();
+        let reordered = run(
+            state.clone(),
+            [
+                write(2, "y", "3"),
+                Action::Apply(Command::Reorder {
+                    to: 1,
+                    index: 1,
+                    position: 0,
+                }),
+            ],
+        );
+        assert_eq!(reordered.scenario().reorders.len(), 2);
+        let imported = run(
+            State::default(),
+            [Action::Import(
+                reordered.scenario().to_json(),
+                "a.json".into(),
+            )],
+        );
+        assert_eq!(page_error(&imported), "");
+        assert_eq!(lanes(&imported), lanes(&reordered));
     }
 }

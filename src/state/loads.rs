@@ -266,11 +266,12 @@ impl State {
         }
     }
 
-    /// An imported scenario file replaces the session, played to its end;
-    /// a bad one changes nothing.
+    /// An imported scenario file replaces the session, played to its end
+    /// (its lane reorders too, between the steps they followed); a bad one
+    /// changes nothing.
     pub(super) fn import(&mut self, text: &str, file: &str) {
         let session = Scenario::parse(text)
-            .map(|s| Session::linear(s.config(), s.steps, self.seed))
+            .map(|s| Session::linear(s.config(), s.into_history(), self.seed))
             .map_err(|e| e.to_string());
         self.begin_load(session, Origin::Import(file.to_string()));
     }

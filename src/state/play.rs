@@ -41,11 +41,8 @@ impl State {
         }
         let mut next = Simulation::clone(&self.simulation);
         let mut trace = Trace::clone(&self.trace);
-        for (i, command) in order.iter().enumerate() {
-            match next.apply(command.clone()) {
-                Ok(events) => trace.extend(events.into_iter().map(|e| (cursor + i + 1, e))),
-                Err(e) => return self.refuse(Place::Page, capitalise(&e.to_string())),
-            }
+        if let Err(e) = next.apply_traced(order.iter().cloned(), &mut trace) {
+            return self.refuse(Place::Page, capitalise(&e.to_string()));
         }
         let steps = order.len();
         self.remember();
