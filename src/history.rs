@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use causal_core::Command;
 
+use crate::puzzles::ActivePuzzle;
 use crate::session::{self, Session};
 
 /// Commands per chunk of a tail.
@@ -294,13 +295,32 @@ impl History {
     }
 }
 
+/// A session set aside, with the puzzle that was played on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kept {
+    /// The session.
+    pub session: Rc<Session>,
+    /// Its puzzle, if one was played on it.
+    pub puzzle: Option<Rc<ActivePuzzle>>,
+}
+
+impl Kept {
+    /// `session`, played without a puzzle.
+    pub fn session(session: Rc<Session>) -> Self {
+        Kept {
+            session,
+            puzzle: None,
+        }
+    }
+}
+
 /// Sessions a load (reset, replica count, preset, import, link) replaced,
 /// which Undo returns to, and those Undo left that way, which Redo returns
 /// to; newest last.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Replaced {
-    earlier: Vec<Rc<Session>>,
-    later: Vec<Rc<Session>>,
+    earlier: Vec<Kept>,
+    later: Vec<Kept>,
     /// The last change was a load (or its undoing): Undo and Redo move
     /// between sessions rather than along the branch.
     pub at_load: bool,
@@ -309,7 +329,7 @@ pub struct Replaced {
 impl Replaced {
     /// A load replaced `session`: Undo returns to it. A new load (not a
     /// Redo) forgets the sessions Redo could return to.
-    pub fn replaced(&mut self, session: Rc<Session>, by_redo: bool) {
+    pub fn replaced(&mut self, session: Kept, by_redo: bool) {
         if !by_redo {
             self.later.clear();
         }
@@ -318,7 +338,7 @@ impl Replaced {
 
     /// Keeps `session` for Undo, forgetting the oldest beyond
     /// [`EARLIER_SESSIONS`].
-    pub fn keep(&mut self, session: Rc<Session>) {
+    pub fn keep(&mut self, session: Kept) {
         self.earlier.push(session);
         if self.earlier.len() > EARLIER_SESSIONS {
             self.earlier.remove(0);
@@ -326,17 +346,17 @@ impl Replaced {
     }
 
     /// Undo left `session`: Redo returns to it.
-    pub fn left(&mut self, session: Rc<Session>) {
+    pub fn left(&mut self, session: Kept) {
         self.later.push(session);
     }
 
     /// The session Undo returns to, taken.
-    pub fn undo(&mut self) -> Option<Rc<Session>> {
+    pub fn undo(&mut self) -> Option<Kept> {
         self.earlier.pop()
     }
 
     /// The session Redo returns to, taken (only right after a load).
-    pub fn redo(&mut self) -> Option<Rc<Session>> {
+    pub fn redo(&mut self) -> Option<Kept> {
         if self.at_load {
             self.later.pop()
         } else {
@@ -346,7 +366,7 @@ impl Replaced {
 
     /// The session Undo would return to.
     pub fn previous(&self) -> Option<&Rc<Session>> {
-        self.earlier.last()
+        self.earlier.last().map(|kept| &kept.session)
     }
 
     /// Whether Undo can return to a session.
@@ -470,7 +490,13 @@ mod tests {
 
     #[test]
     fn undo_and_redo_between_sessions() {
-        let session = |seed| Rc::new(Session::linear(Config::default(), Vec::new(), seed));
+        let session = |seed| {
+            Kept::session(Rc::new(Session::linear(
+                Config::default(),
+                Vec::new(),
+                seed,
+            )))
+        };
         let mut replaced = Replaced::default();
         assert!(!replaced.can_undo());
         for seed in 0..30 {
@@ -482,7 +508,7 @@ mod tests {
         replaced.left(back);
         assert!(!replaced.can_redo(), "only right after a load");
         replaced.at_load = true;
-        assert_eq!(replaced.redo().map(|s| s.seed), Some(29));
+        assert_eq!(replaced.redo().map(|s| s.session.seed), Some(29));
         replaced.left(session(1));
         replaced.replaced(session(2), false);
         assert_eq!(replaced.redo(), None, "a new load forgets what Redo had");

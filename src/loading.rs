@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use causal_core::{Command, Config, Simulation, StepError, Trace};
 
+use crate::puzzles::ActivePuzzle;
 use crate::session::Session;
 use crate::text;
 
@@ -28,7 +29,7 @@ pub const MAX_EVENTS: usize = 50_000;
 
 /// Where a session being loaded comes from: what the page says when it is
 /// shown, or when it cannot be.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Origin {
     /// A scenario file, by name.
     Import(String),
@@ -40,16 +41,17 @@ pub enum Origin {
     Preset(String),
     /// A lesson's run, at one of its steps: the lesson's title.
     Lesson(String),
-    /// Undo back to the session a load replaced.
-    Back,
-    /// Redo forward to the session an Undo left.
-    Forward,
+    /// Undo back to the session a load replaced, with the puzzle played
+    /// on it.
+    Back(Option<Rc<ActivePuzzle>>),
+    /// Redo forward to the session an Undo left, with its puzzle.
+    Forward(Option<Rc<ActivePuzzle>>),
     /// A reset or a change of replica count: what to say once done.
     Fresh(String),
 }
 
 /// What a job is for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Purpose {
     /// Show `session`, every branch checked whole first.
     Load(Rc<Session>, Origin),

@@ -11,7 +11,7 @@ use super::notices::{capitalise, count, Place, ONE_UNDO_AWAY};
 use super::timeline::Recent;
 use super::State;
 use crate::describe::Tone;
-use crate::history::History;
+use crate::history::{History, Kept};
 use crate::loading::{Job, Origin, Outcome, Purpose, SLICE_STEPS};
 use crate::presets::{preset, Preset};
 use crate::session::Session;
@@ -120,7 +120,7 @@ impl State {
             Origin::Lesson(title) => {
                 format!("The lesson \u{201c}{title}\u{201d} could not be opened: {why}.")
             }
-            Origin::Back | Origin::Forward => {
+            Origin::Back(_) | Origin::Forward(_) => {
                 format!("That session could not be shown again: {why}.")
             }
             Origin::Fresh(_) => format!("The page could not start afresh: {why}."),
@@ -131,24 +131,35 @@ impl State {
     /// Shows a loaded `session`, with its state at the cursor. The session
     /// it replaces stays one Undo away.
     fn loaded(&mut self, session: Session, origin: Origin, simulation: Simulation, trace: Trace) {
-        // A puzzle is played on the session it opened, not on another.
-        self.puzzle = None;
+        // A puzzle is played on the session it opened, not on another: it
+        // is set aside with its session, and comes back with it.
         let before = match (&origin, self.fallback.take()) {
-            (Origin::Link, Some(saved)) => saved,
-            _ => Rc::new(self.session()),
+            (Origin::Link, Some(saved)) => Kept::session(saved),
+            _ => Kept {
+                session: Rc::new(self.session()),
+                puzzle: self.puzzle.take(),
+            },
         };
-        let kept = match origin {
+        self.puzzle = None;
+        let kept = match &origin {
             Origin::Saved => false,
-            Origin::Back => {
+            Origin::Back(_) => {
                 self.replaced.left(before);
                 false
             }
-            _ if before.is_blank() || *before == session => false,
+            _ if before.session.is_blank() || *before.session == session => false,
+            Origin::Forward(_) => {
+                self.replaced.replaced(before, true);
+                true
+            }
             _ => {
-                self.replaced.replaced(before, origin == Origin::Forward);
+                self.replaced.replaced(before, false);
                 true
             }
         };
+        if let Origin::Back(puzzle) | Origin::Forward(puzzle) = &origin {
+            self.puzzle = puzzle.clone();
+        }
         let steps = session.branches[session.current].commands.len();
         self.history = History::of(&session);
         self.recent = Recent::default();
@@ -184,11 +195,11 @@ impl State {
                 Tone::Plain,
                 format!("Opened the lesson \u{201c}{title}\u{201d}."),
             ),
-            Origin::Back => self.note(
+            Origin::Back(_) => self.note(
                 Tone::Plain,
                 "Back to the session before: Redo returns to the one you left.".into(),
             ),
-            Origin::Forward => self.note(Tone::Plain, "Back to the session you left.".into()),
+            Origin::Forward(_) => self.note(Tone::Plain, "Back to the session you left.".into()),
             Origin::Fresh(why) => self.note(Tone::Plain, why.clone()),
             Origin::Saved => {}
         }
@@ -208,7 +219,7 @@ impl State {
     pub fn remembering(mut self, previous: Option<&str>) -> Self {
         if let Some(Ok(session)) = previous.map(share::decode) {
             if !self.replaced.can_undo() && session.check_shape().is_ok() {
-                self.replaced.keep(Rc::new(session));
+                self.replaced.keep(Kept::session(Rc::new(session)));
             }
         }
         self
@@ -227,18 +238,18 @@ impl State {
         let kept = match origin {
             Origin::Saved => Some(session),
             Origin::Link => self.fallback.take(),
-            Origin::Back => {
-                self.replaced.keep(session);
+            Origin::Back(puzzle) => {
+                self.replaced.keep(Kept { session, puzzle });
                 None
             }
-            Origin::Forward => {
-                self.replaced.left(session);
+            Origin::Forward(puzzle) => {
+                self.replaced.left(Kept { session, puzzle });
                 None
             }
             Origin::Import(_) | Origin::Preset(_) | Origin::Lesson(_) | Origin::Fresh(_) => None,
         };
         if let Some(saved) = kept.filter(|s| !s.is_blank()) {
-            self.replaced.keep(saved);
+            self.replaced.keep(Kept::session(saved));
             self.note(
                 Tone::Plain,
                 "Your saved session was not opened: it is one Undo away.".into(),

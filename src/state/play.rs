@@ -96,3 +96,36 @@ impl State {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::state::Action;
+
+    #[test]
+    fn undo_and_redo_across_a_puzzle_bring_its_panel_back_with_its_run() {
+        let before = run(State::default(), [write(0, "x", "1")]);
+        let playing = run(
+            before.clone(),
+            [Action::OpenPuzzle("fifo-violation".into())],
+        );
+        let puzzle = playing.puzzle.clone().expect("the puzzle is open");
+        let back = run(playing.clone(), [Action::Undo]);
+        assert_eq!(back.session(), before.session());
+        assert!(back.puzzle.is_none(), "the session before had no puzzle");
+        let again = run(back, [Action::Redo]);
+        assert_eq!(again.session(), playing.session());
+        assert_eq!(
+            again.puzzle,
+            Some(puzzle.clone()),
+            "Redo brings the puzzle back"
+        );
+        // A load over the puzzle, then Undo: the puzzle comes back too.
+        let (preset, _) = finish(run(again, [Action::LoadPreset("classic".into())]));
+        assert!(preset.puzzle.is_none());
+        let (undone, _) = finish(run(preset, [Action::Undo]));
+        assert_eq!(undone.session(), playing.session());
+        assert_eq!(undone.puzzle, Some(puzzle));
+    }
+}

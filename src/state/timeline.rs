@@ -211,7 +211,8 @@ impl State {
         let cursor = self.cursor();
         if self.replaced.at_load || cursor == 0 {
             if let Some(before) = self.replaced.undo() {
-                return self.begin_load(Ok(Rc::unwrap_or_clone(before)), Origin::Back);
+                let session = Rc::unwrap_or_clone(before.session);
+                return self.begin_load(Ok(session), Origin::Back(before.puzzle));
             }
         }
         let Some(last) = self.simulation.history().last().cloned() else {
@@ -224,7 +225,8 @@ impl State {
     /// Plays the next step of the branch, told as if it had just happened.
     pub(super) fn redo(&mut self) {
         if let Some(after) = self.replaced.redo() {
-            return self.begin_load(Ok(Rc::unwrap_or_clone(after)), Origin::Forward);
+            let session = Rc::unwrap_or_clone(after.session);
+            return self.begin_load(Ok(session), Origin::Forward(after.puzzle));
         }
         let cursor = self.cursor();
         if cursor == self.steps() {
