@@ -92,7 +92,11 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
                 .branches()
                 .get(o.branch)
                 .is_some_and(|b| b.len() >= o.step)
-            && state.history.commands(o.branch, 0..o.step) == *o.prefix
+            && state
+                .history
+                .iter(o.branch)
+                .take(o.step)
+                .eq(o.prefix.iter())
     });
     {
         let (slot, status, origin) = (slot.clone(), status.clone(), origin.clone());

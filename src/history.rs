@@ -216,33 +216,41 @@ impl History {
         branch
     }
 
+    /// Every step of `branch`, in order, read through its parents.
+    pub fn iter(&self, branch: usize) -> impl Iterator<Item = &Command> + '_ {
+        // From the branch up: each one's tail steps it contributes.
+        let mut segments = Vec::new();
+        let (mut at, mut end) = (branch, usize::MAX);
+        while let Some(b) = self.branches.get(at) {
+            let steps = end.min(b.len());
+            segments.push((at, steps.saturating_sub(b.shared)));
+            match b.parent {
+                Some((parent, _)) if b.shared > 0 && steps > 0 => {
+                    end = b.shared.min(steps);
+                    at = parent;
+                }
+                _ => break,
+            }
+        }
+        segments
+            .into_iter()
+            .rev()
+            .flat_map(move |(b, steps)| self.branches[b].tail.iter().take(steps))
+    }
+
     /// Steps `range` of `branch` (as many of them as there are).
     pub fn commands(&self, branch: usize, range: Range<usize>) -> Vec<Command> {
-        let Some(b) = self.branches.get(branch) else {
-            return Vec::new();
-        };
-        let shared = b.shared();
-        let mut commands = match b.parent {
-            Some((parent, _)) if range.start < shared => {
-                self.commands(parent, range.start..range.end.min(shared))
-            }
-            _ => Vec::new(),
-        };
-        let from = range.start.max(shared) - shared;
-        let to = range.end.max(shared) - shared;
-        commands.extend(
-            b.tail
-                .iter()
-                .skip(from)
-                .take(to.saturating_sub(from))
-                .cloned(),
-        );
-        commands
+        let steps = range.end.saturating_sub(range.start);
+        self.iter(branch)
+            .skip(range.start)
+            .take(steps)
+            .cloned()
+            .collect()
     }
 
     /// Every step of `branch`.
     pub fn line(&self, branch: usize) -> Vec<Command> {
-        self.commands(branch, 0..usize::MAX)
+        self.iter(branch).cloned().collect()
     }
 
     /// Records `command` as applied at the timeline's position, which moves
@@ -443,6 +451,12 @@ mod tests {
         history.record(write(200));
         assert_eq!(history.branches()[2].parent, Some((1, 2)));
         assert_eq!(history.line(2), vec![write(0), write(1), write(200)]);
+        assert_eq!(history.commands(2, 1..99), vec![write(1), write(200)]);
+        // A branch of a branch, split before the first one's own steps.
+        history.seek(1);
+        history.record(write(300));
+        assert_eq!(history.branches()[3].parent, Some((2, 1)));
+        assert_eq!(history.line(3), vec![write(0), write(300)]);
         assert_eq!(
             history.origin(2, 2),
             0,
@@ -453,7 +467,7 @@ mod tests {
         assert_eq!(history.origin(1, 4), 1);
         assert!(history.switch(0));
         assert_eq!((history.current(), history.cursor()), (0, 6));
-        assert!(!history.switch(3));
+        assert!(!history.switch(4));
         assert_eq!(history.seek(99), 6, "the timeline stops at the end");
     }
 
