@@ -7,8 +7,10 @@
 //!
 //! # Layout
 //!
-//! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`; branches
-//!   of history, the timeline, the event trace.
+//! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`: the
+//!   simulation shown and its event trace, the history, the UI's notices.
+//! - [`history`]: the branches (each a tail after its parent's steps), the
+//!   timeline's position, and the sessions loads replaced.
 //! - [`session`]: what a session is made of, and replaying it.
 //! - [`loading`]: loads and long moves of the timeline, replayed in slices.
 //! - [`share`]: a session in a link's fragment (and in local storage).
