@@ -60,10 +60,10 @@ pub fn use_save_previous<T: 'static>(
 const SAVE_DELAY_MS: u32 = 400;
 
 /// Saves the session (as `encode()` gives it) in storage once
-/// `session_revision` has stayed the same for [`SAVE_DELAY_MS`], and at
-/// once when the page is hidden (a reload, a closed tab) or unmounted;
-/// actions that leave the session as it was (a notice dismissed, autoplay's
-/// speed) save nothing. While a share link is in the address, every change
+/// `session_revision` has changed and stayed the same for [`SAVE_DELAY_MS`],
+/// and at once when the page is hidden (a reload, a closed tab) or
+/// unmounted; actions that leave the session as it was (a notice dismissed,
+/// autoplay's speed) save nothing, nor does the page as it opened. While a share link is in the address, every change
 /// (`revision`) is compared with it at once, and the link is taken out once
 /// the session no longer is what it holds, so a reload shows the newer one.
 /// Storage may be full or disabled (private browsing): the page then simply
@@ -80,7 +80,8 @@ pub fn use_save_session(
     type Save = Box<dyn FnOnce()>;
     let pending = use_mut_ref(|| None::<Save>);
     let timer = use_mut_ref(|| None::<Timeout>);
-    let saved = use_mut_ref(|| None::<u64>);
+    // Revision 0: the page as it opened, with nothing storage lacks.
+    let saved = use_mut_ref(|| 0);
     let flush = |pending: &Rc<RefCell<Option<Save>>>| {
         let save = pending.borrow_mut().take();
         if let Some(save) = save {
@@ -106,10 +107,10 @@ pub fn use_save_session(
             return;
         }
         let linked_now = location_hash().is_some_and(|h| h.starts_with(FRAGMENT_PREFIX));
-        if !linked_now && *saved.borrow() == Some(session_revision) {
+        if !linked_now && *saved.borrow() == session_revision {
             return;
         }
-        *saved.borrow_mut() = Some(session_revision);
+        *saved.borrow_mut() = session_revision;
         let save: Save = Box::new(move || {
             let encoded = encode();
             if let Some(storage) = storage() {

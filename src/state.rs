@@ -70,9 +70,13 @@ pub struct State {
     pub changed: Vec<(ReplicaId, usize)>,
     /// Counts every change, so effects and animations can follow it.
     pub revision: u64,
-    /// Counts every change of the session (what is saved and shared), so
-    /// saving follows it and nothing else.
+    /// Counts every change of the session that storage does not hold yet
+    /// (what is saved and shared), so saving follows it and nothing else:
+    /// opening the saved session is no such change; finding it damaged is.
+    /// 0 for the page as it opens with nothing to save.
     pub session_revision: u64,
+    /// What the last action did to the copy in storage.
+    storage: Storage,
     /// The puzzle being played, if any: it refuses the moves it does not allow.
     pub puzzle: Option<Rc<ActivePuzzle>>,
     /// A load or a long move of the timeline under way, played in slices.
@@ -84,6 +88,22 @@ pub struct State {
     /// States lately shown, so Undo and Redo need not replay.
     recent: timeline::Recent,
     next_log_id: u64,
+}
+
+/// The parts of the state a session is made of.
+type SessionKey = (History, Config, u64, Option<String>);
+
+/// What an action did to the copy of the session in storage, beside
+/// changing the session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Storage {
+    /// Nothing: it is out of date if the session changed.
+    #[default]
+    Follows,
+    /// The session shown was opened from storage: storage holds it.
+    Holds,
+    /// What storage holds could not be read: it is out of date.
+    Damaged,
 }
 
 /// Everything that can happen on the page.
@@ -194,6 +214,7 @@ impl State {
             changed: Vec::new(),
             revision: 0,
             session_revision: 0,
+            storage: Storage::Follows,
             puzzle: None,
             job: None,
             replaced: Replaced::default(),
@@ -240,10 +261,23 @@ impl State {
             .is_some_and(|j| matches!(j.purpose, Purpose::Load(..)))
     }
 
+    /// Counts a change of the session since `before` (its key) that storage
+    /// does not hold yet.
+    fn settle(&mut self, before: SessionKey) {
+        let changed = match std::mem::take(&mut self.storage) {
+            Storage::Follows => self.session_key() != before,
+            Storage::Holds => false,
+            Storage::Damaged => true,
+        };
+        if changed {
+            self.session_revision += 1;
+        }
+    }
+
     /// What identifies the session saved: it changes exactly when the
     /// session does.
     /// (A copy of a history shares its commands: this copies no command.)
-    fn session_key(&self) -> (History, Config, u64, Option<String>) {
+    fn session_key(&self) -> SessionKey {
         (
             self.history.clone(),
             self.simulation.config(),
@@ -261,9 +295,7 @@ impl Reducible for State {
         let before = state.session_key();
         state.apply(action);
         state.revision += 1;
-        if state.session_key() != before {
-            state.session_revision += 1;
-        }
+        state.settle(before);
         Rc::new(state)
     }
 }
@@ -478,5 +510,14 @@ mod tests {
         assert_eq!(state.session_revision, 1, "nothing saved changed");
         let state = run(state, [Action::Undo, Action::SetSeed("7".into())]);
         assert_eq!(state.session_revision, 3);
+        // Opening the saved session changes nothing storage holds; finding
+        // it damaged does.
+        let saved = crate::share::encode(&state.session());
+        let (opened, _) = finish(State::open(None, Some(&saved)));
+        assert_eq!(opened.session(), state.session());
+        assert_eq!(opened.session_revision, 0);
+        let damaged = State::open(None, Some("{bad"));
+        assert_eq!(damaged.session_revision, 1, "the fresh one is to be saved");
+        assert_eq!(State::open(None, None).session_revision, 0);
     }
 }

@@ -9,7 +9,7 @@ use causal_core::{Config, Scenario, Simulation, Trace};
 
 use super::notices::{capitalise, count, Place, ONE_UNDO_AWAY};
 use super::timeline::Recent;
-use super::State;
+use super::{State, Storage};
 use crate::describe::Tone;
 use crate::history::{History, Kept};
 use crate::loading::{Job, Origin, Outcome, Purpose, SLICE_STEPS};
@@ -35,6 +35,7 @@ impl State {
     /// loaded in slices: see [`State::job`].
     pub fn open(link: Option<&str>, saved: Option<&str>) -> Self {
         let mut state = State::default();
+        let before = state.session_key();
         // Only `#s=...` is a link; any other fragment is not ours to read.
         let link = link.filter(|f| {
             f.trim_start_matches('#')
@@ -53,6 +54,7 @@ impl State {
             (None, Some(session)) => state.begin_load(session, Origin::Saved),
             (None, None) => {}
         }
+        state.settle(before);
         state
     }
 
@@ -114,6 +116,7 @@ impl State {
                 ),
             },
             Origin::Saved => {
+                self.storage = Storage::Damaged;
                 format!("The saved session could not be read ({why}), so a fresh one was started.")
             }
             Origin::Preset(name) => format!("Preset {name} could not be loaded: {why}."),
@@ -142,7 +145,10 @@ impl State {
         };
         self.puzzle = None;
         let kept = match &origin {
-            Origin::Saved => false,
+            Origin::Saved => {
+                self.storage = Storage::Holds;
+                false
+            }
             Origin::Back(_) => {
                 self.replaced.left(before);
                 false
