@@ -1,5 +1,6 @@
 //! Replaying in slices: a session that is loaded (a file, a link, the saved
-//! copy, a session Undo returns to) or a long move of the timeline is played
+//! copy, a session Undo returns to), a long move of the timeline, or a
+//! branch replayed from its start (another branch, another rule) is played
 //! a slice of steps at a time, so the page never stops answering and can
 //! show how far it is. The reducer advances a [`Job`] by one slice per
 //! `Continue`; a hook dispatches `Continue` after each render while one runs.
