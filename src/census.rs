@@ -89,10 +89,14 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
     let valid = origin.as_ref().is_some_and(|o| {
         o.config == config
             && state
-                .branches
+                .branches()
                 .get(o.branch)
-                .and_then(|b| b.commands.get(..o.step))
-                .is_some_and(|steps| steps == o.prefix.as_slice())
+                .is_some_and(|b| b.len() >= o.step)
+            && state
+                .history
+                .iter(o.branch)
+                .take(o.step)
+                .eq(o.prefix.iter())
     });
     {
         let (slot, status, origin) = (slot.clone(), status.clone(), origin.clone());
@@ -110,10 +114,10 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
             (state.clone(), slot.clone(), status.clone(), origin.clone());
         Callback::from(move |()| {
             let here = Origin {
-                branch: state.current,
+                branch: state.current(),
                 step: state.cursor(),
                 config: state.simulation.config(),
-                prefix: Rc::new(state.branch().commands[..state.cursor()].to_vec()),
+                prefix: Rc::new(state.simulation.history().to_vec()),
             };
             origin.set(Some(Rc::new(here)));
             match Census::new(&state.simulation) {
@@ -152,11 +156,11 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
     };
     let elsewhere = origin
         .as_ref()
-        .filter(|o| valid && (o.branch != state.current || o.step != cursor))
+        .filter(|o| valid && (o.branch != state.current() || o.step != cursor))
         .map(|o| (o.branch + 1, o.step));
     let open = {
         let (dispatcher, status, origin) = (state.dispatcher(), status.clone(), origin.clone());
-        let (current, at_origin) = (state.current, elsewhere.is_none());
+        let (current, at_origin) = (state.current(), elsewhere.is_none());
         Callback::from(move |i: usize| {
             let (CensusStatus::Done(report), Some(from)) = (&*status, origin.as_ref()) else {
                 return;
@@ -271,9 +275,9 @@ mod tests {
                     outcome: i + 1,
                 }],
             );
-            assert_eq!(opened.branches.len(), 2);
-            assert_eq!(opened.current, 1);
-            assert_eq!(opened.branches[1].parent, Some((0, 2)));
+            assert_eq!(opened.branches().len(), 2);
+            assert_eq!(opened.current(), 1);
+            assert_eq!(opened.branches()[1].parent, Some((0, 2)));
             assert_eq!(opened.cursor(), 6);
             let finals: Vec<_> = opened
                 .simulation
@@ -287,9 +291,8 @@ mod tests {
                 .map(|r| (r.clock.clone(), r.store.clone()))
                 .collect();
             assert_eq!(finals, expected, "outcome {}", i + 1);
-            let replayed =
-                Simulation::replay(opened.simulation.config(), &opened.branch().commands)
-                    .expect("the branch replays");
+            let replayed = Simulation::replay(opened.simulation.config(), &opened.history.line(1))
+                .expect("the branch replays");
             assert_eq!(replayed.replicas(), opened.simulation.replicas());
         }
         // From anywhere else it is refused, and nothing changes.
@@ -304,6 +307,6 @@ mod tests {
             }],
         );
         assert!(refused.notice.is_some());
-        assert_eq!(refused.branches, moved.branches);
+        assert_eq!(refused.branches(), moved.branches());
     }
 }

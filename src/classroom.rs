@@ -36,7 +36,7 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
     let presenting = use_state_eq(|| false);
     let help = use_state_eq(|| false);
     let code = use_state_eq(|| None::<String>);
-    let steps = state.branch().commands.len();
+    let steps = state.steps();
     let range = options.map_or((0, steps), |e| e.range(steps));
     let lock = options.and_then(|e| e.steps);
     use_post_message(state, lock);

@@ -895,7 +895,7 @@ mod tests {
                     11 => match next(3) {
                         0 => Action::SetDelivery(Delivery::ALL[next(3) as usize]),
                         1 => Action::SetConflicts(Conflicts::ALL[next(3) as usize]),
-                        _ => Action::SwitchBranch(next(state.branches.len() as u64) as usize),
+                        _ => Action::SwitchBranch(next(state.branches().len() as u64) as usize),
                     },
                     12..=14 => Action::Write {
                         replica: next(3) as usize,

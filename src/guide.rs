@@ -117,7 +117,7 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
         })
         .collect();
     let panel = guide.open.as_ref().map(|tutor| {
-        let history = &state.branch().commands[..state.cursor()];
+        let history = state.simulation.history();
         let act = tutor.act(history);
         let following = catalogue
             .iter()

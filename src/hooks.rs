@@ -1,6 +1,9 @@
 //! Side effects, kept out of the reducer: saving the session, the autoplay
 //! timer, and keyboard shortcuts.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen::JsCast;
@@ -52,28 +55,80 @@ pub fn use_save_previous<T: 'static>(
     });
 }
 
-/// Whenever `revision` changes: saves the session (as `encode()` gives it)
-/// in storage, and takes a share link out of the address once the session
-/// no longer is what the link holds, so a reload shows the newer session.
+/// How long the session must stay unchanged before it is saved: a burst of
+/// actions is saved once, after it.
+const SAVE_DELAY_MS: u32 = 400;
+
+/// Saves the session (as `encode()` gives it) in storage once
+/// `session_revision` has changed and stayed the same for [`SAVE_DELAY_MS`],
+/// and at once when the page is hidden (a reload, a closed tab) or
+/// unmounted; actions that leave the session as it was (a notice dismissed,
+/// autoplay's speed) save nothing, nor does the page as it opened. While a share link is in the address, every change
+/// (`revision`) is compared with it at once, and the link is taken out once
+/// the session no longer is what it holds, so a reload shows the newer one.
 /// Storage may be full or disabled (private browsing): the page then simply
 /// does not persist.
 /// While a session is `loading`, nothing is saved: what is shown is not yet
 /// the session that will be.
 #[hook]
-pub fn use_save_session(revision: u64, loading: bool, encode: impl FnOnce() -> String + 'static) {
+pub fn use_save_session(
+    revision: u64,
+    session_revision: u64,
+    loading: bool,
+    encode: impl FnOnce() -> String + 'static,
+) {
+    type Save = Box<dyn FnOnce()>;
+    let pending = use_mut_ref(|| None::<Save>);
+    let timer = use_mut_ref(|| None::<Timeout>);
+    // Revision 0: the page as it opened, with nothing storage lacks.
+    let saved = use_mut_ref(|| 0);
+    let flush = |pending: &Rc<RefCell<Option<Save>>>| {
+        let save = pending.borrow_mut().take();
+        if let Some(save) = save {
+            save();
+        }
+    };
+    {
+        let pending = pending.clone();
+        use_effect_with((), move |_| {
+            let hidden = {
+                let pending = pending.clone();
+                web_sys::window()
+                    .map(|window| EventListener::new(&window, "pagehide", move |_| flush(&pending)))
+            };
+            move || {
+                drop(hidden);
+                flush(&pending);
+            }
+        });
+    }
     use_effect_with(revision, move |_| {
         if loading {
             return;
         }
-        let encoded = encode();
-        if let Some(storage) = storage() {
-            let _ = storage.set_item(STORAGE_KEY, &encoded);
+        let linked_now = location_hash().is_some_and(|h| h.starts_with(FRAGMENT_PREFIX));
+        if !linked_now && *saved.borrow() == session_revision {
+            return;
         }
-        let linked = format!("{FRAGMENT_PREFIX}{encoded}");
-        let stale = |hash: String| hash.starts_with(FRAGMENT_PREFIX) && hash != linked;
-        if location_hash().is_some_and(stale) {
-            clear_location_hash();
+        *saved.borrow_mut() = session_revision;
+        let save: Save = Box::new(move || {
+            let encoded = encode();
+            if let Some(storage) = storage() {
+                let _ = storage.set_item(STORAGE_KEY, &encoded);
+            }
+            let linked = format!("{FRAGMENT_PREFIX}{encoded}");
+            let stale = |hash: String| hash.starts_with(FRAGMENT_PREFIX) && hash != linked;
+            if location_hash().is_some_and(stale) {
+                clear_location_hash();
+            }
+        });
+        *pending.borrow_mut() = Some(save);
+        if linked_now {
+            timer.borrow_mut().take();
+            return flush(&pending);
         }
+        let later = pending.clone();
+        *timer.borrow_mut() = Some(Timeout::new(SAVE_DELAY_MS, move || flush(&later)));
     });
 }
 

@@ -7,8 +7,10 @@
 //!
 //! # Layout
 //!
-//! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`; branches
-//!   of history, the timeline, the event trace.
+//! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`: the
+//!   simulation shown and its event trace, the history, the UI's notices.
+//! - [`history`]: the branches (each a tail after its parent's steps), the
+//!   timeline's position, and the sessions loads replaced.
 //! - [`session`]: what a session is made of, and replaying it.
 //! - [`loading`]: loads and long moves of the timeline, replayed in slices.
 //! - [`share`]: a session in a link's fragment (and in local storage).
@@ -46,6 +48,7 @@ pub mod embed;
 pub mod exchange;
 pub mod files;
 pub mod guide;
+pub mod history;
 pub mod hooks;
 pub mod lesson_effects;
 pub mod lessons;
@@ -107,9 +110,12 @@ pub fn app() -> Html {
 
     {
         let snapshot = state.clone();
-        hooks::use_save_session(state.revision, state.loading(), move || {
-            share::encode(&snapshot.session())
-        });
+        hooks::use_save_session(
+            state.revision,
+            state.session_revision,
+            state.loading(),
+            move || share::encode(&snapshot.session()),
+        );
     }
     hooks::use_save_previous(state.previous().map(ByPtr), share::encode);
     hooks::use_slices(
@@ -350,11 +356,11 @@ pub fn app() -> Html {
                     }) }
                     { timeline::timeline(&TimelineProps {
                         cursor: state.cursor(),
-                        steps: state.branch().commands.len(),
-                        current: state.current,
-                        branches: state.branches.iter().enumerate().map(|(i, b)| BranchView {
+                        steps: state.steps(),
+                        current: state.current(),
+                        branches: state.branches().iter().enumerate().map(|(i, b)| BranchView {
                             number: i + 1,
-                            steps: b.commands.len(),
+                            steps: b.len(),
                             split: b.parent.map(|(p, at)| (p + 1, at)),
                         }).collect(),
                         on_seek,
@@ -422,6 +428,8 @@ fn progress(job: &loading::Job, on_cancel: Callback<()>) -> Html {
         loading::Purpose::Load(_, loading::Origin::Saved) => "Opening your saved session".into(),
         loading::Purpose::Load(..) => "Loading".into(),
         loading::Purpose::Seek { .. } => "Moving the timeline".into(),
+        loading::Purpose::Replay { rules: true, .. } => "Re-running under the new rules".into(),
+        loading::Purpose::Replay { .. } => "Switching branch".into(),
     };
     let onclick = Callback::from(move |_: MouseEvent| on_cancel.emit(()));
     html! {

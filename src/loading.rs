@@ -1,11 +1,16 @@
 //! Replaying in slices: a session that is loaded (a file, a link, the saved
-//! copy, a session Undo returns to) or a long move of the timeline is played
+//! copy, a session Undo returns to), a long move of the timeline, or a
+//! branch replayed from its start (another branch, another rule) is played
 //! a slice of steps at a time, so the page never stops answering and can
 //! show how far it is. The reducer advances a [`Job`] by one slice per
 //! `Continue`; a hook dispatches `Continue` after each render while one runs.
 
-use causal_core::{Command, Simulation, Trace};
+use std::fmt;
+use std::rc::Rc;
 
+use causal_core::{Command, Config, Simulation, StepError, Trace};
+
+use crate::puzzles::ActivePuzzle;
 use crate::session::Session;
 use crate::text;
 
@@ -25,7 +30,7 @@ pub const MAX_EVENTS: usize = 50_000;
 
 /// Where a session being loaded comes from: what the page says when it is
 /// shown, or when it cannot be.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Origin {
     /// A scenario file, by name.
     Import(String),
@@ -37,32 +42,43 @@ pub enum Origin {
     Preset(String),
     /// A lesson's run, at one of its steps: the lesson's title.
     Lesson(String),
-    /// Undo back to the session a load replaced.
-    Back,
-    /// Redo forward to the session an Undo left.
-    Forward,
+    /// Undo back to the session a load replaced, with the puzzle played
+    /// on it.
+    Back(Option<Rc<ActivePuzzle>>),
+    /// Redo forward to the session an Undo left, with its puzzle.
+    Forward(Option<Rc<ActivePuzzle>>),
     /// A reset or a change of replica count: what to say once done.
     Fresh(String),
 }
 
 /// What a job is for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Purpose {
     /// Show `session`, every branch checked whole first.
-    Load(Box<Session>, Origin),
+    Load(Rc<Session>, Origin),
     /// Move the timeline of the current branch from step `from`.
     Seek {
         /// Where the timeline was.
         from: usize,
     },
+    /// Replay a branch from the start: `branch` whole (a switch of
+    /// branch), or the branch shown to the timeline under other `rules`.
+    Replay {
+        /// The branch (index).
+        branch: usize,
+        /// A change of rules (else of branch).
+        rules: bool,
+    },
 }
 
-/// One stretch of commands to play: branch `branch`, commands `next..end`.
+/// One stretch of commands to play: branch `branch`, commands `next..end`,
+/// the first of which is step `offset + 1`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Pass {
     branch: usize,
     next: usize,
     end: usize,
+    offset: usize,
     /// Starts from the initial state (else carries on from the last pass).
     fresh: bool,
     /// Keeps the events.
@@ -77,6 +93,7 @@ impl Pass {
             branch,
             next,
             end,
+            offset: 0,
             fresh: next == 0,
             record: false,
             keep: false,
@@ -89,9 +106,9 @@ impl Pass {
 pub struct Job {
     /// What it is for.
     pub purpose: Purpose,
-    /// The commands of every branch involved (the session's, or the
-    /// current branch's for a seek).
-    branches: Vec<Vec<Command>>,
+    /// The commands of every branch involved (the session's, or those a
+    /// seek plays), shared: copying a job does not copy them.
+    branches: Rc<Vec<Vec<Command>>>,
     passes: Vec<Pass>,
     simulation: Simulation,
     trace: Trace,
@@ -113,12 +130,13 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// The steps "branch 2, step 5" or "step 5" (when there is one branch).
-fn at(branch: usize, branches: usize, step: usize) -> String {
+/// A step refused on branch `branch` of `branches`: "branch 2, step 5: ..."
+/// or "step 5: ..." (when there is one branch).
+fn on_branch<E: fmt::Display>(branch: usize, branches: usize, refused: StepError<E>) -> String {
     if branches > 1 {
-        format!("branch {}, step {}", branch + 1, step + 1)
+        format!("branch {}, {refused}", branch + 1)
     } else {
-        format!("step {}", step + 1)
+        refused.to_string()
     }
 }
 
@@ -132,7 +150,7 @@ impl Job {
         let count = session.branches.len();
         for (b, branch) in session.branches.iter().enumerate() {
             text::check_commands(&branch.commands)
-                .map_err(|(i, why)| format!("{}: {why}", at(b, count, i)))?;
+                .map_err(|(i, error)| on_branch(b, count, StepError { step: i + 1, error }))?;
         }
         let current = session.current;
         let mut passes = vec![
@@ -167,8 +185,8 @@ impl Job {
             .map(|b| b.commands.clone())
             .collect();
         Ok(Job {
-            purpose: Purpose::Load(Box::new(session), origin),
-            branches,
+            purpose: Purpose::Load(Rc::new(session), origin),
+            branches: Rc::new(branches),
             passes,
             simulation,
             trace: Trace::new(),
@@ -178,34 +196,50 @@ impl Job {
         })
     }
 
-    /// A job that moves the timeline from `simulation` (at its history's
-    /// end, with its `trace`) to `steps` of `commands` (the current branch).
-    pub fn seek(simulation: &Simulation, trace: &Trace, commands: &[Command], steps: usize) -> Job {
-        let from = simulation.history().len();
-        let steps = steps.min(commands.len());
-        let (start, trace, next) = if steps >= from {
-            (simulation.clone(), trace.clone(), from)
-        } else {
-            // Back: replay from the start; the events are the old ones, cut.
-            let fresh = Simulation::new(simulation.config()).unwrap_or_default();
-            let cut = trace.iter().filter(|(s, _)| *s <= steps).cloned().collect();
-            (fresh, cut, 0)
-        };
-        let record = steps >= from;
+    /// A job that moves the timeline from step `from` by playing
+    /// `commands` from `start` (a state on the current branch, with its
+    /// `trace`; the events are kept if `record`, else `trace` is already
+    /// the one to show).
+    pub fn seek(
+        from: usize,
+        start: Simulation,
+        trace: Trace,
+        record: bool,
+        commands: Vec<Command>,
+    ) -> Job {
+        Job::play(Purpose::Seek { from }, start, trace, record, commands)
+    }
+
+    /// A job that replays `commands` from the start under `config`,
+    /// keeping the events.
+    pub fn replay(purpose: Purpose, config: Config, commands: Vec<Command>) -> Job {
+        let start = Simulation::new(config).unwrap_or_default();
+        Job::play(purpose, start, Trace::new(), true, commands)
+    }
+
+    fn play(
+        purpose: Purpose,
+        start: Simulation,
+        trace: Trace,
+        record: bool,
+        commands: Vec<Command>,
+    ) -> Job {
+        let total = commands.len();
         Job {
-            purpose: Purpose::Seek { from },
-            branches: vec![commands[..steps].to_vec()],
+            purpose,
             passes: vec![Pass {
-                fresh: !record,
+                offset: start.history().len(),
+                fresh: false,
                 record,
                 keep: true,
-                ..Pass::new(0, next, steps)
+                ..Pass::new(0, 0, total)
             }],
+            branches: Rc::new(vec![commands]),
             simulation: start,
             trace,
             shown: None,
             done: 0,
-            total: steps - next,
+            total,
         }
     }
 
@@ -219,33 +253,31 @@ impl Job {
                     self.simulation = initial;
                 }
             }
-            while pass.next < pass.end {
-                if budget == 0 {
-                    return Outcome::Running;
-                }
-                let command = self.branches[pass.branch][pass.next].clone();
-                match self.simulation.apply(command) {
-                    Ok(events) if pass.record => {
-                        let step = pass.next + 1;
-                        self.trace.extend(events.into_iter().map(|e| (step, e)));
-                        if self.trace.len() > MAX_EVENTS {
-                            return Outcome::Failed(format!(
-                                "its run has more than {} events, more than the page can show at once; causal-sim can run it",
-                                text::grouped(MAX_EVENTS)
-                            ));
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        return Outcome::Failed(format!(
-                            "{}: {e}",
-                            at(pass.branch, count, pass.next)
-                        ))
-                    }
-                }
-                pass.next += 1;
-                self.done += 1;
-                budget -= 1;
+            // The engine plays the slice and numbers the events and any
+            // refused step; the events are counted once a slice is played.
+            let take = budget.min(pass.end - pass.next);
+            let commands = self.branches[pass.branch][pass.next..pass.next + take]
+                .iter()
+                .cloned();
+            let played = if pass.record {
+                self.simulation.apply_traced(commands, &mut self.trace)
+            } else {
+                self.simulation.apply_all(commands)
+            };
+            if let Err(e) = played {
+                return Outcome::Failed(on_branch(pass.branch, count, e));
+            }
+            if pass.record && self.trace.len() > MAX_EVENTS {
+                return Outcome::Failed(format!(
+                    "its run has more than {} events, more than the page can show at once; causal-sim can run it",
+                    text::grouped(MAX_EVENTS)
+                ));
+            }
+            pass.next += take;
+            self.done += take;
+            budget -= take;
+            if pass.next < pass.end {
+                return Outcome::Running;
             }
             let keep = pass.keep;
             self.passes.remove(0);

@@ -44,7 +44,7 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
     // Whether the goal is met: the engine replays the moves from the start.
     let (moves, solved, same_rules) = {
         let cursor = state.cursor();
-        let branch = &state.branch().commands;
+        let branch = state.simulation.history();
         match &active {
             Some(p) => {
                 let moves = p.moves(branch, cursor);

@@ -238,8 +238,7 @@ fn answer(
                     "seek".to_string(),
                 ));
             }
-            check_seek(step, state.branch().commands.len(), range)
-                .map_err(|e| (e, "seek".to_string()))?;
+            check_seek(step, state.steps(), range).map_err(|e| (e, "seek".to_string()))?;
             state.dispatch(Action::Seek(step));
         }
     }

@@ -210,7 +210,7 @@ mod tests {
                 to: 2,
             })],
         );
-        let moves = active.moves(&after.branch().commands, after.cursor());
+        let moves = active.moves(after.simulation.history(), after.cursor());
         assert_eq!(moves.len(), 1);
         assert!(active.puzzle.solved_by(&moves));
         // Another load ends the puzzle.

@@ -1,9 +1,12 @@
 //! A session: the configuration, every branch of the history, and where the
 //! user is on them. Everything else is rebuilt from these by the engine. It
 //! is saved (local storage) and shared (a link) in the compact form of
-//! [`crate::share`].
+//! [`crate::share`]. The page works on a [`crate::history::History`], which
+//! keeps each branch as a tail after its parent's steps; a session writes
+//! every branch out whole.
 
 use causal_core::{Command, Config, Simulation, Trace};
+use serde::{Deserialize, Serialize};
 
 use crate::loading::{Job, Origin, Outcome};
 
@@ -12,7 +15,7 @@ pub const SESSION_VERSION: u32 = 2;
 
 /// One line of history. Acting at an earlier step starts a new branch; the
 /// old one is kept.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Branch {
     /// Commands from the initial state.
     pub commands: Vec<Command>,
@@ -21,7 +24,7 @@ pub struct Branch {
 }
 
 /// Everything needed to rebuild a session exactly.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// Always `SESSION_VERSION`.
     pub version: u32,
