@@ -1512,14 +1512,20 @@ mod tests {
 
     #[test]
     fn a_crafted_link_too_big_to_show_is_refused_in_slices_and_changes_nothing() {
-        let writes = (0..24_000)
+        // Eight replicas: each write is eight events, so that a link holds
+        // more than the page shows.
+        let writes = (0..10_000)
             .map(|i| Command::Write {
-                replica: i % 3,
+                replica: i % 8,
                 key: "k".into(),
                 value: "v".into(),
             })
             .collect();
-        let crafted = Session::linear(Config::default(), writes, 1);
+        let config = Config {
+            replicas: 8,
+            ..Config::default()
+        };
+        let crafted = Session::linear(config, writes, 1);
         assert!(share::encode(&crafted).len() < share::MAX_FRAGMENT_CHARS);
         let state = run(State::default(), [write(0, "x", "1")]);
         let opening = run(state.clone(), [Action::Restore(Ok(crafted))]);
