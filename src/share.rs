@@ -144,6 +144,20 @@ impl fmt::Display for ShareError {
 
 impl std::error::Error for ShareError {}
 
+impl ShareError {
+    /// Why the copy the page saved in the browser cannot be read: no one
+    /// made it by hand, so it is either from another version or damaged.
+    pub fn saved_cause(&self) -> &'static str {
+        match self {
+            ShareError::Version(v) if *v < FORMAT => {
+                "it was saved by an earlier version of the playground"
+            }
+            ShareError::Version(_) => "it was saved by a newer version of the playground",
+            _ => "it is damaged",
+        }
+    }
+}
+
 /// The session as the data of a share link: what goes after `#s=`.
 ///
 /// Always succeeds. A session too big for a link gives a string longer than
@@ -841,6 +855,11 @@ mod tests {
         assert!(ShareError::Version(FORMAT + 1)
             .to_string()
             .contains("newer version"));
+        assert_eq!(
+            decode(FORMAT_1_LINK).map_err(|e| e.saved_cause()),
+            Err("it was saved by an earlier version of the playground")
+        );
+        assert_eq!(ShareError::Damaged.saved_cause(), "it is damaged");
     }
 
     #[test]

@@ -281,7 +281,7 @@ impl State {
                 .starts_with(share::FRAGMENT_PREFIX)
         });
         // The saved copy is the page's own: no need to explain the codec.
-        let saved = saved.map(|text| share::decode(text).map_err(|_| "it is damaged".to_string()));
+        let saved = saved.map(|text| share::decode(text).map_err(|e| e.saved_cause().to_string()));
         match (link, saved) {
             (Some(fragment), saved) => {
                 state.fallback = saved.and_then(Result::ok).map(Box::new);
