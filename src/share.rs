@@ -72,8 +72,9 @@ pub const MAX_TOTAL_STRING_BYTES: usize = 4_000_000;
 /// The layout of the data; a link with another is refused.
 const FORMAT: u8 = 2;
 
-/// The checksum: the CRC-32 of zip, PNG and Ethernet.
-const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+/// The checksum: the CRC-32 of zip, PNG and Ethernet, bit by bit (a link is
+/// short; a table would cost the page a kilobyte).
+const CRC: crc::Crc<u32, crc::NoTable> = crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
 
 /// Why a fragment is not a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
