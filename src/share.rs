@@ -212,7 +212,7 @@ pub fn decode(fragment: &str) -> Result<Session, ShareError> {
     }
     let (wire, rest) = postcard::take_from_bytes::<WireSession>(payload).map_err(|e| {
         ShareError::NotASession(match e {
-            postcard::Error::DeserializeUnexpectedEnd => "it ends in the middle of one",
+            postcard::Error::DeserializeUnexpectedEnd => "it ends too early",
             postcard::Error::DeserializeBadVarint => "a number in it is too large",
             postcard::Error::DeserializeBadUtf8 => "a key, value or name in it is not text",
             _ => "a part of it is of an unknown kind",
@@ -899,11 +899,11 @@ mod tests {
         assert_eq!(decode(&wrap(0, &[])), Err(ShareError::Version(0)));
         assert_eq!(
             decode(&wrap(FORMAT, &[])),
-            Err(ShareError::NotASession("it ends in the middle of one"))
+            Err(ShareError::NotASession("it ends too early"))
         );
         assert_eq!(
             decode(&wrap(FORMAT, &head())),
-            Err(ShareError::NotASession("it ends in the middle of one"))
+            Err(ShareError::NotASession("it ends too early"))
         );
         // Four bytes are the checksum of nothing: not even a format.
         assert_eq!(
@@ -965,7 +965,7 @@ mod tests {
         seed.push(0);
         assert_eq!(decode(&wrap(FORMAT, &seed)).map(|s| s.seed), Ok(u64::MAX));
         // lengths larger than what is left
-        let ends = ShareError::NotASession("it ends in the middle of one");
+        let ends = ShareError::NotASession("it ends too early");
         assert_eq!(unreadable(&with(&[5])), ends);
         assert_eq!(unreadable(&with(&[1, 0, 20, 4])), ends);
         assert_eq!(unreadable(&one(&[0, 0, 40, b'k'])), ends);
