@@ -45,8 +45,7 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::{DecodeError, Engine};
+use base64ct::{Base64UrlUnpadded, Encoding};
 use causal_core::{Command, Config, MessageId};
 use serde::{Deserialize, Serialize};
 
@@ -170,7 +169,7 @@ pub fn encode(session: &Session) -> String {
     let mut bytes = postcard::to_extend(&wire, vec![FORMAT]).unwrap_or_default();
     let crc = CRC.checksum(&bytes);
     bytes.extend_from_slice(&crc.to_le_bytes());
-    URL_SAFE_NO_PAD.encode(bytes)
+    Base64UrlUnpadded::encode_string(&bytes)
 }
 
 /// The session in a share link's fragment: `#s=<data>`, `s=<data>` or the
@@ -196,11 +195,13 @@ pub fn decode(fragment: &str) -> Result<Session, ShareError> {
             limit: MAX_FRAGMENT_CHARS,
         });
     }
-    let bytes = URL_SAFE_NO_PAD.decode(data).map_err(|e| match e {
-        DecodeError::InvalidByte(..) | DecodeError::InvalidPadding => ShareError::NotBase64,
-        DecodeError::InvalidLength(_) => ShareError::Truncated,
-        DecodeError::InvalidLastSymbol { .. } => ShareError::Damaged,
-    })?;
+    if !data.bytes().all(is_base64url) {
+        return Err(ShareError::NotBase64);
+    }
+    if data.len() % 4 == 1 {
+        return Err(ShareError::Truncated);
+    }
+    let bytes = Base64UrlUnpadded::decode_vec(data).map_err(|_| ShareError::Damaged)?;
     let body_len = bytes.len().checked_sub(4).ok_or(ShareError::Truncated)?;
     let (body, sum) = bytes.split_at(body_len);
     if sum != CRC.checksum(body).to_le_bytes() {
@@ -519,12 +520,12 @@ mod tests {
         bytes.extend_from_slice(payload);
         let crc = CRC.checksum(&bytes);
         bytes.extend_from_slice(&crc.to_le_bytes());
-        URL_SAFE_NO_PAD.encode(bytes)
+        Base64UrlUnpadded::encode_string(&bytes)
     }
 
     /// The payload of a link: what [`wrap`] takes.
     fn payload_of(session: &Session) -> Vec<u8> {
-        let bytes = URL_SAFE_NO_PAD.decode(encode(session)).unwrap();
+        let bytes = Base64UrlUnpadded::decode_vec(&encode(session)).unwrap();
         bytes[1..bytes.len() - 4].to_vec()
     }
 
@@ -907,7 +908,7 @@ mod tests {
         );
         // Four bytes are the checksum of nothing: not even a format.
         assert_eq!(
-            decode(&URL_SAFE_NO_PAD.encode([0; 4])),
+            decode(&Base64UrlUnpadded::encode_string(&[0; 4])),
             Err(ShareError::Truncated)
         );
     }
