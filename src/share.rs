@@ -758,6 +758,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn keys_and_values_in_a_link_obey_the_write_forms_limits() {
+        let long_key = "k".repeat(crate::text::MAX_KEY_CHARS + 1);
+        for (commands, why) in [
+            (vec![write(0, &long_key, "1")], "the key has 25 characters"),
+            (
+                vec![write(0, "x", "1"), write(1, "x", "a\u{1}b")],
+                "the value holds the character U+0001",
+            ),
+        ] {
+            let read = decode(&encode(&session(commands))).unwrap();
+            let refused = read.validate().map(|_| ()).unwrap_err();
+            assert!(refused.contains(why), "{refused}");
+        }
+        let longest = write(
+            2,
+            &"k".repeat(crate::text::MAX_KEY_CHARS),
+            &"✓".repeat(crate::text::MAX_VALUE_CHARS),
+        );
+        let read = decode(&encode(&session(vec![longest]))).unwrap();
+        assert!(read.validate().is_ok());
+    }
+
     /// A run of `n` commands that the engine accepts: writes to a few keys,
     /// deliveries, drops, duplicates and reorders, chosen by a fixed LCG.
     fn realistic(n: usize) -> Session {
