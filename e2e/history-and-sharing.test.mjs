@@ -358,6 +358,27 @@ test('share: a truncated, a changed and an oversized link each give a clear mess
   await badLink(`${base}#s=`, /no session|not a share link|cut off|damaged/);
 });
 
+test('share: a link and a saved session of the earlier format say so, and a fresh session starts', async () => {
+  // What the page made before links moved to postcard (format 1): A wrote
+  // x = old, m1 delivered to B.
+  const format1 = 'AQIDACoAAgABAAQAAAF4AANvbGQRAdcvzk0';
+  await badLink(`${server.url}#s=${format1}`, /could not be read \(the link was made by an earlier version of the playground/);
+
+  await withPage(async (page) => {
+    await page.evaluate((data) => localStorage.setItem('causal-playground/session', data), format1);
+    await page.reload({ waitUntil: 'load' });
+    await page.locator(tid('replica-0')).waitFor();
+    const errors = await errorTexts(page);
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0], /saved session could not be read \(it was saved by an earlier version of the playground\), so a fresh one was started/);
+    assert.deepEqual(await clocks(page), ['0,0,0', '0,0,0', '0,0,0']);
+    // The fresh session replaced the old copy: the next reload is clean.
+    await page.reload({ waitUntil: 'load' });
+    await page.locator(tid('replica-0')).waitFor();
+    assert.deepEqual(await errorTexts(page), []);
+  });
+});
+
 // ---------------------------------------------------------------------------
 // Import.
 

@@ -316,11 +316,13 @@ export async function deliverButton(page, m, to) {
 }
 
 // ---------------------------------------------------------------------------
-// Share links made by hand (the format of src/share.rs), to open links the
-// page would never make: crafted, invalid after their cursor, huge.
+// Share links made by hand (the format in src/share.rs's module doc: a
+// format byte, the session as postcard writes it, a CRC-32), to open links
+// the page would never make: crafted, invalid after their cursor, huge.
 
 const DELIVERIES = ['causal', 'fifo', 'unordered'];
 const CONFLICTS = ['overwrite', 'lww', 'multi-value'];
+const STEPS = ['write', 'deliver', 'drop', 'duplicate', 'deliver-all', 'deliver-next', 'reorder'];
 
 function crc32(bytes) {
   let crc = 0xffffffff;
@@ -333,13 +335,13 @@ function crc32(bytes) {
 
 /**
  * The fragment `s=...` of a session: { replicas, delivery, conflicts, seed,
- * current, cursor, branches: [[command, ...], ...] } where a command is
- * { op: 'write', replica, key, value }, { op: 'deliver', message, to } or
- * { op: 'deliver-all' }.
+ * current, cursor, branches: [[command, ...], ...] } where a command is a
+ * scenario file's step ({ op: 'write', replica, key, value },
+ * { op: 'deliver', message, to }, { op: 'deliver-all' }...).
  * Branches have no parent.
  */
 export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = 'overwrite', seed = 42, current = 0, cursor, branches }) {
-  const out = [1];
+  const out = [2]; // the format
   const varint = (n) => {
     let v = BigInt(n);
     while (v >= 0x80n) {
@@ -348,44 +350,41 @@ export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = '
     }
     out.push(Number(v));
   };
-  const strings = new Map();
   const string = (text) => {
-    if (strings.has(text)) return varint(strings.get(text) + 1);
-    strings.set(text, strings.size);
     const bytes = new TextEncoder().encode(text);
-    varint(0);
     varint(bytes.length);
-    out.push(...bytes);
-  };
-  const op = (kind, replica) => {
-    if (replica < 15) out.push((kind << 4) | replica);
-    else {
-      out.push((kind << 4) | 15);
-      varint(replica);
-    }
+    for (const b of bytes) out.push(b);
   };
   varint(2); // the session's version
   varint(replicas);
-  out.push((DELIVERIES.indexOf(delivery) << 4) | CONFLICTS.indexOf(conflicts));
+  varint(DELIVERIES.indexOf(delivery));
+  varint(CONFLICTS.indexOf(conflicts));
   varint(seed);
   varint(current);
   varint(cursor ?? branches[current].length);
-  varint(0); // no preset
+  out.push(0); // no preset
   varint(branches.length);
   for (const commands of branches) {
-    varint(0); // no parent
-    varint(commands.length * 2);
+    out.push(0); // no parent
+    varint(commands.length);
     for (const c of commands) {
+      const kind = STEPS.indexOf(c.op);
+      if (kind < 0) throw new Error(`shareFragment: no ${c.op}`);
+      varint(kind);
       if (c.op === 'write') {
-        op(0, c.replica);
+        varint(c.replica);
         string(c.key);
         string(c.value);
-      } else if (c.op === 'deliver') {
-        op(1, c.to);
+      } else if (['deliver', 'drop', 'duplicate'].includes(c.op)) {
         varint(c.message);
-      } else if (c.op === 'deliver-all') {
-        out.push(4 << 4);
-      } else throw new Error(`shareFragment: no ${c.op}`);
+        varint(c.to);
+      } else if (c.op === 'deliver-next') {
+        varint(c.to);
+      } else if (c.op === 'reorder') {
+        varint(c.to);
+        varint(c.index);
+        varint(c.position);
+      }
     }
   }
   const crc = crc32(out);

@@ -1,35 +1,53 @@
-//! The share link's fragment: a whole [`Session`] in `location.hash`, as
-//! `#s=<data>`, so that a link opened elsewhere shows exactly the same state.
+//! Share links and the saved session: a whole [`Session`] as text, put in
+//! `location.hash` as `#s=<data>` (so that a link opened elsewhere shows
+//! exactly the same state) and in local storage as `<data>`.
 //!
-//! No compression crate (the page has a size budget): a compact binary form
-//! of its own, then base64url without padding.
+//! # Format
 //!
 //! ```text
-//! data     = base64url( FORMAT payload crc32 )   crc32 over FORMAT+payload, little-endian
-//! payload  = version config seed current cursor preset branches
-//! version  = varint (the session's version)
-//! config   = varint(replicas) byte(delivery << 4 | conflicts)
-//! seed, current, cursor = varint
-//! preset   = varint 0 (none) | varint(1 + len) utf-8 bytes
-//! branches = varint(count) branch*
-//! branch   = varint 0 (no parent) | varint(1 + parent) varint(shared)
-//!            varint(tail << 1 | inherits) command*tail
-//!            (inherits: the first `shared` commands are the parent's, not repeated)
-//! command  = byte(kind << 4 | min(replica, 15)) [varint(replica) if 15] fields
-//!            write: string string; deliver, drop, duplicate: varint(message);
-//!            deliver-all, deliver-next: nothing; reorder: varint(index) varint(position)
-//! string   = varint 0 varint(len) utf-8 bytes (a new string, added to the table)
-//!          | varint(1 + i) (string i of the table)
-//! varint   = unsigned LEB128, at most 64 bits
+//! data    = base64url, no padding ( format payload crc )
+//! format  = one byte: 2 (1 was the hand-written form before this one)
+//! payload = the postcard form of the session below
+//! crc     = CRC-32 (IEEE, as zip and PNG) of format and payload, 4 bytes, little-endian
 //! ```
 //!
-//! Decoding never panics and never allocates more than the caps below allow,
-//! whatever the input.
+//! The payload is written by [postcard] (its wire format 1): an unsigned
+//! integer (`usize` too) is an unsigned LEB128 varint; an option is a byte 0
+//! (none) or 1 then the value; a string or a list is its length as a varint
+//! then its UTF-8 bytes or its items; an enum is its variant's number as a
+//! varint then the variant's fields; a struct is its fields in order.
+//!
+//! ```text
+//! session = version:u32  config  seed:u64  current:usize  cursor:usize
+//!           preset:option<string>  branches:list<branch>
+//! config  = replicas:usize  delivery:(0 causal | 1 fifo | 2 unordered)
+//!           conflicts:(0 overwrite | 1 lww | 2 multi-value)
+//! branch  = start  steps:list<step>
+//! start   = 0                             no parent; `steps` are all its steps
+//!         | 1 parent:usize shared:usize   its first `shared` steps are its
+//!                                         parent's, not repeated: `steps` is its tail
+//!         | 2 parent:usize shared:usize   a parent whose first steps are not its
+//!                                         own: `steps` are all its steps (the
+//!                                         page never makes one; kept so that
+//!                                         every session reads back as it was)
+//! step    = 0 write replica:usize key:string value:string
+//!         | 1 deliver message:u32 to:usize    | 2 drop message:u32 to:usize
+//!         | 3 duplicate message:u32 to:usize  | 4 deliver-all
+//!         | 5 deliver-next to:usize           | 6 reorder to:usize index:usize position:usize
+//! ```
+//!
+//! A [`Session`] keeps each branch whole, so reading a link copies each
+//! parent's shared steps into its children: the counts of branches, steps and
+//! bytes of text this makes are capped (the `MAX_` constants), so that a
+//! crafted link cannot make a small link into a large session. Reading never
+//! panics; postcard preallocates a list no longer than the bytes left, so no
+//! length in the data allocates beyond what the data holds.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use causal_core::{Command, Config, Conflicts, Delivery, MessageId};
+use base64ct::{Base64UrlUnpadded, Encoding};
+use causal_core::{Command, Config, MessageId};
+use serde::{Deserialize, Serialize};
 
 use crate::session::{Branch, Session};
 
@@ -47,14 +65,15 @@ pub const MAX_BRANCHES: usize = 10_000;
 /// branch shares with its parent once per branch.
 pub const MAX_COMMANDS: usize = 200_000;
 
-/// The longest key, value or preset name, in bytes.
-pub const MAX_STRING_BYTES: usize = 4_096;
-
 /// The most bytes of keys and values a link may hold, every copy counted.
 pub const MAX_TOTAL_STRING_BYTES: usize = 4_000_000;
 
-/// The layout of the binary form; a link with another is refused.
-const FORMAT: u8 = 1;
+/// The layout of the data; a link with another is refused.
+const FORMAT: u8 = 2;
+
+/// The checksum: the CRC-32 of zip, PNG and Ethernet, bit by bit (a link is
+/// short; a table would cost the page a kilobyte).
+const CRC: crc::Crc<u32, crc::NoTable> = crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
 
 /// Why a fragment is not a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,13 +91,15 @@ pub enum ShareError {
     },
     /// A character that base64url never has.
     NotBase64,
-    /// It ends too early.
+    /// Too short to hold a session at all.
     Truncated,
     /// The checksum does not match: changed or cut off.
     Damaged,
-    /// Made by another version of the format.
+    /// Made by another version of the format (1: the page before postcard).
     Version(u8),
-    /// It decodes, but what it says is impossible.
+    /// The checksum matches, but the data is not a session.
+    NotASession(&'static str),
+    /// It reads as a session, but one that is impossible or too large.
     Invalid(&'static str),
 }
 
@@ -105,10 +126,17 @@ impl fmt::Display for ShareError {
             ShareError::Damaged => {
                 write!(f, "the link is damaged: part of it was changed or cut off")
             }
-            ShareError::Version(v) => write!(
+            ShareError::Version(v) if *v < FORMAT => write!(
                 f,
-                "the link was made by another version of the playground (format {v}; this page reads format {FORMAT})"
+                "the link was made by an earlier version of the playground, whose links this page no longer reads"
             ),
+            ShareError::Version(_) => write!(
+                f,
+                "the link was made by a newer version of the playground than this page: reload the page"
+            ),
+            ShareError::NotASession(what) => {
+                write!(f, "the link does not hold a session: {what}")
+            }
             ShareError::Invalid(what) => write!(f, "the link's session is impossible: {what}"),
         }
     }
@@ -116,55 +144,32 @@ impl fmt::Display for ShareError {
 
 impl std::error::Error for ShareError {}
 
+impl ShareError {
+    /// Why the copy the page saved in the browser cannot be read: no one
+    /// made it by hand, so it is either from another version or damaged.
+    pub fn saved_cause(&self) -> &'static str {
+        match self {
+            ShareError::Version(v) if *v < FORMAT => {
+                "it was saved by an earlier version of the playground"
+            }
+            ShareError::Version(_) => "it was saved by a newer version of the playground",
+            _ => "it is damaged",
+        }
+    }
+}
+
 /// The session as the data of a share link: what goes after `#s=`.
 ///
 /// Always succeeds. A session too big for a link gives a string longer than
 /// [`MAX_FRAGMENT_CHARS`] (which [`decode`] refuses): check before sharing.
 pub fn encode(session: &Session) -> String {
-    let mut w = Writer::default();
-    w.bytes.push(FORMAT);
-    w.varint(u64::from(session.version));
-    w.usize(session.config.replicas);
-    w.bytes.push(
-        (delivery_code(session.config.delivery) << 4) | conflicts_code(session.config.conflicts),
-    );
-    w.varint(session.seed);
-    w.usize(session.current);
-    w.usize(session.cursor);
-    match &session.preset {
-        None => w.varint(0),
-        Some(name) => {
-            w.usize(name.len().saturating_add(1));
-            w.bytes.extend_from_slice(name.as_bytes());
-        }
-    }
-    w.usize(session.branches.len());
-    for (i, branch) in session.branches.iter().enumerate() {
-        let mut skip = 0;
-        match branch.parent {
-            None => w.varint(0),
-            Some((parent, shared)) => {
-                w.usize(parent.saturating_add(1));
-                w.usize(shared);
-                let same_prefix = parent < i
-                    && session.branches.get(parent).is_some_and(|p| {
-                        let theirs = p.commands.get(..shared);
-                        theirs.is_some() && theirs == branch.commands.get(..shared)
-                    });
-                if same_prefix {
-                    skip = shared;
-                }
-            }
-        }
-        let tail = branch.commands.get(skip..).unwrap_or_default();
-        w.varint((tail.len() as u64).saturating_mul(2) | u64::from(skip > 0));
-        for command in tail {
-            w.command(command);
-        }
-    }
-    let crc = crc32(&w.bytes);
-    w.bytes.extend_from_slice(&crc.to_le_bytes());
-    base64url_encode(&w.bytes)
+    let wire = WireSession::of(session);
+    // Writing to a vector cannot fail: postcard fails only on a full buffer
+    // or a list of unknown length, and these types have neither.
+    let mut bytes = postcard::to_extend(&wire, vec![FORMAT]).unwrap_or_default();
+    let crc = CRC.checksum(&bytes);
+    bytes.extend_from_slice(&crc.to_le_bytes());
+    Base64UrlUnpadded::encode_string(&bytes)
 }
 
 /// The session in a share link's fragment: `#s=<data>`, `s=<data>` or the
@@ -175,9 +180,10 @@ pub fn decode(fragment: &str) -> Result<Session, ShareError> {
     if text.is_empty() {
         return Err(ShareError::Empty);
     }
+    let is_base64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
     let data = match text.strip_prefix(FRAGMENT_PREFIX) {
         Some(data) => data,
-        None if text.bytes().all(|b| sextet(b).is_some()) => text,
+        None if text.bytes().all(is_base64url) => text,
         None => return Err(ShareError::NotALink),
     };
     if data.is_empty() {
@@ -189,369 +195,178 @@ pub fn decode(fragment: &str) -> Result<Session, ShareError> {
             limit: MAX_FRAGMENT_CHARS,
         });
     }
-    let bytes = base64url_decode(data)?;
+    if !data.bytes().all(is_base64url) {
+        return Err(ShareError::NotBase64);
+    }
+    if data.len() % 4 == 1 {
+        return Err(ShareError::Truncated);
+    }
+    let bytes = Base64UrlUnpadded::decode_vec(data).map_err(|_| ShareError::Damaged)?;
     let body_len = bytes.len().checked_sub(4).ok_or(ShareError::Truncated)?;
-    let (body, sum) = bytes
-        .split_at_checked(body_len)
-        .ok_or(ShareError::Truncated)?;
-    let sum: [u8; 4] = sum.try_into().map_err(|_| ShareError::Truncated)?;
-    if crc32(body) != u32::from_le_bytes(sum) {
+    let (body, sum) = bytes.split_at(body_len);
+    if sum != CRC.checksum(body).to_le_bytes() {
         return Err(ShareError::Damaged);
     }
     let (&format, payload) = body.split_first().ok_or(ShareError::Truncated)?;
     if format != FORMAT {
         return Err(ShareError::Version(format));
     }
-    let mut r = Reader::new(payload);
-    let session = r.session()?;
-    if r.pos != payload.len() {
-        return Err(ShareError::Invalid("it has extra data at its end"));
+    let (wire, rest) = postcard::take_from_bytes::<WireSession>(payload).map_err(|e| {
+        ShareError::NotASession(match e {
+            postcard::Error::DeserializeUnexpectedEnd => "it ends too early",
+            postcard::Error::DeserializeBadVarint => "a number in it is too large",
+            postcard::Error::DeserializeBadUtf8 => "a key, value or name in it is not text",
+            _ => "a part of it is of an unknown kind",
+        })
+    })?;
+    if !rest.is_empty() {
+        return Err(ShareError::NotASession("it has extra data at its end"));
     }
-    Ok(session)
+    wire.into_session()
 }
 
-fn delivery_code(delivery: Delivery) -> u8 {
-    match delivery {
-        Delivery::Causal => 0,
-        Delivery::Fifo => 1,
-        Delivery::Unordered => 2,
-    }
+/// A [`Session`] as the link writes it: each branch after its parent's
+/// shared steps, and the text borrowed from the session or the link's bytes.
+#[derive(Serialize, Deserialize)]
+struct WireSession<'a> {
+    version: u32,
+    config: Config,
+    seed: u64,
+    current: usize,
+    cursor: usize,
+    #[serde(borrow)]
+    preset: Option<&'a str>,
+    #[serde(borrow)]
+    branches: Vec<WireBranch<'a>>,
 }
 
-fn conflicts_code(conflicts: Conflicts) -> u8 {
-    match conflicts {
-        Conflicts::Overwrite => 0,
-        Conflicts::Lww => 1,
-        Conflicts::MultiValue => 2,
-    }
+#[derive(Serialize, Deserialize)]
+struct WireBranch<'a> {
+    start: Start,
+    #[serde(borrow)]
+    steps: Vec<Step<'a>>,
 }
 
-const WRITE: u8 = 0;
-const DELIVER: u8 = 1;
-const DROP: u8 = 2;
-const DUPLICATE: u8 = 3;
-const DELIVER_ALL: u8 = 4;
-const DELIVER_NEXT: u8 = 5;
-const REORDER: u8 = 6;
-
-/// A replica number of 15 or more follows the opcode byte as a varint.
-const REPLICA_ESCAPE: u8 = 15;
-
-/// The binary form being written.
-#[derive(Default)]
-struct Writer<'a> {
-    bytes: Vec<u8>,
-    /// Each key or value written so far, and its index in the table.
-    strings: BTreeMap<&'a str, usize>,
+/// Where a branch starts, and so which of its steps the link holds.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+enum Start {
+    /// No parent: every step.
+    Root,
+    /// Its first `shared` steps are `parent`'s: only the steps after them.
+    After { parent: usize, shared: usize },
+    /// Named after `parent` but not starting as it does: every step.
+    Beside { parent: usize, shared: usize },
 }
 
-impl<'a> Writer<'a> {
-    fn varint(&mut self, mut value: u64) {
-        while value >= 0x80 {
-            self.bytes.push((value as u8 & 0x7f) | 0x80);
-            value >>= 7;
-        }
-        self.bytes.push(value as u8);
-    }
+/// The engine's [`Command`] as postcard can read it. `Command` is internally
+/// tagged (`"op"`) for scenario files; serde reads such an enum by buffering
+/// the fields and looking for the tag by name, which a format without names
+/// (postcard) cannot do. The variants keep `Command`'s order and fields.
+#[derive(Serialize, Deserialize)]
+enum Step<'a> {
+    Write {
+        replica: usize,
+        key: &'a str,
+        value: &'a str,
+    },
+    Deliver {
+        message: u32,
+        to: usize,
+    },
+    Drop {
+        message: u32,
+        to: usize,
+    },
+    Duplicate {
+        message: u32,
+        to: usize,
+    },
+    DeliverAll,
+    DeliverNext {
+        to: usize,
+    },
+    Reorder {
+        to: usize,
+        index: usize,
+        position: usize,
+    },
+}
 
-    fn usize(&mut self, value: usize) {
-        self.varint(u64::try_from(value).unwrap_or(u64::MAX));
-    }
-
-    fn string(&mut self, text: &'a str) {
-        if let Some(&index) = self.strings.get(text) {
-            self.usize(index.saturating_add(1));
-        } else {
-            let index = self.strings.len();
-            self.strings.insert(text, index);
-            self.varint(0);
-            self.usize(text.len());
-            self.bytes.extend_from_slice(text.as_bytes());
-        }
-    }
-
-    fn op(&mut self, kind: u8, replica: usize) {
-        match u8::try_from(replica) {
-            Ok(r) if r < REPLICA_ESCAPE => self.bytes.push((kind << 4) | r),
-            _ => {
-                self.bytes.push((kind << 4) | REPLICA_ESCAPE);
-                self.usize(replica);
-            }
-        }
-    }
-
-    fn command(&mut self, command: &'a Command) {
+impl<'a> From<&'a Command> for Step<'a> {
+    fn from(command: &'a Command) -> Self {
         match command {
             Command::Write {
                 replica,
                 key,
                 value,
-            } => {
-                self.op(WRITE, *replica);
-                self.string(key);
-                self.string(value);
-            }
-            Command::Deliver { message, to } => {
-                self.op(DELIVER, *to);
-                self.varint(u64::from(message.0));
-            }
-            Command::Drop { message, to } => {
-                self.op(DROP, *to);
-                self.varint(u64::from(message.0));
-            }
-            Command::Duplicate { message, to } => {
-                self.op(DUPLICATE, *to);
-                self.varint(u64::from(message.0));
-            }
-            Command::DeliverAll => self.op(DELIVER_ALL, 0),
-            Command::DeliverNext { to } => self.op(DELIVER_NEXT, *to),
+            } => Step::Write {
+                replica: *replica,
+                key,
+                value,
+            },
+            Command::Deliver { message, to } => Step::Deliver {
+                message: message.0,
+                to: *to,
+            },
+            Command::Drop { message, to } => Step::Drop {
+                message: message.0,
+                to: *to,
+            },
+            Command::Duplicate { message, to } => Step::Duplicate {
+                message: message.0,
+                to: *to,
+            },
+            Command::DeliverAll => Step::DeliverAll,
+            Command::DeliverNext { to } => Step::DeliverNext { to: *to },
             Command::Reorder {
                 to,
                 index,
                 position,
-            } => {
-                self.op(REORDER, *to);
-                self.usize(*index);
-                self.usize(*position);
-            }
-        }
-    }
-}
-
-/// The binary form being read, with what it has cost so far.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    /// Every new key or value read so far.
-    strings: Vec<String>,
-    /// Commands made so far, over all branches.
-    commands: usize,
-    /// Bytes of keys and values made so far, every copy counted.
-    string_bytes: usize,
-}
-
-type Read<T> = Result<T, ShareError>;
-
-const TOO_LARGE: ShareError = ShareError::Invalid("a number in it is too large");
-
-impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Reader {
-            bytes,
-            pos: 0,
-            strings: Vec::new(),
-            commands: 0,
-            string_bytes: 0,
-        }
-    }
-
-    fn remaining(&self) -> usize {
-        self.bytes.len().saturating_sub(self.pos)
-    }
-
-    fn byte(&mut self) -> Read<u8> {
-        let b = *self.bytes.get(self.pos).ok_or(ShareError::Truncated)?;
-        self.pos = self.pos.checked_add(1).ok_or(ShareError::Truncated)?;
-        Ok(b)
-    }
-
-    fn take(&mut self, len: usize) -> Read<&'a [u8]> {
-        let end = self.pos.checked_add(len).ok_or(ShareError::Truncated)?;
-        let slice = self.bytes.get(self.pos..end).ok_or(ShareError::Truncated)?;
-        self.pos = end;
-        Ok(slice)
-    }
-
-    fn varint(&mut self) -> Read<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            let low = u64::from(b & 0x7f);
-            if shift == 63 && low > 1 {
-                return Err(TOO_LARGE);
-            }
-            value |= low << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(TOO_LARGE)
-    }
-
-    fn usize(&mut self) -> Read<usize> {
-        usize::try_from(self.varint()?).map_err(|_| TOO_LARGE)
-    }
-
-    /// A count of things that each take at least one more byte, up to `max`.
-    fn count(&mut self, max: usize, what: &'static str) -> Read<usize> {
-        let n = self.usize()?;
-        if n > max {
-            return Err(ShareError::Invalid(what));
-        }
-        if n > self.remaining() {
-            return Err(ShareError::Truncated);
-        }
-        Ok(n)
-    }
-
-    fn text(&mut self, len: usize) -> Read<String> {
-        if len > MAX_STRING_BYTES {
-            return Err(ShareError::Invalid(
-                "a key, value or name in it is too long",
-            ));
-        }
-        let bytes = self.take(len)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| ShareError::Invalid("a key, value or name in it is not text"))
-    }
-
-    fn spend_text(&mut self, len: usize) -> Read<()> {
-        self.string_bytes = self
-            .string_bytes
-            .checked_add(len)
-            .filter(|&n| n <= MAX_TOTAL_STRING_BYTES)
-            .ok_or(ShareError::Invalid("it holds too many keys and values"))?;
-        Ok(())
-    }
-
-    fn spend_commands(&mut self, n: usize) -> Read<()> {
-        self.commands = self
-            .commands
-            .checked_add(n)
-            .filter(|&n| n <= MAX_COMMANDS)
-            .ok_or(ShareError::Invalid("it holds too many steps"))?;
-        Ok(())
-    }
-
-    fn string(&mut self) -> Read<String> {
-        let text = match self.usize()? {
-            0 => {
-                let len = self.usize()?;
-                let text = self.text(len)?;
-                self.strings.push(text.clone());
-                text
-            }
-            n => self.strings.get(n - 1).cloned().ok_or(ShareError::Invalid(
-                "a key or value in it refers to nothing",
-            ))?,
-        };
-        self.spend_text(text.len())?;
-        Ok(text)
-    }
-
-    fn session(&mut self) -> Read<Session> {
-        let version = u32::try_from(self.varint()?).map_err(|_| TOO_LARGE)?;
-        let replicas = self.usize()?;
-        let rules = self.byte()?;
-        let delivery = *Delivery::ALL
-            .get(usize::from(rules >> 4))
-            .ok_or(ShareError::Invalid("its delivery rule is unknown"))?;
-        let conflicts = *Conflicts::ALL
-            .get(usize::from(rules & 0x0f))
-            .ok_or(ShareError::Invalid("its conflict rule is unknown"))?;
-        let seed = self.varint()?;
-        let current = self.usize()?;
-        let cursor = self.usize()?;
-        let preset = match self.usize()? {
-            0 => None,
-            n => Some(self.text(n - 1)?),
-        };
-        let count = self.count(MAX_BRANCHES, "it has too many branches")?;
-        let mut branches: Vec<Branch> = Vec::with_capacity(count);
-        for i in 0..count {
-            let parent = match self.usize()? {
-                0 => None,
-                n => Some((n - 1, self.usize()?)),
-            };
-            let field = self.varint()?;
-            let inherits = field & 1 == 1;
-            let tail = usize::try_from(field >> 1).map_err(|_| TOO_LARGE)?;
-            if tail > self.remaining() {
-                return Err(ShareError::Truncated);
-            }
-            let mut commands = Vec::new();
-            if inherits {
-                let (parent, shared) = parent.filter(|&(p, _)| p < i).ok_or(
-                    ShareError::Invalid("a branch starts from one that does not exist"),
-                )?;
-                let prefix = branches
-                    .get(parent)
-                    .and_then(|b| b.commands.get(..shared))
-                    .ok_or(ShareError::Invalid(
-                        "a branch shares more steps than its parent has",
-                    ))?;
-                self.spend_commands(shared.saturating_add(tail))?;
-                let text = prefix
-                    .iter()
-                    .map(text_len)
-                    .fold(0usize, usize::saturating_add);
-                self.spend_text(text)?;
-                commands.reserve(shared.saturating_add(tail));
-                commands.extend_from_slice(prefix);
-            } else {
-                self.spend_commands(tail)?;
-                commands.reserve(tail);
-            }
-            for _ in 0..tail {
-                commands.push(self.command()?);
-            }
-            branches.push(Branch { commands, parent });
-        }
-        Ok(Session {
-            version,
-            config: Config {
-                replicas,
-                delivery,
-                conflicts,
+            } => Step::Reorder {
+                to: *to,
+                index: *index,
+                position: *position,
             },
-            branches,
-            current,
-            cursor,
-            seed,
-            preset,
-        })
+        }
     }
+}
 
-    fn message(&mut self) -> Read<MessageId> {
-        u32::try_from(self.varint()?)
-            .map(MessageId)
-            .map_err(|_| TOO_LARGE)
-    }
-
-    fn command(&mut self) -> Read<Command> {
-        let op = self.byte()?;
-        let replica = match op & 0x0f {
-            REPLICA_ESCAPE => self.usize()?,
-            r => usize::from(r),
-        };
-        Ok(match op >> 4 {
-            WRITE => Command::Write {
+impl From<&Step<'_>> for Command {
+    fn from(step: &Step<'_>) -> Self {
+        match *step {
+            Step::Write {
                 replica,
-                key: self.string()?,
-                value: self.string()?,
+                key,
+                value,
+            } => Command::Write {
+                replica,
+                key: key.to_owned(),
+                value: value.to_owned(),
             },
-            DELIVER => Command::Deliver {
-                message: self.message()?,
-                to: replica,
+            Step::Deliver { message, to } => Command::Deliver {
+                message: MessageId(message),
+                to,
             },
-            DROP => Command::Drop {
-                message: self.message()?,
-                to: replica,
+            Step::Drop { message, to } => Command::Drop {
+                message: MessageId(message),
+                to,
             },
-            DUPLICATE => Command::Duplicate {
-                message: self.message()?,
-                to: replica,
+            Step::Duplicate { message, to } => Command::Duplicate {
+                message: MessageId(message),
+                to,
             },
-            DELIVER_ALL if op == DELIVER_ALL << 4 => Command::DeliverAll,
-            DELIVER_NEXT => Command::DeliverNext { to: replica },
-            REORDER => Command::Reorder {
-                to: replica,
-                index: self.usize()?,
-                position: self.usize()?,
+            Step::DeliverAll => Command::DeliverAll,
+            Step::DeliverNext { to } => Command::DeliverNext { to },
+            Step::Reorder {
+                to,
+                index,
+                position,
+            } => Command::Reorder {
+                to,
+                index,
+                position,
             },
-            _ => return Err(ShareError::Invalid("a step in it is of an unknown kind")),
-        })
+        }
     }
 }
 
@@ -563,89 +378,102 @@ fn text_len(command: &Command) -> usize {
     }
 }
 
-/// CRC-32 (IEEE), bit by bit: it catches every change of up to 32 bits in a
-/// row, so every single changed character of a link.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+impl<'a> WireSession<'a> {
+    fn of(session: &'a Session) -> Self {
+        let all = &session.branches;
+        let branches = all
+            .iter()
+            .enumerate()
+            .map(|(i, branch)| {
+                let (start, skip) = match branch.parent {
+                    None => (Start::Root, 0),
+                    Some((parent, shared)) => {
+                        let theirs = all.get(parent).and_then(|p| p.commands.get(..shared));
+                        if parent < i && theirs.is_some() && theirs == branch.commands.get(..shared)
+                        {
+                            (Start::After { parent, shared }, shared)
+                        } else {
+                            (Start::Beside { parent, shared }, 0)
+                        }
+                    }
+                };
+                WireBranch {
+                    start,
+                    steps: branch.commands[skip..].iter().map(Step::from).collect(),
+                }
+            })
+            .collect();
+        WireSession {
+            version: session.version,
+            config: session.config,
+            seed: session.seed,
+            current: session.current,
+            cursor: session.cursor,
+            preset: session.preset.as_deref(),
+            branches,
         }
     }
-    !crc
-}
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// The value of a base64url character.
-fn sextet(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'-' => Some(62),
-        b'_' => Some(63),
-        _ => None,
-    }
-}
-
-fn char_of(sextet: u32) -> char {
-    char::from(ALPHABET[(sextet & 63) as usize])
-}
-
-/// Base64url without padding.
-fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3).saturating_mul(4));
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(char_of(n >> 18));
-        out.push(char_of(n >> 12));
-        if chunk.len() > 1 {
-            out.push(char_of(n >> 6));
+    /// The session, each branch made whole, within the caps.
+    fn into_session(self) -> Result<Session, ShareError> {
+        if self.branches.len() > MAX_BRANCHES {
+            return Err(ShareError::Invalid("it has too many branches"));
         }
-        if chunk.len() > 2 {
-            out.push(char_of(n));
+        let mut commands_made = 0usize;
+        let mut text_made = 0usize;
+        let mut spend = |commands: &[Command]| {
+            commands_made = commands_made
+                .checked_add(commands.len())
+                .filter(|&n| n <= MAX_COMMANDS)
+                .ok_or(ShareError::Invalid("it holds too many steps"))?;
+            text_made = commands
+                .iter()
+                .map(text_len)
+                .try_fold(text_made, usize::checked_add)
+                .filter(|&n| n <= MAX_TOTAL_STRING_BYTES)
+                .ok_or(ShareError::Invalid("it holds too many keys and values"))?;
+            Ok(())
+        };
+        let mut branches: Vec<Branch> = Vec::with_capacity(self.branches.len());
+        for wire in &self.branches {
+            let (parent, mut commands) = match wire.start {
+                Start::Root => (None, Vec::new()),
+                Start::Beside { parent, shared } => (Some((parent, shared)), Vec::new()),
+                Start::After { parent, shared } => {
+                    // Only the branches before this one are made yet.
+                    let theirs = branches.get(parent).ok_or(ShareError::Invalid(
+                        "a branch starts from one that does not exist",
+                    ))?;
+                    let prefix = theirs.commands.get(..shared).ok_or(ShareError::Invalid(
+                        "a branch shares more steps than its parent has",
+                    ))?;
+                    spend(prefix)?;
+                    let mut commands = Vec::with_capacity(shared.saturating_add(wire.steps.len()));
+                    commands.extend_from_slice(prefix);
+                    (Some((parent, shared)), commands)
+                }
+            };
+            let tail: Vec<Command> = wire.steps.iter().map(Command::from).collect();
+            spend(&tail)?;
+            commands.extend(tail);
+            branches.push(Branch { commands, parent });
         }
+        Ok(Session {
+            version: self.version,
+            config: self.config,
+            branches,
+            current: self.current,
+            cursor: self.cursor,
+            seed: self.seed,
+            preset: self.preset.map(str::to_owned),
+        })
     }
-    out
-}
-
-/// Base64url without padding, strictly: unused bits must be zero.
-fn base64url_decode(text: &str) -> Result<Vec<u8>, ShareError> {
-    let sextets = text
-        .bytes()
-        .map(sextet)
-        .collect::<Option<Vec<u8>>>()
-        .ok_or(ShareError::NotBase64)?;
-    if sextets.len() % 4 == 1 {
-        return Err(ShareError::Truncated);
-    }
-    let mut out = Vec::with_capacity(sextets.len() / 4 * 3 + 2);
-    for chunk in sextets.chunks(4) {
-        let mut n = 0u32;
-        for (i, &s) in chunk.iter().enumerate() {
-            n |= u32::from(s) << (18 - 6 * i);
-        }
-        let [_, b0, b1, b2] = n.to_be_bytes();
-        match chunk.len() {
-            4 => out.extend_from_slice(&[b0, b1, b2]),
-            3 if b2 == 0 => out.extend_from_slice(&[b0, b1]),
-            2 if b1 == 0 && b2 == 0 => out.push(b0),
-            _ => return Err(ShareError::Damaged),
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use causal_core::{Conflicts, Delivery};
+
     use super::*;
 
     fn write(replica: usize, key: &str, value: &str) -> Command {
@@ -686,24 +514,35 @@ mod tests {
         Session::linear(Config::default(), commands, 42)
     }
 
-    /// The data of a link whose binary form is `payload` (after the format byte).
+    /// The data of a link whose bytes after the format byte are `payload`.
     fn wrap(format: u8, payload: &[u8]) -> String {
         let mut bytes = vec![format];
         bytes.extend_from_slice(payload);
-        let crc = crc32(&bytes);
+        let crc = CRC.checksum(&bytes);
         bytes.extend_from_slice(&crc.to_le_bytes());
-        base64url_encode(&bytes)
+        Base64UrlUnpadded::encode_string(&bytes)
     }
 
-    /// A session's payload up to its branch count, for crafted links.
+    /// The payload of a link: what [`wrap`] takes.
+    fn payload_of(session: &Session) -> Vec<u8> {
+        let bytes = Base64UrlUnpadded::decode_vec(&encode(session)).unwrap();
+        bytes[1..bytes.len() - 4].to_vec()
+    }
+
+    /// A session's payload up to its branch count, for crafted links:
+    /// version 2, 3 replicas, causal, overwrite, seed 0, current 0, cursor 0,
+    /// no preset.
     fn head() -> Vec<u8> {
-        // version 2, 3 replicas, causal/overwrite, seed 0, current 0, cursor 0, no preset
-        vec![2, 3, 0, 0, 0, 0, 0]
+        vec![2, 3, 0, 0, 0, 0, 0, 0]
     }
 
     fn round_trip(s: &Session) {
         let data = encode(s);
-        assert!(data.bytes().all(|b| sextet(b).is_some()), "{data}");
+        assert!(
+            data.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{data}"
+        );
         assert_eq!(decode(&data).as_ref(), Ok(s));
         assert_eq!(decode(&format!("s={data}")).as_ref(), Ok(s));
         assert_eq!(decode(&format!("#s={data}")).as_ref(), Ok(s));
@@ -711,30 +550,62 @@ mod tests {
     }
 
     #[test]
-    fn crc32_is_the_standard_one() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        assert_eq!(crc32(b""), 0);
+    fn the_checksum_is_the_standard_crc32() {
+        assert_eq!(CRC.checksum(b"123456789"), 0xCBF4_3926);
+        assert_eq!(CRC.checksum(b""), 0);
     }
 
+    /// The bytes the module doc specifies, byte for byte: a change to the
+    /// wire types, to postcard or to the engine's rules' order that would
+    /// break links already made fails here.
     #[test]
-    fn base64url_round_trips_every_length() {
-        let bytes: Vec<u8> = (0..=255u8).chain(0..=255).collect();
-        for len in 0..bytes.len() {
-            let text = base64url_encode(&bytes[..len]);
-            assert_eq!(text.len(), (len * 4).div_ceil(3));
-            assert_eq!(base64url_decode(&text), Ok(bytes[..len].to_vec()));
-        }
-        assert_eq!(base64url_encode(b"\xfb\xff"), "-_8");
-    }
-
-    #[test]
-    fn base64url_is_strict() {
-        assert_eq!(base64url_decode("ab=c"), Err(ShareError::NotBase64));
-        assert_eq!(base64url_decode("ab+c"), Err(ShareError::NotBase64));
-        assert_eq!(base64url_decode("abcde"), Err(ShareError::Truncated));
-        // "AB" has unused bits set; "AA" does not.
-        assert_eq!(base64url_decode("AB"), Err(ShareError::Damaged));
-        assert_eq!(base64url_decode("AA"), Ok(vec![0]));
+    fn the_format_is_the_one_specified() {
+        let mut s = Session::linear(
+            Config {
+                replicas: 4,
+                delivery: Delivery::Fifo,
+                conflicts: Conflicts::MultiValue,
+            },
+            every_kind(),
+            300,
+        );
+        s.cursor = 2;
+        s.preset = Some("ab".into());
+        let mut branch = every_kind()[..3].to_vec();
+        branch.push(write(3, "é", ""));
+        s.branches.push(Branch {
+            commands: branch,
+            parent: Some((0, 3)),
+        });
+        s.branches.push(Branch {
+            commands: vec![Command::DeliverAll],
+            parent: Some((0, 1)),
+        });
+        #[rustfmt::skip]
+        let expected: &[u8] = &[
+            2,                    // session version
+            4, 1, 2,              // 4 replicas, fifo, multi-value
+            0xac, 0x02,           // seed 300
+            0, 2,                 // branch 0 shown, at step 2
+            1, 2, b'a', b'b',     // preset "ab"
+            3,                    // three branches
+            0, 8,                 // no parent, 8 steps:
+            0, 0, 1, b'x', 1, b'1',   // write at 0: x = 1
+            0, 1, 1, b'x', 1, b'2',   // write at 1: x = 2
+            1, 1, 1,              // deliver m1 to 1
+            3, 1, 2,              // duplicate m1 to 2
+            2, 1, 2,              // drop m1 to 2
+            6, 2, 1, 0,           // reorder lane 2: 1 to 0
+            5, 2,                 // deliver-next to 2
+            4,                    // deliver-all
+            1, 0, 3, 1,           // after branch 0's 3 steps, 1 step:
+            0, 3, 2, 0xc3, 0xa9, 0,   // write at 3: é = ""
+            2, 0, 1, 1,           // beside branch 0 (1 step), 1 step:
+            4,                    // deliver-all
+        ];
+        assert_eq!(payload_of(&s), expected);
+        assert_eq!(encode(&s), wrap(FORMAT, expected));
+        round_trip(&s);
     }
 
     #[test]
@@ -879,7 +750,35 @@ mod tests {
             let back = decode(&encode(&s)).unwrap();
             assert_eq!(back, s);
             assert!(back.validate().is_ok(), "{name}");
+            println!(
+                "{name}: {} steps, link data {} characters",
+                s.cursor,
+                encode(&s).len()
+            );
         }
+    }
+
+    #[test]
+    fn keys_and_values_in_a_link_obey_the_write_forms_limits() {
+        let long_key = "k".repeat(crate::text::MAX_KEY_CHARS + 1);
+        for (commands, why) in [
+            (vec![write(0, &long_key, "1")], "the key has 25 characters"),
+            (
+                vec![write(0, "x", "1"), write(1, "x", "a\u{1}b")],
+                "the value holds the character U+0001",
+            ),
+        ] {
+            let read = decode(&encode(&session(commands))).unwrap();
+            let refused = read.validate().map(|_| ()).unwrap_err();
+            assert!(refused.contains(why), "{refused}");
+        }
+        let longest = write(
+            2,
+            &"k".repeat(crate::text::MAX_KEY_CHARS),
+            &"✓".repeat(crate::text::MAX_VALUE_CHARS),
+        );
+        let read = decode(&encode(&session(vec![longest]))).unwrap();
+        assert!(read.validate().is_ok());
     }
 
     /// A run of `n` commands that the engine accepts: writes to a few keys,
@@ -936,7 +835,8 @@ mod tests {
         let s = realistic(200);
         assert_eq!(s.branches[0].commands.len(), 200);
         let data = encode(&s);
-        // What the same session took as JSON (the saved form before this one).
+        // What the same session took as JSON (the saved form before the
+        // first binary one).
         let branch = &s.branches[0];
         let json = serde_json::json!({
             "version": s.version,
@@ -963,6 +863,30 @@ mod tests {
         assert!(decode(&data).unwrap().validate().is_ok());
     }
 
+    /// A link of the form before this one (format 1, a hand-written codec):
+    /// a write of x = old at A, then m1 delivered to B.
+    const FORMAT_1_LINK: &str = "AQIDACoAAgABAAQAAAF4AANvbGQRAdcvzk0";
+
+    #[test]
+    fn a_link_of_the_earlier_format_says_so() {
+        for link in [FORMAT_1_LINK.to_string(), format!("#s={FORMAT_1_LINK}")] {
+            let e = decode(&link).unwrap_err();
+            assert_eq!(e, ShareError::Version(1));
+            assert_eq!(
+                e.to_string(),
+                "the link was made by an earlier version of the playground, whose links this page no longer reads"
+            );
+        }
+        assert!(ShareError::Version(FORMAT + 1)
+            .to_string()
+            .contains("newer version"));
+        assert_eq!(
+            decode(FORMAT_1_LINK).map_err(|e| e.saved_cause()),
+            Err("it was saved by an earlier version of the playground")
+        );
+        assert_eq!(ShareError::Damaged.saved_cause(), "it is damaged");
+    }
+
     #[test]
     fn every_error_has_its_cause() {
         assert_eq!(decode(""), Err(ShareError::Empty));
@@ -981,10 +905,13 @@ mod tests {
         );
         assert_eq!(decode("#s=abc$def"), Err(ShareError::NotBase64));
         assert_eq!(decode("#s=abc défg"), Err(ShareError::NotBase64));
+        assert_eq!(decode("#s=ab=c"), Err(ShareError::NotBase64));
+        assert_eq!(decode("#s=ab+c"), Err(ShareError::NotBase64));
         assert_eq!(decode("#s=A"), Err(ShareError::Truncated));
+        assert_eq!(decode("#s=abcde"), Err(ShareError::Truncated));
         assert_eq!(decode("#s=AAAA"), Err(ShareError::Truncated));
-        assert_eq!(decode(&wrap(FORMAT, &[])), Err(ShareError::Truncated));
-        assert_eq!(decode(&wrap(FORMAT, &head())), Err(ShareError::Truncated));
+        // Unused bits set in the last character: "AB" is never written.
+        assert_eq!(decode("#s=AAAAAAB"), Err(ShareError::Damaged));
         let data = encode(&session(every_kind()));
         let damaged = format!(
             "{}{}",
@@ -992,140 +919,189 @@ mod tests {
             &data[1..]
         );
         assert_eq!(decode(&damaged), Err(ShareError::Damaged));
-        assert_eq!(decode(&wrap(2, &head())), Err(ShareError::Version(2)));
+        assert_eq!(decode(&wrap(3, &head())), Err(ShareError::Version(3)));
         assert_eq!(decode(&wrap(0, &[])), Err(ShareError::Version(0)));
+        assert_eq!(
+            decode(&wrap(FORMAT, &[])),
+            Err(ShareError::NotASession("it ends too early"))
+        );
+        assert_eq!(
+            decode(&wrap(FORMAT, &head())),
+            Err(ShareError::NotASession("it ends too early"))
+        );
+        // Four bytes are the checksum of nothing: not even a format.
+        assert_eq!(
+            decode(&Base64UrlUnpadded::encode_string(&[0; 4])),
+            Err(ShareError::Truncated)
+        );
     }
 
-    fn invalid(payload: &[u8]) -> ShareError {
+    fn unreadable(payload: &[u8]) -> ShareError {
         decode(&wrap(FORMAT, payload)).unwrap_err()
     }
 
     #[test]
-    fn impossible_contents_are_invalid() {
+    fn data_that_is_not_a_session_says_what_is_wrong() {
         let with = |tail: &[u8]| [head().as_slice(), tail].concat();
-        // one branch without parent and one command, then `op`
-        let one = |op: &[u8]| with(&[&[1, 0, 2][..], op].concat());
+        // one branch without parent and one step, then `step`
+        let one = |step: &[u8]| with(&[&[1, 0, 1][..], step].concat());
         assert!(decode(&wrap(FORMAT, &with(&[0]))).is_ok());
-        assert!(decode(&wrap(FORMAT, &one(&[0x40]))).is_ok());
-        assert!(
-            matches!(invalid(&with(&[0, 9])), ShareError::Invalid(_)),
-            "extra data"
+        assert!(decode(&wrap(FORMAT, &one(&[4]))).is_ok());
+        assert_eq!(
+            unreadable(&with(&[0, 9])),
+            ShareError::NotASession("it has extra data at its end")
         );
-        assert!(
-            matches!(invalid(&one(&[0x70])), ShareError::Invalid(_)),
-            "unknown op"
+        let unknown = ShareError::NotASession("a part of it is of an unknown kind");
+        assert_eq!(unreadable(&one(&[7])), unknown, "step kind");
+        assert_eq!(unreadable(&with(&[1, 3, 0])), unknown, "branch start");
+        let mut rules = head();
+        rules[2] = 3;
+        assert_eq!(unreadable(&rules), unknown, "delivery rule");
+        rules[2] = 0;
+        rules[3] = 3;
+        assert_eq!(unreadable(&rules), unknown, "conflict rule");
+        let mut preset = head();
+        preset[7] = 2;
+        assert_eq!(unreadable(&preset), unknown, "an option is 0 or 1");
+        assert_eq!(
+            unreadable(&one(&[0, 0, 1, 0xff, 0])),
+            ShareError::NotASession("a key, value or name in it is not text")
         );
-        assert!(
-            matches!(invalid(&one(&[0x41])), ShareError::Invalid(_)),
-            "deliver-all with a replica"
-        );
-        assert!(
-            matches!(invalid(&one(&[0x00, 5, 0, 0])), ShareError::Invalid(_)),
-            "string refers to nothing"
-        );
-        assert!(
-            matches!(
-                invalid(&one(&[0x00, 0, 1, 0xff, 0, 0])),
-                ShareError::Invalid(_)
-            ),
-            "not utf-8"
-        );
-        assert!(
-            matches!(
-                invalid(&one(&[0x10, 0x80, 0x80, 0x80, 0x80, 0x10])),
-                ShareError::Invalid(_)
-            ),
+        let too_large = ShareError::NotASession("a number in it is too large");
+        assert_eq!(
+            unreadable(&one(&[1, 0x80, 0x80, 0x80, 0x80, 0x10, 0])),
+            too_large,
             "message over u32"
         );
-        let mut rules = head();
-        rules[2] = 0x30;
-        assert!(
-            matches!(invalid(&rules), ShareError::Invalid(_)),
-            "delivery rule"
-        );
-        rules[2] = 0x03;
-        assert!(
-            matches!(invalid(&rules), ShareError::Invalid(_)),
-            "conflict rule"
-        );
         let mut version = head();
-        version[0] = 0x80;
-        version.splice(1..1, [0x80, 0x80, 0x80, 0x10]);
-        assert!(
-            matches!(invalid(&version), ShareError::Invalid(_)),
-            "version over u32"
-        );
+        version.splice(0..1, [0x80, 0x80, 0x80, 0x80, 0x10]);
+        assert_eq!(unreadable(&version), too_large, "version over u32");
         // eleven bytes of varint, or a tenth byte over one bit
-        let huge: Vec<u8> = [&[0xff; 10][..], &[0x01]].concat();
-        assert!(matches!(invalid(&huge), ShareError::Invalid(_)));
-        let huge: Vec<u8> = [&[0xff; 9][..], &[0x02]].concat();
-        assert!(matches!(invalid(&huge), ShareError::Invalid(_)));
-        // the largest u64 is fine as a seed
         let mut seed = head();
-        seed.splice(
-            3..4,
-            [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
-        );
+        seed.splice(4..5, [0xff; 10].into_iter().chain([0x01]));
+        assert_eq!(unreadable(&seed), too_large);
+        seed = head();
+        seed.splice(4..5, [0xff; 9].into_iter().chain([0x02]));
+        assert_eq!(unreadable(&seed), too_large);
+        // the largest u64 is fine as a seed
+        seed = head();
+        seed.splice(4..5, [0xff; 9].into_iter().chain([0x01]));
         seed.push(0);
         assert_eq!(decode(&wrap(FORMAT, &seed)).map(|s| s.seed), Ok(u64::MAX));
-        // a branch inheriting from itself, or from beyond its parent's end
-        assert!(matches!(
-            invalid(&with(&[1, 1, 0, 1])),
-            ShareError::Invalid(_)
-        ));
-        assert!(matches!(
-            invalid(&with(&[2, 0, 0, 1, 5, 1])),
-            ShareError::Invalid(_)
-        ));
-        assert!(
-            matches!(invalid(&with(&[1, 0, 1])), ShareError::Invalid(_)),
-            "inherits without a parent"
-        );
-        // too many branches, too long a string
-        assert!(matches!(
-            invalid(&with(&[0x91, 0x4e])),
-            ShareError::Invalid(_)
-        ));
-        let mut long = one(&[0x00, 0]);
-        long.extend_from_slice(&[0x81, 0x20]); // 4097
-        long.extend(std::iter::repeat_n(b'a', 4097));
-        long.push(1);
-        assert!(matches!(invalid(&long), ShareError::Invalid(_)));
-        // counts larger than what is left
-        assert_eq!(invalid(&with(&[5])), ShareError::Truncated);
-        assert_eq!(invalid(&with(&[1, 0, 20, 0x40])), ShareError::Truncated);
+        // lengths larger than what is left
+        let ends = ShareError::NotASession("it ends too early");
+        assert_eq!(unreadable(&with(&[5])), ends);
+        assert_eq!(unreadable(&with(&[1, 0, 20, 4])), ends);
+        assert_eq!(unreadable(&one(&[0, 0, 40, b'k'])), ends);
     }
 
     #[test]
-    fn crafted_links_cannot_allocate_much() {
-        // One branch of 4,000 writes of a 4,000-byte key, all but the
-        // first a reference: 32 MB if made, refused at 4 MB.
-        let mut p = head();
-        p.extend_from_slice(&[1, 0]);
-        p.extend_from_slice(&[0x80, 0x3e]); // 4000 commands, not inheriting
-        p.extend_from_slice(&[0x00, 0, 0xa0, 0x1f]); // write, new string of 4000 bytes
-        p.extend(std::iter::repeat_n(b'k', 4000));
-        p.push(1);
-        for _ in 1..4000 {
-            p.extend_from_slice(&[0x00, 1, 1]);
+    fn impossible_sessions_say_why() {
+        let with = |tail: &[u8]| [head().as_slice(), tail].concat();
+        let invalid = |payload: &[u8]| decode(&wrap(FORMAT, payload)).unwrap_err();
+        // a branch after itself, after a later one, or sharing more than its
+        // parent has
+        let nowhere = ShareError::Invalid("a branch starts from one that does not exist");
+        assert_eq!(invalid(&with(&[1, 1, 0, 0, 0])), nowhere);
+        assert_eq!(invalid(&with(&[2, 1, 1, 0, 0, 0, 0])), nowhere);
+        assert_eq!(
+            invalid(&with(&[2, 0, 1, 4, 1, 0, 2, 0])),
+            ShareError::Invalid("a branch shares more steps than its parent has")
+        );
+        assert!(decode(&wrap(FORMAT, &with(&[2, 0, 1, 4, 1, 0, 1, 0]))).is_ok());
+        // beside a branch that does not exist: read, and refused by its shape
+        let beside = decode(&wrap(FORMAT, &with(&[1, 2, 9, 9, 0]))).unwrap();
+        assert_eq!(beside.branches[0].parent, Some((9, 9)));
+        assert!(beside.check_shape().is_err());
+        // too many branches
+        let mut many = head();
+        many.extend_from_slice(&[0x91, 0x4e]); // 10,001
+        for _ in 0..10_001 {
+            many.extend_from_slice(&[0, 0]);
         }
-        assert!(matches!(invalid(&p), ShareError::Invalid(_)));
+        assert_eq!(
+            invalid(&many),
+            ShareError::Invalid("it has too many branches")
+        );
+    }
 
-        // A chain of branches each inheriting all of its parent and adding
-        // one step: quadratic if made, refused at MAX_COMMANDS.
-        let mut p = head();
-        p.extend_from_slice(&[0xe8, 0x07]); // 1000 branches
-        p.extend_from_slice(&[0, 2, 0x40]);
-        for i in 0..999u32 {
-            // parent i (1 + i), shares i + 1 steps, one step of its own, inherits
-            let mut w = Writer::default();
-            w.varint(u64::from(i) + 1);
-            w.varint(u64::from(i) + 1);
-            w.varint(3);
-            p.extend_from_slice(&w.bytes);
-            p.push(0x40);
+    /// A varint as postcard writes it.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn varint(mut n: u64, out: &mut Vec<u8>) {
+        while n >= 0x80 {
+            out.push(n as u8 | 0x80);
+            n >>= 7;
         }
-        assert_eq!(invalid(&p), ShareError::Invalid("it holds too many steps"));
+        out.push(n as u8);
+    }
+
+    // Allocation is counted natively (see `counting`).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn crafted_links_cannot_make_a_large_session() {
+        // A chain of branches each after all of its parent, adding one step:
+        // quadratic if made, refused at MAX_COMMANDS.
+        let mut p = head();
+        varint(1000, &mut p);
+        p.extend_from_slice(&[0, 1, 4]);
+        for i in 0..999 {
+            p.push(1);
+            varint(i, &mut p);
+            varint(i + 1, &mut p);
+            p.extend_from_slice(&[1, 4]);
+        }
+        assert!(wrap(FORMAT, &p).len() < MAX_FRAGMENT_CHARS);
+        let (result, peak) = counting::peak_of(|| decode(&wrap(FORMAT, &p)));
+        assert_eq!(result, Err(ShareError::Invalid("it holds too many steps")));
+        assert!(peak < 16 << 20, "{peak} bytes");
+
+        // 40 writes of a 1,000-byte key, then 5,000 branches after all of
+        // them: 200 MB of text if made, refused at 4 MB.
+        let mut p = head();
+        varint(5001, &mut p);
+        p.extend_from_slice(&[0, 40]);
+        for _ in 0..40 {
+            p.extend_from_slice(&[0, 0]);
+            varint(1000, &mut p);
+            p.extend(std::iter::repeat_n(b'k', 1000));
+            p.push(0);
+        }
+        for _ in 0..5000 {
+            p.extend_from_slice(&[1, 0, 40, 0]);
+        }
+        assert!(wrap(FORMAT, &p).len() < MAX_FRAGMENT_CHARS);
+        let (result, peak) = counting::peak_of(|| decode(&wrap(FORMAT, &p)));
+        assert_eq!(
+            result,
+            Err(ShareError::Invalid("it holds too many keys and values"))
+        );
+        assert!(peak < 16 << 20, "{peak} bytes");
+    }
+
+    // Allocation is counted natively (see `counting`).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn a_huge_length_allocates_nothing_for_it() {
+        let huge = |at: &[u8]| {
+            let mut p = at.to_vec();
+            varint(u64::MAX >> 1, &mut p);
+            p.extend_from_slice(&[0; 16]);
+            p
+        };
+        let cases = [
+            // the preset's length, the branch count, a branch's step count,
+            // a key's length
+            huge(&[2, 3, 0, 0, 0, 0, 0, 1]),
+            huge(&head()),
+            huge(&[head().as_slice(), &[1, 0]].concat()),
+            huge(&[head().as_slice(), &[1, 0, 1, 0, 0]].concat()),
+        ];
+        for p in cases {
+            let link = wrap(FORMAT, &p);
+            let (result, peak) = counting::peak_of(|| decode(&link));
+            assert!(result.is_err(), "{p:?}");
+            assert!(peak < 4096, "{p:?}: {peak} bytes");
+        }
     }
 
     #[test]
@@ -1141,6 +1117,8 @@ mod tests {
             assert!(decode(&data[start..]).is_err(), "cut from {start}");
         }
     }
+
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
     #[test]
     fn every_changed_character_is_an_error() {
@@ -1163,45 +1141,6 @@ mod tests {
     }
 
     #[test]
-    fn random_bytes_never_panic() {
-        // A fixed LCG: random links, and random payloads with a valid checksum.
-        let mut state = 1u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) as u32
-        };
-        let good = {
-            let mut bytes = vec![FORMAT];
-            let data = encode(&session(every_kind()));
-            bytes.extend(base64url_decode(&data).unwrap());
-            bytes
-        };
-        for round in 0..20_000 {
-            let len = next() as usize % 64;
-            let mut payload: Vec<u8> = if round % 2 == 0 {
-                (0..len).map(|_| next() as u8).collect()
-            } else {
-                // the good payload with a few bytes changed
-                let mut p = good[1..good.len() - 4].to_vec();
-                for _ in 0..1 + next() % 3 {
-                    let i = next() as usize % p.len();
-                    p[i] = next() as u8;
-                }
-                p
-            };
-            let _ = decode(&wrap(FORMAT, &payload));
-            payload.truncate(len);
-            let _ = decode(&base64url_encode(&payload));
-            if let Ok(s) = decode(&wrap(FORMAT, &payload)) {
-                // whatever decodes encodes back to a link of the same session
-                assert_eq!(decode(&encode(&s)), Ok(s));
-            }
-        }
-    }
-
-    #[test]
     fn messages_are_plain_words() {
         let cases = [
             ShareError::Empty,
@@ -1213,15 +1152,19 @@ mod tests {
             ShareError::NotBase64,
             ShareError::Truncated,
             ShareError::Damaged,
+            ShareError::Version(1),
             ShareError::Version(7),
+            ShareError::NotASession("it has extra data at its end"),
             ShareError::Invalid("it holds too many steps"),
         ];
+        let mut seen = std::collections::BTreeSet::new();
         for e in cases {
             let text = e.to_string();
             assert!(
                 text.starts_with("the link") || text.starts_with("this is"),
                 "{text}"
             );
+            assert!(seen.insert(text), "{e:?} says what another says");
         }
         assert_eq!(
             ShareError::Damaged.to_string(),
@@ -1233,5 +1176,250 @@ mod tests {
         }
         .to_string()
         .contains("120000 characters"));
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod fuzz {
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::{counting, every_kind, payload_of, realistic, session, wrap};
+
+        fn command() -> impl Strategy<Value = Command> {
+            let to = 0..12usize;
+            prop_oneof![
+                (0..12usize, "\\PC{0,5}", "\\PC{0,5}").prop_map(|(replica, key, value)| {
+                    Command::Write {
+                        replica,
+                        key,
+                        value,
+                    }
+                }),
+                (any::<u32>(), to.clone()).prop_map(|(m, to)| Command::Deliver {
+                    message: MessageId(m),
+                    to
+                }),
+                (any::<u32>(), to.clone()).prop_map(|(m, to)| Command::Drop {
+                    message: MessageId(m),
+                    to
+                }),
+                (any::<u32>(), to.clone()).prop_map(|(m, to)| Command::Duplicate {
+                    message: MessageId(m),
+                    to
+                }),
+                Just(Command::DeliverAll),
+                to.clone().prop_map(|to| Command::DeliverNext { to }),
+                (to, any::<usize>(), any::<usize>()).prop_map(|(to, index, position)| {
+                    Command::Reorder {
+                        to,
+                        index,
+                        position,
+                    }
+                }),
+            ]
+        }
+
+        /// Any session: branches after a parent (sharing its first steps),
+        /// beside one (not sharing them) or on their own.
+        fn any_session() -> impl Strategy<Value = Session> {
+            let branch = (
+                vec(command(), 0..8),
+                any::<bool>(),
+                any::<bool>(),
+                any::<usize>(),
+                any::<usize>(),
+            );
+            (
+                vec(branch, 0..5),
+                any::<u32>(),
+                (0..10usize, 0..3usize, 0..3usize),
+                any::<u64>(),
+                any::<usize>(),
+                any::<usize>(),
+                proptest::option::of("\\PC{0,8}"),
+            )
+                .prop_map(
+                    |(wanted, version, (replicas, d, c), seed, current, cursor, preset)| {
+                        let mut branches: Vec<Branch> = Vec::new();
+                        for (i, (tail, has_parent, after, p, shared)) in
+                            wanted.into_iter().enumerate()
+                        {
+                            let branch = if !has_parent || i == 0 {
+                                Branch {
+                                    commands: tail,
+                                    parent: None,
+                                }
+                            } else if after {
+                                let parent = p % i;
+                                let theirs = &branches[parent].commands;
+                                let shared = shared % (theirs.len() + 1);
+                                let mut commands = theirs[..shared].to_vec();
+                                commands.extend(tail);
+                                Branch {
+                                    commands,
+                                    parent: Some((parent, shared)),
+                                }
+                            } else {
+                                Branch {
+                                    commands: tail,
+                                    parent: Some((p % 16, shared % 16)),
+                                }
+                            };
+                            branches.push(branch);
+                        }
+                        Session {
+                            version,
+                            config: Config {
+                                replicas,
+                                delivery: causal_core::Delivery::ALL[d],
+                                conflicts: causal_core::Conflicts::ALL[c],
+                            },
+                            branches,
+                            current,
+                            cursor,
+                            seed,
+                            preset,
+                        }
+                    },
+                )
+        }
+
+        /// What any payload must give: an error or a session that writes
+        /// back to a link of itself, within a bounded allocation.
+        fn check_payload(payload: &[u8]) {
+            let link = wrap(FORMAT, payload);
+            let (result, peak) = counting::peak_of(|| decode(&link));
+            // The decoded wire and the session: a few hundred bytes for each
+            // byte of the link at most, since no session is larger.
+            assert!(
+                peak <= 4096 + 512 * payload.len(),
+                "{peak} bytes for {payload:?}"
+            );
+            if let Ok(s) = result {
+                assert_eq!(decode(&encode(&s)), Ok(s));
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+            #[test]
+            fn any_session_round_trips(s in any_session()) {
+                let data = encode(&s);
+                prop_assert_eq!(decode(&data), Ok(s.clone()));
+                prop_assert_eq!(decode(&format!("#s={data}")), Ok(s));
+            }
+
+            #[test]
+            fn any_text_is_read_or_refused(text in "\\PC{0,80}") {
+                let _ = decode(&text);
+                let _ = decode(&format!("#s={text}"));
+            }
+
+            #[test]
+            fn any_bytes_with_a_good_checksum_are_read_or_refused(
+                payload in vec(any::<u8>(), 0..96),
+            ) {
+                check_payload(&payload);
+            }
+
+            #[test]
+            fn any_changed_session_is_read_or_refused(
+                which in 0..3usize,
+                changes in vec((any::<usize>(), any::<u8>(), 0..3u8), 1..6),
+            ) {
+                let mut payload = match which {
+                    0 => payload_of(&session(every_kind())),
+                    1 => payload_of(&realistic(40)),
+                    _ => payload_of(&{
+                        let mut s = session(every_kind());
+                        s.branches.push(Branch {
+                            commands: every_kind()[..5].to_vec(),
+                            parent: Some((0, 3)),
+                        });
+                        s
+                    }),
+                };
+                for (at, byte, how) in changes {
+                    let at = at % (payload.len() + 1);
+                    match how {
+                        0 if at < payload.len() => payload[at] = byte,
+                        1 => payload.insert(at, byte),
+                        _ if at < payload.len() => {
+                            payload.remove(at);
+                        }
+                        _ => payload.push(byte),
+                    }
+                }
+                check_payload(&payload);
+            }
+        }
+    }
+}
+
+/// Bytes allocated by the running thread, to check that reading a link
+/// allocates within bounds whatever it says.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static LIVE: Cell<usize> = const { Cell::new(0) };
+        static PEAK: Cell<usize> = const { Cell::new(0) };
+    }
+
+    struct Counting;
+
+    #[global_allocator]
+    static COUNTING: Counting = Counting;
+
+    fn grow(bytes: usize) {
+        let _ = LIVE.try_with(|live| {
+            let now = live.get().saturating_add(bytes);
+            live.set(now);
+            let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+        });
+    }
+
+    fn shrink(bytes: usize) {
+        let _ = LIVE.try_with(|live| live.set(live.get().saturating_sub(bytes)));
+    }
+
+    // SAFETY: every call is passed on to the system allocator unchanged;
+    // the counters are thread-locals without destructors, which allocate
+    // nothing.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                grow(layout.size());
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(p, layout) };
+            shrink(layout.size());
+        }
+
+        unsafe fn realloc(&self, p: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+            let q = unsafe { System.realloc(p, layout, size) };
+            if !q.is_null() {
+                shrink(layout.size());
+                grow(size);
+            }
+            q
+        }
+    }
+
+    /// `f`'s result, and the most bytes it had allocated at once on this
+    /// thread beyond what was allocated before it.
+    pub fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let before = LIVE.with(Cell::get);
+        PEAK.with(|peak| peak.set(before));
+        let out = f();
+        (out, PEAK.with(Cell::get) - before)
     }
 }

@@ -42,7 +42,7 @@ impl State {
                 .starts_with(share::FRAGMENT_PREFIX)
         });
         // The saved copy is the page's own: no need to explain the codec.
-        let saved = saved.map(|text| share::decode(text).map_err(|_| "it is damaged".to_string()));
+        let saved = saved.map(|text| share::decode(text).map_err(|e| e.saved_cause().to_string()));
         match (link, saved) {
             (Some(fragment), saved) => {
                 state.fallback = saved.and_then(Result::ok).map(Rc::new);
@@ -613,14 +613,20 @@ mod tests {
 
     #[test]
     fn a_crafted_link_too_big_to_show_is_refused_in_slices_and_changes_nothing() {
-        let writes = (0..24_000)
+        // Eight replicas: each write is eight events, so that a link holds
+        // more than the page shows.
+        let writes = (0..10_000)
             .map(|i| Command::Write {
-                replica: i % 3,
+                replica: i % 8,
                 key: "k".into(),
                 value: "v".into(),
             })
             .collect();
-        let crafted = Session::linear(Config::default(), writes, 1);
+        let config = Config {
+            replicas: 8,
+            ..Config::default()
+        };
+        let crafted = Session::linear(config, writes, 1);
         assert!(share::encode(&crafted).len() < share::MAX_FRAGMENT_CHARS);
         let state = run(State::default(), [write(0, "x", "1")]);
         let opening = run(state.clone(), [Action::Restore(Ok(crafted))]);
