@@ -135,8 +135,10 @@ export async function pageServer() {
  * collecting console errors, uncaught page errors, failed requests and HTTP
  * errors into `errors`. Resolves to { context, page, errors } once loaded.
  */
-export async function openPage(browser, url, { viewport = { width: 1366, height: 768 }, waitFor } = {}) {
+export async function openPage(browser, url, { viewport = { width: 1366, height: 768 }, waitFor, init } = {}) {
   const context = await browser.newContext({ viewport });
+  // Runs in the page before its own scripts: to see what is over before a poll could.
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const errors = [];
   page.on('console', (msg) => {
@@ -247,8 +249,8 @@ export function watchDialogs(page) {
  * checks that nothing was said on the console and no dialog opened; always
  * closes the context.
  */
-export async function withPage(browser, url, body, { viewport = TALL } = {}) {
-  const ctx = await openPage(browser, url, { viewport, waitFor: tid('replica-0') });
+export async function withPage(browser, url, body, { viewport = TALL, init } = {}) {
+  const ctx = await openPage(browser, url, { viewport, waitFor: tid('replica-0'), init });
   ctx.dialogs = watchDialogs(ctx.page);
   try {
     await body(ctx.page, ctx);
