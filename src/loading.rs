@@ -149,8 +149,7 @@ impl Job {
         let simulation = Simulation::new(session.config).map_err(|e| e.to_string())?;
         let count = session.branches.len();
         for (b, branch) in session.branches.iter().enumerate() {
-            text::check_commands(&branch.commands)
-                .map_err(|(i, error)| on_branch(b, count, StepError { step: i + 1, error }))?;
+            text::check_commands(&branch.commands).map_err(|e| on_branch(b, count, e))?;
         }
         let current = session.current;
         let mut passes = vec![

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use causal_core::{replica_name, Command};
+use causal_core::{replica_name, Command, StepError};
 
 /// The longest key a user may write.
 pub const MAX_KEY_CHARS: usize = 24;
@@ -117,9 +117,9 @@ pub fn check_write(key: &str, value: &str) -> Result<(), String> {
     })
 }
 
-/// The first write in `commands` that [`check`] refuses: its index and a
-/// sentence naming the writer as the page does ("the write at B: ...").
-pub fn check_commands(commands: &[Command]) -> Result<(), (usize, String)> {
+/// The first write in `commands` that [`check`] refuses: its step (from 1)
+/// and a sentence naming the writer as the page does ("the write at B: ...").
+pub fn check_commands(commands: &[Command]) -> Result<(), StepError<String>> {
     for (i, command) in commands.iter().enumerate() {
         if let Command::Write {
             replica,
@@ -133,7 +133,10 @@ pub fn check_commands(commands: &[Command]) -> Result<(), (usize, String)> {
                     .filter(|r| *r < 26)
                     .map(|_| replica_name(*replica).to_string())
                     .unwrap_or_else(|| format!("replica {}", replica + 1));
-                (i, format!("the write at {at}: {e}"))
+                StepError {
+                    step: i + 1,
+                    error: format!("the write at {at}: {e}"),
+                }
             })?;
         }
     }
@@ -267,11 +270,13 @@ mod tests {
                 value: "1".into(),
             },
         ];
-        let (i, why) = check_commands(&commands).unwrap_err();
-        assert_eq!(i, 1);
+        let refused = check_commands(&commands).unwrap_err();
+        assert_eq!(refused.step, 2);
         assert!(
-            why.starts_with("the write at B: the key holds the character U+0001"),
-            "{why}"
+            refused
+                .to_string()
+                .starts_with("step 2: the write at B: the key holds the character U+0001"),
+            "{refused}"
         );
     }
 
