@@ -578,7 +578,7 @@ impl Layouter {
             }
             last_write = None;
         }
-        if step % CHUNK_STEPS == 0 {
+        if step.is_multiple_of(CHUNK_STEPS) {
             self.done.push(Rc::new(std::mem::take(&mut self.current)));
             checkpoint(self);
         }

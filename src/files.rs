@@ -195,7 +195,7 @@ pub fn size_in_words(bytes: u64) -> String {
         format!("{} KB", bytes / 1_000)
     } else {
         let tenths = bytes / 100_000;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{} MB", tenths / 10)
         } else {
             format!("{}.{} MB", tenths / 10, tenths % 10)

@@ -160,17 +160,9 @@ pub fn shorten(reason: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `n` with its thousands grouped: "25,000".
+/// `n` with its thousands grouped: "25,000" (the engine's grouping).
 pub fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
+    causal_core::thousands(n as u64)
 }
 
 /// `markup` with every character XML 1.0 cannot hold replaced by U+FFFD, so

@@ -29,7 +29,7 @@ pub fn check_shiviz(text: &str) -> Result<Vec<ShivizLine>, String> {
         return Err("the second line (the delimiter) is not empty".into());
     }
     let rest: Vec<&str> = lines.collect();
-    if rest.len() % 2 != 0 {
+    if !rest.len().is_multiple_of(2) {
         return Err("an event without its description".into());
     }
     let mut events = Vec::new();
