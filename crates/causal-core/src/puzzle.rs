@@ -46,21 +46,17 @@ pub enum Move {
 /// A condition on the state that ends a puzzle.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[allow(missing_docs)]
 pub enum Goal {
     /// Both replicas hold `key`, with different values.
     Disagree {
-        /// The key.
         key: String,
-        /// The two replicas.
         replicas: [ReplicaId; 2],
     },
     /// `replica` holds `value` for `key` (siblings joined by `|`).
     Value {
-        /// The replica.
         replica: ReplicaId,
-        /// The key.
         key: String,
-        /// The value.
         value: String,
     },
     /// A violation happens during the moves (at `replica`, if given).
@@ -71,21 +67,14 @@ pub enum Goal {
     },
     /// `replica` holds at least `count` messages in its hold-back buffer.
     Holding {
-        /// The replica.
         replica: ReplicaId,
         /// How many, at least.
         count: usize,
     },
     /// Replica `at` has delivered `message`.
-    Delivered {
-        /// The message.
-        message: MessageId,
-        /// The replica.
-        at: ReplicaId,
-    },
+    Delivered { message: MessageId, at: ReplicaId },
     /// A copy of `message` is in flight (to `to`, if given).
     InFlight {
-        /// The message.
         message: MessageId,
         /// Its destination, if it matters.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,10 +83,7 @@ pub enum Goal {
     /// Nothing is in flight.
     NothingInFlight,
     /// Every goal at once.
-    All {
-        /// The goals.
-        goals: Vec<Goal>,
-    },
+    All { goals: Vec<Goal> },
 }
 
 impl Goal {

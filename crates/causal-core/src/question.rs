@@ -18,11 +18,11 @@ use crate::{
 /// parameters, never the answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "ask", rename_all = "kebab-case", deny_unknown_fields)]
+#[allow(missing_docs)]
 pub enum Question {
     /// What will `to` do with `message` when it arrives: deliver, hold back
     /// or discard?
     Outcome {
-        /// The message.
         message: MessageId,
         /// Where it arrives.
         to: ReplicaId,
@@ -36,27 +36,16 @@ pub enum Question {
     },
     /// Which writes must `to` deliver before it can deliver `message` (held
     /// there, or in flight to it)?
-    WaitsFor {
-        /// The message.
-        message: MessageId,
-        /// The replica.
-        to: ReplicaId,
-    },
+    WaitsFor { message: MessageId, to: ReplicaId },
     /// If `message` arrives at `to` now, which writes that happened before it
     /// will `to` still be missing (a violation)?
     Violations {
-        /// The message.
         message: MessageId,
         /// Where it arrives.
         to: ReplicaId,
     },
     /// What will `key` be at `replica` once every copy in flight has arrived?
-    FinalValue {
-        /// The replica.
-        replica: ReplicaId,
-        /// The key.
-        key: String,
-    },
+    FinalValue { replica: ReplicaId, key: String },
     /// Will every replica hold the same store once every copy in flight has
     /// arrived?
     Agree,
