@@ -9,6 +9,7 @@
 //!
 //! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`: the
 //!   simulation shown and its event trace, the history, the UI's notices.
+//! - [`trace`]: the events of the run shown, in shared chunks a step appends to.
 //! - [`history`]: the branches (each a tail after its parent's steps), the
 //!   timeline's position, and the sessions loads replaced.
 //! - [`session`]: what a session is made of, and replaying it.

@@ -655,7 +655,7 @@ mod tests {
         blank.waits_for = real.waits_for.clone();
         match real.verdict {
             Verdict::Discard => discarded(&mut blank, had_delivered),
-            Verdict::Hold => held(&mut blank, &seen, sent, blank.waits_for.clone()),
+            Verdict::Hold => held(&mut blank, &seen, sent, real.waits_for),
             Verdict::Deliver => delivered(&mut blank, &seen, sent),
         }
         Some(blank)
