@@ -6,9 +6,10 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId, Trace, VectorClock};
+use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId, VectorClock};
 
 use crate::describe::waits_for;
+use crate::trace::Trace;
 
 /// Width of one event's slot, in SVG units.
 pub const SLOT: i32 = 30;
@@ -323,25 +324,30 @@ impl Layouter {
         }
     }
 
-    /// Lays out every step of `trace` after those already laid out, calling
-    /// `checkpoint` each time a chunk is finished.
-    pub fn extend(
+    /// Lays out every step of `trace` (events with their steps, in order)
+    /// after those already laid out, calling `checkpoint` each time a chunk
+    /// is finished.
+    pub fn extend<'a>(
         &mut self,
-        trace: &Trace,
+        trace: impl IntoIterator<Item = &'a (usize, Event)>,
         messages: &Messages,
         mut checkpoint: impl FnMut(&Layouter),
     ) {
-        let start = trace.partition_point(|(step, _)| *step <= self.steps);
-        let mut rest = &trace[start..];
-        while let Some((step, _)) = rest.first() {
-            let step = *step;
-            let len = rest.partition_point(|(s, _)| *s == step);
+        let done = self.steps;
+        let mut rest = trace
+            .into_iter()
+            .skip_while(|(step, _)| *step <= done)
+            .peekable();
+        let mut events: Vec<&Event> = Vec::new();
+        while let Some(step) = rest.peek().map(|(step, _)| *step) {
+            events.clear();
+            while let Some((_, event)) = rest.next_if(|(s, _)| *s == step) {
+                events.push(event);
+            }
             while self.steps + 1 < step {
                 self.step(self.steps + 1, &[], messages, &mut checkpoint);
             }
-            let events: Vec<&Event> = rest[..len].iter().map(|(_, e)| e).collect();
             self.step(step, &events, messages, &mut checkpoint);
-            rest = &rest[len..];
         }
     }
 
@@ -665,7 +671,7 @@ impl LayoutCache {
             self.key = (epoch, replicas);
             self.checkpoints.clear();
         }
-        let steps = trace.last().map_or(0, |(step, _)| *step);
+        let steps = trace.last_step();
         self.checkpoints.retain(|c| c.steps <= steps);
         let mut layouter = self
             .checkpoints
@@ -677,7 +683,7 @@ impl LayoutCache {
         // of thousands of steps would copy what is in flight thousands of
         // times.
         let checkpoints = &mut self.checkpoints;
-        layouter.extend(trace, messages, |c| {
+        layouter.extend(trace.after(layouter.steps), messages, |c| {
             if c.done.len() % KEEP_EVERY == 0 || c.steps + KEEP_EVERY * CHUNK_STEPS >= steps {
                 checkpoints.push(c.clone());
             }
@@ -692,9 +698,13 @@ impl LayoutCache {
     }
 }
 
-/// Lays out `trace` among `replicas` replicas, from scratch, as one list of
-/// marks, arrows and waits.
-pub fn layout(replicas: usize, trace: &Trace, messages: &Messages) -> Layout {
+/// Lays out `trace` (events with their steps, in order) among `replicas`
+/// replicas, from scratch, as one list of marks, arrows and waits.
+pub fn layout<'a>(
+    replicas: usize,
+    trace: impl IntoIterator<Item = &'a (usize, Event)>,
+    messages: &Messages,
+) -> Layout {
     let mut layouter = Layouter::new(replicas);
     layouter.extend(trace, messages, |_| {});
     let drawing = layouter.drawing();
@@ -914,7 +924,7 @@ mod tests {
                     state.simulation.messages(),
                 );
                 let mut afresh = Layouter::new(replicas);
-                afresh.extend(&state.trace, state.simulation.messages(), |_| {});
+                afresh.extend(state.trace.iter(), state.simulation.messages(), |_| {});
                 assert_eq!(
                     resumed,
                     afresh.drawing(),

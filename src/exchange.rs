@@ -102,11 +102,10 @@ pub fn use_exchange(
                     Ok(())
                 }
                 Export::Shiviz => {
-                    let events: Vec<_> = state.trace.iter().map(|(_, e)| e.clone()).collect();
                     let log = causal_core::shiviz_events(
                         state.simulation.config().replicas,
                         state.simulation.messages(),
-                        &events,
+                        state.trace.events(),
                     );
                     files::download(
                         "causal-playground.shiviz.log",

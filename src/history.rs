@@ -14,69 +14,15 @@ use std::rc::Rc;
 
 use causal_core::Command;
 
+use crate::chunks::Chunks;
 use crate::puzzles::ActivePuzzle;
 use crate::session::{self, Session};
-
-/// Commands per chunk of a tail.
-const CHUNK: usize = 64;
 
 /// How many sessions replaced by a load Undo can return to.
 const EARLIER_SESSIONS: usize = 20;
 
-/// A list of commands in shared chunks of [`CHUNK`]: a copy shares them all,
-/// and a push copies at most the last one (when it is shared).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Commands {
-    chunks: Vec<Rc<Vec<Command>>>,
-    len: usize,
-}
-
-impl Commands {
-    /// How many commands.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The command at `index` (from 0).
-    pub fn get(&self, index: usize) -> Option<&Command> {
-        self.chunks.get(index / CHUNK)?.get(index % CHUNK)
-    }
-
-    /// Appends `command`.
-    pub fn push(&mut self, command: Command) {
-        match self.chunks.last_mut() {
-            Some(last) if last.len() < CHUNK => Rc::make_mut(last).push(command),
-            _ => self.chunks.push(Rc::new(vec![command])),
-        }
-        self.len += 1;
-    }
-
-    /// Every command, in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Command> {
-        self.chunks.iter().flat_map(|chunk| chunk.iter())
-    }
-}
-
-impl Extend<Command> for Commands {
-    fn extend<I: IntoIterator<Item = Command>>(&mut self, commands: I) {
-        for command in commands {
-            self.push(command);
-        }
-    }
-}
-
-impl FromIterator<Command> for Commands {
-    fn from_iter<I: IntoIterator<Item = Command>>(commands: I) -> Self {
-        let mut all = Commands::default();
-        all.extend(commands);
-        all
-    }
-}
+/// A tail's commands, in shared chunks.
+pub type Commands = Chunks<Command>;
 
 /// One line of the history: the first steps of its parent, then its tail.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -423,7 +369,7 @@ mod tests {
         assert_eq!(all.get(200), None);
         let mut copy = all.clone();
         copy.push(write(200));
-        assert!(Rc::ptr_eq(&all.chunks[0], &copy.chunks[0]));
+        assert_eq!(copy.shared_with(&all), 192, "all but the last chunk shared");
         assert_eq!(all.len(), 200, "the original is unchanged");
         assert_eq!(copy.get(200), Some(&write(200)));
     }

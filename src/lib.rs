@@ -9,6 +9,7 @@
 //!
 //! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`: the
 //!   simulation shown and its event trace, the history, the UI's notices.
+//! - [`trace`]: the events of the run shown, in shared chunks a step appends to.
 //! - [`history`]: the branches (each a tail after its parent's steps), the
 //!   timeline's position, and the sessions loads replaced.
 //! - [`session`]: what a session is made of, and replaying it.
@@ -39,6 +40,7 @@
 
 pub mod by_ptr;
 pub mod census;
+mod chunks;
 pub mod classroom;
 pub mod components;
 pub mod describe;
@@ -62,6 +64,7 @@ pub mod session;
 pub mod share;
 pub mod state;
 pub mod text;
+pub mod trace;
 pub mod tutor;
 pub mod view;
 
@@ -164,7 +167,7 @@ pub fn app() -> Html {
     // The rule at work: the last receive up to the timeline, read off the trace.
     let decision = use_memo(
         (ByPtr(state.trace.clone()), config.delivery),
-        |(trace, _)| causal_core::last_receive(simulation, trace),
+        |(trace, _)| causal_core::last_receive(simulation, trace.iter()),
     );
     let rule_at_work =
         html! { <RuleAtWork rule={config.delivery} decision={(*decision).clone()} /> };

@@ -8,11 +8,12 @@
 use std::fmt;
 use std::rc::Rc;
 
-use causal_core::{Command, Config, Simulation, StepError, Trace};
+use causal_core::{Command, Config, Simulation, StepError};
 
 use crate::puzzles::ActivePuzzle;
 use crate::session::Session;
 use crate::text;
+use crate::trace::Trace;
 
 /// Steps played per slice: a slice of ordinary steps takes a few
 /// milliseconds in the page, well within a frame.
@@ -188,7 +189,7 @@ impl Job {
             branches: Rc::new(branches),
             passes,
             simulation,
-            trace: Trace::new(),
+            trace: Trace::default(),
             shown: None,
             done: 0,
             total,
@@ -213,7 +214,7 @@ impl Job {
     /// keeping the events.
     pub fn replay(purpose: Purpose, config: Config, commands: Vec<Command>) -> Job {
         let start = Simulation::new(config).unwrap_or_default();
-        Job::play(purpose, start, Trace::new(), true, commands)
+        Job::play(purpose, start, Trace::default(), true, commands)
     }
 
     fn play(
@@ -259,7 +260,10 @@ impl Job {
                 .iter()
                 .cloned();
             let played = if pass.record {
-                self.simulation.apply_traced(commands, &mut self.trace)
+                let mut events = causal_core::Trace::new();
+                let played = self.simulation.apply_traced(commands, &mut events);
+                self.trace.append(events);
+                played
             } else {
                 self.simulation.apply_all(commands)
             };

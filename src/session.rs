@@ -5,10 +5,11 @@
 //! keeps each branch as a tail after its parent's steps; a session writes
 //! every branch out whole.
 
-use causal_core::{Command, Config, Simulation, Trace};
+use causal_core::{Command, Config, Simulation};
 use serde::{Deserialize, Serialize};
 
 use crate::loading::{Job, Origin, Outcome};
+use crate::trace::Trace;
 
 /// The format's version, so that a future change can tell old sessions apart.
 pub const SESSION_VERSION: u32 = 2;

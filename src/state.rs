@@ -12,8 +12,9 @@
 //! - `state/notices.rs`: what the page tells the user (notices, the log).
 //!
 //! An action copies only what it touches: the simulation and its trace are
-//! shared ([`Rc`]) and replaced whole when they change, and the history
-//! keeps its commands in shared chunks.
+//! shared ([`Rc`]) and replaced whole when they change, and the trace and
+//! the history keep their events and commands in shared chunks, so a step
+//! copies at most the last chunk of each.
 
 mod export;
 mod loads;
@@ -24,7 +25,7 @@ mod timeline;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use causal_core::{Command, Config, Conflicts, Delivery, ReplicaId, Simulation, Trace};
+use causal_core::{Command, Config, Conflicts, Delivery, ReplicaId, Simulation};
 use yew::Reducible;
 
 use crate::describe::Tone;
@@ -32,6 +33,7 @@ use crate::history::{Branch, History, Replaced};
 use crate::loading::{Job, Origin, Purpose};
 use crate::puzzles::ActivePuzzle;
 use crate::session::Session;
+use crate::trace::Trace;
 
 pub use loads::PresetInfo;
 pub use notices::{count, summary, LogLine, Notice, Place, Severity, LOG_LINES, ONE_UNDO_AWAY};
@@ -47,7 +49,8 @@ pub struct State {
     /// The engine, at the timeline's position on the current branch.
     pub simulation: Rc<Simulation>,
     /// Every event up to that position, with its step: the diagram's data.
-    /// Shared, so an action that does not change it does not copy it.
+    /// Shared, so an action that does not change it does not copy it, and
+    /// a new one exactly when what is shown changes.
     pub trace: Rc<Trace>,
     /// Changes when the trace is rebuilt rather than extended or cut back
     /// (another rule, branch or file), so the diagram knows what it can reuse.

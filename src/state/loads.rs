@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use causal_core::{Config, Scenario, Simulation, Trace};
+use causal_core::{Config, Scenario, Simulation};
 
 use super::notices::{capitalise, count, Place, ONE_UNDO_AWAY};
 use super::timeline::Recent;
@@ -16,6 +16,7 @@ use crate::loading::{Job, Origin, Outcome, Purpose, SLICE_STEPS};
 use crate::presets::{preset, Preset};
 use crate::session::Session;
 use crate::share;
+use crate::trace::Trace;
 
 /// The preset the session was loaded from.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use causal_core::{Command, Simulation, Trace};
+use causal_core::{Command, Simulation};
 
 use super::notices::{capitalise, Place};
 use super::State;
@@ -12,6 +12,7 @@ use crate::describe::Tone;
 use crate::loading::Origin;
 use crate::puzzles;
 use crate::session::Session;
+use crate::trace::Trace;
 
 impl State {
     /// Opens `order` as a new branch from step `step` of branch `branch`,
@@ -40,10 +41,12 @@ impl State {
             return self.refuse(Place::Page, why);
         }
         let mut next = Simulation::clone(&self.simulation);
-        let mut trace = Trace::clone(&self.trace);
-        if let Err(e) = next.apply_traced(order.iter().cloned(), &mut trace) {
+        let mut events = causal_core::Trace::new();
+        if let Err(e) = next.apply_traced(order.iter().cloned(), &mut events) {
             return self.refuse(Place::Page, capitalise(&e.to_string()));
         }
+        let mut trace = Trace::clone(&self.trace);
+        trace.append(events);
         let steps = order.len();
         self.remember();
         let old = self.history.fork(order);

@@ -7,13 +7,14 @@
 
 use std::rc::Rc;
 
-use causal_core::{Command, Config, Conflicts, Delivery, ReplicaId, Scheduler, Simulation, Trace};
+use causal_core::{Command, Config, Conflicts, Delivery, ReplicaId, Scheduler, Simulation};
 
 use super::notices::{capitalise, summary, Place};
 use super::State;
 use crate::describe::{describe, Tone};
 use crate::history::History;
 use crate::loading::{Job, Origin, Purpose};
+use crate::trace::Trace;
 
 /// A move of the timeline forward tells at most this many steps in the log.
 const NARRATED_STEPS: usize = 40;
@@ -116,8 +117,10 @@ impl State {
             );
         }
         let lines = describe(&events, next.messages());
+        // A copy of the trace shares its chunks: the step's events are
+        // appended to a copy of the last one.
         let mut trace = Rc::unwrap_or_clone(std::mem::take(&mut self.trace));
-        trace.extend(events.into_iter().map(|e| (cursor + 1, e)));
+        trace.push_step(cursor + 1, events);
         self.show(Rc::new(next), Rc::new(trace));
         for (tone, text) in lines {
             self.note(tone, text);
@@ -157,7 +160,7 @@ impl State {
             None => Job::seek(
                 from,
                 Simulation::new(config).unwrap_or_default(),
-                self.trace[..self.trace.partition_point(|(s, _)| *s <= to)].to_vec(),
+                self.trace.cut(to),
                 false,
                 self.history.commands(self.current(), 0..to),
             ),
@@ -192,9 +195,7 @@ impl State {
         }
         let (trace, simulation) = (Rc::clone(&self.trace), Rc::clone(&self.simulation));
         for step in first..=to {
-            let start = trace.partition_point(|(s, _)| *s < step);
-            let end = trace.partition_point(|(s, _)| *s <= step);
-            let events: Vec<_> = trace[start..end].iter().map(|(_, e)| e.clone()).collect();
+            let events: Vec<_> = trace.step(step).cloned().collect();
             let lines = describe(&events, simulation.messages());
             if lines.is_empty() {
                 if let Some(command) = simulation.history().get(step - 1) {
@@ -361,7 +362,7 @@ mod tests {
         assert_eq!(state.current(), 1);
         assert_eq!(state.branches()[1].parent, Some((0, 3)));
         assert_eq!(state.branches()[1].len(), 4);
-        assert_eq!(state.trace.last().map(|(step, _)| *step), Some(4));
+        assert_eq!(state.trace.last_step(), 4);
         let back = run(state, [Action::SwitchBranch(0)]);
         assert_eq!(clocks(&back), full);
         assert_eq!(back.cursor(), 6);
@@ -414,6 +415,31 @@ mod tests {
         let rerun = run(two, [Action::SetDelivery(Delivery::Fifo), Action::Undo]);
         assert!(!Rc::ptr_eq(&rerun.simulation, &one.simulation));
         assert_eq!(rerun.simulation.config().delivery, Delivery::Fifo);
+    }
+
+    #[test]
+    fn a_step_copies_at_most_the_last_chunk_of_the_trace_and_a_move_back_none_before_it() {
+        let mut state = State::default();
+        for i in 0..60 {
+            state = run(state, [write(i % 3, "x", &i.to_string())]);
+        }
+        let long = run(state, [Action::Apply(Command::DeliverAll)]);
+        assert!(long.trace.len() > 300, "{} events", long.trace.len());
+        let after = run(long.clone(), [write(0, "y", "1")]);
+        let shared = after.trace.shared_with(&long.trace);
+        assert!(
+            shared + 64 > long.trace.len(),
+            "{shared} of {} events shared",
+            long.trace.len()
+        );
+        assert_eq!(after.trace.last_step(), 62);
+        assert_eq!(long.trace.last_step(), 61, "the state before is intact");
+        // Back past states lately shown: replayed, the events cut, not copied.
+        let back = run(after.clone(), [Action::Seek(30)]);
+        let (back, _) = finish(back);
+        assert_eq!(back.cursor(), 30);
+        assert!(back.trace.shared_with(&after.trace) + 64 > back.trace.len());
+        assert!(back.trace.iter().all(|(step, _)| *step <= 30));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     replica_name, Delivery, Error, Event, Gap, Message, MessageId, Replica, ReplicaId, Simulation,
-    Trace, VectorClock,
+    VectorClock,
 };
 
 /// What a receive did with a message.
@@ -245,44 +245,62 @@ fn judge(
 
 /// The decision behind the last receive of a run, read off its `trace`
 /// (the events of `simulation`'s history, as
-/// [`Simulation::replay_traced`] gives them): what the receiving replica
-/// had seen is rebuilt from the deliveries before it, so nothing is replayed.
-pub fn last_receive(simulation: &Simulation, trace: &Trace) -> Option<Decision> {
-    let at = trace
-        .iter()
-        .rposition(|(_, event)| matches!(event, Event::Received { .. }))?;
-    let (_, Event::Received { message, to, .. }) = &trace[at] else {
-        return None;
+/// [`Simulation::replay_traced`] gives them, in order): what the receiving
+/// replica had seen is its state now less the deliveries after the receive,
+/// so nothing is replayed, and the trace is read from its end only as far
+/// back as the receiving replica's delivery before it.
+pub fn last_receive<'a, I>(simulation: &Simulation, trace: I) -> Option<Decision>
+where
+    I: IntoIterator<Item = &'a (usize, Event)>,
+    I::IntoIter: DoubleEndedIterator,
+{
+    let mut back = trace.into_iter().rev().map(|(_, event)| event);
+    let mut after = Vec::new();
+    let (message, to) = loop {
+        match back.next()? {
+            Event::Received { message, to, .. } => break (*message, *to),
+            event => after.push(event),
+        }
     };
-    let (message, to) = (*message, *to);
+    after.reverse();
     let sent = simulation.messages().get(message)?;
+    let replica = simulation.replicas().get(to)?;
     let replicas = simulation.config().replicas;
-    let mut seen = Seen {
-        id: to,
-        clock: VectorClock::new(replicas),
-        delivered_from: vec![0; replicas],
-    };
-    let mut had_delivered = false;
-    for (_, event) in &trace[..at] {
+    let mut seen = Seen::of(replica, replicas);
+    // Every change of a replica's clock is a delivery there.
+    let mut delivered_after = false;
+    let mut changed = false;
+    for event in &after {
         if let Event::Delivered {
             replica,
             message: id,
             from,
-            clock,
             ..
         } = event
         {
             if *replica == to {
-                seen.clock.clone_from(clock);
+                changed = true;
+                delivered_after |= *id == message;
                 if let Some(count) = seen.delivered_from.get_mut(*from) {
-                    *count += 1;
+                    *count = count.saturating_sub(1);
                 }
-                had_delivered |= *id == message;
             }
         }
     }
+    if changed {
+        seen.clock = if seen.delivered_from.iter().all(|&n| n == 0) {
+            VectorClock::new(replicas)
+        } else {
+            back.find_map(|event| match event {
+                Event::Delivered { replica, clock, .. } if *replica == to => Some(clock.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| VectorClock::new(replicas))
+        };
+    }
+    let had_delivered = replica.has_delivered(sent) && !delivered_after;
     let mut decision = blank(simulation.config().delivery, &seen, sent);
-    let mut after = trace[at + 1..].iter().map(|(_, event)| event);
+    let mut after = after.into_iter();
     match after.next()? {
         Event::Discarded { .. } => discarded(&mut decision, had_delivered),
         Event::Held { waits_for, .. } => held(&mut decision, &seen, sent, waits_for.clone()),
@@ -404,7 +422,7 @@ fn passing_tests(rule: Delivery, seen: &Seen, message: &Message) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Command, Config, Conflicts};
+    use crate::{Command, Config, Conflicts, Trace};
 
     fn run(delivery: Delivery, steps: &[Command]) -> Simulation {
         let config = Config {
@@ -591,5 +609,92 @@ mod tests {
             d,
             decide(&classic(Delivery::Fifo), MessageId(2), 2).unwrap()
         );
+    }
+
+    /// The last receive read forwards from the start of the trace (as it
+    /// was before it was read from the end): what the replica had seen is
+    /// rebuilt from every delivery before the receive.
+    fn last_receive_forwards(simulation: &Simulation, trace: &Trace) -> Option<Decision> {
+        let at = trace
+            .iter()
+            .rposition(|(_, event)| matches!(event, Event::Received { .. }))?;
+        let (_, Event::Received { message, to, .. }) = &trace[at] else {
+            return None;
+        };
+        let (message, to) = (*message, *to);
+        let replicas = simulation.config().replicas;
+        let mut seen = Seen {
+            id: to,
+            clock: VectorClock::new(replicas),
+            delivered_from: vec![0; replicas],
+        };
+        let mut had_delivered = false;
+        for (_, event) in &trace[..at] {
+            if let Event::Delivered {
+                replica,
+                message: id,
+                from,
+                clock,
+                ..
+            } = event
+            {
+                if *replica == to {
+                    seen.clock.clone_from(clock);
+                    seen.delivered_from[*from] += 1;
+                    had_delivered |= *id == message;
+                }
+            }
+        }
+        // The rest is read as the real one reads it: only `seen` differs.
+        let mut real = last_receive(simulation, trace)?;
+        let sent = simulation.messages().get(message)?;
+        let mut blank = blank(simulation.config().delivery, &seen, sent);
+        blank.clock_after = real.clock_after.clone();
+        blank.violations = std::mem::take(&mut real.violations);
+        blank.releases = std::mem::take(&mut real.releases);
+        blank.waits_for = real.waits_for.clone();
+        match real.verdict {
+            Verdict::Discard => discarded(&mut blank, had_delivered),
+            Verdict::Hold => held(&mut blank, &seen, sent, real.waits_for),
+            Verdict::Deliver => delivered(&mut blank, &seen, sent),
+        }
+        Some(blank)
+    }
+
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn step() -> impl Strategy<Value = Command> {
+            let to = 0..3usize;
+            let message = 1..12u32;
+            prop_oneof![
+                3 => to.clone().prop_map(write),
+                4 => (message.clone(), to.clone()).prop_map(|(m, r)| deliver(m, r)),
+                1 => (message, to.clone()).prop_map(|(m, to)| Command::Duplicate { message: MessageId(m), to }),
+                1 => to.prop_map(|to| Command::DeliverNext { to }),
+                1 => Just(Command::DeliverAll),
+            ]
+        }
+
+        proptest! {
+            /// Read from the end, the last receive is what reading every
+            /// delivery before it from the start tells.
+            #[test]
+            fn reading_from_the_end_agrees_with_reading_from_the_start(
+                steps in prop::collection::vec(step(), 1..40),
+                rule in prop_oneof![Just(Delivery::Causal), Just(Delivery::Fifo), Just(Delivery::Unordered)],
+            ) {
+                let config = Config { delivery: rule, conflicts: Conflicts::Overwrite, replicas: 3 };
+                let mut sim = Simulation::new(config).unwrap();
+                let mut trace = Trace::new();
+                for step in steps {
+                    // Refused steps (a message not in flight) are left out.
+                    let _ = sim.apply_traced([step], &mut trace);
+                }
+                prop_assert_eq!(last_receive(&sim, &trace), last_receive_forwards(&sim, &trace));
+            }
+        }
     }
 }

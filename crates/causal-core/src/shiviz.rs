@@ -28,7 +28,11 @@ pub struct ShivizEvent {
 /// The events of a run, as ShiViz events. A receipt and what it led to (held,
 /// delivered, discarded) are one event; a release from the hold-back buffer
 /// is one more; sends are part of the write, and lost copies leave no event.
-pub fn shiviz_events(replicas: usize, messages: &Messages, events: &[Event]) -> Vec<ShivizEvent> {
+pub fn shiviz_events<'a>(
+    replicas: usize,
+    messages: &Messages,
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Vec<ShivizEvent> {
     let mut log = ShivizLog::new(replicas);
     let mut out: Vec<ShivizEvent> = Vec::new();
     for event in events {
