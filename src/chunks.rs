@@ -64,7 +64,11 @@ impl<T: Clone> Chunks<T> {
             return;
         }
         self.chunks.truncate(len.div_ceil(CHUNK));
-        if let Some(last) = self.chunks.last_mut().filter(|_| len % CHUNK > 0) {
+        if let Some(last) = self
+            .chunks
+            .last_mut()
+            .filter(|_| !len.is_multiple_of(CHUNK))
+        {
             // Only the items kept are copied, when the chunk is shared.
             match Rc::get_mut(last) {
                 Some(last) => last.truncate(len % CHUNK),
