@@ -239,20 +239,10 @@ fn slice(slot: &Slot, status: UseStateSetter<CensusStatus>) {
 
 #[cfg(test)]
 mod tests {
-    use std::rc::Rc;
-
     use causal_core::{Census, Command, Simulation};
-    use yew::Reducible;
 
+    use crate::state::testing::run;
     use crate::state::{Action, State};
-
-    fn run(state: State, actions: impl IntoIterator<Item = Action>) -> State {
-        actions
-            .into_iter()
-            .fold(Rc::new(state), |state, action| state.reduce(action))
-            .as_ref()
-            .clone()
-    }
 
     #[test]
     fn an_order_the_census_found_opens_as_a_new_branch_from_where_it_was_counted() {

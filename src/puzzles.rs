@@ -136,21 +136,11 @@ pub fn verdict(puzzle: &Puzzle, rule: Delivery) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::rc::Rc;
-
     use causal_core::MessageId;
-    use yew::Reducible;
 
     use super::*;
+    use crate::state::testing::run;
     use crate::state::{Action, Place, State};
-
-    fn run(state: State, actions: impl IntoIterator<Item = Action>) -> State {
-        actions
-            .into_iter()
-            .fold(Rc::new(state), |state, action| state.reduce(action))
-            .as_ref()
-            .clone()
-    }
 
     #[test]
     fn every_embedded_puzzle_opens_and_its_solution_reaches_the_goal() {

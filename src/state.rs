@@ -418,9 +418,9 @@ impl State {
     }
 }
 
-/// Helpers the state's tests share.
+/// Helpers the state's tests share, and the page's other tests of it.
 #[cfg(test)]
-mod testing {
+pub(crate) mod testing {
     use super::*;
 
     pub fn run(state: State, actions: impl IntoIterator<Item = Action>) -> State {
