@@ -399,32 +399,43 @@ impl StepSeed {
     }
 }
 
-/// Reads the list of steps, naming each by its number.
-struct StepsSeed;
+/// Reads a list whose `n`th item (from 1) is read by `item(n)`, so that an
+/// error names it; or keeps what was found instead of a list, for the message.
+struct ListSeed<F> {
+    /// What the items are, in "a list of ...".
+    what: &'static str,
+    item: F,
+}
 
-impl<'de> DeserializeSeed<'de> for StepsSeed {
-    type Value = Result<Vec<Command>, Loose>;
+impl<'de, F, S> DeserializeSeed<'de> for ListSeed<F>
+where
+    F: Fn(usize) -> S,
+    S: DeserializeSeed<'de>,
+{
+    type Value = Result<Vec<S::Value>, Loose>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for StepsSeed {
-    /// The steps, or what was found instead of a list.
-    type Value = Result<Vec<Command>, Loose>;
+impl<'de, F, S> Visitor<'de> for ListSeed<F>
+where
+    F: Fn(usize) -> S,
+    S: DeserializeSeed<'de>,
+{
+    /// The items, or what was found instead of a list.
+    type Value = Result<Vec<S::Value>, Loose>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of steps")
+        write!(f, "a list of {}", self.what)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut steps = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(step) = seq.next_element_seed(StepSeed {
-            step: steps.len() + 1,
-        })? {
-            steps.push(step);
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element_seed((self.item)(items.len() + 1))? {
+            items.push(item);
         }
-        Ok(Ok(steps))
+        Ok(Ok(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -563,62 +574,6 @@ impl ReorderSeed {
     }
 }
 
-/// Reads the `"reorders"` field: a list of reorders, or what was found instead.
-struct ReordersSeed;
-
-impl<'de> DeserializeSeed<'de> for ReordersSeed {
-    type Value = Result<Vec<Reorder>, Loose>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ReordersSeed {
-    type Value = Result<Vec<Reorder>, Loose>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of reorders")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut moves = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(one) = seq.next_element_seed(ReorderSeed {
-            at: moves.len() + 1,
-        })? {
-            moves.push(one);
-        }
-        Ok(Ok(moves))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Loose::deserialize(de::value::MapAccessDeserializer::new(map)).map(Err)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Err(Loose::Other(v.to_string())))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Err(Loose::Other(v.to_string())))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Err(Loose::Number(v)))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Err(Loose::Other(v.to_string())))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Err(Loose::Text(v.to_string())))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Err(Loose::Other("null".into())))
-    }
-}
-
 const SCENARIO_FIELDS: &[&str] = &[
     "version",
     "title",
@@ -691,20 +646,31 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
                 "delivery" => delivery = Some(map.next_value::<Loose>()?),
                 "conflicts" => conflicts = Some(map.next_value::<Loose>()?),
                 "reorders" => {
-                    reorders = map.next_value_seed(ReordersSeed)?.map_err(|other| {
-                        fail(format!(
-                            "\"reorders\" must be a list of reorders, not {}",
-                            other.describe()
-                        ))
-                    })?
+                    reorders = map
+                        .next_value_seed(ListSeed {
+                            what: "reorders",
+                            item: |at| ReorderSeed { at },
+                        })?
+                        .map_err(|other| {
+                            fail(format!(
+                                "\"reorders\" must be a list of reorders, not {}",
+                                other.describe()
+                            ))
+                        })?
                 }
                 _ => {
-                    steps = Some(map.next_value_seed(StepsSeed)?.map_err(|other| {
-                        fail(format!(
-                            "\"steps\" must be a list of steps, not {}",
-                            other.describe()
-                        ))
-                    })?)
+                    steps = Some(
+                        map.next_value_seed(ListSeed {
+                            what: "steps",
+                            item: |step| StepSeed { step },
+                        })?
+                        .map_err(|other| {
+                            fail(format!(
+                                "\"steps\" must be a list of steps, not {}",
+                                other.describe()
+                            ))
+                        })?,
+                    )
                 }
             }
         }
