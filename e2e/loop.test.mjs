@@ -286,6 +286,8 @@ test('keyboard: Enter on a lane\'s last card hands focus to its replica; D dupli
     await page.keyboard.press('Enter');
     assert.equal(await page.evaluate(() => document.activeElement.dataset.message), '1', 'on to the next card');
     await page.keyboard.press('Enter');
+    // The delivery is drawn on the page's next render, not during the key press.
+    await page.waitForFunction((sel) => !document.querySelector(sel), `${tid('lane-1')} ${tid('inflight')}`);
     assert.deepEqual(await lane(page, 1), []);
     const focused = await page.evaluate(() => document.activeElement.dataset.testid ?? document.activeElement.tagName);
     assert.equal(focused, 'replica-1', 'focus went to B, not to the page body');
