@@ -74,6 +74,8 @@ test('presenter mode: larger type, less chrome, clicker keys step the timeline, 
     await page.keyboard.press('PageDown');
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Space');
+    // Each key's step is drawn on a later render: wait for the third.
+    await page.waitForFunction((sel) => document.querySelector(sel)?.value === '4', tid('timeline'));
     assert.equal(await timeline(page), 4);
     assert.equal(await page.locator(`${tid('held-2')} [data-message="2"]`).count(), 1, 'C holds m2 at step 4');
     await page.keyboard.press('PageUp');
