@@ -27,7 +27,7 @@ use crate::flaw::{Flaw, Kind};
 use crate::judge::Finding;
 use crate::peers::Peers;
 use crate::play::{observe, SEND_TIMEOUT};
-use crate::target::{start, Running, Unreachable};
+use crate::target::{start_all, Running, Unreachable};
 
 /// The listener of the link from `from` to `to` among `k` nodes.
 fn link(k: usize, from: ReplicaId, to: ReplicaId) -> usize {
@@ -310,21 +310,15 @@ fn start_cluster(
 ) -> Result<Started, Unreachable> {
     let k = case.replicas;
     let urls = links.urls();
-    let mut nodes = Vec::new();
-    for node in 0..k {
-        let peers: Vec<String> = (0..k)
-            .filter(|&to| to != node)
-            .map(|to| urls[link(k, node, to)].clone())
-            .collect();
-        nodes.push(start(
-            command,
-            node,
-            k,
-            &peers,
-            options.startup,
-            options.request,
-        )?);
-    }
+    let peers: Vec<Vec<String>> = (0..k)
+        .map(|node| {
+            (0..k)
+                .filter(|&to| to != node)
+                .map(|to| urls[link(k, node, to)].clone())
+                .collect()
+        })
+        .collect();
+    let nodes = start_all(command, &peers, options.startup, options.request)?;
     let apis = nodes
         .iter()
         .map(|n| NodeApi::new(n.api.base(), options.request))

@@ -44,18 +44,40 @@ pub fn adopting() -> bool {
 /// `pid` and every process descended from it, as `/proc` shows them now.
 pub fn descendants(pid: u32) -> BTreeSet<u32> {
     let mut family = BTreeSet::from([pid]);
-    let parents = parents();
-    loop {
-        let before = family.len();
-        for &(child, parent) in &parents {
-            if family.contains(&parent) {
-                family.insert(child);
+    let mut next = vec![pid];
+    while let Some(parent) = next.pop() {
+        for child in children(parent) {
+            if family.insert(child) {
+                next.push(child);
             }
         }
-        if family.len() == before {
-            return family;
+    }
+    family
+}
+
+/// The children of `pid`: from its threads' `children` lists (one read per
+/// thread), or from every process's parent where the kernel has no such list.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for thread in threads.flatten() {
+        match std::fs::read_to_string(thread.path().join("children")) {
+            Ok(list) => found.extend(
+                list.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            ),
+            Err(_) => {
+                return parents()
+                    .into_iter()
+                    .filter(|&(_, parent)| parent == pid)
+                    .map(|(child, _)| child)
+                    .collect()
+            }
         }
     }
+    found
 }
 
 /// Every process's (pid, parent pid), from `/proc/PID/stat`.
@@ -77,11 +99,9 @@ fn parents() -> Vec<(u32, u32)> {
 /// The checker's own children that are not in `known`: orphans of earlier
 /// nodes it adopted.
 pub fn adopted(known: &BTreeSet<u32>) -> BTreeSet<u32> {
-    let me = std::process::id();
-    parents()
+    children(std::process::id())
         .into_iter()
-        .filter(|&(pid, parent)| parent == me && !known.contains(&pid))
-        .map(|(pid, _)| pid)
+        .filter(|pid| !known.contains(pid))
         .collect()
 }
 
@@ -182,12 +202,10 @@ pub fn end(pids: &BTreeSet<u32>, keep: u32) {
 #[cfg(unix)]
 fn reap(pids: &BTreeSet<u32>) {
     use rustix::process::{waitpid, Pid, WaitOptions};
-    let me = std::process::id();
-    let mine: BTreeSet<u32> = parents()
-        .into_iter()
-        .filter(|&(_, parent)| parent == me)
-        .map(|(pid, _)| pid)
-        .collect();
+    if pids.is_empty() {
+        return;
+    }
+    let mine: BTreeSet<u32> = children(std::process::id()).into_iter().collect();
     for &pid in pids.intersection(&mine) {
         if let Some(pid) = Pid::from_raw(pid as i32) {
             // Killed just now: it exits at once; do not wait on a stranger.

@@ -12,6 +12,8 @@ use causal_check::{check, family, target, Kind, Options, Progress, Summary, Targ
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 const ABOUT: &str = "\
+causal-check: is this node causally consistent?
+
 For each case, causal-check starts COMMAND afresh in an empty temporary
 directory with NODE_ID, NUM_NODES, PORT and PEERS set, plays the other
 replicas itself (PEERS points at it), waits for GET / to answer from the
@@ -31,7 +33,8 @@ with a line on standard error: coverage: seed S, N cases, M orders.";
     name = "causal-check",
     override_usage = "causal-check [OPTIONS] -- COMMAND [ARGS...]\n       causal-check [OPTIONS] --url URL\n       causal-check cluster [OPTIONS] -- COMMAND [ARGS...]",
     long_about = ABOUT,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
 )]
 struct Cli {
     #[command(subcommand)]

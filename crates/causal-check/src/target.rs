@@ -149,6 +149,59 @@ fn start_once(
     timeout: Duration,
     request: Duration,
 ) -> Result<Result<Running, u16>, Unreachable> {
+    spawn(command, node, replicas, peers, request)?.ready(command, timeout)
+}
+
+/// Starts the nodes `0..peers.len()` of a cluster at once (`peers[i]`: node
+/// i's peers), then waits for each to answer; one whose port another
+/// program took is started again alone.
+pub fn start_all(
+    command: &[String],
+    peers: &[Vec<String>],
+    timeout: Duration,
+    request: Duration,
+) -> Result<Vec<Running>, Unreachable> {
+    let replicas = peers.len();
+    let spawned = peers
+        .iter()
+        .enumerate()
+        .map(|(node, p)| spawn(command, node, replicas, p, request))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut nodes = Vec::new();
+    for (node, pending) in spawned.into_iter().enumerate() {
+        match pending.ready(command, timeout)? {
+            Ok(running) => nodes.push(running),
+            Err(_) => {
+                PORTS_TAKEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                nodes.push(start(
+                    command,
+                    node,
+                    replicas,
+                    &peers[node],
+                    timeout,
+                    request,
+                )?);
+            }
+        }
+    }
+    Ok(nodes)
+}
+
+/// A node started, not yet answering.
+struct Pending {
+    running: Running,
+    dir: tempfile::TempDir,
+    log: PathBuf,
+    port: u16,
+}
+
+fn spawn(
+    command: &[String],
+    node: ReplicaId,
+    replicas: usize,
+    peers: &[String],
+    request: Duration,
+) -> Result<Pending, Unreachable> {
     let Some((program, args)) = command.split_first() else {
         return Err(Unreachable("no command to start".into()));
     };
@@ -190,47 +243,69 @@ fn start_once(
         .map_err(|e| Unreachable(format!("cannot start {}: {e}", command[0])))?;
     registry.insert(child.id());
     drop(registry);
-    let mut running = Running {
+    let running = Running {
         api: NodeApi::new(&format!("http://127.0.0.1:{port}"), request),
         child: Some(child),
         port,
         log: Some(log.clone()),
         _dir: None,
     };
-    let started = Instant::now();
-    loop {
-        if running.api.hello().is_ok() {
-            return Ok(match running.listener() {
-                Listener::Ours | Listener::Unknown => {
-                    running._dir = Some(dir);
-                    Ok(running)
+    Ok(Pending {
+        running,
+        dir,
+        log,
+        port,
+    })
+}
+
+impl Pending {
+    /// Waits until it answers `GET /` from the process started, or says why not.
+    fn ready(
+        self,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<Result<Running, u16>, Unreachable> {
+        let Pending {
+            mut running,
+            dir,
+            log,
+            port,
+        } = self;
+        let started = Instant::now();
+        loop {
+            if running.api.hello().is_ok() {
+                return Ok(match running.listener() {
+                    Listener::Ours | Listener::Unknown => {
+                        running._dir = Some(dir);
+                        Ok(running)
+                    }
+                    // Another program answered, or answered and left.
+                    Listener::Stranger | Listener::Nobody => Err(port),
+                });
+            }
+            if let Some(exited) = running.exited() {
+                // A node that could not bind a port someone else holds is not at fault.
+                if running.listener() == Listener::Stranger {
+                    return Ok(Err(port));
                 }
-                // Another program answered, or answered and left.
-                Listener::Stranger | Listener::Nobody => Err(port),
-            });
-        }
-        if let Some(exited) = running.exited() {
-            // A node that could not bind a port someone else holds is not at fault.
-            if running.listener() == Listener::Stranger {
-                return Ok(Err(port));
+                return Err(Unreachable(format!(
+                    "{exited} before answering GET / (it was started as {})",
+                    command.join(" ")
+                )));
             }
-            return Err(Unreachable(format!(
-                "{exited} before answering GET / (it was started as {})",
-                command.join(" ")
-            )));
-        }
-        if started.elapsed() > timeout {
-            if running.listener() == Listener::Stranger {
-                return Ok(Err(port));
+            if started.elapsed() > timeout {
+                if running.listener() == Listener::Stranger {
+                    return Ok(Err(port));
+                }
+                return Err(Unreachable(format!(
+                    "the node ({}) never answered GET / on port {port} within {} s (it gets NODE_ID, NUM_NODES, PORT and PEERS in its environment){}",
+                    command.join(" "),
+                    timeout.as_secs_f64(),
+                    tail(&log)
+                )));
             }
-            return Err(Unreachable(format!(
-                "the node ({}) never answered GET / on port {port} within {} s (it gets NODE_ID, NUM_NODES, PORT and PEERS in its environment){}",
-                command.join(" "),
-                timeout.as_secs_f64(),
-                tail(&log)
-            )));
+            std::thread::sleep(Duration::from_millis(5));
         }
-        std::thread::sleep(Duration::from_millis(5));
     }
 }
 

@@ -13,7 +13,9 @@ use serde_json::Value;
 
 const CHECKER: &str = env!("CARGO_BIN_EXE_causal-check");
 const TOY: &str = env!("CARGO_BIN_EXE_toy-node");
-const BOUND: Duration = Duration::from_secs(60);
+/// A guard against a hang, never a figure: far above what a run takes, even
+/// on a machine busy with other builds.
+const BOUND: Duration = Duration::from_secs(600);
 
 struct Outcome {
     code: i32,
@@ -317,41 +319,62 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A node started by hand with PEERS pointing at the checker's `--peers`.
+/// A node started by hand with PEERS pointing at the checker's `--peers`:
+/// on a port it binds itself (PORT=0) and names, so that no other program
+/// can have taken it.
 fn running(flaw: &str, peers: &[u16]) -> (Child, String, String) {
-    let port = free_port();
+    use std::io::BufRead;
     let urls: Vec<String> = peers
         .iter()
         .map(|p| format!("http://127.0.0.1:{p}"))
         .collect();
-    let child = Command::new(TOY)
+    let mut child = Command::new(TOY)
         .args(["--flaw", flaw])
         .env("NODE_ID", "1")
         .env("NUM_NODES", "3")
-        .env("PORT", port.to_string())
+        .env("PORT", "0")
         .env("PEERS", urls.join(","))
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("toy-node starts");
+    let mut line = String::new();
+    let stdout = child.stdout.take().expect("its output");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("toy-node names its address");
+    let addr = line
+        .trim()
+        .strip_prefix("toy-node: listening on ")
+        .unwrap_or_else(|| panic!("toy-node said {line:?}"))
+        .to_string();
     let addrs: Vec<String> = peers.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-    (child, format!("http://127.0.0.1:{port}"), addrs.join(","))
+    (child, format!("http://{addr}"), addrs.join(","))
+}
+
+/// Checks a node started by hand, by its URL; when a port chosen for its
+/// peers was taken meanwhile by another program, tries again with others.
+fn check_running(flaw: &str) -> Outcome {
+    for _ in 0..5 {
+        let (mut node, url, peers) = running(flaw, &[free_port(), free_port()]);
+        let outcome = check(&["--url", &url, "--peers", &peers, "--seed", "3"], &[]);
+        let _ = node.kill();
+        let _ = node.wait();
+        if !outcome.stderr.contains("cannot listen as the node's peers") {
+            return outcome;
+        }
+    }
+    panic!("the ports for the peers were taken five times over");
 }
 
 #[test]
 fn a_running_node_is_checked_by_url() {
-    let (mut node, url, peers) = running("none", &[free_port(), free_port()]);
-    let outcome = check(&["--url", &url, "--peers", &peers, "--seed", "3"], &[]);
-    let _ = node.kill();
-    let _ = node.wait();
+    let outcome = check_running("none");
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert!(outcome.stderr.contains("1 case(s)"), "{}", outcome.stderr);
 
-    let (mut node, url, peers) = running("wrong-put-clock", &[free_port(), free_port()]);
     // Seed 3 writes at the node (checked by the run above reaching it).
-    let outcome = check(&["--url", &url, "--peers", &peers, "--seed", "3"], &[]);
-    let _ = node.kill();
-    let _ = node.wait();
+    let outcome = check_running("wrong-put-clock");
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
     assert_eq!(outcome.lines[0]["kind"], "bad-message");
     replays(&outcome.out.path().join("bad-message.json"));
@@ -430,7 +453,7 @@ fn orders(stderr: &str) -> usize {
 #[test]
 fn exhaustive_passes_a_correct_node_in_another_legal_order_and_fails_a_flawed_one() {
     let outcome = check(
-        &["--cases", "12", "--seed", "5", "--exhaustive", "3"],
+        &["--cases", "8", "--seed", "5", "--exhaustive", "3"],
         &[TOY],
     );
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
@@ -440,9 +463,9 @@ fn exhaustive_passes_a_correct_node_in_another_legal_order_and_fails_a_flawed_on
         outcome.stderr
     );
     // Every order of up to 3 copies: more orders than cases.
-    assert!(orders(&outcome.stderr) > 12, "{}", outcome.stderr);
+    assert!(orders(&outcome.stderr) > 8, "{}", outcome.stderr);
     let outcome = check(
-        &["--cases", "12", "--seed", "5", "--exhaustive", "3"],
+        &["--cases", "8", "--seed", "5", "--exhaustive", "3"],
         &[TOY, "--flaw", "no-causal-test"],
     );
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
@@ -726,29 +749,43 @@ fn cluster(options: &[&str], node: &[&str]) -> Outcome {
 }
 
 #[test]
-fn a_correct_cluster_passes_and_a_flawed_one_is_caught() {
-    let outcome = cluster(&["--cases", "15", "--seed", "1"], &[TOY]);
+fn a_correct_cluster_in_another_legal_order_passes() {
+    let outcome = cluster(&["--cases", "10", "--seed", "1"], &[TOY]);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert!(
-        outcome.stderr.contains("coverage: seed 1, 15 cases"),
+        outcome.stderr.contains("coverage: seed 1, 10 cases"),
         "{}",
         outcome.stderr
     );
-    for (flaw, kind) in [
-        ("no-causal-test", "delivered-too-early"),
-        ("keep-first", "store-differs"),
-        ("tick-on-receive", "store-differs"),
-    ] {
-        let outcome = cluster(&["--cases", "25", "--seed", "1"], &[TOY, "--flaw", flaw]);
-        assert_eq!(outcome.code, 1, "{flaw}: {}", outcome.stderr);
-        let line = &outcome.lines[0];
-        assert_eq!(line["kind"], kind, "{flaw}: {line}");
-        assert!(line["proof"]
-            .as_str()
-            .is_some_and(|p| p.starts_with("Let m1")));
-        link_opens_the_case(line);
-        replays(&outcome.out.path().join(format!("{kind}.json")));
-    }
+}
+
+/// A cluster of nodes with `flaw` is caught as `kind`, proved and linked,
+/// with what every node answered.
+fn cluster_catches(flaw: &str, kind: &str) {
+    let outcome = cluster(&["--cases", "12", "--seed", "1"], &[TOY, "--flaw", flaw]);
+    assert_eq!(outcome.code, 1, "{flaw}: {}", outcome.stderr);
+    let line = &outcome.lines[0];
+    assert_eq!(line["kind"], kind, "{flaw}: {line}");
+    assert!(line["proof"]
+        .as_str()
+        .is_some_and(|p| p.starts_with("Let m1")));
+    link_opens_the_case(line);
+    replays(&outcome.out.path().join(format!("{kind}.json")));
+}
+
+#[test]
+fn a_cluster_that_applies_at_once_is_caught() {
+    cluster_catches("no-causal-test", "delivered-too-early");
+}
+
+#[test]
+fn a_cluster_that_keeps_first_values_is_caught() {
+    cluster_catches("keep-first", "store-differs");
+}
+
+#[test]
+fn a_cluster_that_ticks_on_receipt_never_converges() {
+    cluster_catches("tick-on-receive", "store-differs");
 }
 
 #[test]

@@ -270,6 +270,12 @@ fn main() {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("the port is free");
+        if port == 0 {
+            // Told to choose: say where, for whoever started it.
+            if let Ok(addr) = listener.local_addr() {
+                println!("toy-node: listening on {addr}");
+            }
+        }
         axum::serve(listener, app).await.expect("serving");
     });
 }
