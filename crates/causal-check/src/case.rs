@@ -317,6 +317,123 @@ impl Case {
     }
 }
 
+impl Case {
+    /// The node's side of the case, to tell two delivery orders apart: what
+    /// reached the node, in order (its own writes, and each message that
+    /// arrived, by dot and clock).
+    pub fn order_key(&self) -> String {
+        let Ok(mut sim) = Simulation::new(self.config()) else {
+            return String::new();
+        };
+        let mut key = String::new();
+        for step in &self.steps {
+            match step {
+                Command::Write {
+                    replica,
+                    key: k,
+                    value,
+                } if *replica == self.node => {
+                    key.push_str(&format!("put {k}={value};"));
+                }
+                Command::Deliver { message, to } if *to == self.node => {
+                    if let Some(m) = sim.messages().get(*message) {
+                        key.push_str(&format!("{} {:?};", m.dot(), m.clock.entries()));
+                    }
+                }
+                _ => {}
+            }
+            if sim.apply(step.clone()).is_err() {
+                break;
+            }
+        }
+        key
+    }
+
+    /// The case made ready for every order of its last arrivals at the
+    /// node: up to the node's last write it is kept as it is; after it, no
+    /// copy reaches the node, and the latest writes are left out until at
+    /// most `most` copies are in flight to it. Returns that case and the
+    /// copies in flight to the node (a message twice when it was duplicated).
+    pub fn for_every_order(&self, most: usize) -> Option<(Case, Vec<MessageId>)> {
+        let node = self.node;
+        let own = self
+            .steps
+            .iter()
+            .rposition(|s| matches!(s, Command::Write { replica, .. } if *replica == node))
+            .map_or(0, |w| w + 1);
+        let mut steps = self.steps[..own].to_vec();
+        steps.extend(
+            self.steps[own..]
+                .iter()
+                .filter(|s| !matches!(s, Command::Deliver { to, .. } if *to == node))
+                .cloned(),
+        );
+        let mut case = Case {
+            steps,
+            ..self.clone()
+        };
+        loop {
+            let sim = Simulation::replay(case.config(), &case.steps).ok()?;
+            let copies: Vec<MessageId> = sim
+                .in_flight()
+                .filter(|c| c.to == node)
+                .map(|c| c.message)
+                .collect();
+            if copies.len() <= most {
+                return Some((case, copies));
+            }
+            let latest = copies.iter().copied().max()?;
+            case = case.without_write(latest);
+        }
+    }
+
+    /// The case followed by `order`: each message delivered to the node.
+    pub fn then_delivered(&self, order: &[MessageId]) -> Case {
+        let mut case = self.clone();
+        case.steps
+            .extend(order.iter().map(|&message| Command::Deliver {
+                message,
+                to: self.node,
+            }));
+        case
+    }
+}
+
+/// Every order of `copies` (copies of one message are interchangeable, so
+/// each distinct sequence once), in ascending order.
+pub fn every_order(copies: &[MessageId]) -> Vec<Vec<MessageId>> {
+    let mut counts: std::collections::BTreeMap<MessageId, u32> = Default::default();
+    for &m in copies {
+        *counts.entry(m).or_default() += 1;
+    }
+    let mut kinds: Vec<(MessageId, u32)> = counts.into_iter().collect();
+    let mut orders = Vec::new();
+    let mut order = Vec::new();
+    fn go(
+        kinds: &mut [(MessageId, u32)],
+        order: &mut Vec<MessageId>,
+        left: usize,
+        orders: &mut Vec<Vec<MessageId>>,
+    ) {
+        if left == 0 {
+            orders.push(order.clone());
+            return;
+        }
+        for i in 0..kinds.len() {
+            if kinds[i].1 == 0 {
+                continue;
+            }
+            kinds[i].1 -= 1;
+            order.push(kinds[i].0);
+            go(kinds, order, left - 1, orders);
+            order.pop();
+            kinds[i].1 += 1;
+        }
+    }
+    go(&mut kinds, &mut order, copies.len(), &mut orders);
+    orders
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +445,32 @@ mod tests {
             assert!(case.is_valid(), "seed {seed}: {case:?}");
             assert!(case.steps.len() >= 8);
             assert_eq!(case, Case::generate(3, None, seed));
+        }
+    }
+
+    #[test]
+    fn every_order_is_tried_once_and_the_census_counts_them() {
+        for seed in 0..60 {
+            let case = Case::generate(3, None, seed);
+            let (base, copies) = case.for_every_order(4).expect("a valid base");
+            assert!(base.is_valid(), "seed {seed}");
+            assert!(copies.len() <= 4);
+            let orders = every_order(&copies);
+            let mut counts: std::collections::BTreeMap<MessageId, u32> = Default::default();
+            for &m in &copies {
+                *counts.entry(m).or_default() += 1;
+            }
+            let counts: Vec<u32> = counts.into_values().collect();
+            assert_eq!(
+                Some(orders.len() as u128),
+                causal_core::orders_of(&counts),
+                "seed {seed}"
+            );
+            let distinct: std::collections::BTreeSet<_> = orders.iter().collect();
+            assert_eq!(distinct.len(), orders.len());
+            for order in &orders {
+                assert!(base.then_delivered(order).is_valid(), "seed {seed}");
+            }
         }
     }
 

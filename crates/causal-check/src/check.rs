@@ -2,7 +2,7 @@
 //! the first case that shows a kind of flaw is shrunk to a smallest one that
 //! still shows it, and reported once, with a scenario file to replay it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -10,11 +10,17 @@ use std::time::{Duration, Instant};
 use causal_core::splitmix64;
 use causal_core::{replica_name, MessageId};
 
-use crate::case::Case;
+use crate::case::{every_order, Case};
+use crate::family::Listener;
 use crate::flaw::{Flaw, Kind};
 use crate::peers::Peers;
 use crate::play::{describe, play};
-use crate::target::{attach, start, Unreachable};
+use crate::target::{attach, start, Running, Unreachable};
+use crate::tell::{self, Guarantee};
+
+/// The page a flaw's link opens when `--page` does not say: `scripts/serve`'s
+/// address (the project names no hosted copy; give yours with `--page`).
+pub const DEFAULT_PAGE: &str = "http://127.0.0.1:8080/";
 
 /// Where the node under test comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +53,13 @@ pub struct Options {
     pub target: Target,
     /// How long a node may take to answer `GET /` after it starts.
     pub startup: Duration,
+    /// How long one request to the node may take.
+    pub request: Duration,
+    /// The page's address, the base of each flaw's link.
+    pub page: String,
+    /// Every order of each case's last arrivals at the node, at most this
+    /// many copies in flight, instead of one drawn order.
+    pub exhaustive: Option<usize>,
 }
 
 /// A kind of flaw, found: its smallest case.
@@ -60,6 +73,12 @@ pub struct Found {
     pub sentence: String,
     /// The scenario file written.
     pub file: PathBuf,
+    /// What a client would see broken.
+    pub guarantee: Guarantee,
+    /// The case told as a proof.
+    pub proof: String,
+    /// The page's address that opens the case at its failing step.
+    pub link: String,
 }
 
 impl Found {
@@ -72,12 +91,18 @@ impl Found {
             steps: &'a [causal_core::Command],
             expected: &'a serde_json::Value,
             got: &'a serde_json::Value,
+            guarantee: &'a str,
+            proof: &'a str,
+            link: &'a str,
         }
         serde_json::to_string(&Line {
             kind: self.flaw.kind.name(),
             steps: &self.case.steps,
             expected: &self.flaw.expected,
             got: &self.flaw.got,
+            guarantee: self.guarantee.name(),
+            proof: &self.proof,
+            link: &self.link,
         })
         .unwrap_or_default()
     }
@@ -113,10 +138,88 @@ pub struct Summary {
     pub counts: BTreeMap<Kind, usize>,
     /// Time taken.
     pub elapsed: Duration,
+    /// Distinct delivery orders tried: what reached the node, in order.
+    pub orders: usize,
+    /// Node runs started again because another program took the node's port.
+    pub retried: usize,
+}
+
+impl Summary {
+    /// The closing coverage line: `coverage: seed S, N cases, M orders`.
+    pub fn coverage(&self, options: &Options) -> String {
+        let mut line = format!(
+            "coverage: seed {}, {} cases, {} orders",
+            options.seed, self.cases, self.orders
+        );
+        if let Some(k) = options.exhaustive {
+            line.push_str(&format!(
+                ", exhaustive: every order of each case's last arrivals at the node, at most {k} copies in flight"
+            ));
+        } else {
+            line.push_str(", sampled: one drawn order per case (--exhaustive K tries them all)");
+        }
+        if self.retried > 0 {
+            line.push_str(&format!(
+                "; {} node run(s) started again because another program took the node's port",
+                self.retried
+            ));
+        }
+        line
+    }
+}
+
+/// How many times one case is played again when another program takes the
+/// node's port while it runs.
+const CASE_ATTEMPTS: usize = 4;
+
+/// Plays `case` on a node started for it; a node that crashed is told with
+/// its exit status and last output; a run in which the node's port turned
+/// out to be another program's is played again, never judged.
+fn run_case(
+    options: &Options,
+    command: &[String],
+    peers: &Peers,
+    case: &Case,
+    summary: &mut Summary,
+) -> Result<Result<usize, Flaw>, Unreachable> {
+    for _ in 0..CASE_ATTEMPTS {
+        summary.runs += 1;
+        let mut node: Running = start(
+            command,
+            case.node,
+            case.replicas,
+            &peers.urls()[..case.replicas - 1],
+            options.startup,
+            options.request,
+        )?;
+        let mut flaw = match play(case, &node.api, Some(peers)) {
+            Ok(steps) => return Ok(Ok(steps)),
+            Err(flaw) => flaw,
+        };
+        if let Some(exited) = node.exited() {
+            flaw.kind = Kind::BadResponse;
+            flaw.got = serde_json::json!(exited);
+            flaw.why = format!("{exited}, at this step ({})", flaw.why);
+            flaw.observed.clear();
+            return Ok(Err(flaw));
+        }
+        if node.listener() == Listener::Stranger {
+            summary.retried += 1;
+            continue;
+        }
+        return Ok(Err(flaw));
+    }
+    Err(Unreachable(format!(
+        "another program kept taking the node's port during a case ({CASE_ATTEMPTS} tries)"
+    )))
 }
 
 /// How many node runs shrinking one flaw may take.
-const SHRINK_BUDGET: usize = 300;
+pub(crate) const SHRINK_BUDGET: usize = 300;
+
+/// How long shrinking one flaw may take (a node that hangs costs a request
+/// timeout per run).
+pub(crate) const SHRINK_TIME: Duration = Duration::from_secs(60);
 
 /// Runs the check. `Err` when the node could not be started or reached.
 pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summary, Unreachable> {
@@ -129,17 +232,7 @@ pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summ
                 options.nodes.saturating_sub(1)
             ])
             .map_err(|e| Unreachable(format!("cannot listen as the node's peers: {e}")))?;
-            let run = |case: &Case, summary: &mut Summary| -> Result<_, Unreachable> {
-                summary.runs += 1;
-                let node = start(
-                    command,
-                    case.node,
-                    case.replicas,
-                    &peers.urls()[..case.replicas - 1],
-                    options.startup,
-                )?;
-                Ok(play(case, &node.api, Some(&peers)))
-            };
+            let mut orders = BTreeSet::new();
             for index in 0..options.cases {
                 report(Progress::Case {
                     case: index + 1,
@@ -147,34 +240,64 @@ pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summ
                     flaws: summary.found.len(),
                 });
                 let seed = splitmix64(options.seed ^ splitmix64(index as u64));
-                let case = Case::generate(options.nodes, None, seed);
+                let drawn = Case::generate(options.nodes, None, seed);
+                let cases = match options.exhaustive {
+                    None => vec![drawn],
+                    Some(most) => match drawn.for_every_order(most) {
+                        Some((base, copies)) => every_order(&copies)
+                            .iter()
+                            .map(|order| base.then_delivered(order))
+                            .collect(),
+                        None => vec![drawn],
+                    },
+                };
                 summary.cases += 1;
-                match run(&case, &mut summary)? {
-                    Ok(steps) => summary.steps += steps,
-                    Err(flaw) => {
-                        summary.steps += flaw.step + 1;
-                        *summary.counts.entry(flaw.kind).or_default() += 1;
-                        if summary.found.iter().any(|f| f.flaw.kind == flaw.kind) {
-                            continue;
-                        }
-                        let mut budget = SHRINK_BUDGET;
-                        let mut attempt = |c: &Case| -> Result<Option<Flaw>, Unreachable> {
-                            if budget == 0 {
-                                return Ok(None);
+                for case in cases {
+                    orders.insert(case.order_key());
+                    // A node that fails to start once is given a second try.
+                    let played = match run_case(options, command, &peers, &case, &mut summary) {
+                        Ok(played) => played,
+                        Err(_) => run_case(options, command, &peers, &case, &mut summary)?,
+                    };
+                    match played {
+                        Ok(steps) => summary.steps += steps,
+                        Err(flaw) => {
+                            summary.steps += flaw.step + 1;
+                            *summary.counts.entry(flaw.kind).or_default() += 1;
+                            if summary.found.iter().any(|f| f.flaw.kind == flaw.kind) {
+                                continue;
                             }
-                            budget -= 1;
-                            Ok(run(c, &mut summary)?.err())
-                        };
-                        let (case, flaw) = shrink(case, flaw, &mut attempt)?;
-                        let found = found(options, case, flaw);
-                        report(Progress::Found(&found));
-                        summary.found.push(found);
+                            let mut budget = SHRINK_BUDGET;
+                            let began = Instant::now();
+                            let mut attempt = |c: &Case| -> Result<Option<Flaw>, Unreachable> {
+                                // A node that fails to start now and then
+                                // while shrinking costs a candidate, never
+                                // the flaw already found.
+                                for _ in 0..2 {
+                                    if budget == 0 || began.elapsed() > SHRINK_TIME {
+                                        return Ok(None);
+                                    }
+                                    budget -= 1;
+                                    if let Ok(played) =
+                                        run_case(options, command, &peers, c, &mut summary)
+                                    {
+                                        return Ok(played.err());
+                                    }
+                                }
+                                Ok(None)
+                            };
+                            let (case, flaw) = shrink(case, flaw, &mut attempt)?;
+                            let found = found(options, case, flaw);
+                            report(Progress::Found(&found));
+                            summary.found.push(found);
+                        }
                     }
                 }
             }
+            summary.orders = orders.len();
         }
         Target::Url { url, peers } => {
-            let (node, at) = attach(url, options.startup)?;
+            let (node, at) = attach(url, options.startup, options.request)?;
             let listeners =
                 match peers {
                     Some(addrs) => Some(Peers::start(addrs).map_err(|e| {
@@ -216,6 +339,7 @@ pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summ
             let case = Case::generate(options.nodes, Some(at), options.seed);
             summary.cases = 1;
             summary.runs = 1;
+            summary.orders = 1;
             match play(&case, &node.api, listeners.as_ref()) {
                 Ok(steps) => summary.steps = steps,
                 Err(flaw) => {
@@ -229,6 +353,7 @@ pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summ
         }
     }
     summary.elapsed = began.elapsed();
+    summary.retried += crate::target::ports_taken();
     Ok(summary)
 }
 
@@ -276,7 +401,7 @@ pub fn shrink(
 }
 
 /// Tells a flaw in a sentence and writes its case as a scenario file.
-fn found(options: &Options, case: Case, flaw: Flaw) -> Found {
+pub(crate) fn found(options: &Options, case: Case, flaw: Flaw) -> Found {
     let node = replica_name(case.node);
     let sentence = format!(
         "{} at node {node}, step {} of {} ({}): {}.",
@@ -286,6 +411,9 @@ fn found(options: &Options, case: Case, flaw: Flaw) -> Found {
         describe(&case, flaw.step),
         flaw.why
     );
+    let guarantee = tell::guarantee(&case, &flaw);
+    let proof = tell::proof(&case, &flaw, guarantee);
+    let link = tell::link(&options.page, &case, &flaw, guarantee, &flaw.observed);
     let title = format!("causal-check: {} at node {node}", flaw.kind);
     let scenario = case.scenario(title, sentence.clone());
     let file = options.out.join(format!("{}.json", flaw.kind));
@@ -300,6 +428,9 @@ fn found(options: &Options, case: Case, flaw: Flaw) -> Found {
         flaw,
         sentence,
         file,
+        guarantee,
+        proof,
+        link,
     }
 }
 
@@ -322,6 +453,7 @@ mod tests {
                     expected: Value::Null,
                     got: Value::Null,
                     why: String::new(),
+                    observed: Vec::new(),
                 });
             }
         }

@@ -50,6 +50,23 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// What it means, in a line of the help.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Kind::HeldTooLong => "keeps buffered a message the engine has delivered",
+            Kind::DuplicateKept => "buffers or applies again a message that arrives twice",
+            Kind::DeliveredTooEarly => "applies a message before what happened before it",
+            Kind::ClockDiffers => "its vector clock is not the engine's",
+            Kind::StoreDiffers => {
+                "a key holds a value no legal order gives (or its buffer is wrong)"
+            }
+            Kind::BadMessage => "what it sends its peers is wrong, or it never sends it",
+            Kind::BadResponse => "an answer that is not the API's (or none: it hung, or crashed)",
+        }
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -69,4 +86,6 @@ pub struct Flaw {
     pub got: Value,
     /// What went wrong, in a sentence about this step.
     pub why: String,
+    /// What the node (or each node) answered at that step, when it answered.
+    pub observed: Vec<crate::tell::Observed>,
 }

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::api::{Receipt, StoreAnswer, WireMessage};
 use crate::flaw::{Flaw, Kind};
+use crate::tell::clock;
 
 /// A flaw before it is placed at a step.
 pub type Finding = (Kind, Value, Value, String);
@@ -26,6 +27,7 @@ pub fn at(step: usize, (kind, expected, got, why): Finding) -> Flaw {
         expected,
         got,
         why,
+        observed: Vec::new(),
     }
 }
 
@@ -187,14 +189,14 @@ pub fn store(
             json!(implied.entries()),
             json!(got.vector_clock),
             format!(
-                "the node's clock is {:?}, but what it delivered ({}) makes {:?}",
-                got.vector_clock,
+                "the node's clock is {}, although what it delivered ({}) makes {}",
+                clock(&got.vector_clock),
                 delivered
                     .iter()
                     .map(|m| format!("m{m}"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                implied.entries()
+                clock(implied.entries())
             ),
         );
     }
@@ -251,9 +253,9 @@ pub fn store(
                 expected_held,
                 got_held,
                 format!(
-                    "the node applied {} (its clock is {:?}), although it waits for {}",
+                    "the node applied {} (its clock is {}), although it waits for {}",
                     name(sim, m),
-                    got.vector_clock,
+                    clock(&got.vector_clock),
                     sim.waits_for(node, m)
                 ),
             )
@@ -280,15 +282,16 @@ pub fn store(
             ),
         );
     }
-    let clock = replica.clock().entries();
-    if got.vector_clock != clock {
+    let engine_clock = replica.clock().entries();
+    if got.vector_clock != engine_clock {
         return finding(
             Kind::ClockDiffers,
-            json!(clock),
+            json!(engine_clock),
             json!(got.vector_clock),
             format!(
-                "the node's clock is {:?}, the engine's {:?}",
-                got.vector_clock, clock
+                "the node's clock is {}, and the engine's {}",
+                clock(&got.vector_clock),
+                clock(engine_clock)
             ),
         );
     }

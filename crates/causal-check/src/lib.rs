@@ -28,15 +28,20 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// A flaw ends a case, once per case: its size on the way out costs nothing.
+#![allow(clippy::result_large_err)]
 
 pub mod api;
 pub mod case;
 pub mod check;
+pub mod cluster;
+pub mod family;
 pub mod flaw;
 pub mod judge;
 pub mod peers;
 pub mod play;
 pub mod target;
+pub mod tell;
 
 pub use case::Case;
 pub use check::{check, shrink, Found, Options, Progress, Summary, Target};

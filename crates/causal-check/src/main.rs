@@ -6,53 +6,167 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use causal_check::{check, Options, Progress, Target};
+use causal_check::check::DEFAULT_PAGE;
+use causal_check::tell::Guarantee;
+use causal_check::{check, family, target, Kind, Options, Progress, Summary, Target};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-const HELP: &str = "\
+const ABOUT: &str = "\
 causal-check: is this node causally consistent?
-
-USAGE:
-    causal-check [OPTIONS] -- COMMAND [ARGS...]
-    causal-check [OPTIONS] --url URL
 
 For each case, causal-check starts COMMAND afresh in an empty temporary
 directory with NODE_ID, NUM_NODES, PORT and PEERS set, plays the other
-replicas itself (PEERS points at it), waits for GET / to answer, then writes
-at the node (POST /put) and delivers the other replicas' writes to it
-(POST /replicate) reordered, late and twice. After every step it compares the
-node's answer and GET /store with the engine's replica. Each kind of flaw is
-shrunk to a smallest case and reported once: a JSON line on standard output
-({\"kind\", \"steps\", \"expected\", \"got\"}), a sentence on standard error, and
-the case as a scenario file in the --out directory (`causal-sim run FILE`
-replays it; the page imports it).
+replicas itself (PEERS points at it), waits for GET / to answer from the
+process it started, then writes at the node (POST /put) and delivers the other
+replicas' writes to it (POST /replicate) reordered, late and twice. After every
+step it compares the node's answer and GET /store with the engine's replica.
+Each kind of flaw is shrunk to a smallest case and reported once: a JSON line on
+standard output ({\"kind\", \"steps\", \"expected\", \"got\", \"guarantee\", \"proof\",
+\"link\"}), a sentence on standard error, and the case as a scenario file in the
+--out directory (`causal-sim run FILE` replays it; the page imports it, and the
+link opens it at the failing step with what the node answered). The run ends
+with a line on standard error: coverage: seed S, N cases, M orders.";
 
-OPTIONS:
-    --nodes K          replicas in each case, the node included (2 to 8; default 3)
-    --cases N          how many cases (default 100)
-    --seed S           seed the cases are drawn from (default: from the clock;
-                       the summary says which, to run the same cases again)
-    --out DIR          where reproducers go (default causal-check-out)
-    --timeout SECS     how long a node may take to answer GET / (default 10)
-    --url URL          check one node already running, started with NUM_NODES=K
-                       (one case, no shrinking; it must be fresh)
-    --peers ADDRS      with --url: addresses to listen on as its peers, as in its
-                       PEERS (host:port,...), to check what it sends
-    -h, --help         print this help
+/// causal-check: is this node causally consistent?
+#[derive(Parser)]
+#[command(
+    name = "causal-check",
+    override_usage = "causal-check [OPTIONS] -- COMMAND [ARGS...]\n       causal-check [OPTIONS] --url URL\n       causal-check cluster [OPTIONS] -- COMMAND [ARGS...]",
+    long_about = ABOUT,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    cluster: Option<Mode>,
+    #[command(flatten)]
+    common: Common,
+    /// With --url: addresses to listen on as its peers, as in its PEERS
+    /// (host:port,...), to check what it sends
+    #[arg(long, value_name = "ADDRS", requires = "url", value_parser = peer_addrs)]
+    peers: Option<PeerAddrs>,
+    /// Check one node already running, started with NUM_NODES=K (one case,
+    /// no shrinking; it must be fresh)
+    #[arg(long, value_name = "URL", value_parser = node_url, conflicts_with = "command")]
+    url: Option<String>,
+    /// Every order of each case's last arrivals at the node, with at most K
+    /// copies in flight, instead of one drawn order (1 to 6)
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u8).range(1..=6))]
+    exhaustive: Option<u8>,
+    /// The node: a program and its arguments, after --
+    #[arg(last = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
 
-KINDS OF FLAW:
-    held-too-long        keeps buffered a message the engine has delivered
-    duplicate-kept       buffers or applies again a message that arrives twice
-    delivered-too-early  applies a message before what happened before it
-    clock-differs        its vector clock is not the engine's
-    store-differs        a key holds a value no legal order gives (or its buffer is wrong)
-    bad-message          what it sends its peers is wrong, or it never sends it
-    bad-response         an answer that is not the API's
+#[derive(Subcommand)]
+enum Mode {
+    /// Check a whole cluster from the outside: K copies of COMMAND whose
+    /// PEERS point at the checker, which passes every /replicate on delayed,
+    /// reordered, duplicated or dropped and retried (seeded), while clients
+    /// write at one node and read at others
+    Cluster {
+        #[command(flatten)]
+        common: Common,
+        /// The node: a program and its arguments, after --
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+}
 
-EXIT STATUS: 0 no flaw found; 1 flaws found; 2 bad usage, or the node never answered.
+#[derive(Args, Clone)]
+struct Common {
+    /// Replicas in each case, the node included (2 to 8)
+    #[arg(long, value_name = "K", default_value_t = 3, value_parser = clap::value_parser!(u8).range(2..=8))]
+    nodes: u8,
+    /// How many cases
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    cases: u32,
+    /// Seed the cases are drawn from (default: from the clock; the coverage
+    /// line says which, to run the same cases again)
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Where reproducers go
+    #[arg(long, value_name = "DIR", default_value = "causal-check-out")]
+    out: PathBuf,
+    /// How long a node may take to answer GET / (seconds)
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = seconds)]
+    timeout: f64,
+    /// How long one request to the node may take (seconds)
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = seconds)]
+    request_timeout: f64,
+    /// The page each flaw's link opens (its address; the link adds
+    /// #check=...)
+    #[arg(long, value_name = "URL", default_value = DEFAULT_PAGE, value_parser = page_url)]
+    page: String,
+}
 
-EXAMPLE:
-    causal-check --cases 200 --out flaws -- python3 node.py
-";
+#[derive(Clone)]
+struct PeerAddrs(Vec<SocketAddr>);
+
+fn peer_addrs(value: &str) -> Result<PeerAddrs, String> {
+    value
+        .split(',')
+        .map(|a| {
+            a.trim()
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .parse::<SocketAddr>()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(PeerAddrs)
+        .map_err(|_| "must be host:port addresses, comma-separated".to_string())
+}
+
+fn seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(t) if t > 0.0 && t < 3600.0 => Ok(t),
+        _ => Err("must be a number of seconds, above 0 and below 3600".into()),
+    }
+}
+
+/// A node's base URL: http://HOST:PORT, refused at once when it is not one.
+fn node_url(value: &str) -> Result<String, String> {
+    let fail = |why: &str| Err(format!("{why} (a node's address is http://HOST:PORT)"));
+    let Some(rest) = value.strip_prefix("http://") else {
+        return fail("must begin with http://");
+    };
+    let rest = rest.trim_end_matches('/');
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ', '@']) {
+        return fail("must be only a host and port");
+    }
+    let Some((host, port)) = rest.rsplit_once(':') else {
+        return fail("names no port");
+    };
+    if host.is_empty() || port.parse::<u16>().map_or(true, |p| p == 0) {
+        return fail("has no host, or no port from 1 to 65535");
+    }
+    Ok(value.trim_end_matches('/').to_string())
+}
+
+fn page_url(value: &str) -> Result<String, String> {
+    let scheme = value.split("://").next().unwrap_or_default();
+    if value.contains("://") && ["http", "https", "file"].contains(&scheme) {
+        Ok(value.split('#').next().unwrap_or(value).to_string())
+    } else {
+        Err("must be the page's address, http://, https:// or file://".into())
+    }
+}
+
+/// The help's closing sections, from the kinds and guarantees themselves.
+fn after_help() -> String {
+    let mut text = String::from("Kinds of flaw:\n");
+    for kind in Kind::ALL {
+        text.push_str(&format!("  {:<21}{}\n", kind.name(), kind.meaning()));
+    }
+    text.push_str("\nGuarantees (what a client sees broken, the JSON line's \"guarantee\"):\n  ");
+    let names: Vec<&str> = Guarantee::ALL.iter().map(|g| g.name()).collect();
+    text.push_str(&names.join(", "));
+    text.push_str(
+        "\n\nExit status: 0 no flaw found; 1 flaws found; 2 bad usage, or the node never answered.\n\n\
+         Example:\n  causal-check --cases 200 --out flaws -- python3 node.py",
+    );
+    text
+}
 
 fn usage(reason: &str) -> ExitCode {
     eprintln!("causal-check: {reason} (see causal-check --help)");
@@ -60,106 +174,73 @@ fn usage(reason: &str) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (options, command) = match args.iter().position(|a| a == "--") {
-        Some(at) => (&args[..at], args[at + 1..].to_vec()),
-        None => (&args[..], Vec::new()),
-    };
-    let mut nodes = 3usize;
-    let mut cases = 100usize;
-    let mut seed = None;
-    let mut out = PathBuf::from("causal-check-out");
-    let mut timeout = 10.0f64;
-    let mut url = None;
-    let mut peers = None;
-    let mut it = options.iter();
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            print!("{HELP}");
-            return ExitCode::SUCCESS;
+    let command = Cli::command().after_help(after_help());
+    let cli = match command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            return usage(&first);
         }
-        let Some(value) = it.next() else {
-            return usage(&format!("{flag} needs a value, or is not an option"));
-        };
-        let bad = |what: &str| usage(&format!("{flag} {value}: {what}"));
-        match flag.as_str() {
-            "--nodes" => match value.parse() {
-                Ok(k) if (2..=8).contains(&k) => nodes = k,
-                _ => return bad("must be 2 to 8"),
-            },
-            "--cases" => match value.parse() {
-                Ok(n) if n >= 1 => cases = n,
-                _ => return bad("must be a whole number, at least 1"),
-            },
-            "--seed" => match value.parse() {
-                Ok(s) => seed = Some(s),
-                _ => return bad("must be a whole number"),
-            },
-            "--timeout" => match value.parse::<f64>() {
-                Ok(t) if t > 0.0 && t < 3600.0 => timeout = t,
-                _ => return bad("must be a number of seconds"),
-            },
-            "--out" => out = PathBuf::from(value),
-            "--url" => url = Some(value.clone()),
-            "--peers" => {
-                match value
-                    .split(',')
-                    .map(|a| {
-                        a.trim()
-                            .trim_start_matches("http://")
-                            .trim_end_matches('/')
-                            .parse::<SocketAddr>()
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                {
-                    Ok(addrs) => peers = Some(addrs),
-                    Err(_) => return bad("must be host:port addresses, comma-separated"),
+    };
+    family::adopt_orphans();
+    let code = run(cli);
+    target::end_orphans();
+    code
+}
+
+fn run(cli: Cli) -> ExitCode {
+    let (common, target) = match cli.cluster {
+        Some(Mode::Cluster { common, command }) => {
+            return cluster(common, command);
+        }
+        None => {
+            let common = cli.common;
+            let target = match (cli.url, cli.command.is_empty()) {
+                (Some(_), false) => return usage("give either --url or a COMMAND, not both"),
+                (None, true) => {
+                    return usage("no node to check: give -- COMMAND [ARGS...] or --url URL")
                 }
-            }
-            _ => return usage(&format!("unknown option {flag}")),
-        }
-    }
-    let target = match (url, command.is_empty()) {
-        (Some(_), false) => return usage("give either --url or a COMMAND, not both"),
-        (None, true) => return usage("no node to check: give -- COMMAND [ARGS...] or --url URL"),
-        (Some(url), true) => {
-            if let Some(p) = &peers {
-                if p.len() != nodes - 1 {
-                    return usage(&format!(
-                        "--peers lists {} addresses; with --nodes {nodes} the node has {} peers",
-                        p.len(),
-                        nodes - 1
-                    ));
+                (Some(url), true) => {
+                    let peers = cli.peers.map(|p| p.0);
+                    if let Some(p) = &peers {
+                        if p.len() != common.nodes as usize - 1 {
+                            return usage(&format!(
+                                "--peers lists {} addresses; with --nodes {} the node has {} peers",
+                                p.len(),
+                                common.nodes,
+                                common.nodes - 1
+                            ));
+                        }
+                    }
+                    if peers.is_none() {
+                        eprintln!(
+                        "causal-check: without --peers, what the node sends its peers is not checked"
+                    );
+                    }
+                    Target::Url { url, peers }
                 }
-            }
-            if peers.is_none() {
-                eprintln!(
-                    "causal-check: without --peers, what the node sends its peers is not checked"
-                );
-            }
-            Target::Url { url, peers }
-        }
-        (None, false) => {
-            if peers.is_some() {
-                return usage("--peers goes with --url");
-            }
-            Target::Command(command)
+                (None, false) => Target::Command(cli.command),
+            };
+            (common, target)
         }
     };
-    let seed = seed.unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64 % 1_000_000_000)
-    });
-    let options = Options {
-        nodes,
-        cases,
-        seed,
-        out,
-        target,
-        startup: Duration::from_secs_f64(timeout),
-    };
+    let options = options(&common, target, cli.exhaustive.map(usize::from));
     let tty = std::io::stderr().is_terminal();
+    let cases = options.cases;
     let every = (cases / 10).max(1);
     let mut progress_shown = false;
     let result = check(&options, &mut |progress| match progress {
@@ -185,6 +266,33 @@ fn main() -> ExitCode {
     if progress_shown {
         eprintln!();
     }
+    conclude(&options, result)
+}
+
+fn options(common: &Common, target: Target, exhaustive: Option<usize>) -> Options {
+    let seed = common.seed.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64 % 1_000_000_000)
+    });
+    Options {
+        nodes: common.nodes as usize,
+        cases: common.cases as usize,
+        seed,
+        out: common.out.clone(),
+        target,
+        startup: Duration::from_secs_f64(common.timeout),
+        request: Duration::from_secs_f64(common.request_timeout),
+        page: common.page.clone(),
+        exhaustive,
+    }
+}
+
+/// The summary, the coverage line and the exit status.
+fn conclude(
+    options: &Options,
+    result: Result<Summary, causal_check::target::Unreachable>,
+) -> ExitCode {
     match result {
         Err(unreachable) => {
             eprintln!("causal-check: {unreachable}");
@@ -215,9 +323,10 @@ fn main() -> ExitCode {
                 )
             };
             eprintln!(
-                "causal-check: {} case(s), {} steps at the node, {} node run(s), in {secs:.1} s ({rate:.1} cases/s), seed {seed}: {verdict}",
-                summary.cases, summary.steps, summary.runs
+                "causal-check: {} case(s), {} steps at the node, {} node run(s), in {secs:.1} s ({rate:.1} cases/s), seed {}: {verdict}",
+                summary.cases, summary.steps, summary.runs, options.seed
             );
+            eprintln!("{}", summary.coverage(options));
             if summary.found.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -225,4 +334,17 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn cluster(common: Common, command: Vec<String>) -> ExitCode {
+    let options = options(&common, Target::Command(command.clone()), None);
+    let result = causal_check::cluster::check_cluster(&options, &command, &mut |progress| {
+        if let Progress::Found(found) = progress {
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{}", found.json_line());
+            let _ = stdout.flush();
+            eprintln!("{}", found.sentence);
+        }
+    });
+    conclude(&options, result)
 }

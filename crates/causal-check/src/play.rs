@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use causal_core::{replica_name, Command, MessageId, ReplicaId, Simulation};
 use serde_json::{json, Value};
 
-use crate::api::{BadResponse, NodeApi, WireMessage};
+use crate::api::{BadResponse, NodeApi, StoreAnswer, WireMessage};
 use crate::case::Case;
 use crate::flaw::{Flaw, Kind};
 use crate::judge::{self, at, identify, name};
 use crate::peers::{Peers, Sent};
+use crate::tell::{self, Observed};
 
 /// How long the node has to send a write to every peer.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(3);
@@ -159,6 +160,7 @@ fn bad_response(step: usize, bad: BadResponse) -> Flaw {
         expected: json!(bad.expected),
         got: json!(bad.got),
         why: bad.to_string(),
+        observed: Vec::new(),
     }
 }
 
@@ -166,8 +168,42 @@ fn bad_response(step: usize, bad: BadResponse) -> Flaw {
 /// received), its peers' listeners `peers` (if the checker can see what it
 /// sends). Returns how many steps reached the node, or its first flaw.
 pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, Flaw> {
-    let node = case.node;
     let mut sim = Simulation::new(case.config()).map_err(|e| invalid(0, e))?;
+    play_on(case, api, peers, &mut sim).map_err(|mut flaw| {
+        // Beside the engine's replica, what the node shows now (unless it
+        // cannot answer: asking again would only wait again).
+        if flaw.kind != Kind::BadResponse {
+            if let Ok(answer) = api.store() {
+                flaw.observed = vec![observe(&sim, case.node, &answer)];
+            }
+        }
+        flaw
+    })
+}
+
+/// The node's answer to `GET /store`, as the page shows it.
+pub fn observe(sim: &Simulation, node: ReplicaId, answer: &StoreAnswer) -> Observed {
+    Observed {
+        replica: node,
+        clock: answer.vector_clock.clone(),
+        store: answer.store.clone().into_iter().collect(),
+        held: answer
+            .buffered
+            .iter()
+            .filter_map(|b| serde_json::from_value::<WireMessage>(b.clone()).ok())
+            .filter_map(|w| identify(sim, &w))
+            .map(|m| m.0)
+            .collect(),
+    }
+}
+
+fn play_on(
+    case: &Case,
+    api: &NodeApi,
+    peers: Option<&Peers>,
+    sim: &mut Simulation,
+) -> Result<usize, Flaw> {
+    let node = case.node;
     let mut outbox = Outbox {
         peers,
         node,
@@ -196,13 +232,15 @@ pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, 
                             json!(clock),
                             json!(got),
                             format!(
-                            "the put answered the clock {got:?}; after the write it is {clock:?}"
-                        ),
+                                "the node's put answered the clock {}, and after the write it is {}",
+                                tell::clock(&got),
+                                tell::clock(clock)
+                            ),
                         ),
                     ));
                 }
                 outbox
-                    .collect(&sim, Some(message))
+                    .collect(sim, Some(message))
                     .map_err(|(e, g, why)| at(index, (Kind::BadMessage, e, g, why)))?;
                 events
             }
@@ -214,11 +252,11 @@ pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, 
                     .ok_or_else(|| invalid(index, format!("no message {message}")))?;
                 let events = sim.apply(step.clone()).map_err(|e| invalid(index, e))?;
                 let got = api.replicate(&wire).map_err(|b| bad_response(index, b))?;
-                if let Some(found) = judge::receipt(&sim, &events, node, *message, got) {
+                if let Some(found) = judge::receipt(sim, &events, node, *message, got) {
                     return Err(at(index, found));
                 }
                 outbox
-                    .collect(&sim, None)
+                    .collect(sim, None)
                     .map_err(|(e, g, why)| at(index, (Kind::BadMessage, e, g, why)))?;
                 events
             }
@@ -229,7 +267,7 @@ pub fn play(case: &Case, api: &NodeApi, peers: Option<&Peers>) -> Result<usize, 
         };
         reached += 1;
         let answer = api.store().map_err(|b| bad_response(index, b))?;
-        if let Some(found) = judge::store(&sim, &events, node, &answer) {
+        if let Some(found) = judge::store(sim, &events, node, &answer) {
             return Err(at(index, found));
         }
     }
@@ -245,5 +283,6 @@ fn invalid(step: usize, why: impl ToString) -> Flaw {
         expected: Value::Null,
         got: Value::Null,
         why: format!("the case cannot be played: {}", why.to_string()),
+        observed: Vec::new(),
     }
 }

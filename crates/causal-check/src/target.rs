@@ -1,18 +1,21 @@
 //! The node under test: a command started afresh for each case, or a node
 //! already running at a URL.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use causal_core::ReplicaId;
 
 use crate::api::{shorten, NodeApi};
+use crate::family::{self, Listener};
 
-/// How long one request to the node may take.
+/// How long one request to the node may take, unless told.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a node could not be started or reached: the checker stops (exit 2).
@@ -25,40 +28,180 @@ impl fmt::Display for Unreachable {
     }
 }
 
-/// A node answering at `api`; a started one is stopped when this is dropped.
+/// A node answering at `api`; a started one is ended when this is dropped,
+/// with its process group and every process descended from it.
 pub struct Running {
     /// Its API.
     pub api: NodeApi,
     child: Option<Child>,
+    port: u16,
+    log: Option<PathBuf>,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// The nodes started and not yet ended: the orphans the checker adopts are
+/// everything else it did not start.
+static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+fn live() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         if let Some(child) = self.child.as_mut() {
-            // The whole process group: a node started through a shell or a
-            // wrapper script must not outlive its case.
-            #[cfg(unix)]
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", child.id())])
-                .stderr(Stdio::null())
-                .status();
+            let pid = child.id();
+            // Its descendants now, before their parents die and they scatter.
+            let family = family::descendants(pid);
+            family::end(&family, pid);
             let _ = child.kill();
             let _ = child.wait();
+            live().remove(&pid);
+            end_orphans();
         }
     }
 }
 
+/// Ends the processes the checker adopted that are no node running now:
+/// helpers of ended nodes that had left their process group.
+pub fn end_orphans() {
+    if !family::adopting() {
+        return;
+    }
+    let known = live().clone();
+    for _ in 0..3 {
+        let orphans = family::adopted(&known);
+        if orphans.is_empty() {
+            return;
+        }
+        let mut everyone = BTreeSet::new();
+        for pid in orphans {
+            everyone.extend(family::descendants(pid));
+        }
+        family::end(&everyone, 0);
+    }
+}
+
+impl Running {
+    /// How the node ended, if it did: its exit status and last output.
+    pub fn exited(&mut self) -> Option<String> {
+        let status = self.child.as_mut()?.try_wait().ok().flatten()?;
+        let tail = self.log.as_ref().map(tail).unwrap_or_default();
+        Some(format!("the node exited ({status}){tail}"))
+    }
+
+    /// Whether the node still listens on its port itself.
+    pub fn listener(&self) -> Listener {
+        match &self.child {
+            Some(child) => family::listener(self.port, child.id()),
+            None => Listener::Unknown,
+        }
+    }
+}
+
+/// Ports another program took before the node could answer on them, in
+/// this run: each cost a start on another port.
+static PORTS_TAKEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many times, in this run, another program took a node's port.
+pub fn ports_taken() -> usize {
+    PORTS_TAKEN.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// How many ports a node is started on before the checker gives up, when
+/// each was taken by another program.
+const PORT_ATTEMPTS: usize = 8;
+
 /// Starts `command` as node `node` of `replicas` in a new empty working
 /// directory, its peers at `peers` (node order, itself left out), and waits
-/// until `GET /` answers.
+/// until `GET /` answers, from that process. A port another program took
+/// meanwhile is no fault of the node's: it starts again on another.
 pub fn start(
     command: &[String],
     node: ReplicaId,
     replicas: usize,
     peers: &[String],
     timeout: Duration,
+    request: Duration,
 ) -> Result<Running, Unreachable> {
+    let mut taken = Vec::new();
+    for _ in 0..PORT_ATTEMPTS {
+        match start_once(command, node, replicas, peers, timeout, request)? {
+            Ok(running) => return Ok(running),
+            Err(port) => {
+                PORTS_TAKEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                taken.push(port.to_string());
+            }
+        }
+    }
+    Err(Unreachable(format!(
+        "every port the node was given was taken by another program before it answered ({})",
+        taken.join(", ")
+    )))
+}
+
+/// One try: the node, or the port that another program took.
+fn start_once(
+    command: &[String],
+    node: ReplicaId,
+    replicas: usize,
+    peers: &[String],
+    timeout: Duration,
+    request: Duration,
+) -> Result<Result<Running, u16>, Unreachable> {
+    spawn(command, node, replicas, peers, request)?.ready(command, timeout)
+}
+
+/// Starts the nodes `0..peers.len()` of a cluster at once (`peers[i]`: node
+/// i's peers), then waits for each to answer; one whose port another
+/// program took is started again alone.
+pub fn start_all(
+    command: &[String],
+    peers: &[Vec<String>],
+    timeout: Duration,
+    request: Duration,
+) -> Result<Vec<Running>, Unreachable> {
+    let replicas = peers.len();
+    let spawned = peers
+        .iter()
+        .enumerate()
+        .map(|(node, p)| spawn(command, node, replicas, p, request))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut nodes = Vec::new();
+    for (node, pending) in spawned.into_iter().enumerate() {
+        match pending.ready(command, timeout)? {
+            Ok(running) => nodes.push(running),
+            Err(_) => {
+                PORTS_TAKEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                nodes.push(start(
+                    command,
+                    node,
+                    replicas,
+                    &peers[node],
+                    timeout,
+                    request,
+                )?);
+            }
+        }
+    }
+    Ok(nodes)
+}
+
+/// A node started, not yet answering.
+struct Pending {
+    running: Running,
+    dir: tempfile::TempDir,
+    log: PathBuf,
+    port: u16,
+}
+
+fn spawn(
+    command: &[String],
+    node: ReplicaId,
+    replicas: usize,
+    peers: &[String],
+    request: Duration,
+) -> Result<Pending, Unreachable> {
     let Some((program, args)) = command.split_first() else {
         return Err(Unreachable("no command to start".into()));
     };
@@ -69,7 +212,10 @@ pub fn start(
         .map_err(|e| Unreachable(format!("cannot find a free port: {e}")))?
         .port();
     let log = dir.path().join("node.log");
-    let stderr = std::fs::File::create(&log)
+    let output = std::fs::File::create(&log)
+        .map_err(|e| Unreachable(format!("cannot write {}: {e}", log.display())))?;
+    let output2 = output
+        .try_clone()
         .map_err(|e| Unreachable(format!("cannot write {}: {e}", log.display())))?;
     // The node runs in its own directory: a relative path to the program
     // (`./node.py`) is taken from the checker's.
@@ -82,6 +228,7 @@ pub fn start(
     let mut command_line = Command::new(&program);
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command_line, 0);
+    let mut registry = live();
     let child = command_line
         .args(args)
         .current_dir(dir.path())
@@ -90,48 +237,85 @@ pub fn start(
         .env("PORT", port.to_string())
         .env("PEERS", peers.join(","))
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(stderr)
+        .stdout(output)
+        .stderr(output2)
         .spawn()
         .map_err(|e| Unreachable(format!("cannot start {}: {e}", command[0])))?;
-    let mut running = Running {
-        api: NodeApi::new(&format!("http://127.0.0.1:{port}"), REQUEST_TIMEOUT),
+    registry.insert(child.id());
+    drop(registry);
+    let running = Running {
+        api: NodeApi::new(&format!("http://127.0.0.1:{port}"), request),
         child: Some(child),
+        port,
+        log: Some(log.clone()),
         _dir: None,
     };
-    let started = Instant::now();
-    loop {
-        if running.api.hello().is_ok() {
-            break;
+    Ok(Pending {
+        running,
+        dir,
+        log,
+        port,
+    })
+}
+
+impl Pending {
+    /// Waits until it answers `GET /` from the process started, or says why not.
+    fn ready(
+        self,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<Result<Running, u16>, Unreachable> {
+        let Pending {
+            mut running,
+            dir,
+            log,
+            port,
+        } = self;
+        let started = Instant::now();
+        loop {
+            if running.api.hello().is_ok() {
+                return Ok(match running.listener() {
+                    Listener::Ours | Listener::Unknown => {
+                        running._dir = Some(dir);
+                        Ok(running)
+                    }
+                    // Another program answered, or answered and left.
+                    Listener::Stranger | Listener::Nobody => Err(port),
+                });
+            }
+            if let Some(exited) = running.exited() {
+                // A node that could not bind a port someone else holds is not at fault.
+                if running.listener() == Listener::Stranger {
+                    return Ok(Err(port));
+                }
+                return Err(Unreachable(format!(
+                    "{exited} before answering GET / (it was started as {})",
+                    command.join(" ")
+                )));
+            }
+            if started.elapsed() > timeout {
+                if running.listener() == Listener::Stranger {
+                    return Ok(Err(port));
+                }
+                return Err(Unreachable(format!(
+                    "the node ({}) never answered GET / on port {port} within {} s (it gets NODE_ID, NUM_NODES, PORT and PEERS in its environment){}",
+                    command.join(" "),
+                    timeout.as_secs_f64(),
+                    tail(&log)
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
-        let exited = running
-            .child
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten());
-        if let Some(status) = exited {
-            return Err(Unreachable(format!(
-                "the node ({}) exited ({status}) before answering GET /{}",
-                command.join(" "),
-                tail(&log)
-            )));
-        }
-        if started.elapsed() > timeout {
-            return Err(Unreachable(format!(
-                "the node ({}) never answered GET / on port {port} within {} s (it gets NODE_ID, NUM_NODES, PORT and PEERS in its environment){}",
-                command.join(" "),
-                timeout.as_secs_f64(),
-                tail(&log)
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(5));
     }
-    running._dir = Some(dir);
-    Ok(running)
 }
 
 /// A node already running at `url`: which replica it says it is, from `GET /`.
-pub fn attach(url: &str, timeout: Duration) -> Result<(Running, ReplicaId), Unreachable> {
-    let api = NodeApi::new(url, REQUEST_TIMEOUT);
+pub fn attach(
+    url: &str,
+    timeout: Duration,
+    request: Duration,
+) -> Result<(Running, ReplicaId), Unreachable> {
+    let api = NodeApi::new(url, request.min(timeout));
     let started = Instant::now();
     let greeting = loop {
         match api.hello() {
@@ -160,23 +344,36 @@ pub fn attach(url: &str, timeout: Duration) -> Result<(Running, ReplicaId), Unre
         Running {
             api,
             child: None,
+            port: 0,
+            log: None,
             _dir: None,
         },
         node,
     ))
 }
 
-/// The last lines the node wrote on its standard error, to quote.
+/// The last lines the node wrote (standard output and error), to quote:
+/// read from the end, so that a node that floods its output costs nothing.
 fn tail(log: &PathBuf) -> String {
-    let mut text = String::new();
+    use std::io::{Seek, SeekFrom};
+    let mut bytes = Vec::new();
     if let Ok(mut file) = std::fs::File::open(log) {
-        let _ = file.read_to_string(&mut text);
+        let length = file.metadata().map_or(0, |m| m.len());
+        let _ = file.seek(SeekFrom::Start(length.saturating_sub(16 * 1024)));
+        let _ = file.read_to_end(&mut bytes);
     }
-    let lines: Vec<&str> = text.lines().rev().take(5).collect();
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .rev()
+        .take(5)
+        .map(shorten)
+        .collect();
     if lines.is_empty() {
-        String::new()
+        "; it wrote nothing".to_string()
     } else {
-        let last: Vec<&str> = lines.into_iter().rev().collect();
+        let last: Vec<String> = lines.into_iter().rev().collect();
         format!("; its last output:\n  {}", last.join("\n  "))
     }
 }

@@ -9,7 +9,16 @@
 //! no-merge-on-release (applies a released message without merging its
 //! clock), wrong-put-clock (sends its peers the clock from before the write),
 //! keep-first (a key keeps the first value it received), buffered-200
-//! (answers 200 instead of 202 when it buffers).
+//! (answers 200 instead of 202 when it buffers), forget-own-write (a put is
+//! acknowledged but not applied), fifo (tests only the sender's order, as
+//! FIFO delivery does).
+//!
+//! Hostile behaviours, for the checker's robustness tests: `--crash-after N`
+//! (exits with status 7 at its Nth put or replicate), `--hang-on-put` (never
+//! answers a put), `--fail-start N FILE` (every Nth start, counted in FILE,
+//! exits at once), `--squatter URL` (before binding, asks the program at URL
+//! to take its port: it then fails to bind, as a node whose port another
+//! program took).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +41,10 @@ struct Msg {
 struct Node {
     id: usize,
     flaw: String,
+    /// Puts and replicates handled, and after how many to crash.
+    handled: usize,
+    crash_after: Option<usize>,
+    hang_on_put: bool,
     peers: Vec<String>,
     clock: Vec<u64>,
     store: BTreeMap<String, String>,
@@ -42,7 +55,17 @@ impl Node {
     fn deliverable(&self, m: &Msg) -> bool {
         let s = m.sender;
         m.clock[s] == self.clock[s] + 1
-            && (0..self.clock.len()).all(|k| k == s || m.clock[k] <= self.clock[k])
+            && (self.flaw == "fifo"
+                || (0..self.clock.len()).all(|k| k == s || m.clock[k] <= self.clock[k]))
+    }
+
+    /// Counts a put or replicate; exits when it is the one to crash at.
+    fn count(&mut self) {
+        self.handled += 1;
+        if self.crash_after == Some(self.handled) {
+            eprintln!("toy-node: crashing at request {}, as asked", self.handled);
+            std::process::exit(7);
+        }
     }
 
     fn apply(&mut self, m: &Msg, merge: bool) {
@@ -124,10 +147,17 @@ async fn put(State(node): State<Shared>, body: String) -> (StatusCode, String) {
     let Ok(mut n) = node.lock() else {
         return reply(StatusCode::INTERNAL_SERVER_ERROR, json!({}));
     };
+    n.count();
+    if n.hang_on_put {
+        // The whole node stops answering, as one stuck in a lock would.
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
     let before = n.clock.clone();
     let id = n.id;
     n.clock[id] += 1;
-    n.store.insert(put.key.clone(), put.value.clone());
+    if n.flaw != "forget-own-write" {
+        n.store.insert(put.key.clone(), put.value.clone());
+    }
     let sent = if n.flaw == "wrong-put-clock" {
         before
     } else {
@@ -157,6 +187,7 @@ async fn replicate(State(node): State<Shared>, body: String) -> (StatusCode, Str
     let Ok(mut n) = node.lock() else {
         return reply(StatusCode::INTERNAL_SERVER_ERROR, json!({}));
     };
+    n.count();
     match serde_json::from_str::<Msg>(&body) {
         Ok(m) if m.clock.len() == n.clock.len() && m.sender < n.clock.len() => {
             let (code, status) = n.receive(m);
@@ -182,10 +213,23 @@ fn env(name: &str) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let flaw = match args.iter().position(|a| a == "--flaw") {
-        Some(at) => args.get(at + 1).cloned().unwrap_or_default(),
-        None => "none".into(),
+    let after = |flag: &str, n: usize| -> Option<String> {
+        let at = args.iter().position(|a| a == flag)?;
+        args.get(at + n).cloned()
     };
+    let flaw = after("--flaw", 1).unwrap_or_else(|| "none".into());
+    if let (Some(every), Some(file)) = (after("--fail-start", 1), after("--fail-start", 2)) {
+        let count = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        let _ = std::fs::write(&file, count.to_string());
+        if every.parse::<u64>().is_ok_and(|n| n > 0 && count % n == 0) {
+            eprintln!("toy-node: failing to start (start {count}), as asked");
+            std::process::exit(3);
+        }
+    }
     let (Ok(id), Ok(count), Ok(port)) = (
         env("NODE_ID").parse::<usize>(),
         env("NUM_NODES").parse::<usize>(),
@@ -197,6 +241,9 @@ fn main() {
     let node = Node {
         id,
         flaw,
+        handled: 0,
+        crash_after: after("--crash-after", 1).and_then(|n| n.parse().ok()),
+        hang_on_put: args.iter().any(|a| a == "--hang-on-put"),
         peers: env("PEERS")
             .split(',')
             .filter(|p| !p.is_empty())
@@ -216,10 +263,19 @@ fn main() {
         .enable_io()
         .build()
         .expect("a runtime");
+    if let Some(squatter) = after("--squatter", 1) {
+        let _ = ureq::get(format!("{squatter}/squat?port={port}")).call();
+    }
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("the port is free");
+        if port == 0 {
+            // Told to choose: say where, for whoever started it.
+            if let Ok(addr) = listener.local_addr() {
+                println!("toy-node: listening on {addr}");
+            }
+        }
         axum::serve(listener, app).await.expect("serving");
     });
 }
