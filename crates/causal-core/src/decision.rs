@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Classified;
 use crate::{
     Delivery, Error, Event, Gap, Message, MessageId, Replica, ReplicaId, Simulation, VectorClock,
 };
@@ -198,9 +199,14 @@ fn judge(
     let rule = simulation.config().delivery;
     let seen = Seen::of(replica, replicas);
     let mut decision = blank(rule, &seen, sent);
-    if !already_held && replica.knows(sent) {
+    let classified = if already_held {
+        replica.test(rule, sent)
+    } else {
+        replica.classify(rule, sent)
+    };
+    if classified == Classified::Discard {
         discarded(&mut decision, replica.has_delivered(sent));
-    } else if replica.deliverable(rule, sent) {
+    } else if classified == Classified::Deliver {
         decision.violations = replica.undelivered_predecessors(sent, simulation.messages());
         decision.releases = replica.releases_after(rule, sent, simulation.messages());
         let mut after = replica.clock().clone();
@@ -212,8 +218,8 @@ fn judge(
         }
         decision.clock_after = after;
         delivered(&mut decision);
-    } else {
-        held(&mut decision, &seen, sent, replica.gap(rule, sent));
+    } else if let Classified::Hold(gap) = classified {
+        held(&mut decision, &seen, sent, gap);
     }
     Ok(decision)
 }
@@ -345,18 +351,11 @@ mod tests {
     }
 
     fn write(replica: ReplicaId) -> Command {
-        Command::Write {
-            replica,
-            key: "x".into(),
-            value: replica.to_string(),
-        }
+        Command::write(replica, "x", replica.to_string())
     }
 
     fn deliver(message: u32, to: ReplicaId) -> Command {
-        Command::Deliver {
-            message: MessageId(message),
-            to,
-        }
+        Command::deliver(message, to)
     }
 
     /// A writes m1, B delivers it and writes m2: the classic.

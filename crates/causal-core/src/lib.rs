@@ -113,7 +113,7 @@ pub use network::{CopyId, InFlight, Network};
 pub use puzzle::{Goal, Move, Puzzle, PuzzleError, Solution};
 pub use question::{Choice, Posed, Question};
 pub use quote::{quoted, thousands};
-pub use replica::Replica;
+pub use replica::{Classified, Replica};
 pub use report::{InFlightReport, ReplicaReport, Report};
 pub use rules::{Conflicts, Delivery, UnknownRule};
 pub use scenario::{Reorder, Scenario, ScenarioError, SCENARIO_VERSION};

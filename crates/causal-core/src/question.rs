@@ -246,7 +246,10 @@ fn clock(simulation: &Simulation, replica: ReplicaId, after: &Command) -> Result
     // (a wrong clock, why it is wrong), the most natural mistakes first.
     let mut wrong: Vec<(VectorClock, String)> = vec![(
         before.clone(),
-        format!("{before} is {r}'s clock now, and it changes when {}.", happening(after)),
+        format!(
+            "{before} is {r}'s clock now, and it changes when {}.",
+            happening(after)
+        ),
     )];
     let explanation = match after {
         Command::Write { .. } if own_write => {
@@ -799,9 +802,9 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
     let wrong = |option: &Vec<String>| -> String {
         let hint = match (option.len(), right.len(), rule) {
             (0, _, _) => format!("{r} does receive a write to {key}."),
-            (n, 1, Conflicts::MultiValue) if n > 1 => format!(
-                "Multi-value keeps several values only for writes that are concurrent; here one write happened after the other."
-            ),
+            (n, 1, Conflicts::MultiValue) if n > 1 => {
+                "Multi-value keeps several values only for writes that are concurrent; here one write happened after the other.".to_string()
+            }
             (n, _, _) if n > 1 => format!("{} keeps one value per key, not several.", rule),
             (_, n, Conflicts::MultiValue) if n > 1 => format!(
                 "Multi-value does not keep {} alone: the writes are concurrent, so it keeps them all.",

@@ -210,18 +210,11 @@ fn sim(delivery: Delivery, conflicts: Conflicts, steps: &[Command]) -> Simulatio
 }
 
 fn write(replica: usize, key: &str, value: &str) -> Command {
-    Command::Write {
-        replica,
-        key: key.into(),
-        value: value.into(),
-    }
+    Command::write(replica, key, value)
 }
 
 fn deliver(message: u32, to: usize) -> Command {
-    Command::Deliver {
-        message: MessageId(message),
-        to,
-    }
+    Command::deliver(message, to)
 }
 
 /// A writes x = 1 (m1), B delivers it and writes y = 2 (m2).
@@ -263,9 +256,9 @@ fn outcome_follows_the_rule_with_its_numbers() {
     .pose(&classic(Delivery::Fifo))
     .unwrap();
     assert!(
-        fifo.choices[1]
-            .why
-            .starts_with("Under fifo, C only checks that m2 is the next message from B, and it is."),
+        fifo.choices[1].why.starts_with(
+            "Under fifo, C only checks that m2 is the next message from B, and it is."
+        ),
         "{}",
         fifo.choices[1].why
     );
@@ -299,7 +292,9 @@ fn clock_answers_merge_and_tick_and_offer_the_usual_mistakes() {
     // Ascending, so the answer is not always first; the copy of m2's
     // timestamp is among the mistakes.
     assert_eq!(labels, ["[0,0,0]", "[0,0,1]", "[1,1,0]", "[1,1,1]"]);
-    assert!(posed.choices[2].why.contains("is not replaced by m2's timestamp"));
+    assert!(posed.choices[2]
+        .why
+        .contains("is not replaced by m2's timestamp"));
     assert!(posed.choices[posed.answer]
         .why
         .contains("holding a message back does not change the clock"));
@@ -441,7 +436,10 @@ fn final_values_under_each_conflict_rule() {
     // lww: equal sums, B is the later sender and wins the tie.
     let (label, why) = right(at(1), &colors(Conflicts::Lww));
     assert_eq!(label, "blue");
-    assert!(why.contains("on a tie, the sender later in A, B, C wins"), "{why}");
+    assert!(
+        why.contains("on a tie, the sender later in A, B, C wins"),
+        "{why}"
+    );
     assert!(why.contains("m2 (blue) has clock sum 1, from B"), "{why}");
     // multi-value: both, as siblings; a later write replaces them.
     let posed = at(2).pose(&colors(Conflicts::MultiValue)).unwrap();
@@ -591,4 +589,72 @@ fn broken_lessons_are_refused_with_the_step_and_the_reason() {
         error(bad_start),
         "start: step 1: message 1 is not in flight to replica 1"
     );
+}
+
+#[test]
+fn an_ill_posed_question_is_refused_with_its_step_and_why() {
+    // Two concurrent writes in flight to C: C's final color depends on the
+    // order they arrive in, so the question has no single right answer.
+    let lesson = |question: &str| {
+        format!(
+            r#"{{"version": 1, "title": "t", "summary": "s",
+               "start": {{"version": 1, "replicas": 3, "steps": [
+                 {{"op": "write", "replica": 0, "key": "color", "value": "red"}},
+                 {{"op": "write", "replica": 1, "key": "color", "value": "blue"}}]}},
+               "steps": [{{"kind": "read", "text": "Two writes."}},
+                         {{"kind": "predict", "question": {question}}}]}}"#
+        )
+    };
+    let err = Lesson::parse(&lesson(
+        r#"{"ask": "final-value", "replica": 2, "key": "color"}"#,
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("step 2: the value of color at C depends on the order"),
+        "{err}"
+    );
+    // Whether they agree does not depend on it (A and B differ either way).
+    assert!(Lesson::parse(&lesson(r#"{"ask": "agree"}"#)).is_ok());
+    // Stated order: once m1 has arrived at C, one answer is right.
+    let stated = lesson(r#"{"ask": "final-value", "replica": 2, "key": "color"}"#).replace(
+        r#"{"kind": "read", "text": "Two writes."}"#,
+        r#"{"kind": "act", "expect": {"op": "deliver", "message": 1, "to": 2}}"#,
+    );
+    assert!(Lesson::parse(&stated).is_ok());
+}
+
+#[test]
+fn every_wrong_choice_of_every_lesson_has_feedback_of_its_own() {
+    for path in files() {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let lesson = load(&name);
+        for (i, step) in lesson.steps.iter().enumerate() {
+            let Step::Predict { posed, under, .. } = step else {
+                continue;
+            };
+            // The right answer is the engine's, from the state shown.
+            let state = match under {
+                None => lesson.state_at(i),
+                Some((d, c)) => lesson.state_at(i).with_rules(*d, *c).unwrap(),
+            };
+            let rights = posed
+                .choices
+                .iter()
+                .enumerate()
+                .filter(|(c, _)| *c == posed.answer)
+                .count();
+            assert_eq!(rights, 1, "{name} step {}", i + 1);
+            assert!(state.replicas().len() >= 2);
+            let mut whys: Vec<&str> = posed.choices.iter().map(|c| c.why.as_str()).collect();
+            whys.sort();
+            whys.dedup();
+            assert_eq!(
+                whys.len(),
+                posed.choices.len(),
+                "{name} step {}: two choices told the same",
+                i + 1
+            );
+        }
+    }
 }
