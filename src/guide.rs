@@ -106,7 +106,12 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
             .as_ref()
             .filter(|t| !t.done)
             .and_then(Tutor::current)
-            .map(|step| step.highlight().iter().map(|t| t.selector()).collect())
+            .map(|step| {
+                step.highlight()
+                    .iter()
+                    .map(lesson_effects::selector)
+                    .collect()
+            })
             .unwrap_or_default(),
         state.revision,
     );

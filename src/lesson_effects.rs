@@ -124,6 +124,20 @@ pub fn use_lesson_links(on_open: Callback<String>) {
     });
 }
 
+/// The CSS selector of the page's elements a lesson step points at (the
+/// `data-testid`s of DESIGN.md 6).
+pub fn selector(target: &causal_core::Target) -> String {
+    use causal_core::Target;
+    match target {
+        Target::Part(part, i) => format!("[data-testid=\"{part}-{i}\"]"),
+        Target::Message(m) => format!(
+            "[data-testid=\"inflight\"][data-message=\"{0}\"], [data-testid^=\"held-\"] [data-message=\"{0}\"]",
+            m.0
+        ),
+        Target::Page(name) => format!("[data-testid=\"{name}\"]"),
+    }
+}
+
 /// Marks the elements `selectors` match as highlighted, again after every
 /// change of `revision` (new cards appear), and unmarks them after.
 #[hook]

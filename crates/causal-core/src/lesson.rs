@@ -33,7 +33,9 @@ use crate::{Command, Conflicts, Delivery, MessageId, ReplicaId, Report, Scenario
 /// The only lesson file version there is.
 pub const LESSON_VERSION: u32 = 1;
 
-/// A page element a step points at, by its name in the file.
+/// What a step points at, by its name in the file: a replica or one of its
+/// parts, a message, or one of the page's panels. The page finds the
+/// elements (`src/lesson_effects.rs`); the engine only checks they exist.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// `replica-i`, `clock-i`, `store-i`, `held-i`, `lane-i`, `write-i`: a
@@ -78,18 +80,6 @@ impl Target {
         }
         let part = PARTS.iter().find(|p| **p == part).ok_or_else(known)?;
         Ok(Target::Part(part, number as ReplicaId))
-    }
-
-    /// The CSS selector of the element(s) on the page.
-    pub fn selector(&self) -> String {
-        match self {
-            Target::Part(part, i) => format!("[data-testid=\"{part}-{i}\"]"),
-            Target::Message(m) => format!(
-                "[data-testid=\"inflight\"][data-message=\"{0}\"], [data-testid^=\"held-\"] [data-message=\"{0}\"]",
-                m.0
-            ),
-            Target::Page(name) => format!("[data-testid=\"{name}\"]"),
-        }
     }
 }
 
