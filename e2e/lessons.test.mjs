@@ -41,7 +41,7 @@ async function panelState(page) {
  * would do or did, whether the replicas will agree, and what a held message
  * waits for.
  */
-const TELLS = /delivers now|would be held|would be discarded|breaking causal order|waits for|then releases|Last receive|Catching up|diverged:|Replicas agree|has not seen|is missing/i;
+const TELLS = /delivers now|would be held|would be discarded|breaking causal order|waits for|then releases|Last receive|Catching up|diverged:|Replicas agree|has not seen|is missing|Every order ends|orders? ends? with replicas/i;
 
 async function outsideText(page) {
   return page.evaluate(() => {

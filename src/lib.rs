@@ -415,14 +415,22 @@ pub fn app() -> Html {
                 <div class="guide">{ rule_at_work }</div>
             }
             <div class="explore">
-                { components::census::census(&components::census::CensusProps {
-                    status: census.status.clone(),
-                    elsewhere: census.elsewhere,
-                    in_flight: simulation.network().len(),
-                    on_explore: census.explore.clone(),
-                    on_cancel: census.cancel.clone(),
-                    on_open: census.open.clone(),
-                }) }
+                if hiding {
+                    // Every order's outcome would answer the prediction.
+                    <section class="census-box" aria-label="Every order">
+                        <h2>{ "Every order" }</h2>
+                        <p class="census-intro">{ "What every order leads to: " }{ components::lane::hidden_outcome() }</p>
+                    </section>
+                } else {
+                    { components::census::census(&components::census::CensusProps {
+                        status: census.status.clone(),
+                        elsewhere: census.elsewhere,
+                        in_flight: simulation.network().len(),
+                        on_explore: census.explore.clone(),
+                        on_cancel: census.cancel.clone(),
+                        on_open: census.open.clone(),
+                    }) }
+                }
                 { components::puzzle::puzzle_list(&puzzle.list) }
             </div>
             { diagram }

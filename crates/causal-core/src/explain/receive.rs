@@ -141,6 +141,20 @@ pub fn held_sentence(
     )
 }
 
+/// The test that a message is the next from its sender `j`: its entry
+/// `mj` is one more than `have`.
+fn next_from(j: ReplicaId, formula: String, mj: u64, have: u64) -> Test {
+    Test {
+        entry: j,
+        formula,
+        numbers: format!(
+            "{mj} {} {have} + 1",
+            if mj == have + 1 { "=" } else { "\u{2260}" }
+        ),
+        holds: mj == have + 1,
+    }
+}
+
 /// The rule's tests of `message` at `replica` (clock `clock`, `counts` of
 /// each sender's writes delivered), with their numbers.
 fn tests(
@@ -155,16 +169,12 @@ fn tests(
     let mj = message.clock.get(j);
     match rule {
         Delivery::Causal => {
-            let have = clock.get(j);
-            let mut tests = vec![Test {
-                entry: j,
-                formula: format!("{m}[{jn}] = {r}[{jn}] + 1"),
-                numbers: format!(
-                    "{mj} {} {have} + 1",
-                    if mj == have + 1 { "=" } else { "\u{2260}" }
-                ),
-                holds: mj == have + 1,
-            }];
+            let mut tests = vec![next_from(
+                j,
+                format!("{m}[{jn}] = {r}[{jn}] + 1"),
+                mj,
+                clock.get(j),
+            )];
             for k in (0..message.clock.len().max(clock.len())).filter(|&k| k != j) {
                 let (mk, rk) = (message.clock.get(k), clock.get(k));
                 let kn = replica_name(k);
@@ -182,16 +192,12 @@ fn tests(
             tests
         }
         Delivery::Fifo => {
-            let have = counts.get(j).copied().unwrap_or(0);
-            vec![Test {
-                entry: j,
-                formula: format!("{m}[{jn}] = delivered({r}, {jn}) + 1"),
-                numbers: format!(
-                    "{mj} {} {have} + 1",
-                    if mj == have + 1 { "=" } else { "\u{2260}" }
-                ),
-                holds: mj == have + 1,
-            }]
+            vec![next_from(
+                j,
+                format!("{m}[{jn}] = delivered({r}, {jn}) + 1"),
+                mj,
+                counts.get(j).copied().unwrap_or(0),
+            )]
         }
         Delivery::Unordered => Vec::new(),
     }
