@@ -171,7 +171,7 @@ pub fn status(props: &StatusProps) -> Html {
                data-state={class}>
                 <span aria-hidden="true">{ mark }</span>
                 if props.hidden {
-                    { "Whether the replicas agree: " }{ super::lane::hidden_outcome() }
+                    { "How the stores end up: " }{ super::lane::hidden_outcome() }
                 } else {
                     { agreement }
                 }
