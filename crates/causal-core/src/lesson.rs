@@ -384,8 +384,14 @@ impl Lesson {
                             }
                             question.pose(&other).map(|mut posed| {
                                 if !rules.is_empty() {
-                                    posed.prompt =
-                                        format!("Under {}: {}", rules.join(" and "), posed.prompt);
+                                    let mut prompt = posed.prompt.chars();
+                                    let first = prompt.next().map(|c| c.to_ascii_lowercase());
+                                    posed.prompt = format!(
+                                        "Under {}, {}{}",
+                                        rules.join(" and "),
+                                        first.map(String::from).unwrap_or_default(),
+                                        prompt.as_str()
+                                    );
                                 }
                                 posed
                             })

@@ -187,6 +187,7 @@ fn outcome(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Result
                 Verdict::Discard => "discard it as a duplicate".to_string(),
             };
             let why = match (verdict, d.verdict) {
+                (Verdict::Hold, Verdict::Hold) => format!("{r} holds {message} back. {said}"),
                 (chosen, actual) if chosen == actual => said.clone(),
                 (Verdict::Deliver, Verdict::Hold) => format!(
                     "Not yet: {r} has not delivered everything {message} must come after. {said}"

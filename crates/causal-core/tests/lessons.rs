@@ -163,7 +163,7 @@ fn the_five_lessons_of_the_issue_teach_what_they_say() {
         ]
     );
     assert!(
-        predicts[3].0.starts_with("Under lww: "),
+        predicts[3].0.starts_with("Under lww, when every message"),
         "{}",
         predicts[3].0
     );
