@@ -7,7 +7,7 @@
 // phone and in dark mode. Debian's Chromium via playwright-core.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ARTIFACTS, ROOT, cardSel, tid, write, useBrowser,
@@ -32,6 +32,55 @@ async function panelState(page) {
     kind: p.querySelector('[data-testid="lesson-step"]')?.dataset.kind,
     expect: p.querySelector('[data-testid="lesson-step"]')?.dataset.expect,
   }));
+}
+
+/**
+ * What the page tells of outcomes, outside the lesson panel: the text of
+ * every element (hidden ones and closed disclosures included) and every
+ * attribute, with the phrases the page uses when it tells what a receive
+ * would do or did, whether the replicas will agree, and what a held message
+ * waits for.
+ */
+const TELLS = /delivers now|would be held|would be discarded|breaking causal order|waits for|then releases|Last receive|Catching up|diverged:|Replicas agree|has not seen|is missing|Every order ends|orders? ends? with replicas/i;
+
+async function outsideText(page) {
+  return page.evaluate(() => {
+    const panelEl = document.querySelector('[data-testid="lesson-panel"]');
+    const texts = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      if (panelEl && panelEl.contains(el)) continue;
+      if (el.closest('script, style')) continue;
+      for (const attr of el.attributes) texts.push(attr.value);
+    }
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (panelEl && panelEl.contains(node)) continue;
+      if (node.parentElement && node.parentElement.closest('script, style')) continue;
+      texts.push(node.textContent);
+    }
+    return texts;
+  });
+}
+
+/** While a prediction waits: nothing outside the panel tells its outcome. */
+async function assertNothingTold(page, where) {
+  const texts = await outsideText(page);
+  const told = texts.filter((t) => TELLS.test(t));
+  assert.deepEqual(told, [], `${where}: the page tells the outcome before the answer`);
+  assert.ok((await page.$$(tid('hidden-outcome'))).length >= 1, `${where}: hidden-outcome shown`);
+  // Every card says its outcome is hidden, and so does the rule at work.
+  const cards = await page.$$eval(tid('inflight'), (cs) => cs.map((c) => !!c.querySelector('[data-testid="hidden-outcome"]')));
+  assert.ok(cards.every((c) => c), `${where}: every card hides what it would do`);
+  return texts.join('\n');
+}
+
+/** Once answered: the page tells again. */
+async function assertTold(page, where) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid="hidden-outcome"]'));
+  const cards = await page.$$eval(`${'[data-testid="inflight"]'} .card-preview`, (cs) => cs.map((c) => c.textContent));
+  assert.ok(cards.every((c) => c.length > 0 && !/hidden/.test(c)), `${where}: cards tell again: ${cards}`);
+  assert.ok((await outsideText(page)).some((t) => TELLS.test(t)), `${where}: some outcome is told again`);
 }
 
 async function nextEnabled(page) {
@@ -85,6 +134,7 @@ async function complete(page, name, known = {}) {
       const n = (await page.$$(tid('lesson-choice'))).length;
       assert.ok(n >= 2 && n <= 4, `${name} step ${k}: ${n} choices`);
       const order = [known[k], ...Array.from({ length: n }, (_, i) => i + 1)].filter((c) => c);
+      const before = await assertNothingTold(page, `${name} step ${k}`);
       let first = true;
       for (const c of order) {
         await page.click(`${tid('lesson-choice')}[data-choice="${c}"]`);
@@ -101,6 +151,13 @@ async function complete(page, name, known = {}) {
         assert.equal(await nextEnabled(page), false);
       }
       assert.equal(await page.getAttribute(tid('lesson-feedback'), 'data-verdict'), 'right');
+      // The answer to "what will C do" was nowhere outside the panel before
+      // ("deliver it" is left out: the page's help says how to deliver a card).
+      const label = (await page.textContent(`${tid('lesson-choice')}[data-choice="${answers[k]}"]`)).trim();
+      if (/^(hold|discard)/i.test(label)) {
+        assert.ok(!before.toLowerCase().includes(label.toLowerCase()), `${name} step ${k}: "${label}" was on the page before the answer`);
+      }
+      await assertTold(page, `${name} step ${k}`);
     }
     assert.ok(await nextEnabled(page), `${name} step ${k}: Next opens`);
     await page.click(tid('lesson-next'));
@@ -118,6 +175,13 @@ for (const name of await lessonNames()) {
       await page.waitForSelector(`${panel}[data-lesson="${name}"][data-step="1"]`);
       const run = await complete(page, name);
       answers = run.answers;
+      // The results count each prediction's first answer, kept in the browser.
+      const file = JSON.parse(await readFile(join(ROOT, 'lessons', `${name}.json`), 'utf8'));
+      const predictions = file.steps.filter((st) => st.kind === 'predict').length;
+      const row = `${tid('lesson-results')} > [data-lesson="${name}"]`;
+      await page.waitForSelector(row);
+      assert.equal(await page.getAttribute(row, 'data-predictions'), String(predictions));
+      assert.equal(await page.getAttribute(row, 'data-first-try'), String(run.counts.right));
       assert.ok(run.counts.wrong >= 1, `${name}: a prediction answered wrongly (${JSON.stringify(run.counts)})`);
       // The end says what to try next, and the list says done.
       assert.match(await page.textContent(tid('lesson-end')), /What to try next/);
@@ -160,15 +224,23 @@ test('a wrong act is named with the way back; Undo and the right act go on', asy
     // The rule at work shows the test that held m2 back, with its numbers.
     const rule = tid('rule-at-work');
     assert.equal(await page.getAttribute(rule, 'data-rule'), 'causal');
-    assert.match(await page.textContent(`${rule} [data-decided="true"]`), /m\.clock\[k\] > r\.clock\[k\] \+ 0/);
-    assert.match(await page.textContent(tid('rule-because')), /m2\.clock\[A\] = 1 <= C\.clock\[A\] \+ 0 = 0\? no: hold back/);
+    assert.match(await page.textContent(`${rule} [data-decided="true"]`), /if m\[k\] > r\[k\] for some other k: hold m back/);
+    assert.match(await page.textContent(tid('rule-because')), /m2 \[1,1,0\] against C \[0,0,0\]: entry A fails\./);
+    // The held entry and the rule at work print the same words and tests.
+    const heldWords = await page.textContent(`${tid('held-2')} [data-message="2"] .why`);
+    assert.ok((await page.textContent(tid('rule-because'))).includes(heldWords), heldWords);
+    const heldTests = await page.$$eval(`${tid('held-2')} [data-message="2"] .tests li`, (ls) => ls.map((l) => l.textContent));
+    const ruleTests = await page.$$eval(`${tid('rule-because')} .tests li`, (ls) => ls.map((l) => l.textContent));
+    assert.ok(heldTests.length > 0);
+    assert.deepEqual(ruleTests, heldTests);
+    assert.ok(heldTests.some((t) => t === 'needs m2[A] \u2264 C[A]: 1 > 0, fails'), heldTests.join(' | '));
     // Step 5 talks of the hold-back buffer: it is highlighted.
     await page.click(tid('lesson-next'));
     await page.waitForSelector(`${tid('held-2')}[data-lesson-highlight="true"]`);
     // The rule follows the selector: under fifo the same receive delivers.
     await page.selectOption(`select${tid('delivery')}`, 'fifo');
     await page.waitForSelector(`${rule}[data-rule="fifo"]`);
-    assert.match(await page.textContent(tid('rule-because')), /m2\.clock\[B\] = 1 == delivered\(C, B\) \+ 1 = 1: yes: deliver/);
+    assert.match(await page.textContent(tid('rule-because')), /C delivers m2: it is the next message from B/);
     await page.selectOption(`select${tid('delivery')}`, 'causal');
     await page.waitForSelector(`${rule}[data-rule="causal"]`);
     // And the timeline: back at the start, the last receive is m1 at B.
@@ -178,6 +250,44 @@ test('a wrong act is named with the way back; Undo and the right act go on', asy
       t.dispatchEvent(new Event('change', { bubbles: true }));
     });
     await page.waitForSelector(`${tid('rule-because')}[data-message="1"][data-replica="1"]`);
+  });
+});
+
+test('lesson results: first answers only, kept across a reload, downloaded as CSV', async () => {
+  await withPage(async (page) => {
+    await page.click(`${tid('lesson-open')}[data-lesson="vector-clocks"]`);
+    await page.waitForSelector(`${panel}[data-lesson="vector-clocks"][data-step="1"]`);
+    assert.equal(await page.$$eval(`${tid('lesson-results')} > *`, (r) => r.length), 0);
+    await page.click(tid('lesson-next'));
+    // Step 2 asks A's clock after its write: every choice in turn.
+    const n = (await page.$$(tid('lesson-choice'))).length;
+    const tried = [];
+    let right = null;
+    for (let c = 1; c <= n; c++) {
+      await page.click(`${tid('lesson-choice')}[data-choice="${c}"]`);
+      tried.push((await page.textContent(`${tid('lesson-choice')}[data-choice="${c}"]`)).trim());
+      if ((await page.getAttribute(tid('lesson-feedback'), 'data-verdict')) === 'right') { right = c; break; }
+    }
+    const row = `${tid('lesson-results')} > [data-lesson="vector-clocks"]`;
+    await page.waitForSelector(row);
+    assert.equal(await page.getAttribute(row, 'data-predictions'), '1');
+    assert.equal(await page.getAttribute(row, 'data-first-try'), right === 1 ? '1' : '0');
+    // The first answer is kept in the browser: a reload shows it again.
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector(row);
+    assert.equal(await page.getAttribute(row, 'data-first-try'), right === 1 ? '1' : '0');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click(tid('export-results')),
+    ]);
+    assert.match(download.suggestedFilename(), /\.csv$/);
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv.trim().split(/\r?\n/);
+    assert.equal(lines[0], 'lesson,prediction,first answer,right or wrong,time');
+    assert.equal(lines.length, 2, csv);
+    assert.ok(lines[1].startsWith('vector-clocks,'), lines[1]);
+    assert.ok(lines[1].includes(`"${tried[0]}"`) || lines[1].includes(`,${tried[0]},`), `${lines[1]} names the first answer ${tried[0]}`);
+    assert.match(lines[1], new RegExp(`,${right === 1 ? 'right' : 'wrong'},\\d{4}-\\d\\d-\\d\\dT`));
   });
 });
 

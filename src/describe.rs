@@ -1,7 +1,7 @@
 //! Plain words for what the engine did: the log's lines and the held
 //! messages' explanations. Words only; every fact comes from the engine.
 
-use causal_core::{replica_name, Delivery, Event, Gap, MessageId, Messages, ReplicaId, Simulation};
+use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId, Simulation};
 
 /// How a log line is styled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,60 +21,7 @@ fn from(message: MessageId, sender: ReplicaId) -> String {
     format!("{message} from {}", replica_name(sender))
 }
 
-/// Runs longer than this are summarised rather than listed.
-const LISTED: u64 = 4;
-
-/// What a held message waits for: "A#1 (m1)", "A#1..A#3 (m1, m4, m6)", or
-/// for a long run "A#1..A#120 (120 writes)".
-pub fn waits_for(gap: &Gap, messages: &Messages) -> String {
-    gap.0
-        .iter()
-        .map(|run| {
-            let ids = if run.len() <= LISTED {
-                run.messages(messages)
-                    .map(|m| m.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            } else {
-                format!("{} writes", run.len())
-            };
-            format!("{run} ({ids})")
-        })
-        .collect::<Vec<_>>()
-        .join(" and ")
-}
-
-/// Why a held message waits, in words and numbers:
-/// "m4 from B waits for A#1 (m1): C has delivered 0 of A's writes."
-pub fn held_explanation(
-    replica: ReplicaId,
-    message: MessageId,
-    sender: ReplicaId,
-    gap: &Gap,
-    messages: &Messages,
-) -> String {
-    if gap.is_empty() {
-        return format!("{} is held.", from(message, sender));
-    }
-    let counts: Vec<String> = gap
-        .0
-        .iter()
-        .map(|run| {
-            format!(
-                "{} has delivered {} of {}'s writes",
-                replica_name(replica),
-                run.have,
-                replica_name(run.sender)
-            )
-        })
-        .collect();
-    format!(
-        "{} waits for {}: {}.",
-        from(message, sender),
-        waits_for(gap, messages),
-        counts.join(", ")
-    )
-}
+pub use causal_core::explain::waits_for;
 
 /// One sentence per thing that happened, in order; a receipt and what became
 /// of it make one sentence.
@@ -127,7 +74,7 @@ pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
                         (
                             Tone::Held,
                             format!(
-                                "{at} received {what} and held it back: it waits for {}.",
+                                "{at} received {what} and held it back{HELD_WAITS}{}.",
                                 waits_for(gap, messages)
                             ),
                         )
@@ -203,6 +150,21 @@ pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
     lines
 }
 
+/// A log line as shown: while a prediction waits (`hiding`), a hold's line
+/// keeps what happened and leaves out what the message waits for.
+pub fn concealed(line: &crate::state::LogLine, hiding: bool) -> crate::state::LogLine {
+    match line.text.split_once(HELD_WAITS) {
+        Some((done, _)) if hiding && line.tone == Tone::Held => crate::state::LogLine {
+            text: format!("{done}."),
+            ..line.clone()
+        },
+        _ => line.clone(),
+    }
+}
+
+/// Where a hold's log line goes on to say what the message waits for.
+const HELD_WAITS: &str = ": it waits for ";
+
 /// Where a missing message is now, seen from `replica`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Whereabouts {
@@ -228,87 +190,6 @@ pub fn whereabouts(simulation: &Simulation, replica: ReplicaId, message: Message
         ),
     };
     Whereabouts { text, lost }
-}
-
-/// The delivery rule a held message is tested against, with its names:
-/// "causal: m2 is delivered at C when m2[B] = C[B] + 1 and m2[k] ≤ C[k] for every other k."
-pub fn rule_text(
-    rule: Delivery,
-    replica: ReplicaId,
-    message: MessageId,
-    sender: ReplicaId,
-) -> String {
-    let (r, j) = (replica_name(replica), replica_name(sender));
-    match rule {
-        Delivery::Causal => format!(
-            "causal: {r} delivers {message} when {message}[{j}] = {r}[{j}] + 1 and {message}[k] \u{2264} {r}[k] for every other k"
-        ),
-        Delivery::Fifo => format!(
-            "fifo: {r} delivers {message} when {message}[{j}] is one more than the writes from {j} it has delivered"
-        ),
-        Delivery::Unordered => format!("unordered: {r} delivers {message} at once"),
-    }
-}
-
-/// Each entry of the rule that fails, with its numbers, from the engine's
-/// gap: (entry, "m2[A] = 1 > C[A] = 0: C has not seen A's first write").
-pub fn failing_entries(
-    rule: Delivery,
-    replica: ReplicaId,
-    message: MessageId,
-    sender: ReplicaId,
-    gap: &Gap,
-) -> Vec<(ReplicaId, String)> {
-    let r = replica_name(replica);
-    gap.0
-        .iter()
-        .map(|run| {
-            let k = replica_name(run.sender);
-            let test = if run.sender != sender {
-                // Under causal, the clock's entry is what was delivered.
-                format!("{message}[{k}] = {} > {r}[{k}] = {}", run.last, run.have)
-            } else if rule == Delivery::Causal {
-                format!(
-                    "{message}[{k}] = {} \u{2260} {r}[{k}] + 1 = {}",
-                    run.last + 1,
-                    run.have + 1
-                )
-            } else {
-                format!(
-                    "{message}[{k}] = {} \u{2260} {} + 1, the writes from {k} {r} has delivered",
-                    run.last + 1,
-                    run.have
-                )
-            };
-            let seen = if run.first == run.last {
-                format!("{k}'s {} write", ordinal(run.first))
-            } else {
-                format!("{k}'s writes {} to {}", run.first, run.last)
-            };
-            (run.sender, format!("{test}: {r} has not seen {seen}"))
-        })
-        .collect()
-}
-
-/// "first", "second", ... "10th", "21st".
-fn ordinal(n: u64) -> String {
-    const WORDS: [&str; 10] = [
-        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-        "tenth",
-    ];
-    match n {
-        1..=10 => WORDS[n as usize - 1].to_string(),
-        _ => {
-            let suffix = match (n % 10, n % 100) {
-                (_, 11..=13) => "th",
-                (1, _) => "st",
-                (2, _) => "nd",
-                (3, _) => "rd",
-                _ => "th",
-            };
-            format!("{n}{suffix}")
-        }
-    }
 }
 
 #[cfg(test)]

@@ -14,12 +14,17 @@ use crate::{hooks, lesson_effects, make_callback};
 pub struct Guide {
     /// Every lesson, in course order, with how far the learner got.
     pub list: Vec<(Entry, Progress)>,
+    /// Each prediction's first answer, kept in this browser.
+    pub answers: Vec<tutor::FirstAnswer>,
     /// The name of the lesson open, if any.
     pub open: Option<String>,
     /// The open lesson's panel.
     pub panel: Option<Html>,
     /// Opens a lesson where the learner left it.
     pub on_open: Callback<String>,
+    /// A prediction waits for its answer: every place that would tell its
+    /// outcome hides it (DESIGN.md 6.1, `hidden-outcome`).
+    pub hiding: bool,
 }
 
 /// The lessons beside the run in `state`; `embedded` is the lesson an
@@ -27,6 +32,7 @@ pub struct Guide {
 #[hook]
 pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> Guide {
     let guide = use_reducer(tutor::Lessons::default);
+    let answers = use_state(lesson_effects::saved_answers);
     let catalogue = use_memo((), |_| lessons::catalogue());
     // (name, from the start)
     let open_lesson = {
@@ -100,7 +106,12 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
             .as_ref()
             .filter(|t| !t.done)
             .and_then(Tutor::current)
-            .map(|step| step.highlight().iter().map(|t| t.selector()).collect())
+            .map(|step| {
+                step.highlight()
+                    .iter()
+                    .map(lesson_effects::selector)
+                    .collect()
+            })
             .unwrap_or_default(),
         state.revision,
     );
@@ -126,9 +137,20 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
             .map(|e| (e.name.to_string(), e.title.clone()));
         let cursor = state.cursor();
         let name = tutor.name.clone();
+        let on_choose = {
+            let (guide, answers, tutor) = (guide.dispatcher(), answers.clone(), tutor.clone());
+            Callback::from(move |index: usize| {
+                if let Some(first) = tutor.first_answer(index, lesson_effects::now(), &answers) {
+                    let mut all = (*answers).clone();
+                    all.push(first);
+                    lesson_effects::save_answers(&all);
+                    answers.set(all);
+                }
+                guide.dispatch(TutorAction::Choose(index));
+            })
+        };
         html! {
-            <LessonPanel tutor={tutor.clone()} {act} {following}
-                on_choose={make_callback(&guide, TutorAction::Choose)}
+            <LessonPanel tutor={tutor.clone()} {act} {following} {on_choose}
                 on_reveal={make_callback(&guide, |()| TutorAction::Reveal)}
                 on_next={make_callback(&guide, move |()| TutorAction::Next { cursor })}
                 on_restart={open_lesson.reform(move |()| (name.clone(), true))}
@@ -141,5 +163,7 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
         open: guide.open.as_ref().map(|t| t.name.clone()),
         panel,
         on_open,
+        hiding: guide.open.as_ref().is_some_and(Tutor::hides),
+        answers: (*answers).clone(),
     }
 }

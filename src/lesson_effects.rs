@@ -7,12 +7,14 @@ use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 use crate::components::lesson::Progress;
+use crate::tutor::FirstAnswer;
 
 /// The address fragment that opens a lesson: `#lesson=NAME`.
 pub const LESSON_PREFIX: &str = "lesson=";
 
 const PROGRESS_KEY: &str = "causal-playground/lesson/";
 const OPEN_KEY: &str = "causal-playground/lesson-open";
+const RESULTS_KEY: &str = "causal-playground/lesson-results";
 
 /// The attribute a highlighted element carries (the page's classes are
 /// yew's to set; an attribute of our own survives its re-renders).
@@ -43,6 +45,27 @@ pub fn saved_progress(name: &str) -> Progress {
         Some(step) => step.parse().map_or(Progress::New, Progress::At),
         None => Progress::New,
     }
+}
+
+/// Every first answer recorded in this browser, oldest first (nothing if
+/// storage is unavailable or what it holds cannot be read).
+pub fn saved_answers() -> Vec<FirstAnswer> {
+    storage()
+        .and_then(|s| s.get_item(RESULTS_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps `answers` in this browser's storage, and nowhere else.
+pub fn save_answers(answers: &[FirstAnswer]) {
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(answers)) {
+        let _ = storage.set_item(RESULTS_KEY, &text);
+    }
+}
+
+/// Now, as an ISO 8601 date and time (UTC).
+pub fn now() -> String {
+    js_sys::Date::new_0().to_iso_string().into()
 }
 
 /// The lesson that was open when the page was left: (name, step, base).
@@ -99,6 +122,20 @@ pub fn use_lesson_links(on_open: Callback<String>) {
         });
         move || drop(listener)
     });
+}
+
+/// The CSS selector of the page's elements a lesson step points at (the
+/// `data-testid`s of DESIGN.md 6).
+pub fn selector(target: &causal_core::Target) -> String {
+    use causal_core::Target;
+    match target {
+        Target::Part(part, i) => format!("[data-testid=\"{part}-{i}\"]"),
+        Target::Message(m) => format!(
+            "[data-testid=\"inflight\"][data-message=\"{0}\"], [data-testid^=\"held-\"] [data-message=\"{0}\"]",
+            m.0
+        ),
+        Target::Page(name) => format!("[data-testid=\"{name}\"]"),
+    }
 }
 
 /// Marks the elements `selectors` match as highlighted, again after every

@@ -74,6 +74,7 @@ use yew::prelude::*;
 use by_ptr::ByPtr;
 use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
 use components::diagram::Diagram;
+use components::held::HeldView;
 use components::lane::{CardActions, CardView, Lane};
 use components::lesson::LessonList;
 use components::log::{self, LogProps};
@@ -167,10 +168,15 @@ pub fn app() -> Html {
     // The rule at work: the last receive up to the timeline, read off the trace.
     let decision = use_memo(
         (ByPtr(state.trace.clone()), config.delivery),
-        |(trace, _)| causal_core::last_receive(simulation, trace.iter()),
+        |(trace, _)| {
+            causal_core::last_receive(simulation, trace.iter()).map(|d| {
+                let told = causal_core::explain::receive(&d, simulation.messages());
+                (d, told)
+            })
+        },
     );
-    let rule_at_work =
-        html! { <RuleAtWork rule={config.delivery} decision={(*decision).clone()} /> };
+    let hiding = guide.hiding;
+    let rule_at_work = html! { <RuleAtWork rule={config.delivery} decision={(*decision).clone()} hidden={hiding} /> };
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
     // worked out once per change of state, not on every hover or drag.
@@ -205,7 +211,7 @@ pub fn app() -> Html {
         });
         html! {
             <div class={classes!("column", format!("r{r}"))} key={r}>
-                <Lane to={r} lane={views[r].0.clone()} highlighted={(*highlighted).clone()}
+                <Lane to={r} lane={if hiding { views[r].0.concealed() } else { views[r].0.clone() }} highlighted={(*highlighted).clone()}
                       actions={actions.clone()} />
                 <ReplicaPanel replica={r}
                     clock={replica.clock().entries().to_vec()}
@@ -213,7 +219,7 @@ pub fn app() -> Html {
                     revision={state.revision}
                     store={replica.store().iter().map(|(k, v)| (k.to_string(), v)).collect::<Vec<_>>()}
                     diverged={diverged.clone()}
-                    held={views[r].1.clone()}
+                    held={if hiding { views[r].1.iter().map(HeldView::concealed).collect() } else { views[r].1.clone() }}
                     delivered={replica.delivered().len()}
                     highlighted={(*highlighted).clone()}
                     {hint} {write_error} {on_write} on_highlight={on_highlight.clone()}
@@ -265,7 +271,12 @@ pub fn app() -> Html {
         <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
     };
     let event_log = log::event_log(&LogProps {
-        lines: state.log.iter().take(LOG_SHOWN).cloned().collect(),
+        lines: state
+            .log
+            .iter()
+            .take(LOG_SHOWN)
+            .map(|line| describe::concealed(line, hiding))
+            .collect(),
     });
     if let Some(options) = &*embed {
         return html! {
@@ -320,7 +331,7 @@ pub fn app() -> Html {
             { classroom.panels }
             { for under_way }
             { for page_notice }
-            <LessonList lessons={guide.list} open={guide.open.clone()} on_open={guide.on_open} />
+            <LessonList lessons={guide.list} open={guide.open.clone()} on_open={guide.on_open} answers={guide.answers} />
             <section class="toolbar" aria-label="Controls">
                 <div class="toolbar-row">
                     { controls::rules(&RulesProps {
@@ -391,7 +402,7 @@ pub fn app() -> Html {
                         converged={simulation.converged()}
                         diverged={diverged.clone()}
                         in_flight={simulation.network().len()}
-                        awaiting={Awaiting::of(simulation)} />
+                        awaiting={Awaiting::of(simulation)} hidden={hiding} />
             </section>
             if let Some(panel) = &puzzle.panel {
                 { components::puzzle::puzzle_panel(panel) }
@@ -404,14 +415,22 @@ pub fn app() -> Html {
                 <div class="guide">{ rule_at_work }</div>
             }
             <div class="explore">
-                { components::census::census(&components::census::CensusProps {
-                    status: census.status.clone(),
-                    elsewhere: census.elsewhere,
-                    in_flight: simulation.network().len(),
-                    on_explore: census.explore.clone(),
-                    on_cancel: census.cancel.clone(),
-                    on_open: census.open.clone(),
-                }) }
+                if hiding {
+                    // Every order's outcome would answer the prediction.
+                    <section class="census-box" aria-label="Every order">
+                        <h2>{ "Every order" }</h2>
+                        <p class="census-intro">{ "What every order leads to: " }{ components::lane::hidden_outcome() }</p>
+                    </section>
+                } else {
+                    { components::census::census(&components::census::CensusProps {
+                        status: census.status.clone(),
+                        elsewhere: census.elsewhere,
+                        in_flight: simulation.network().len(),
+                        on_explore: census.explore.clone(),
+                        on_cancel: census.cancel.clone(),
+                        on_open: census.open.clone(),
+                    }) }
+                }
                 { components::puzzle::puzzle_list(&puzzle.list) }
             </div>
             { diagram }

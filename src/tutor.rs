@@ -163,6 +163,12 @@ impl Tutor {
                 .is_some_and(|p| self.tried.last() == Some(&p.answer))
     }
 
+    /// A prediction is shown and waits for its answer: the page tells no
+    /// outcome until it is answered right or revealed.
+    pub fn hides(&self) -> bool {
+        !self.done && self.posed().is_some() && !self.answered()
+    }
+
     /// Where the step's act stands, given the run's history up to the
     /// timeline (`history`): the engine compares what was done at the
     /// step's start with what was asked.
@@ -210,6 +216,133 @@ impl Tutor {
         }));
         commands
     }
+}
+
+/// How to do `command` with the page's controls: the lesson names the act
+/// in the model's terms, the page says where to click.
+pub fn how(command: &Command) -> String {
+    use causal_core::replica_name;
+    match command {
+        Command::Write { replica, .. } => {
+            let r = replica_name(*replica);
+            format!("Type the key and the value in {r}'s write form, then press Write.")
+        }
+        Command::Deliver { message, to } => {
+            let r = replica_name(*to);
+            format!("Drag {message}'s card onto replica {r}, or press Deliver on the card.")
+        }
+        Command::Drop { message, to } => format!(
+            "Press Drop on {message}'s card in {}'s lane.",
+            replica_name(*to)
+        ),
+        Command::Duplicate { message, to } => format!(
+            "Press Duplicate on {message}'s card in {}'s lane, or Resend where the page says it was lost.",
+            replica_name(*to)
+        ),
+        Command::DeliverAll => "Press Deliver on each card, or play the run to its end.".into(),
+        Command::DeliverNext { to } => format!(
+            "Press Deliver on the first card of {}'s lane.",
+            replica_name(*to)
+        ),
+        Command::Reorder { to, .. } => format!(
+            "Drag the card within {}'s lane, or focus it and press Alt+Arrow keys.",
+            replica_name(*to)
+        ),
+    }
+}
+
+/// The first answer a learner gave to one prediction: evidence of learning,
+/// kept in the browser only (DESIGN.md 6.1, `lesson-results`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FirstAnswer {
+    /// The lesson's name.
+    pub lesson: String,
+    /// The prediction's step, from 1.
+    pub step: usize,
+    /// The question as asked.
+    pub question: String,
+    /// The choice picked first, as its button said.
+    pub answer: String,
+    /// Whether it was the right one.
+    pub right: bool,
+    /// When, as an ISO 8601 date and time.
+    pub time: String,
+}
+
+impl Tutor {
+    /// The first answer to this step's prediction if `index` is it: `None`
+    /// when the step asks nothing, when it was answered already, or when
+    /// `recorded` holds an answer to it (the first one counts, once).
+    pub fn first_answer(
+        &self,
+        index: usize,
+        time: String,
+        recorded: &[FirstAnswer],
+    ) -> Option<FirstAnswer> {
+        let posed = self.posed()?;
+        let choice = posed.choices.get(index)?;
+        let step = self.step + 1;
+        if !self.tried.is_empty()
+            || self.answered()
+            || recorded
+                .iter()
+                .any(|a| a.lesson == self.name && a.step == step)
+        {
+            return None;
+        }
+        Some(FirstAnswer {
+            lesson: self.name.clone(),
+            step,
+            question: posed.prompt.clone(),
+            answer: choice.label.clone(),
+            right: index == posed.answer,
+            time,
+        })
+    }
+}
+
+/// Per lesson tried, in the order first tried: (lesson, predictions
+/// answered, right at the first try).
+pub fn results_by_lesson(answers: &[FirstAnswer]) -> Vec<(String, usize, usize)> {
+    let mut rows: Vec<(String, usize, usize)> = Vec::new();
+    for a in answers {
+        let at = match rows.iter().position(|(l, _, _)| *l == a.lesson) {
+            Some(at) => at,
+            None => {
+                rows.push((a.lesson.clone(), 0, 0));
+                rows.len() - 1
+            }
+        };
+        rows[at].1 += 1;
+        rows[at].2 += usize::from(a.right);
+    }
+    rows
+}
+
+/// The answers as CSV (RFC 4180): lesson, prediction, first answer, right
+/// or wrong, time.
+pub fn results_csv(answers: &[FirstAnswer]) -> String {
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    }
+    let mut csv = String::from("lesson,prediction,first answer,right or wrong,time\r\n");
+    for a in answers {
+        let prediction = format!("step {}: {}", a.step, a.question);
+        let row = [
+            field(&a.lesson),
+            field(&prediction),
+            field(&a.answer),
+            (if a.right { "right" } else { "wrong" }).to_string(),
+            field(&a.time),
+        ];
+        csv.push_str(&row.join(","));
+        csv.push_str("\r\n");
+    }
+    csv
 }
 
 #[cfg(test)]
@@ -307,5 +440,46 @@ mod tests {
         assert!(tutor(&done).done);
         assert_eq!(tutor(&done).step, last);
         assert!(done.reduce(TutorAction::Close).open.is_none());
+    }
+
+    #[test]
+    fn only_the_first_answer_of_a_prediction_is_recorded_and_the_csv_quotes_fields() {
+        let lessons = open("why-hold-back", 2);
+        let t = tutor(&lessons).clone();
+        let first = t.first_answer(0, "T1".into(), &[]).expect("a first answer");
+        assert_eq!((first.step, first.right), (3, false));
+        assert_eq!(
+            t.first_answer(0, "T1".into(), std::slice::from_ref(&first)),
+            None
+        );
+        let after = lessons.reduce(TutorAction::Choose(0));
+        assert_eq!(tutor(&after).first_answer(1, "T2".into(), &[]), None);
+        let right = FirstAnswer {
+            lesson: "vector-clocks".into(),
+            step: 2,
+            question: "What will A's clock be, after A writes x = 1?".into(),
+            answer: "[1,0,0]".into(),
+            right: true,
+            time: "T3".into(),
+        };
+        let answers = [first.clone(), right];
+        assert_eq!(
+            results_by_lesson(&answers),
+            [
+                ("why-hold-back".to_string(), 1, 0),
+                ("vector-clocks".to_string(), 1, 1)
+            ]
+        );
+        let csv = results_csv(&answers);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "lesson,prediction,first answer,right or wrong,time"
+        );
+        assert_eq!(
+            lines[2],
+            "vector-clocks,\"step 2: What will A's clock be, after A writes x = 1?\",\"[1,0,0]\",right,T3"
+        );
+        assert!(lines[1].ends_with(",wrong,T1"), "{}", lines[1]);
     }
 }

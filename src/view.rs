@@ -5,7 +5,9 @@ use causal_core::{Command, Messages, Preview, ReplicaId, Simulation};
 
 use crate::components::held::HeldView;
 use crate::components::lane::{CardPreview, CardView, LaneView, LostCopy, PreviewKind, LANE_SHOWN};
-use crate::describe::{failing_entries, held_explanation, rule_text, waits_for, whereabouts};
+use causal_core::explain;
+
+use crate::describe::{waits_for, whereabouts};
 
 /// What delivering a copy now would do, in words.
 pub fn preview_text(preview: &Preview, messages: &Messages) -> CardPreview {
@@ -101,7 +103,8 @@ pub fn lost(simulation: &Simulation, to: ReplicaId) -> Vec<LostCopy> {
     lost
 }
 
-/// The hold-back buffer of `replica`, in arrival order, explained: its first
+/// The hold-back buffer of `replica`, in arrival order, explained by the
+/// explaining layer (the rule at work's words and tests): its first
 /// [`LANE_SHOWN`] messages.
 pub fn held(simulation: &Simulation, replica: ReplicaId) -> Vec<HeldView> {
     let rule = simulation.config().delivery;
@@ -111,22 +114,22 @@ pub fn held(simulation: &Simulation, replica: ReplicaId) -> Vec<HeldView> {
         .take(LANE_SHOWN)
         .filter_map(|id| {
             let message = simulation.messages().get(id)?;
-            let gap = simulation.waits_for(replica, id);
+            let decision = causal_core::why_held(simulation, id, replica)?;
+            let told = explain::receive(&decision, simulation.messages());
             // Highlighting thousands of messages helps nobody: the first few.
-            let missing: Vec<_> = gap.messages(simulation.messages()).take(16).collect();
+            let missing: Vec<_> = decision
+                .waits_for
+                .messages(simulation.messages())
+                .take(16)
+                .collect();
             Some(HeldView {
                 message: id,
-                explanation: held_explanation(
-                    replica,
-                    id,
-                    message.sender,
-                    &gap,
-                    simulation.messages(),
-                ),
-                rule: rule_text(rule, replica, id, message.sender),
+                explanation: told.words.clone(),
+                rule: causal_core::rule_lines(rule),
                 timestamp: message.clock.entries().to_vec(),
                 clock: at.clock().entries().to_vec(),
-                failing: failing_entries(rule, replica, id, message.sender, &gap),
+                fails: told.failing(),
+                tests: told.tests.iter().map(|t| (t.holds, t.line())).collect(),
                 whereabouts: missing
                     .iter()
                     .take(3)
@@ -136,6 +139,7 @@ pub fn held(simulation: &Simulation, replica: ReplicaId) -> Vec<HeldView> {
                     })
                     .collect(),
                 missing,
+                hidden: false,
             })
         })
         .collect()
@@ -178,15 +182,44 @@ mod tests {
         let sim = run(fifo, vec![write(0, "x", "1"), write(0, "x", "2"), second]);
         let held = held(&sim, 1);
         assert_eq!(held.len(), 1);
+        assert_eq!(held[0].fails, [0]);
         assert_eq!(
-            held[0].failing,
+            held[0].tests,
             [(
-                0,
-                "m2[A] = 2 \u{2260} 0 + 1, the writes from A B has delivered: B has not seen A's first write"
-                    .to_string()
+                false,
+                "needs m2[A] = delivered(B, A) + 1: 2 \u{2260} 0 + 1, fails".to_string()
             )]
         );
-        assert!(held[0].rule.starts_with("fifo: "));
+        assert_eq!(held[0].rule, causal_core::rule_lines(Delivery::Fifo));
+    }
+
+    #[test]
+    fn the_held_entry_and_the_rule_at_work_print_the_same_terms() {
+        // A writes, B delivers and replies, C receives the reply first.
+        let steps = vec![
+            write(0, "post", "lost my keys"),
+            Command::Deliver {
+                message: MessageId(1),
+                to: 1,
+            },
+            write(1, "reply", "found them"),
+            Command::Deliver {
+                message: MessageId(2),
+                to: 2,
+            },
+        ];
+        let (sim, trace) = Simulation::replay_traced(Config::default(), &steps).expect("a run");
+        let last = causal_core::last_receive(&sim, &trace).expect("a receive");
+        let rule = explain::receive(&last, sim.messages());
+        let entry = &held(&sim, 2)[0];
+        assert_eq!(entry.explanation, rule.words);
+        let tests: Vec<(bool, String)> = rule.tests.iter().map(|t| (t.holds, t.line())).collect();
+        assert_eq!(entry.tests, tests);
+        assert_eq!(entry.fails, rule.failing());
+        assert_eq!(
+            entry.explanation,
+            "m2 from B waits for A#1 (m1): C has delivered 0 of A's writes."
+        );
     }
 
     #[test]

@@ -5,28 +5,72 @@
 use causal_core::{replica_name, MessageId, ReplicaId};
 use yew::prelude::*;
 
-use super::lane::resend_button;
+use super::lane::{hidden_outcome, resend_button};
 use crate::describe::Whereabouts;
 
-/// A held message as shown.
+/// A held message as shown: the explaining layer's words, numbers and
+/// tests ([`causal_core::explain`]), the same the rule at work prints.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HeldView {
     /// The message.
     pub message: MessageId,
-    /// Why it waits, in words and numbers.
+    /// Why it waits, in plain words.
     pub explanation: String,
-    /// The delivery rule it is tested against, in words.
-    pub rule: String,
+    /// The rule in force, as pseudocode lines.
+    pub rule: &'static [&'static str],
     /// Its timestamp's entries.
     pub timestamp: Vec<u64>,
     /// The replica's clock's entries.
     pub clock: Vec<u64>,
-    /// Each entry of the rule that fails: (entry, "m2[A] = 1 > C[A] = 0: ...").
-    pub failing: Vec<(ReplicaId, String)>,
+    /// The entries whose test fails.
+    pub fails: Vec<ReplicaId>,
+    /// Each test of the rule with its numbers: (it holds, the line).
+    pub tests: Vec<(bool, String)>,
     /// Where each of the first missing messages is now.
     pub whereabouts: Vec<(MessageId, Whereabouts)>,
     /// The messages it waits for, to highlight.
     pub missing: Vec<MessageId>,
+    /// What it waits for is not told: a lesson's prediction waits for its
+    /// answer (the numbers stay, unmarked, for the learner to work it out).
+    pub hidden: bool,
+}
+
+impl HeldView {
+    /// The same entry with what it waits for hidden.
+    pub fn concealed(&self) -> HeldView {
+        HeldView {
+            explanation: String::new(),
+            fails: Vec::new(),
+            tests: Vec::new(),
+            whereabouts: Vec::new(),
+            missing: Vec::new(),
+            hidden: true,
+            ..self.clone()
+        }
+    }
+}
+
+/// The rule's tests with their numbers, the failing ones marked: a
+/// disclosure's content, the same on the held entry and the rule at work.
+pub fn test_list(tests: &[(bool, String)]) -> Html {
+    html! {
+        <ul class="tests">
+            { for tests.iter().map(|(holds, line)| html! {
+                <li class={classes!((!holds).then_some("fails"))}>
+                    if *holds { { line } } else { <mark>{ line }</mark> }
+                </li>
+            }) }
+        </ul>
+    }
+}
+
+/// The notation, once: what `A#1` and `m2[A]` mean.
+pub fn notation() -> Html {
+    html! {
+        <span class="notation">
+            { "A#1 = A's first write; m2[A] = entry A of m2's timestamp; C[A] = entry A of C's clock" }
+        </span>
+    }
 }
 
 /// Props of [`HeldList`].
@@ -64,6 +108,16 @@ fn vector(entries: &[u64], fails: &[ReplicaId]) -> Html {
     }
 }
 
+/// "entry A", "entries A and C".
+fn entries(fails: &[ReplicaId]) -> String {
+    let names: Vec<String> = fails.iter().map(|k| replica_name(*k).to_string()).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("entry {last}"),
+        Some((last, rest)) => format!("entries {} and {last}", rest.join(", ")),
+    }
+}
+
 /// The buffer, arrival order.
 #[function_component(HeldList)]
 pub fn held_list(props: &HeldProps) -> Html {
@@ -88,26 +142,27 @@ pub fn held_list(props: &HeldProps) -> Html {
                     let (enter, leave) = (show.reform(|_: MouseEvent| ()), hide.reform(|_: MouseEvent| ()));
                     let (focus, blur) = (show.reform(|_: FocusEvent| ()), hide.reform(|_: FocusEvent| ()));
                     let lit = props.highlighted.contains(&h.message);
-                    let fails: Vec<ReplicaId> = h.failing.iter().map(|(k, _)| *k).collect();
+                    let fails = h.fails.clone();
                     html! {
                         <li key={h.message.0} class={classes!("held-message", lit.then_some("highlight"))}
                             data-message={h.message.0.to_string()} tabindex="0"
                             onmouseenter={enter} onmouseleave={leave} onfocus={focus} onblur={blur}>
                             <span class="chip">{ h.message.to_string() }</span>
-                            <span class="why">{ &h.explanation }</span>
+                            if h.hidden {
+                                <span class="why">{ hidden_outcome() }</span>
+                            } else {
+                                <span class="why">{ &h.explanation }</span>
+                            }
                             <span class="rule-test">
                                 <span class="side">{ format!("{} ", h.message) }{ vector(&h.timestamp, &fails) }</span>
                                 <span class="against">{ "against" }</span>
                                 <span class="side">{ format!("{} ", replica_name(r)) }{ vector(&h.clock, &fails) }</span>
                             </span>
-                            { for h.failing.iter().map(|(k, text)| {
-                                let (test, why) = text.split_once(": ").unwrap_or((text, ""));
-                                html! {
-                                    <span class="fail" data-entry={k.to_string()}>
-                                        <mark>{ test }</mark>{ if why.is_empty() { String::new() } else { format!(": {why}") } }
-                                    </span>
-                                }
-                            }) }
+                            if !fails.is_empty() {
+                                <span class="fail" data-entry={fails[0].to_string()}>
+                                    { format!("{} {}", entries(&fails), if fails.len() == 1 { "fails" } else { "fail" }) }
+                                </span>
+                            }
                             { for h.whereabouts.iter().map(|(_, w)| html! {
                                 <span class={classes!("where", w.lost.then_some("lost"))}>{ &w.text }</span>
                             }) }
@@ -115,14 +170,10 @@ pub fn held_list(props: &HeldProps) -> Html {
                             // full and the notation are a click away, so the
                             // replicas' stores stay on the first screen.
                             <details class="rule-more">
-                                <summary>{ "The rule in full" }</summary>
-                                <span class="rule">{ &h.rule }</span>
-                                if i == 0 {
-                                    <span class="notation">
-                                        <abbr title="A#1 is A's first write, A#2 its second; m2[A] is entry A of m2's timestamp">{ "A#1" }</abbr>
-                                        { " = A's first write; m2[A] = entry A of m2's timestamp" }
-                                    </span>
-                                }
+                                <summary>{ "The rule's tests" }</summary>
+                                { test_list(&h.tests) }
+                                <pre class="rule">{ h.rule.join("\n") }</pre>
+                                if i == 0 { { notation() } }
                             </details>
                         </li>
                     }

@@ -33,6 +33,8 @@ pub enum PreviewKind {
     Hold,
     /// Discarded as a duplicate.
     Discard,
+    /// Not told: a lesson's prediction waits for its answer.
+    Hidden,
 }
 
 impl PreviewKind {
@@ -42,6 +44,46 @@ impl PreviewKind {
             PreviewKind::Violate => "preview-violate",
             PreviewKind::Hold => "preview-hold",
             PreviewKind::Discard => "preview-discard",
+            PreviewKind::Hidden => "preview-hidden",
+        }
+    }
+}
+
+/// What the page says in place of an outcome a lesson asks the learner to
+/// predict (DESIGN.md 6.1, `hidden-outcome`): no word of the outcome itself.
+pub const HIDDEN_TEXT: &str = "hidden until you answer the question";
+
+/// The mark that stands where an outcome would be told while a prediction
+/// waits for its answer.
+pub fn hidden_outcome() -> Html {
+    html! {
+        <span class="hidden-outcome" data-testid="hidden-outcome">{ HIDDEN_TEXT }</span>
+    }
+}
+
+impl CardPreview {
+    /// The preview a card shows while a prediction waits.
+    pub fn hidden() -> CardPreview {
+        CardPreview {
+            text: HIDDEN_TEXT.into(),
+            kind: PreviewKind::Hidden,
+        }
+    }
+}
+
+impl LaneView {
+    /// The same lane with every card's outcome hidden.
+    pub fn concealed(&self) -> LaneView {
+        LaneView {
+            cards: self
+                .cards
+                .iter()
+                .map(|card| CardView {
+                    preview: CardPreview::hidden(),
+                    ..card.clone()
+                })
+                .collect(),
+            ..self.clone()
         }
     }
 }
@@ -375,10 +417,20 @@ fn card(props: &CardProps) -> Html {
     };
     let from = replica_name(card.from);
     let to = replica_name(card.to);
+    let outcome = if card.preview.kind == PreviewKind::Hidden {
+        format!("What it would do is {HIDDEN_TEXT}")
+    } else {
+        card.preview.text.clone()
+    };
     let label = format!(
-        "{} from {from} to {to}: {}, timestamp {}. {}. Enter delivers, Delete drops, D duplicates, Alt+Arrow keys move it.",
-        card.message, card.write, card.timestamp, card.preview.text
+        "{} from {from} to {to}: {}, timestamp {}. {outcome}. Enter delivers, Delete drops, D duplicates, Alt+Arrow keys move it.",
+        card.message, card.write, card.timestamp
     );
+    let preview = if card.preview.kind == PreviewKind::Hidden {
+        html! { <div class="card-preview">{ hidden_outcome() }</div> }
+    } else {
+        html! { <div class="card-preview" title="A#1 is A's first write, A#2 its second, and so on">{ &card.preview.text }</div> }
+    };
     let class = |extra: Option<&'static str>| {
         classes!(
             "card",
@@ -398,7 +450,7 @@ fn card(props: &CardProps) -> Html {
                 <span class="timestamp" title="timestamp: the sender's clock after the write">{ &card.timestamp }</span>
             </div>
             <div class="card-foot">
-                <div class="card-preview" title="A#1 is A's first write, A#2 its second, and so on">{ &card.preview.text }</div>
+                { preview.clone() }
                 { buttons }
             </div>
             </>

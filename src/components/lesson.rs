@@ -5,7 +5,7 @@ use causal_core::{Posed, Step};
 use yew::prelude::*;
 
 use crate::lessons::Entry;
-use crate::tutor::{ActStatus, Tutor};
+use crate::tutor::{results_by_lesson, results_csv, ActStatus, FirstAnswer, Tutor};
 
 /// How far a learner got in a lesson, as saved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +27,47 @@ pub struct ListProps {
     pub open: Option<String>,
     /// Open this lesson.
     pub on_open: Callback<String>,
+    /// Each prediction's first answer, kept in this browser.
+    #[prop_or_default]
+    pub answers: Vec<FirstAnswer>,
+}
+
+/// The learner's results: per lesson tried, how many predictions were right
+/// at the first try, and the CSV a teacher can collect (made here, in the
+/// browser; nothing is sent anywhere).
+fn results(lessons: &[(Entry, Progress)], answers: &[FirstAnswer]) -> Html {
+    let rows = results_by_lesson(answers);
+    let onclick = {
+        let csv = results_csv(answers);
+        Callback::from(move |_: MouseEvent| {
+            let _ = crate::files::download("lesson-results.csv", "text/csv", &csv);
+        })
+    };
+    let items = rows.iter().map(|(name, asked, first)| {
+        let title = lessons
+            .iter()
+            .find(|(e, _)| e.name == name)
+            .map(|(e, _)| e.title.split(':').next().unwrap_or(&e.title).to_string())
+            .unwrap_or_else(|| name.clone());
+        html! {
+            <li key={name.clone()} data-lesson={name.clone()} data-predictions={asked.to_string()}
+                data-first-try={first.to_string()}>
+                { format!("{title}: {first} of {asked} right at the first try") }
+            </li>
+        }
+    });
+    html! {
+        <div class="lesson-results-box">
+            if !rows.is_empty() {
+                <h3>{ "Your predictions" }</h3>
+            }
+            <ul class="lesson-results" data-testid="lesson-results">{ for items }</ul>
+            <button type="button" class="quiet" data-testid="export-results" {onclick}
+                    title="Download your first answers as a CSV file (they are kept only in this browser)">
+                { "Download my results (CSV)" }
+            </button>
+        </div>
+    }
 }
 
 /// The list of lessons: one button each, with its progress. One tab stop
@@ -73,6 +114,7 @@ pub fn lesson_list(props: &ListProps) -> Html {
         <nav class="lessons" aria-label="Guided lessons">
             <h2>{ "Learn step by step" }</h2>
             <ol class="lesson-list" onkeydown={Callback::from(move_focus)}>{ for items }</ol>
+            { results(&props.lessons, &props.answers) }
         </nav>
     }
 }
@@ -188,7 +230,7 @@ pub fn lesson_panel(props: &PanelProps) -> Html {
     } else {
         let content = match step {
             Step::Read { text, .. } => html! { <p class="lesson-text">{ text }</p> },
-            Step::Act { text, .. } => act(text, &props.act),
+            Step::Act { text, expect, .. } => act(text, &crate::tutor::how(expect), &props.act),
             Step::Predict { text, posed, .. } => predict(
                 text,
                 posed,
@@ -227,7 +269,7 @@ pub fn lesson_panel(props: &PanelProps) -> Html {
     }
 }
 
-fn act(text: &str, status: &ActStatus) -> Html {
+fn act(text: &str, how: &str, status: &ActStatus) -> Html {
     let (class, said) = match status {
         ActStatus::Waiting => (
             "waiting",
@@ -239,6 +281,7 @@ fn act(text: &str, status: &ActStatus) -> Html {
     html! {
         <>
             <p class="lesson-text"><span class="lesson-kind">{ "Your turn: " }</span>{ text }</p>
+            <p class="lesson-how">{ how }</p>
             <p class={classes!("lesson-act", class)} data-testid="lesson-act" data-status={class} role="status">{ said }</p>
         </>
     }
@@ -279,8 +322,8 @@ fn predict(
         Some(html! {
             <div class={classes!("lesson-feedback", if right { "right" } else { "wrong" })}
                  data-testid="lesson-feedback" data-verdict={if right { "right" } else { "wrong" }} role="status">
-                <strong>{ if right { "Right. " } else { "Not that one. " } }</strong>
-                <span>{ choice.why.trim_start_matches("Right: ") }</span>
+                <strong>{ if right { "Right. ".to_string() } else { format!("Not \u{201c}{}\u{201d}. ", choice.label) } }</strong>
+                <span>{ &choice.why }</span>
             </div>
         })
     });
@@ -289,7 +332,7 @@ fn predict(
             html! {
                 <div class="lesson-answer" data-testid="lesson-answer">
                     <strong>{ format!("The answer: {}. ", choice.label) }</strong>
-                    <span>{ choice.why.trim_start_matches("Right: ") }</span>
+                    <span>{ &choice.why }</span>
                 </div>
             }
         })

@@ -16,6 +16,8 @@ pub struct DropHint {
     pub text: String,
     /// The card is addressed here (else dropping it changes nothing).
     pub accepts: bool,
+    /// What dropping it would do is hidden (a lesson's prediction waits).
+    pub hidden: bool,
 }
 
 impl DropHint {
@@ -23,9 +25,15 @@ impl DropHint {
     /// `over`: its destination always, another replica only when under it.
     pub fn of(card: &CardView, over: Option<ReplicaId>, r: ReplicaId) -> Option<DropHint> {
         if card.to == r {
+            let hidden = card.preview.kind == super::lane::PreviewKind::Hidden;
             Some(DropHint {
-                text: format!("Drop {} here: {}", card.message, card.preview.text),
+                text: if hidden {
+                    format!("Drop {} here: ", card.message)
+                } else {
+                    format!("Drop {} here: {}", card.message, card.preview.text)
+                },
                 accepts: true,
+                hidden,
             })
         } else if over == Some(r) {
             Some(DropHint {
@@ -35,6 +43,7 @@ impl DropHint {
                     replica_name(card.to)
                 ),
                 accepts: false,
+                hidden: false,
             })
         } else {
             None
@@ -100,7 +109,9 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
                 </span>
             </header>
             if let Some(hint) = &props.hint {
-                <p class="drop-hint" role="status">{ &hint.text }</p>
+                <p class="drop-hint" role="status">{ &hint.text }
+                    if hint.hidden { { super::lane::hidden_outcome() } }
+                </p>
             }
             // The store beside the clock, and the buffer right below them: a
             // held message is tested against the clock.
@@ -129,6 +140,7 @@ mod tests {
         let welcome = DropHint {
             text: "Drop m2 here: would be held: waits for A#1 (m1)".into(),
             accepts: true,
+            hidden: false,
         };
         assert_eq!(DropHint::of(&card, None, 2), Some(welcome.clone()));
         assert_eq!(DropHint::of(&card, Some(2), 2), Some(welcome));
@@ -137,6 +149,7 @@ mod tests {
             Some(DropHint {
                 text: "m2 is addressed to C, not here".into(),
                 accepts: false,
+                hidden: false,
             })
         );
         assert_eq!(

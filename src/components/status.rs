@@ -111,6 +111,10 @@ pub struct StatusProps {
     pub in_flight: usize,
     /// Messages on their way to replicas that lack them.
     pub awaiting: Awaiting,
+    /// A lesson's prediction waits for its answer: whether the replicas
+    /// will agree is not told.
+    #[prop_or_default]
+    pub hidden: bool,
 }
 
 /// The agreement line and the list of violations.
@@ -145,6 +149,11 @@ pub fn status(props: &StatusProps) -> Html {
             ),
         )
     };
+    let (class, mark, agreement) = if props.hidden {
+        ("hidden", "", String::new())
+    } else {
+        (class, mark, agreement)
+    };
     let count = props.violations.len();
     let hidden = if *show_all {
         0
@@ -161,7 +170,11 @@ pub fn status(props: &StatusProps) -> Html {
                data-testid="converged" data-converged={props.converged.to_string()}
                data-state={class}>
                 <span aria-hidden="true">{ mark }</span>
-                { agreement }
+                if props.hidden {
+                    { "How the stores end up: " }{ super::lane::hidden_outcome() }
+                } else {
+                    { agreement }
+                }
             </p>
             <div class={classes!("violations-box", (count > 0).then_some("alarm"))}>
                 <p class="violations-title">

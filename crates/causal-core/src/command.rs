@@ -37,3 +37,38 @@ pub enum Command {
         position: usize,
     },
 }
+
+impl Command {
+    /// Replica `replica` writes `value` to `key`.
+    pub fn write(replica: ReplicaId, key: impl Into<String>, value: impl Into<String>) -> Command {
+        Command::Write {
+            replica,
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The earliest copy of message `message` in flight to `to` arrives.
+    pub fn deliver(message: u32, to: ReplicaId) -> Command {
+        Command::Deliver {
+            message: MessageId(message),
+            to,
+        }
+    }
+
+    /// The earliest copy of message `message` in flight to `to` is lost.
+    pub fn drop(message: u32, to: ReplicaId) -> Command {
+        Command::Drop {
+            message: MessageId(message),
+            to,
+        }
+    }
+
+    /// Another copy of message `message` goes in flight to `to`.
+    pub fn duplicate(message: u32, to: ReplicaId) -> Command {
+        Command::Duplicate {
+            message: MessageId(message),
+            to,
+        }
+    }
+}

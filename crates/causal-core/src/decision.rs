@@ -1,6 +1,8 @@
 //! The rule at work: each delivery rule as a few lines of pseudocode, and
-//! which line decided a receive, with its numbers filled in
-//! (`m2.clock[A] = 1 <= C.clock[A] + 0 = 0? no: hold back`).
+//! which line decided a receive, with the numbers it read (the message's
+//! timestamp, the replica's clock and counts). The words for a decision are
+//! the explaining layer's ([`crate::explain`]); this module only says what
+//! the rule decided and from what.
 //!
 //! The numbers are read off the same tests the replicas run
 //! ([`Replica::deliverable`], [`Replica::gap`]): the page's panel and a
@@ -8,9 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Classified;
 use crate::{
-    replica_name, Delivery, Error, Event, Gap, Message, MessageId, Replica, ReplicaId, Simulation,
-    VectorClock,
+    Delivery, Error, Event, Gap, Message, MessageId, Replica, ReplicaId, Simulation, VectorClock,
 };
 
 /// What a receive did with a message.
@@ -38,23 +40,23 @@ impl Verdict {
 
 const CAUSAL: [&str; 5] = [
     "receive m from j at r:",
-    "  if r has delivered or holds m: discard m",
-    "  if m.clock[j] != r.clock[j] + 1: hold m back",
-    "  if m.clock[k] > r.clock[k] + 0 for some k != j: hold m back",
-    "  else deliver m: r.clock = max(r.clock, m.clock); release what became deliverable",
+    "  if r has delivered m or holds it: discard m",
+    "  if m[j] \u{2260} r[j] + 1: hold m back",
+    "  if m[k] > r[k] for some other k: hold m back",
+    "  else deliver m: r[k] = max(r[k], m[k]) for every k; release what became deliverable",
 ];
 
 const FIFO: [&str; 4] = [
     "receive m from j at r:",
-    "  if r has delivered or holds m: discard m",
-    "  if m.clock[j] != delivered(r, j) + 1: hold m back",
-    "  else deliver m: r.clock = max(r.clock, m.clock); release what became deliverable",
+    "  if r has delivered m or holds it: discard m",
+    "  if m[j] \u{2260} delivered(r, j) + 1: hold m back",
+    "  else deliver m: r[k] = max(r[k], m[k]) for every k; release what became deliverable",
 ];
 
 const UNORDERED: [&str; 3] = [
     "receive m from j at r:",
-    "  if r has delivered or holds m: discard m",
-    "  else deliver m at once: r.clock = max(r.clock, m.clock)",
+    "  if r has delivered m or holds it: discard m",
+    "  else deliver m at once: r[k] = max(r[k], m[k]) for every k",
 ];
 
 /// The rule as pseudocode, one line per test, in the order a replica runs them.
@@ -80,10 +82,13 @@ pub struct Decision {
     pub replica_clock: VectorClock,
     /// What the replica did.
     pub verdict: Verdict,
+    /// How many writes of each sender the replica had delivered when it
+    /// arrived (what `fifo` reads).
+    pub counts: Vec<u64>,
     /// The line of [`rule_lines`] that decided.
     pub line: usize,
-    /// That line with its numbers: `m2.clock[A] = 1 <= C.clock[A] + 0 = 0? no: hold back`.
-    pub because: String,
+    /// A discarded copy's message was delivered already (else it was held).
+    pub duplicate_of_delivered: bool,
     /// What a held message waits for (empty otherwise).
     pub waits_for: Gap,
     /// Messages that happened before it and are missing when it is delivered:
@@ -134,10 +139,6 @@ impl Seen {
             delivered_from: (0..replicas).map(|j| replica.delivered_from(j)).collect(),
         }
     }
-
-    fn delivered_from(&self, sender: ReplicaId) -> u64 {
-        self.delivered_from.get(sender).copied().unwrap_or(0)
-    }
 }
 
 /// A decision not yet made: the message and what the replica had seen.
@@ -149,9 +150,10 @@ fn blank(rule: Delivery, seen: &Seen, sent: &Message) -> Decision {
         sender: sent.sender,
         message_clock: sent.clock.clone(),
         replica_clock: seen.clock.clone(),
+        counts: seen.delivered_from.clone(),
         verdict: Verdict::Discard,
         line: 1,
-        because: String::new(),
+        duplicate_of_delivered: false,
         waits_for: Gap::default(),
         violations: Vec::new(),
         releases: Vec::new(),
@@ -160,47 +162,21 @@ fn blank(rule: Delivery, seen: &Seen, sent: &Message) -> Decision {
 }
 
 fn discarded(decision: &mut Decision, delivered: bool) {
-    let (r, m) = (replica_name(decision.replica), decision.message);
     decision.verdict = Verdict::Discard;
     decision.line = 1;
-    decision.because = if delivered {
-        format!("{r} has delivered {m} already: discard the duplicate")
-    } else {
-        format!("{r} holds {m} already: discard the duplicate")
-    };
+    decision.duplicate_of_delivered = delivered;
 }
 
 fn held(decision: &mut Decision, seen: &Seen, sent: &Message, waits_for: Gap) {
-    let (line, test) = failing_test(decision.rule, seen, sent);
     decision.verdict = Verdict::Hold;
-    decision.line = line;
-    decision.because = format!("{test}? no: hold back");
+    decision.line = failing_line(decision.rule, seen, sent);
     decision.waits_for = waits_for;
 }
 
 /// Fills in a delivery; `violations`, `releases` and `clock_after` are set.
-fn delivered(decision: &mut Decision, seen: &Seen, sent: &Message) {
-    let (r, m) = (replica_name(seen.id), sent.id);
+fn delivered(decision: &mut Decision) {
     decision.verdict = Verdict::Deliver;
     decision.line = rule_lines(decision.rule).len() - 1;
-    let mut merged = seen.clock.clone();
-    merged.merge(&sent.clock);
-    let merge = format!("{r}.clock = max({}, {}) = {merged}", seen.clock, sent.clock);
-    decision.because = match passing_tests(decision.rule, seen, sent) {
-        Some(tests) => format!("{tests}: yes: deliver, {merge}"),
-        None => format!("deliver {m} at once, {merge}"),
-    };
-    if !decision.violations.is_empty() {
-        let missing = names(&decision.violations);
-        decision.because.push_str(&format!(
-            " (but {missing} happened before {m} and {} not delivered at {r}: a violation)",
-            if decision.violations.len() == 1 {
-                "is"
-            } else {
-                "are"
-            }
-        ));
-    }
 }
 
 /// The rule's decision; `held` skips the duplicate test (a held message is
@@ -223,9 +199,14 @@ fn judge(
     let rule = simulation.config().delivery;
     let seen = Seen::of(replica, replicas);
     let mut decision = blank(rule, &seen, sent);
-    if !already_held && replica.knows(sent) {
+    let classified = if already_held {
+        replica.test(rule, sent)
+    } else {
+        replica.classify(rule, sent)
+    };
+    if classified == Classified::Discard {
         discarded(&mut decision, replica.has_delivered(sent));
-    } else if replica.deliverable(rule, sent) {
+    } else if classified == Classified::Deliver {
         decision.violations = replica.undelivered_predecessors(sent, simulation.messages());
         decision.releases = replica.releases_after(rule, sent, simulation.messages());
         let mut after = replica.clock().clone();
@@ -236,9 +217,9 @@ fn judge(
             }
         }
         decision.clock_after = after;
-        delivered(&mut decision, &seen, sent);
-    } else {
-        held(&mut decision, &seen, sent, replica.gap(rule, sent));
+        delivered(&mut decision);
+    } else if let Classified::Hold(gap) = classified {
+        held(&mut decision, &seen, sent, gap);
     }
     Ok(decision)
 }
@@ -325,7 +306,7 @@ where
                     _ => break,
                 }
             }
-            delivered(&mut decision, &seen, sent);
+            delivered(&mut decision);
         }
         _ => return None,
     }
@@ -342,80 +323,12 @@ pub(crate) fn names(messages: &[MessageId]) -> String {
     }
 }
 
-/// The first test of `rule` that `message` fails at `replica`: its line and
-/// its numbers (`m2.clock[A] = 1 <= C.clock[A] + 0 = 0`).
-fn failing_test(rule: Delivery, seen: &Seen, message: &Message) -> (usize, String) {
-    let (r, j, m) = (replica_name(seen.id), message.sender, message.id);
-    let jn = replica_name(j);
-    let mj = message.clock.get(j);
+/// The line of `rule` whose test `message` fails at `replica`.
+fn failing_line(rule: Delivery, seen: &Seen, message: &Message) -> usize {
+    let j = message.sender;
     match rule {
-        Delivery::Causal => {
-            let have = seen.clock.get(j);
-            if mj != have + 1 {
-                return (
-                    2,
-                    format!(
-                        "{m}.clock[{jn}] = {mj} == {r}.clock[{jn}] + 1 = {}",
-                        have + 1
-                    ),
-                );
-            }
-            let k = (0..message.clock.len().max(seen.clock.len()))
-                .find(|&k| k != j && message.clock.get(k) > seen.clock.get(k))
-                .unwrap_or(j);
-            let kn = replica_name(k);
-            (
-                3,
-                format!(
-                    "{m}.clock[{kn}] = {} <= {r}.clock[{kn}] + 0 = {}",
-                    message.clock.get(k),
-                    seen.clock.get(k)
-                ),
-            )
-        }
-        Delivery::Fifo => (
-            2,
-            format!(
-                "{m}.clock[{jn}] = {mj} == delivered({r}, {jn}) + 1 = {}",
-                seen.delivered_from(j) + 1
-            ),
-        ),
-        // Nothing is held under `unordered`.
-        Delivery::Unordered => (2, format!("deliver {m}")),
-    }
-}
-
-/// Every test of `rule` that `message` passes at `replica`, with numbers;
-/// `None` when the rule tests nothing.
-fn passing_tests(rule: Delivery, seen: &Seen, message: &Message) -> Option<String> {
-    let (r, j, m) = (replica_name(seen.id), message.sender, message.id);
-    let jn = replica_name(j);
-    let mj = message.clock.get(j);
-    match rule {
-        Delivery::Causal => {
-            let mut tests = vec![format!(
-                "{m}.clock[{jn}] = {mj} == {r}.clock[{jn}] + 1 = {}",
-                seen.clock.get(j) + 1
-            )];
-            tests.extend(
-                (0..message.clock.len().max(seen.clock.len()))
-                    .filter(|&k| k != j)
-                    .map(|k| {
-                        let kn = replica_name(k);
-                        format!(
-                            "{m}.clock[{kn}] = {} <= {r}.clock[{kn}] + 0 = {}",
-                            message.clock.get(k),
-                            seen.clock.get(k)
-                        )
-                    }),
-            );
-            Some(tests.join(", "))
-        }
-        Delivery::Fifo => Some(format!(
-            "{m}.clock[{jn}] = {mj} == delivered({r}, {jn}) + 1 = {}",
-            seen.delivered_from(j) + 1
-        )),
-        Delivery::Unordered => None,
+        Delivery::Causal if message.clock.get(j) == seen.clock.get(j) + 1 => 3,
+        _ => 2,
     }
 }
 
@@ -438,18 +351,11 @@ mod tests {
     }
 
     fn write(replica: ReplicaId) -> Command {
-        Command::Write {
-            replica,
-            key: "x".into(),
-            value: replica.to_string(),
-        }
+        Command::write(replica, "x", replica.to_string())
     }
 
     fn deliver(message: u32, to: ReplicaId) -> Command {
-        Command::Deliver {
-            message: MessageId(message),
-            to,
-        }
+        Command::deliver(message, to)
     }
 
     /// A writes m1, B delivers it and writes m2: the classic.
@@ -462,15 +368,24 @@ mod tests {
         let d = decide(&classic(Delivery::Causal), MessageId(2), 2).unwrap();
         assert_eq!(d.verdict, Verdict::Hold);
         assert_eq!(d.line, 3);
+        let sim = classic(Delivery::Causal);
+        let e = crate::explain::receive(&d, sim.messages());
         assert_eq!(
-            d.because,
-            "m2.clock[A] = 1 <= C.clock[A] + 0 = 0? no: hold back"
+            e.text(),
+            "m2 from B waits for A#1 (m1): C has delivered 0 of A's writes. \
+             m2 [1,1,0] against C [0,0,0]: entry A fails."
         );
+        assert_eq!(
+            e.formula(),
+            "needs m2[B] = C[B] + 1: 1 = 0 + 1, holds; needs m2[A] \u{2264} C[A]: 1 > 0, fails; \
+             needs m2[C] \u{2264} C[C]: 0 \u{2264} 0, holds"
+        );
+        assert_eq!(e.failing(), [0]);
         assert_eq!(d.waits_for.to_string(), "A#1");
         assert_eq!(d.clock_after.to_string(), "[0,0,0]");
         assert_eq!(
             rule_lines(Delivery::Causal)[d.line].trim_start(),
-            "if m.clock[k] > r.clock[k] + 0 for some k != j: hold m back"
+            "if m[k] > r[k] for some other k: hold m back"
         );
     }
 
@@ -479,9 +394,11 @@ mod tests {
         let sim = run(Delivery::Causal, &[write(0), write(0)]);
         let d = decide(&sim, MessageId(2), 1).unwrap();
         assert_eq!((d.verdict, d.line), (Verdict::Hold, 2));
+        let e = crate::explain::receive(&d, sim.messages());
         assert_eq!(
-            d.because,
-            "m2.clock[A] = 2 == B.clock[A] + 1 = 1? no: hold back"
+            e.formula(),
+            "needs m2[A] = B[A] + 1: 2 \u{2260} 0 + 1, fails; needs m2[B] \u{2264} B[B]: 0 \u{2264} 0, holds; \
+             needs m2[C] \u{2264} B[C]: 0 \u{2264} 0, holds"
         );
     }
 
@@ -495,10 +412,19 @@ mod tests {
         assert_eq!((d.verdict, d.line), (Verdict::Deliver, 4));
         assert_eq!(d.releases, [MessageId(2)]);
         assert_eq!(d.clock_after.to_string(), "[1,1,0]");
+        // Each release in turn, each against the clock it met.
+        let e = crate::explain::receive(&d, sim.messages());
         assert_eq!(
-            d.because,
-            "m1.clock[A] = 1 == C.clock[A] + 1 = 1, m1.clock[B] = 0 <= C.clock[B] + 0 = 0, \
-             m1.clock[C] = 0 <= C.clock[C] + 0 = 0: yes: deliver, C.clock = max([0,0,0], [1,0,0]) = [1,0,0]"
+            e.text(),
+            "C delivers m1: it has delivered everything m1 depends on. \
+             m1 [1,0,0] against C [0,0,0]: every entry passes; C's clock becomes [1,0,0], the larger of each entry. \
+             Then C releases m2 from its hold-back buffer: nothing it waits for is missing now. \
+             m2 [1,1,0] against C [1,0,0]: every entry passes; C's clock becomes [1,1,0], the larger of each entry."
+        );
+        assert_eq!(
+            e.then[0].formula(),
+            "needs m2[B] = C[B] + 1: 1 = 0 + 1, holds; needs m2[A] \u{2264} C[A]: 1 \u{2264} 1, holds; \
+             needs m2[C] \u{2264} C[C]: 0 \u{2264} 0, holds"
         );
     }
 
@@ -507,17 +433,23 @@ mod tests {
         let d = decide(&classic(Delivery::Fifo), MessageId(2), 2).unwrap();
         assert_eq!((d.verdict, d.line), (Verdict::Deliver, 3));
         assert_eq!(d.violations, [MessageId(1)]);
+        let sim = classic(Delivery::Fifo);
+        let e = crate::explain::receive(&d, sim.messages());
         assert_eq!(
-            d.because,
-            "m2.clock[B] = 1 == delivered(C, B) + 1 = 1: yes: deliver, C.clock = max([0,0,0], [1,1,0]) = [1,1,0] \
-             (but m1 happened before m2 and is not delivered at C: a violation)"
+            e.words,
+            "C delivers m2: it is the next message from B, and fifo checks nothing else. \
+             But m1 happened before m2 and C has not delivered it: a causal violation."
+        );
+        assert_eq!(
+            e.formula(),
+            "needs m2[B] = delivered(C, B) + 1: 1 = 0 + 1, holds"
         );
         let sim = run(Delivery::Fifo, &[write(0), write(0)]);
         let d = decide(&sim, MessageId(2), 2).unwrap();
         assert_eq!((d.verdict, d.line), (Verdict::Hold, 2));
         assert_eq!(
-            d.because,
-            "m2.clock[A] = 2 == delivered(C, A) + 1 = 1? no: hold back"
+            crate::explain::receive(&d, sim.messages()).formula(),
+            "needs m2[A] = delivered(C, A) + 1: 2 \u{2260} 0 + 1, fails"
         );
     }
 
@@ -525,14 +457,16 @@ mod tests {
     fn unordered_delivers_at_once_and_duplicates_are_discarded() {
         let d = decide(&classic(Delivery::Unordered), MessageId(2), 2).unwrap();
         assert_eq!((d.verdict, d.line), (Verdict::Deliver, 2));
-        assert!(d
-            .because
-            .starts_with("deliver m2 at once, C.clock = max([0,0,0], [1,1,0])"));
-        let d = decide(&classic(Delivery::Causal), MessageId(1), 1).unwrap();
+        let sim = classic(Delivery::Unordered);
+        assert!(crate::explain::receive(&d, sim.messages())
+            .text()
+            .starts_with("C delivers m2 at once: unordered delivery checks nothing."));
+        let sim = classic(Delivery::Causal);
+        let d = decide(&sim, MessageId(1), 1).unwrap();
         assert_eq!((d.verdict, d.line), (Verdict::Discard, 1));
         assert_eq!(
-            d.because,
-            "B has delivered m1 already: discard the duplicate"
+            crate::explain::receive(&d, sim.messages()).words,
+            "B discards m1: it has delivered m1 already, so this copy is a duplicate."
         );
         assert!(decide(&classic(Delivery::Causal), MessageId(9), 1).is_err());
         assert!(decide(&classic(Delivery::Causal), MessageId(1), 5).is_err());
@@ -594,11 +528,8 @@ mod tests {
         twice.push(deliver(1, 1));
         let d = last(&twice).unwrap();
         assert_eq!(
-            (d.verdict, d.because.as_str()),
-            (
-                Verdict::Discard,
-                "B has delivered m1 already: discard the duplicate"
-            )
+            (d.verdict, d.duplicate_of_delivered),
+            (Verdict::Discard, true)
         );
         assert!(last(&[write(0)]).is_none());
         // Under fifo, the early reply and its violation.
@@ -656,7 +587,7 @@ mod tests {
         match real.verdict {
             Verdict::Discard => discarded(&mut blank, had_delivered),
             Verdict::Hold => held(&mut blank, &seen, sent, real.waits_for),
-            Verdict::Deliver => delivered(&mut blank, &seen, sent),
+            Verdict::Deliver => delivered(&mut blank),
         }
         Some(blank)
     }

@@ -26,15 +26,16 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::explain::{instruction, short};
 use crate::question::{Posed, Question};
-use crate::{
-    replica_name, Command, Conflicts, Delivery, MessageId, ReplicaId, Report, Scenario, Simulation,
-};
+use crate::{Command, Conflicts, Delivery, MessageId, ReplicaId, Report, Scenario, Simulation};
 
 /// The only lesson file version there is.
 pub const LESSON_VERSION: u32 = 1;
 
-/// A page element a step points at, by its name in the file.
+/// What a step points at, by its name in the file: a replica or one of its
+/// parts, a message, or one of the page's panels. The page finds the
+/// elements (`src/lesson_effects.rs`); the engine only checks they exist.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// `replica-i`, `clock-i`, `store-i`, `held-i`, `lane-i`, `write-i`: a
@@ -79,18 +80,6 @@ impl Target {
         }
         let part = PARTS.iter().find(|p| **p == part).ok_or_else(known)?;
         Ok(Target::Part(part, number as ReplicaId))
-    }
-
-    /// The CSS selector of the element(s) on the page.
-    pub fn selector(&self) -> String {
-        match self {
-            Target::Part(part, i) => format!("[data-testid=\"{part}-{i}\"]"),
-            Target::Message(m) => format!(
-                "[data-testid=\"inflight\"][data-message=\"{0}\"], [data-testid^=\"held-\"] [data-message=\"{0}\"]",
-                m.0
-            ),
-            Target::Page(name) => format!("[data-testid=\"{name}\"]"),
-        }
     }
 }
 
@@ -267,69 +256,6 @@ enum RawStep {
     },
 }
 
-/// The page's instruction for a scenario step.
-fn instruction(command: &Command) -> String {
-    match command {
-        Command::Write {
-            replica,
-            key,
-            value,
-        } => {
-            let r = replica_name(*replica);
-            format!("At {r}, write {key} = {value}: type the key and the value in {r}'s form and press Write.")
-        }
-        Command::Deliver { message, to } => {
-            let r = replica_name(*to);
-            format!(
-                "Deliver {message} to {r}: drag its card onto {r}, or press its Deliver button."
-            )
-        }
-        Command::Drop { message, to } => format!(
-            "Lose {message} on its way to {}: press Drop on its card.",
-            replica_name(*to)
-        ),
-        Command::Duplicate { message, to } => format!(
-            "Send {message} to {} again: press Duplicate on its card, or Resend where it was lost.",
-            replica_name(*to)
-        ),
-        Command::DeliverAll => "Deliver every message in flight.".into(),
-        Command::DeliverNext { to } => {
-            format!("Deliver the first card of {}'s lane.", replica_name(*to))
-        }
-        Command::Reorder {
-            to,
-            index,
-            position,
-        } => format!(
-            "In {}'s lane, move card {} to place {}.",
-            replica_name(*to),
-            index + 1,
-            position + 1
-        ),
-    }
-}
-
-/// A scenario step in a few words, as a learner names it: "m2 to C".
-pub fn short(command: &Command) -> String {
-    match command {
-        Command::Write {
-            replica,
-            key,
-            value,
-        } => format!("a write of {key} = {value} at {}", replica_name(*replica)),
-        Command::Deliver { message, to } => format!("{message} to {}", replica_name(*to)),
-        Command::Drop { message, to } => {
-            format!("losing {message} on its way to {}", replica_name(*to))
-        }
-        Command::Duplicate { message, to } => {
-            format!("sending {message} to {} again", replica_name(*to))
-        }
-        Command::DeliverAll => "delivering everything".into(),
-        Command::DeliverNext { to } => format!("the first card of {}'s lane", replica_name(*to)),
-        Command::Reorder { to, .. } => format!("that move in {}'s lane", replica_name(*to)),
-    }
-}
-
 /// Whether `performed`, done on `before`, is the act `expected`: the same
 /// command, or one with the same effect (a deliver of the lane's first card
 /// as a deliver-next). Otherwise the learner is told what was expected, and
@@ -458,14 +384,21 @@ impl Lesson {
                             }
                             question.pose(&other).map(|mut posed| {
                                 if !rules.is_empty() {
-                                    posed.prompt =
-                                        format!("Under {}: {}", rules.join(" and "), posed.prompt);
+                                    let mut prompt = posed.prompt.chars();
+                                    let first = prompt.next().map(|c| c.to_ascii_lowercase());
+                                    posed.prompt = format!(
+                                        "Under {}, {}{}",
+                                        rules.join(" and "),
+                                        first.map(String::from).unwrap_or_default(),
+                                        prompt.as_str()
+                                    );
                                 }
                                 posed
                             })
                         }
                     }
                     .map_err(&fail)?;
+                    posed.check().map_err(&fail)?;
                     (
                         highlight,
                         Step::Predict {

@@ -60,6 +60,8 @@
 //! - `shiviz.rs`: a run as a ShiViz log ([`shiviz_events`], [`shiviz_file`]).
 //! - `decision.rs`: the rule at work: a delivery rule as pseudocode, and the
 //!   line that [`decide`]d a receive.
+//! - `explain/`: the explaining layer: every decision, command and test put
+//!   in words and one notation ([`explain::receive`], [`Explanation`]).
 //! - `lesson.rs`, `question.rs`: [`Lesson`] files, and the predictions whose
 //!   answers the engine works out ([`Question`]).
 
@@ -72,6 +74,7 @@ mod command;
 mod decision;
 mod error;
 mod event;
+pub mod explain;
 mod gap;
 mod hold_back;
 mod lesson;
@@ -100,16 +103,17 @@ pub use command::Command;
 pub use decision::{decide, last_receive, rule_lines, why_held, Decision, Verdict};
 pub use error::{Error, StepError};
 pub use event::{Event, Trace, Violation};
+pub use explain::{short, Explanation};
 pub use gap::{Gap, Missing};
 pub use hold_back::HoldBack;
-pub use lesson::{check_act, short, Lesson, LessonError, Step, Target, LESSON_VERSION};
+pub use lesson::{check_act, Lesson, LessonError, Step, Target, LESSON_VERSION};
 pub use lookup::Lookup;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
 pub use puzzle::{Goal, Move, Puzzle, PuzzleError, Solution};
 pub use question::{Choice, Posed, Question};
 pub use quote::{quoted, thousands};
-pub use replica::Replica;
+pub use replica::{Classified, Replica};
 pub use report::{InFlightReport, ReplicaReport, Report};
 pub use rules::{Conflicts, Delivery, UnknownRule};
 pub use scenario::{Reorder, Scenario, ScenarioError, SCENARIO_VERSION};

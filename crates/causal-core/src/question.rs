@@ -2,16 +2,25 @@
 //! message or replica; the engine works out the choices and the right answer
 //! from the state, so a lesson file cannot teach a wrong answer.
 //!
-//! Every explanation carries the rule's numbers (`m2.clock[A] = 1 <= C.clock[A]
-//! + 0 = 0? no: hold back`), taken from [`decision`](crate::decision).
+//! Every explanation is the explaining layer's ([`crate::explain`]): plain
+//! words a beginner can follow first, the numbers after them. Each wrong
+//! choice says why it is wrong in a sentence of its own.
+//!
+//! A question must have one right answer from the state it is asked in: one
+//! whose answer depends on the order in which the copies in flight arrive is
+//! refused ([`Question::pose`] says so), and the lesson must state the order
+//! (deliver some copies first) instead.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{decide, names, why_held, Verdict};
+use crate::census::Census;
+use crate::decision::{decide, names, why_held, Decision, Verdict};
+use crate::explain::{self, happening};
 use crate::{
-    replica_name, Command, Conflicts, MessageId, ReplicaId, Simulation, Value, VectorClock,
+    replica_name, Command, Conflicts, Delivery, MessageId, ReplicaId, Simulation, Value,
+    VectorClock,
 };
 
 /// What a prediction asks. The file gives the kind (`ask`) and its
@@ -72,28 +81,38 @@ pub struct Posed {
     pub answer: usize,
 }
 
-/// How a step is named in a question: "m2 arrives at C", "A writes x = 1".
-fn happening(command: &Command) -> String {
-    match command {
-        Command::Write {
-            replica,
-            key,
-            value,
-        } => format!("{} writes {key} = {value}", replica_name(*replica)),
-        Command::Deliver { message, to } => {
-            format!("{message} arrives at {}", replica_name(*to))
+impl Posed {
+    /// Whether the question is well posed: two to four choices with
+    /// different labels, exactly one right, and every wrong choice with
+    /// feedback of its own (no two wrong choices told the same thing).
+    pub fn check(&self) -> Result<(), String> {
+        let n = self.choices.len();
+        if !(2..=4).contains(&n) {
+            return Err(format!("the question has {n} choices: it needs 2 to 4"));
         }
-        Command::Drop { message, to } => {
-            format!("{message}'s copy to {} is lost", replica_name(*to))
+        if self.answer >= n {
+            return Err("the question has no right answer among its choices".into());
         }
-        Command::Duplicate { message, to } => {
-            format!("{message} is sent to {} again", replica_name(*to))
+        for (i, a) in self.choices.iter().enumerate() {
+            if a.why.trim().is_empty() {
+                return Err(format!("choice {:?} has no feedback", a.label));
+            }
+            for b in &self.choices[i + 1..] {
+                if a.label == b.label {
+                    return Err(format!(
+                        "two choices say {:?}: only one of them can be right",
+                        a.label
+                    ));
+                }
+                if a.why == b.why {
+                    return Err(format!(
+                        "choices {:?} and {:?} get the same feedback: each wrong answer needs its own",
+                        a.label, b.label
+                    ));
+                }
+            }
         }
-        Command::DeliverAll => "every copy in flight arrives".into(),
-        Command::DeliverNext { to } => {
-            format!("the first copy in {}'s lane arrives", replica_name(*to))
-        }
-        Command::Reorder { to, .. } => format!("{}'s lane is reordered", replica_name(*to)),
+        Ok(())
     }
 }
 
@@ -143,15 +162,22 @@ impl Question {
                 replica_ok(*replica)?;
                 final_value(simulation, *replica, key)
             }
-            Question::Agree => Ok(agree(simulation)),
+            Question::Agree => agree(simulation),
         }
     }
 }
 
+/// The explaining layer's account of `d`.
+fn told(simulation: &Simulation, d: &Decision) -> explain::Explanation {
+    explain::receive(d, simulation.messages())
+}
+
 fn outcome(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Result<Posed, String> {
     let d = decide(simulation, message, to).map_err(|e| e.to_string())?;
+    let e = told(simulation, &d);
     let r = replica_name(to);
-    let because = d.because.clone();
+    let j = replica_name(d.sender);
+    let said = e.text();
     let choices = [Verdict::Deliver, Verdict::Hold, Verdict::Discard]
         .into_iter()
         .map(|verdict| {
@@ -160,18 +186,36 @@ fn outcome(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Result
                 Verdict::Hold => "hold it back".to_string(),
                 Verdict::Discard => "discard it as a duplicate".to_string(),
             };
-            let why = match (verdict == d.verdict, verdict, d.verdict) {
-                (true, _, _) => format!("Right: {because}."),
-                (false, Verdict::Deliver, Verdict::Hold) => {
-                    format!("{r} cannot deliver {message} yet: {because}.")
-                }
-                (false, Verdict::Hold, Verdict::Deliver) => {
-                    format!("Nothing {message} needs is missing at {r}: {because}.")
-                }
-                (false, Verdict::Discard, _) => format!(
-                    "{r} has neither delivered nor held {message}, so it is no duplicate: {because}."
+            let why = match (verdict, d.verdict) {
+                (Verdict::Hold, Verdict::Hold) => format!("{r} holds {message} back. {said}"),
+                (chosen, actual) if chosen == actual => said.clone(),
+                (Verdict::Deliver, Verdict::Hold) => format!(
+                    "Not yet: {r} has not delivered everything {message} must come after. {said}"
                 ),
-                (false, _, _) => format!("{r} has seen {message} before: {because}."),
+                (Verdict::Hold, Verdict::Deliver) => match d.rule {
+                    Delivery::Causal => format!(
+                        "Nothing is missing: {r} has delivered everything {message} depends on, so it need not wait. {said}"
+                    ),
+                    Delivery::Fifo if !d.violations.is_empty() => format!(
+                        "Under fifo, {r} only checks that {message} is the next message from {j}, and it is. Fifo never looks at the other entries of the timestamp, so it does not wait for {}. {said}",
+                        names(&d.violations)
+                    ),
+                    Delivery::Fifo => format!(
+                        "Under fifo, {r} only checks that {message} is the next message from {j}, and it is. {said}"
+                    ),
+                    Delivery::Unordered => format!(
+                        "Under unordered delivery, {r} never holds a message back. {said}"
+                    ),
+                },
+                (Verdict::Discard, _) => format!(
+                    "{r} has never received {message} before, so this copy is no duplicate."
+                ),
+                (Verdict::Deliver, _) => format!(
+                    "{r} has received {message} before, so this copy is a duplicate: delivering it again would apply the same write twice. {said}"
+                ),
+                (_, _) => format!(
+                    "{r} has received {message} before, so there is nothing to wait for: this copy is a duplicate. {said}"
+                ),
             };
             Choice { label, why }
         })
@@ -197,79 +241,110 @@ fn clock(simulation: &Simulation, replica: ReplicaId, after: &Command) -> Result
     let right = next.replicas()[replica].clock().clone();
     let mut ticked = before.clone();
     ticked.tick(replica);
-    let mut merged_ticked = right.clone();
-    merged_ticked.tick(replica);
-    // (a wrong clock, what it gets wrong)
-    let mut wrong: Vec<(VectorClock, String)> = vec![
-        (before.clone(), format!("{before} is {r}'s clock before; ")),
-        (
-            merged_ticked,
-            if matches!(after, Command::Write { replica: w, .. } if *w == replica) {
-                format!("a write ticks {r}'s own entry by one; ")
-            } else {
-                format!("only a write ticks {r}'s own entry, a delivery does not; ")
-            },
+    let mut right_ticked = right.clone();
+    right_ticked.tick(replica);
+    let own_write = matches!(after, Command::Write { replica: w, .. } if *w == replica);
+    // (a wrong clock, why it is wrong), the most natural mistakes first.
+    let mut wrong: Vec<(VectorClock, String)> = vec![(
+        before.clone(),
+        format!(
+            "{before} is {r}'s clock now, and it changes when {}.",
+            happening(after)
         ),
-        (
-            ticked,
-            format!("{r}'s own entry goes up only when {r} writes; "),
-        ),
-    ];
+    )];
     let explanation = match after {
-        Command::Write { replica: w, .. } if *w == replica => format!(
-            "a write ticks the writer's own entry: {r}.clock[{r}] goes from {} to {}, so {before} becomes {right}",
-            before.get(replica),
-            right.get(replica)
-        ),
+        Command::Write { .. } if own_write => {
+            wrong.push((
+                right_ticked.clone(),
+                format!("A write ticks {r}'s own entry by one, not two."),
+            ));
+            format!(
+                "A write ticks the writer's own entry by one: {r}'s entry goes from {} to {}, so {before} becomes {right}.",
+                before.get(replica),
+                right.get(replica)
+            )
+        }
         Command::Deliver { message, to } if *to == replica => {
             let d = decide(simulation, *message, *to).map_err(|e| e.to_string())?;
             if let Some(sent) = simulation.messages().get(*message) {
+                wrong.push((
+                    sent.clock.clone(),
+                    format!("The clock is not replaced by {message}'s timestamp: the two are merged, entry by entry."),
+                ));
                 let sum = VectorClock::from_entries(
                     (0..before.len())
                         .map(|k| before.get(k) + sent.clock.get(k))
                         .collect(),
                 );
                 wrong.push((
-                    sent.clock.clone(),
-                    format!("the clock is merged with {message}'s timestamp, not replaced by it; "),
+                    sum,
+                    "Entries are merged by keeping the larger of the two, not by adding them.".into(),
                 ));
-                wrong.push((sum, "entries are merged by taking the larger, not added; ".into()));
                 let mut merged = before.clone();
                 merged.merge(&sent.clock);
-                let mut merged_ticked = merged.clone();
-                merged_ticked.tick(replica);
+                match d.verdict {
+                    Verdict::Hold => {
+                        wrong.push((
+                            merged.clone(),
+                            format!("That is what delivering {message} would give, but {r} does not deliver it yet."),
+                        ));
+                        let mut merged_ticked = merged.clone();
+                        merged_ticked.tick(replica);
+                        wrong.push((
+                            merged_ticked,
+                            format!("That delivers {message} and ticks {r}'s own entry as well; but {r} does not deliver {message} yet, and a delivery never ticks the receiver's entry."),
+                        ));
+                    }
+                    Verdict::Deliver if !d.releases.is_empty() => wrong.push((
+                        merged.clone(),
+                        format!("That counts {message} alone; delivering it also releases {}, which count too.", names(&d.releases)),
+                    )),
+                    _ => {}
+                }
                 wrong.push((
-                    merged_ticked,
-                    format!("a delivery does not tick {r}'s own entry; "),
-                ));
-                wrong.push((
-                    merged,
-                    format!("that is what delivering {message} would give; "),
+                    right_ticked.clone(),
+                    format!("Only a write ticks {r}'s own entry; a delivery does not."),
                 ));
             }
+            let e = told(simulation, &d);
             match d.verdict {
                 Verdict::Hold => format!(
-                    "{r} holds {message} back ({}), and holding a message back does not change the clock: it stays {right}",
-                    d.because
+                    "{r} holds {message} back, and holding a message back does not change the clock: it stays {right}. {}",
+                    e.words
                 ),
-                Verdict::Discard => format!("{}: the clock stays {right}", d.because),
-                Verdict::Deliver if d.releases.is_empty() => d.because,
-                Verdict::Deliver => format!(
-                    "{}; then {r} releases {} from its hold-back buffer and merges {} too: {right}",
-                    d.because,
-                    names(&d.releases),
-                    if d.releases.len() == 1 { "it" } else { "them" }
+                Verdict::Discard => format!(
+                    "{r} discards the duplicate, so its clock stays {right}."
                 ),
+                Verdict::Deliver => {
+                    let mut text = format!(
+                        "Delivering {message} merges its timestamp {} into {r}'s clock {before}, entry by entry, keeping the larger of each.",
+                        d.message_clock
+                    );
+                    if d.releases.is_empty() {
+                        text.push_str(&format!(" {r}'s clock becomes {right}."));
+                    } else {
+                        text.push_str(&format!(
+                            " Then {r} releases {} from its hold-back buffer and merges {} too: {right}.",
+                            names(&d.releases),
+                            if d.releases.len() == 1 { "it" } else { "them" }
+                        ));
+                    }
+                    text
+                }
             }
         }
         _ if right == before => format!(
-            "{} does not deliver anything at {r} nor make it write: its clock stays {right}",
+            "When {}, nothing is delivered at {r} and {r} does not write: its clock stays {right}.",
             happening(after)
         ),
         _ => format!(
-            "each delivery at {r} merges the message's timestamp into its clock, entry by entry (the larger wins): {before} becomes {right}"
+            "Each delivery at {r} merges the message's timestamp into its clock, entry by entry, keeping the larger: {before} becomes {right}."
         ),
     };
+    wrong.push((
+        ticked,
+        format!("{r}'s own entry goes up only when {r} itself writes."),
+    ));
     let mut choices = vec![(right.clone(), String::new())];
     for (clock, hint) in wrong {
         if choices.len() < 4 && !choices.iter().any(|(c, _)| *c == clock) {
@@ -285,9 +360,9 @@ fn clock(simulation: &Simulation, replica: ReplicaId, after: &Command) -> Result
             .map(|(clock, hint)| Choice {
                 label: clock.to_string(),
                 why: if clock == right {
-                    format!("Right: {explanation}.")
+                    explanation.clone()
                 } else {
-                    format!("Not {clock}: {hint}{explanation}.")
+                    format!("{hint} {explanation}")
                 },
             })
             .collect(),
@@ -306,14 +381,43 @@ fn set_label(set: &Set, none: &str) -> String {
     }
 }
 
-/// The right set of messages among some wrong ones, up to four choices in
-/// a fixed order (fewest first), each wrong one told what it lacks or has
-/// too many of.
+/// Why message `extra` is not among what `message` must wait for at `to`.
+fn not_needed(
+    simulation: &Simulation,
+    message: MessageId,
+    to: ReplicaId,
+    extra: MessageId,
+) -> String {
+    let r = replica_name(to);
+    let (Some(m), Some(x)) = (
+        simulation.messages().get(message),
+        simulation.messages().get(extra),
+    ) else {
+        return format!("{extra} is not among them.");
+    };
+    if simulation.replicas()[to].has_delivered(x) {
+        format!("{r} has delivered {extra} already.")
+    } else if !x.clock.happened_before(&m.clock) {
+        format!(
+            "{extra} did not happen before {message}: its timestamp {} is not below {message}'s {}.",
+            x.clock, m.clock
+        )
+    } else {
+        format!(
+            "Under {} delivery {r} does not wait for {extra}, though it happened before {message}.",
+            simulation.config().delivery
+        )
+    }
+}
+
+/// The right set among the wrong candidates (up to four choices, fewest
+/// first), each wrong one told in its own words (`wrong`).
 fn set_choices(
-    right: Set,
+    right: &Set,
     candidates: Vec<Set>,
     label: impl Fn(&Set) -> String,
-    explanation: &str,
+    right_why: &str,
+    wrong: impl Fn(&Set) -> String,
 ) -> (Vec<Choice>, usize) {
     let mut sets = vec![right.clone()];
     for set in candidates {
@@ -322,28 +426,16 @@ fn set_choices(
         }
     }
     sets.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
-    let answer = sets.iter().position(|s| *s == right).unwrap_or(0);
+    let answer = sets.iter().position(|s| s == right).unwrap_or(0);
     let choices = sets
         .iter()
-        .map(|set| {
-            let why = if *set == right {
-                format!("Right: {explanation}.")
+        .map(|set| Choice {
+            label: label(set),
+            why: if set == right {
+                right_why.to_string()
             } else {
-                let extra: Vec<MessageId> = set.difference(&right).copied().collect();
-                let lacking: Vec<MessageId> = right.difference(set).copied().collect();
-                let mut hint = Vec::new();
-                if !lacking.is_empty() {
-                    hint.push(format!("{} belongs in it too", names(&lacking)));
-                }
-                if !extra.is_empty() {
-                    hint.push(format!("{} does not belong in it", names(&extra)));
-                }
-                format!("Not quite: {}; {explanation}.", hint.join(", and "))
-            };
-            Choice {
-                label: label(set),
-                why,
-            }
+                wrong(set)
+            },
         })
         .collect();
     (choices, answer)
@@ -381,6 +473,31 @@ fn candidate_sets(simulation: &Simulation, message: MessageId) -> Vec<Set> {
     sets
 }
 
+/// What a wrong set lacks and has too many of, in sentences.
+fn set_mistakes(
+    simulation: &Simulation,
+    message: MessageId,
+    to: ReplicaId,
+    right: &Set,
+    set: &Set,
+    lacking_why: &str,
+) -> String {
+    let lacking: Vec<MessageId> = right.difference(set).copied().collect();
+    let extra: Vec<MessageId> = set.difference(right).copied().collect();
+    let mut said = Vec::new();
+    if !lacking.is_empty() {
+        said.push(format!(
+            "{} {} missing from that answer: {lacking_why}",
+            names(&lacking),
+            if lacking.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    for x in extra {
+        said.push(not_needed(simulation, message, to, x));
+    }
+    said.join(" ")
+}
+
 fn waits_for(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Result<Posed, String> {
     let r = replica_name(to);
     let in_flight = simulation.network().earliest(message, to).is_some();
@@ -401,22 +518,41 @@ fn waits_for(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Resu
             ))
         }
     };
+    let e = told(simulation, &decision);
     let right: Set = decision.waits_for.messages(simulation.messages()).collect();
-    let explanation = if right.is_empty() {
-        format!("nothing: {}", decision.because)
+    let said = e.text();
+    let right_why = if right.is_empty() {
+        format!("Nothing: {said}")
     } else {
-        format!(
-            "{r} must first deliver {} ({}): {}",
-            set_label(&right, ""),
-            decision.waits_for,
-            decision.because
-        )
+        said.clone()
     };
     let (choices, answer) = set_choices(
-        right,
+        &right,
         candidate_sets(simulation, message),
         |set| set_label(set, "nothing: it can be delivered now"),
-        &explanation,
+        &right_why,
+        |set| {
+            if set.is_empty() {
+                format!("{message} does have to wait. {said}")
+            } else if right.is_empty() {
+                format!(
+                    "{r} need not wait for anything. {} {said}",
+                    set_mistakes(simulation, message, to, &right, set, "")
+                )
+            } else {
+                format!(
+                    "{} {said}",
+                    set_mistakes(
+                        simulation,
+                        message,
+                        to,
+                        &right,
+                        set,
+                        &format!("{r} has not delivered it, and {message} must come after it.")
+                    )
+                )
+            }
+        },
     );
     Ok(Posed {
         prompt: format!("Which writes must {r} deliver before it can deliver {message}?"),
@@ -428,26 +564,24 @@ fn waits_for(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Resu
 fn violations(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Result<Posed, String> {
     let r = replica_name(to);
     let d = decide(simulation, message, to).map_err(|e| e.to_string())?;
+    let said = told(simulation, &d).text();
     let right: Set = d.violations.iter().copied().collect();
     let explanation = match d.verdict {
         Verdict::Hold => format!(
-            "under {} {r} holds {message} back ({}), so nothing is delivered out of order",
-            d.rule, d.because
+            "Under {} delivery {r} holds {message} back, so nothing is delivered out of order. {said}",
+            d.rule
         ),
-        Verdict::Discard => format!("{}, so nothing is delivered", d.because),
+        Verdict::Discard => format!("No violation: nothing is delivered. {said}"),
         Verdict::Deliver if right.is_empty() => format!(
-            "everything that happened before {message} is already delivered at {r}: {}",
-            d.because
+            "No violation: everything that happened before {message} is delivered at {r} already. {said}"
         ),
         Verdict::Deliver => format!(
-            "{} happened before {message}, and under {} {r} delivers {message} anyway: {}",
-            names(&d.violations),
-            d.rule,
-            d.because
+            "Under {} delivery {r} delivers {message} anyway. {said}",
+            d.rule
         ),
     };
     let (choices, answer) = set_choices(
-        right,
+        &right,
         candidate_sets(simulation, message),
         |set| {
             if set.is_empty() {
@@ -457,6 +591,17 @@ fn violations(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Res
             }
         },
         &explanation,
+        |set| {
+            let mistakes = set_mistakes(
+                simulation,
+                message,
+                to,
+                &right,
+                set,
+                &format!("it happened before {message} and {r} has not delivered it."),
+            );
+            format!("{mistakes} {explanation}")
+        },
     );
     Ok(Posed {
         prompt: format!(
@@ -467,12 +612,41 @@ fn violations(simulation: &Simulation, message: MessageId, to: ReplicaId) -> Res
     })
 }
 
-/// The state once every copy in flight has arrived.
+/// The state once every copy in flight has arrived (in the order they
+/// were sent; [`one_ending`] checks the order does not matter).
 fn settled(simulation: &Simulation) -> Simulation {
     let mut end = simulation.clone();
     // Delivering everything is never refused.
     let _ = end.apply(Command::DeliverAll);
     end
+}
+
+/// Refuses a question about the end of the run whose answer (`answer_of`
+/// an outcome's replicas) depends on the order in which the copies in
+/// flight arrive: the lesson must state the order.
+fn one_ending<T: PartialEq + std::fmt::Debug>(
+    simulation: &Simulation,
+    what: &str,
+    answer_of: impl Fn(&crate::census::Outcome) -> T,
+) -> Result<(), String> {
+    let Ok(census) = Census::run(simulation) else {
+        // Too many copies to check every order: asked as sent.
+        return Ok(());
+    };
+    let mut seen: Vec<T> = Vec::new();
+    for outcome in &census.outcomes {
+        let answer = answer_of(outcome);
+        if !seen.contains(&answer) {
+            seen.push(answer);
+        }
+    }
+    if seen.len() > 1 {
+        return Err(format!(
+            "{what} depends on the order in which the messages in flight arrive ({} different answers); deliver some of them first, so that one answer is right",
+            seen.len()
+        ));
+    }
+    Ok(())
 }
 
 /// A key's value as a list of values (one, or siblings); empty for none.
@@ -500,7 +674,7 @@ fn still_held(end: &Simulation, replica: ReplicaId) -> String {
         String::new()
     } else {
         format!(
-            " ({} still holds {}: what {} waits for never arrives, so it is never applied)",
+            " {} still holds {}: what {} waits for never arrives, so it is never applied.",
             replica_name(replica),
             names(&held),
             if held.len() == 1 { "it" } else { "each" }
@@ -518,6 +692,11 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
         return Err(format!("nothing has written {key:?} yet"));
     }
     let r = replica_name(replica);
+    one_ending(simulation, &format!("the value of {key} at {r}"), |o| {
+        o.replicas
+            .get(replica)
+            .and_then(|f| f.store.get(key).cloned())
+    })?;
     let end = settled(simulation);
     let at = &end.replicas()[replica];
     let right = values(at.store().get(key));
@@ -541,7 +720,7 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
     let rule = end.config().conflicts;
     let explanation = match rule {
         Conflicts::Overwrite => format!(
-            "{r} delivers the writes to {key} in this order: {order}; overwrite keeps the last one delivered: {}",
+            "{r} delivers the writes to {key} in this order: {order}. Overwrite keeps the last one delivered: {}.",
             value_label(&right)
         ),
         Conflicts::Lww => {
@@ -550,7 +729,7 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
                 .filter_map(|id| end.messages().get(*id))
                 .map(|m| {
                     format!(
-                        "{} ({}) ranks (sum {}, {})",
+                        "{} ({}) has clock sum {}, from {}",
                         m.id,
                         m.value,
                         m.clock.sum(),
@@ -558,9 +737,9 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
                     )
                 })
                 .collect::<Vec<_>>()
-                .join(", ");
+                .join("; ");
             format!(
-                "lww keeps the write with the greatest (clock sum, sender), whatever the order: {ranks}; so {key} = {}",
+                "Last writer wins (lww) keeps the write with the greatest clock sum; on a tie, the sender later in A, B, C wins. {ranks}. So {key} = {}, in whatever order they arrive.",
                 value_label(&right)
             )
         }
@@ -576,24 +755,24 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
                         .filter_map(|k| end.messages().get(*k))
                         .find(|k| old.clock.happened_before(&k.clock))?;
                     Some(format!(
-                        "{} {} < {} {}: {} replaces {}",
-                        old.id, old.clock, newer.id, newer.clock, newer.id, old.id
+                        "{} happened before {} ({} is below {}), so {} replaces it.",
+                        old.id, newer.id, old.clock, newer.clock, newer.id
                     ))
                 })
                 .collect();
             let mut parts = Vec::new();
             if kept.len() > 1 {
                 parts.push(format!(
-                    "{} are concurrent (no clock is below another): {}, so all are kept",
+                    "{} are concurrent (neither timestamp is below the other): {}, so multi-value keeps them all.",
                     names(&kept),
                     kept.iter().map(describe).collect::<Vec<_>>().join(" and ")
                 ));
             }
             parts.extend(replaced);
             if parts.is_empty() {
-                parts.push(format!("{r} delivers only {order}"));
+                parts.push(format!("{r} delivers only {order}."));
             }
-            format!("{}: {key} = {}", parts.join("; "), value_label(&right))
+            format!("{} {key} = {}.", parts.join(" "), value_label(&right))
         }
     };
     let explanation = format!("{explanation}{}", still_held(&end, replica));
@@ -621,6 +800,25 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
     }
     options.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
     let answer = options.iter().position(|o| *o == right).unwrap_or(0);
+    let wrong = |option: &Vec<String>| -> String {
+        let hint = match (option.len(), right.len(), rule) {
+            (0, _, _) => format!("{r} does receive a write to {key}."),
+            (n, 1, Conflicts::MultiValue) if n > 1 => {
+                "Multi-value keeps several values only for writes that are concurrent; here one write happened after the other.".to_string()
+            }
+            (n, _, _) if n > 1 => format!("{} keeps one value per key, not several.", rule),
+            (_, n, Conflicts::MultiValue) if n > 1 => format!(
+                "Multi-value does not keep {} alone: the writes are concurrent, so it keeps them all.",
+                value_label(option)
+            ),
+            (_, _, Conflicts::Lww) => format!(
+                "Under lww the order of arrival does not decide: {} loses the ranking.",
+                value_label(option)
+            ),
+            _ => format!("{} is not the last write {r} delivers to {key}.", value_label(option)),
+        };
+        format!("{hint} {explanation}")
+    };
     Ok(Posed {
         prompt: format!("When every message in flight has arrived, what will {key} be at {r}?"),
         choices: options
@@ -628,9 +826,9 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
             .map(|option| Choice {
                 label: value_label(option),
                 why: if *option == right {
-                    format!("Right: {explanation}.")
+                    explanation.clone()
                 } else {
-                    format!("Not {}: {explanation}.", value_label(option))
+                    wrong(option)
                 },
             })
             .collect(),
@@ -638,7 +836,8 @@ fn final_value(simulation: &Simulation, replica: ReplicaId, key: &str) -> Result
     })
 }
 
-fn agree(simulation: &Simulation) -> Posed {
+fn agree(simulation: &Simulation) -> Result<Posed, String> {
+    one_ending(simulation, "whether the replicas agree", |o| o.converged)?;
     let end = settled(simulation);
     let converged = end.converged();
     let explanation = if converged {
@@ -648,7 +847,7 @@ fn agree(simulation: &Simulation) -> Posed {
             .map(|(k, v)| format!("{k} = {}", value_label(&values(Some(v)))))
             .collect();
         format!(
-            "every replica ends with {}",
+            "Every replica ends with {}.",
             if store.is_empty() {
                 "an empty store".to_string()
             } else {
@@ -656,7 +855,8 @@ fn agree(simulation: &Simulation) -> Posed {
             }
         )
     } else {
-        end.diverged_keys()
+        let keys = end
+            .diverged_keys()
             .iter()
             .map(|key| {
                 // Replicas grouped by what they hold for the key, in replica order.
@@ -689,11 +889,17 @@ fn agree(simulation: &Simulation) -> Posed {
                 format!("{key} is {}", said.join(" but "))
             })
             .collect::<Vec<_>>()
-            .join("; ")
+            .join("; ");
+        format!("In the end {keys}.")
     };
     let right = if converged { 0 } else { 1 };
     let labels = ["yes: they all end the same", "no: they end different"];
-    Posed {
+    let wrong = if converged {
+        format!("Each replica ends up delivering the same writes, and the conflict rule settles them the same way everywhere. {explanation}")
+    } else {
+        format!("Receiving every message is not enough here: the replicas end with different values. {explanation}")
+    };
+    Ok(Posed {
         prompt: "When every message in flight has arrived, will every replica hold the same store?"
             .into(),
         choices: labels
@@ -702,12 +908,12 @@ fn agree(simulation: &Simulation) -> Posed {
             .map(|(i, label)| Choice {
                 label: label.to_string(),
                 why: if i == right {
-                    format!("Right: {explanation}.")
+                    explanation.clone()
                 } else {
-                    format!("Not so: {explanation}.")
+                    wrong.clone()
                 },
             })
             .collect(),
         answer: right,
-    }
+    })
 }

@@ -155,6 +155,17 @@ impl Progress {
     }
 }
 
+/// What a replica does with a message that arrives ([`Replica::classify`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Classified {
+    /// Known already (delivered or held): a duplicate, discarded.
+    Discard,
+    /// Deliverable now.
+    Deliver,
+    /// Held back, waiting for this gap.
+    Hold(Gap),
+}
+
 /// One replica of the store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Replica {
@@ -312,6 +323,28 @@ impl Replica {
         released
     }
 
+    /// The one decision about a message that arrives here: discard it (a
+    /// duplicate), deliver it, or hold it back with what it waits for.
+    /// [`Replica::receive`], [`Simulation::preview`](crate::Simulation::preview)
+    /// and the rule at work ([`decide`](crate::decide)) all ask this.
+    pub fn classify(&self, rule: Delivery, message: &Message) -> Classified {
+        if self.knows(message) {
+            Classified::Discard
+        } else {
+            self.test(rule, message)
+        }
+    }
+
+    /// The delivery rule's test alone, for a message not known here or held
+    /// here: deliver, or hold with its gap.
+    pub fn test(&self, rule: Delivery, message: &Message) -> Classified {
+        if self.deliverable(rule, message) {
+            Classified::Deliver
+        } else {
+            Classified::Hold(self.gap(rule, message))
+        }
+    }
+
     /// A message arrives: discard it as a duplicate, deliver it (and whatever
     /// it releases, until nothing more is deliverable), or hold it back. The
     /// events say which, in order; `message` must be in `messages`.
@@ -323,29 +356,30 @@ impl Replica {
         events: &mut Vec<Event>,
     ) {
         let at = self.id;
-        if self.knows(message) {
-            events.push(Event::Discarded {
+        match self.classify(rule, message) {
+            Classified::Discard => events.push(Event::Discarded {
                 replica: at,
                 message: message.id,
                 from: message.sender,
-            });
-        } else if self.deliverable(rule, message) {
-            self.deliver_logged(message, messages, false, events);
-            while let Some(next) = self.release_next(rule, messages) {
-                let Some(next) = messages.message(next) else {
-                    break;
-                };
-                self.deliver_logged(next, messages, true, events);
+            }),
+            Classified::Deliver => {
+                self.deliver_logged(message, messages, false, events);
+                while let Some(next) = self.release_next(rule, messages) {
+                    let Some(next) = messages.message(next) else {
+                        break;
+                    };
+                    self.deliver_logged(next, messages, true, events);
+                }
             }
-        } else {
-            let waits_for = self.gap(rule, message);
-            self.progress.hold_back.hold(message.dot(), message.id);
-            events.push(Event::Held {
-                replica: at,
-                message: message.id,
-                from: message.sender,
-                waits_for,
-            });
+            Classified::Hold(waits_for) => {
+                self.progress.hold_back.hold(message.dot(), message.id);
+                events.push(Event::Held {
+                    replica: at,
+                    message: message.id,
+                    from: message.sender,
+                    waits_for,
+                });
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Classified;
 use crate::{
     Command, Conflicts, Delivery, Error, Event, Gap, InFlight, MessageId, Messages, Network,
     Replica, ReplicaId, StepError, Trace, Violation,
@@ -353,17 +354,13 @@ impl Simulation {
             return Err(Error::NotInFlight { message, to });
         };
         let rule = self.config.delivery;
-        Ok(if replica.knows(sent) {
-            Preview::Discard
-        } else if replica.deliverable(rule, sent) {
-            Preview::Deliver {
+        Ok(match replica.classify(rule, sent) {
+            Classified::Discard => Preview::Discard,
+            Classified::Deliver => Preview::Deliver {
                 violations: replica.undelivered_predecessors(sent, &self.messages),
                 releases: replica.releases_after(rule, sent, &self.messages),
-            }
-        } else {
-            Preview::Hold {
-                waits_for: replica.gap(rule, sent),
-            }
+            },
+            Classified::Hold(waits_for) => Preview::Hold { waits_for },
         })
     }
 

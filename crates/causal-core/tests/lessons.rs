@@ -87,8 +87,18 @@ fn every_lesson_file_parses_and_can_be_completed() {
                     labels.sort();
                     labels.dedup();
                     assert_eq!(labels.len(), posed.choices.len(), "{name} step {}", i + 1);
+                    // One right answer; every wrong choice told in words of its own.
+                    assert_eq!(posed.check(), Ok(()), "{name} step {}", i + 1);
                     for (c, choice) in posed.choices.iter().enumerate() {
-                        assert_eq!(choice.why.starts_with("Right"), c == posed.answer);
+                        assert!(!choice.why.trim().is_empty(), "{name} step {}", i + 1);
+                        // Feedback is words a beginner reads, never a chain of `=`.
+                        assert!(
+                            choice.why.matches(" = ").count() <= 1,
+                            "{name} step {} choice {}: {}",
+                            i + 1,
+                            c + 1,
+                            choice.why
+                        );
                     }
                 }
                 Step::Read { .. } => {}
@@ -153,7 +163,7 @@ fn the_five_lessons_of_the_issue_teach_what_they_say() {
         ]
     );
     assert!(
-        predicts[3].0.starts_with("Under lww: "),
+        predicts[3].0.starts_with("Under lww, when every message"),
         "{}",
         predicts[3].0
     );
@@ -200,18 +210,11 @@ fn sim(delivery: Delivery, conflicts: Conflicts, steps: &[Command]) -> Simulatio
 }
 
 fn write(replica: usize, key: &str, value: &str) -> Command {
-    Command::Write {
-        replica,
-        key: key.into(),
-        value: value.into(),
-    }
+    Command::write(replica, key, value)
 }
 
 fn deliver(message: u32, to: usize) -> Command {
-    Command::Deliver {
-        message: MessageId(message),
-        to,
-    }
+    Command::deliver(message, to)
 }
 
 /// A writes x = 1 (m1), B delivers it and writes y = 2 (m2).
@@ -238,10 +241,26 @@ fn outcome_follows_the_rule_with_its_numbers() {
     let posed = q.pose(&classic(Delivery::Causal)).unwrap();
     assert_eq!(posed.prompt, "What will C do with m2 when it arrives?");
     assert_eq!(posed.choices[posed.answer].label, "hold it back");
-    // The wrong "deliver" is told why not, with the numbers.
+    // The wrong "deliver" is told why not, in words, then the numbers.
     assert_eq!(
         posed.choices[0].why,
-        "C cannot deliver m2 yet: m2.clock[A] = 1 <= C.clock[A] + 0 = 0? no: hold back."
+        "Not yet: C has not delivered everything m2 must come after. \
+         m2 from B waits for A#1 (m1): C has delivered 0 of A's writes. \
+         m2 [1,1,0] against C [0,0,0]: entry A fails."
+    );
+    // The wrong "hold" under fifo says what fifo checks, and is true.
+    let fifo = Question::Outcome {
+        message: MessageId(2),
+        to: 2,
+    }
+    .pose(&classic(Delivery::Fifo))
+    .unwrap();
+    assert!(
+        fifo.choices[1].why.starts_with(
+            "Under fifo, C only checks that m2 is the next message from B, and it is."
+        ),
+        "{}",
+        fifo.choices[1].why
     );
     let (label, why) = right(q.clone(), &classic(Delivery::Fifo));
     assert_eq!(label, "deliver it");
@@ -273,7 +292,9 @@ fn clock_answers_merge_and_tick_and_offer_the_usual_mistakes() {
     // Ascending, so the answer is not always first; the copy of m2's
     // timestamp is among the mistakes.
     assert_eq!(labels, ["[0,0,0]", "[0,0,1]", "[1,1,0]", "[1,1,1]"]);
-    assert!(posed.choices[2].why.contains("not replaced by it"));
+    assert!(posed.choices[2]
+        .why
+        .contains("is not replaced by m2's timestamp"));
     assert!(posed.choices[posed.answer]
         .why
         .contains("holding a message back does not change the clock"));
@@ -281,7 +302,7 @@ fn clock_answers_merge_and_tick_and_offer_the_usual_mistakes() {
     let (label, why) = right(held, &classic(Delivery::Fifo));
     assert_eq!(label, "[1,1,0]");
     assert!(
-        why.contains("C.clock = max([0,0,0], [1,1,0]) = [1,1,0]"),
+        why.contains("merges its timestamp [1,1,0] into C's clock [0,0,0]"),
         "{why}"
     );
     // A write ticks the writer's entry only.
@@ -291,7 +312,7 @@ fn clock_answers_merge_and_tick_and_offer_the_usual_mistakes() {
     };
     let (label, why) = right(q, &classic(Delivery::Causal));
     assert_eq!(label, "[1,2,0]");
-    assert!(why.contains("B.clock[B] goes from 1 to 2"), "{why}");
+    assert!(why.contains("B's entry goes from 1 to 2"), "{why}");
     // A step elsewhere leaves the clock alone.
     let q = Question::Clock {
         replica: 0,
@@ -321,7 +342,7 @@ fn waits_for_names_the_gap_of_a_held_or_arriving_message() {
     assert_eq!(label, "m1 and m2");
     assert!(why.contains("A#1..A#2"), "{why}");
     assert!(
-        why.contains("m3.clock[A] = 3 == C.clock[A] + 1 = 1? no"),
+        why.contains("m3 [3,0,0] against C [0,0,0]: entry A fails."),
         "{why}"
     );
     // Held, after m1 arrived: only m2 is left.
@@ -335,7 +356,7 @@ fn waits_for_names_the_gap_of_a_held_or_arriving_message() {
         .find(|c| c.label == "m1 and m2")
         .unwrap();
     assert!(
-        wrong.why.starts_with("Not quite: m1 does not belong in it"),
+        wrong.why.starts_with("C has delivered m1 already."),
         "{}",
         wrong.why
     );
@@ -397,16 +418,29 @@ fn final_values_under_each_conflict_rule() {
     let s = colors(Conflicts::Overwrite);
     assert_eq!(right(at(0), &s).0, "blue");
     assert_eq!(right(at(1), &s).0, "red");
+    // C's value depends on which of m1 and m2 arrives last: refused, with why.
+    let refused = at(2).pose(&s).unwrap_err();
+    assert!(
+        refused.contains("depends on the order in which the messages in flight arrive"),
+        "{refused}"
+    );
+    // Once m1 has arrived, the order is stated.
+    let mut s = s.clone();
+    s.apply(deliver(1, 2)).unwrap();
     let (label, why) = right(at(2), &s);
     assert_eq!(label, "blue");
     assert!(
         why.contains("m1 (red, [1,0,0]), then m2 (blue, [0,1,0])"),
         "{why}"
     );
-    // lww: equal sums, B is the greater sender.
+    // lww: equal sums, B is the later sender and wins the tie.
     let (label, why) = right(at(1), &colors(Conflicts::Lww));
     assert_eq!(label, "blue");
-    assert!(why.contains("m2 (blue) ranks (sum 1, B)"), "{why}");
+    assert!(
+        why.contains("on a tie, the sender later in A, B, C wins"),
+        "{why}"
+    );
+    assert!(why.contains("m2 (blue) has clock sum 1, from B"), "{why}");
     // multi-value: both, as siblings; a later write replaces them.
     let posed = at(2).pose(&colors(Conflicts::MultiValue)).unwrap();
     let labels: Vec<&str> = posed.choices.iter().map(|c| c.label.as_str()).collect();
@@ -459,7 +493,7 @@ fn agree_says_where_replicas_differ() {
     let (label, why) = right(Question::Agree, &colors(Conflicts::Lww));
     assert_eq!(label, "yes: they all end the same");
     assert!(
-        why.contains("every replica ends with color = blue"),
+        why.contains("Every replica ends with color = blue"),
         "{why}"
     );
 }
@@ -555,4 +589,72 @@ fn broken_lessons_are_refused_with_the_step_and_the_reason() {
         error(bad_start),
         "start: step 1: message 1 is not in flight to replica 1"
     );
+}
+
+#[test]
+fn an_ill_posed_question_is_refused_with_its_step_and_why() {
+    // Two concurrent writes in flight to C: C's final color depends on the
+    // order they arrive in, so the question has no single right answer.
+    let lesson = |question: &str| {
+        format!(
+            r#"{{"version": 1, "title": "t", "summary": "s",
+               "start": {{"version": 1, "replicas": 3, "steps": [
+                 {{"op": "write", "replica": 0, "key": "color", "value": "red"}},
+                 {{"op": "write", "replica": 1, "key": "color", "value": "blue"}}]}},
+               "steps": [{{"kind": "read", "text": "Two writes."}},
+                         {{"kind": "predict", "question": {question}}}]}}"#
+        )
+    };
+    let err = Lesson::parse(&lesson(
+        r#"{"ask": "final-value", "replica": 2, "key": "color"}"#,
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("step 2: the value of color at C depends on the order"),
+        "{err}"
+    );
+    // Whether they agree does not depend on it (A and B differ either way).
+    assert!(Lesson::parse(&lesson(r#"{"ask": "agree"}"#)).is_ok());
+    // Stated order: once m1 has arrived at C, one answer is right.
+    let stated = lesson(r#"{"ask": "final-value", "replica": 2, "key": "color"}"#).replace(
+        r#"{"kind": "read", "text": "Two writes."}"#,
+        r#"{"kind": "act", "expect": {"op": "deliver", "message": 1, "to": 2}}"#,
+    );
+    assert!(Lesson::parse(&stated).is_ok());
+}
+
+#[test]
+fn every_wrong_choice_of_every_lesson_has_feedback_of_its_own() {
+    for path in files() {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let lesson = load(&name);
+        for (i, step) in lesson.steps.iter().enumerate() {
+            let Step::Predict { posed, under, .. } = step else {
+                continue;
+            };
+            // The right answer is the engine's, from the state shown.
+            let state = match under {
+                None => lesson.state_at(i),
+                Some((d, c)) => lesson.state_at(i).with_rules(*d, *c).unwrap(),
+            };
+            let rights = posed
+                .choices
+                .iter()
+                .enumerate()
+                .filter(|(c, _)| *c == posed.answer)
+                .count();
+            assert_eq!(rights, 1, "{name} step {}", i + 1);
+            assert!(state.replicas().len() >= 2);
+            let mut whys: Vec<&str> = posed.choices.iter().map(|c| c.why.as_str()).collect();
+            whys.sort();
+            whys.dedup();
+            assert_eq!(
+                whys.len(),
+                posed.choices.len(),
+                "{name} step {}: two choices told the same",
+                i + 1
+            );
+        }
+    }
 }

@@ -22,9 +22,9 @@ use std::fmt::Debug;
 use std::hash::{BuildHasher, Hasher};
 
 use causal_core::{
-    replica_name, Command, Config, Conflicts, Delivery, Event, InFlightReport, MessageId, Preview,
-    ReplicaReport, Report, Scenario, Scheduler, Simulation, Value, VectorClock, Violation,
-    Whereabouts,
+    replica_name, Classified, Command, Config, Conflicts, Delivery, Event, InFlightReport,
+    MessageId, Preview, ReplicaReport, Report, Scenario, Scheduler, Simulation, Value, VectorClock,
+    Verdict, Violation, Whereabouts,
 };
 use causal_core::{shiviz_events, shiviz_file};
 use proptest::prelude::*;
@@ -733,6 +733,37 @@ impl Run {
                 }
                 _ => false,
             };
+            // The one classifier of a receive, and the rule at work that
+            // reads it, say what the reference model does.
+            let replica = &self.sim.replicas()[copy.to];
+            let sent = all
+                .get(copy.message)
+                .expect("a message in flight was written");
+            let classified = replica.classify(self.sim.config().delivery, sent);
+            let verdict = causal_core::decide(&self.sim, copy.message, copy.to)
+                .expect("a copy in flight can be decided")
+                .verdict;
+            let (want_class, want_verdict) = match &expected {
+                Outcome::Discarded => (matches!(classified, Classified::Discard), Verdict::Discard),
+                Outcome::Held => (
+                    matches!(&classified, Classified::Hold(gap)
+                        if gap.messages(all).map(|m| m.0).collect::<Vec<_>>() == self.model.gap(copy.to, copy.message.0)),
+                    Verdict::Hold,
+                ),
+                Outcome::Delivered { .. } => {
+                    (matches!(classified, Classified::Deliver), Verdict::Deliver)
+                }
+            };
+            prop_assert!(
+                want_class && verdict == want_verdict,
+                "{} to {}: classified {:?}, decided {:?}, model {:?}\nscenario:\n{}",
+                copy.message,
+                copy.to,
+                classified,
+                verdict,
+                expected,
+                self.scenario()
+            );
             prop_assert!(
                 agrees,
                 "preview of {} to {}: engine {:?}, model {:?}\nscenario:\n{}",
