@@ -272,7 +272,7 @@ mod worker {
     use std::rc::Rc;
 
     use gloo_events::EventListener;
-    use wasm_bindgen::JsValue;
+    use wasm_bindgen::{JsCast, JsValue};
 
     use super::{Reply, Request, WORKER_SCRIPT};
 
@@ -304,7 +304,7 @@ mod worker {
                 if over.get() {
                     return;
                 }
-                let data = wasm_bindgen::JsCast::unchecked_ref::<web_sys::MessageEvent>(event).data();
+                let data = event.unchecked_ref::<web_sys::MessageEvent>().data();
                 let reply = serde_wasm_bindgen::from_value::<Reply>(data).unwrap_or_else(|e| {
                     Reply::Refused {
                         why: format!("The census worker said something the page cannot read: {e}."),

@@ -11,7 +11,7 @@
 //! request: KIND}` for a message that was refused (the state is left as it was).
 //! A message without a string `causal` field is not for us and is ignored.
 
-use causal_core::{Report, Scenario};
+use causal_core::Report;
 use gloo_events::EventListener;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use causal_core::{Config, Scenario, Simulation};
+use causal_core::{Config, Simulation};
 
 use super::notices::{capitalise, count, Place, ONE_UNDO_AWAY};
 use super::timeline::Recent;
