@@ -1,6 +1,7 @@
 //! Embeds every scenario file under `scenarios/`, every lesson file under
 //! `lessons/` and every puzzle file under `lessons/puzzles/` in the page, so
-//! the page and the tests load the very same files.
+//! the page and the tests load the very same files. A preset that the
+//! engine refuses fails the build too.
 //!
 //! Lessons and puzzles are read and checked here, by the engine, so a bad
 //! file fails the build with the engine's message, and the page gets them
@@ -10,10 +11,16 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use causal_core::{Lesson, Puzzle};
+use causal_core::{Lesson, Puzzle, Scenario};
 
 fn main() {
-    let scenarios: Vec<(PathBuf, ())> = files("scenarios").into_iter().map(|p| (p, ())).collect();
+    let scenarios: Vec<(PathBuf, Scenario)> = files("scenarios")
+        .into_iter()
+        .map(|path| {
+            let scenario = Scenario::parse(&read(&path)).unwrap_or_else(|e| refuse(&path, e));
+            (path, scenario)
+        })
+        .collect();
     let mut code = table(
         "Preset scenarios",
         "PRESETS",
@@ -21,6 +28,18 @@ fn main() {
         "file text",
         &scenarios,
         |(path, _)| format!("include_str!({:?})", path.display().to_string()),
+    );
+    // The selector's titles, so the page need not read every preset to list them.
+    code += &table(
+        "The presets' list",
+        "PRESET_TITLES",
+        "&str",
+        "title (the file name if it has none)",
+        &scenarios,
+        |(path, scenario)| {
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            format!("{:?}", scenario.title.as_deref().unwrap_or(stem))
+        },
     );
     write("presets.rs", &code);
 

@@ -1,25 +1,101 @@
 //! The outcome census on the page: the engine's [`Census`] run from the
-//! state shown, a slice per timer tick so the page stays responsive (a slice
-//! stops after [`SLICE_MS`] milliseconds), cancelled by dropping it. The
-//! counts are kept with where they were counted, so an outcome can still be
-//! opened as a branch from there after the page has moved on.
+//! state shown, off the main thread, in a Web Worker of its own (a second
+//! wasm, `src/bin/worker.rs`, built by trunk from index.html), so the page
+//! answers every input meanwhile and does not carry the census's code in
+//! its first download. Cancelling terminates the worker. The counts are kept
+//! with where they were counted, so an outcome can still be opened as a
+//! branch from there after the page has moved on (ARCHITECTURE.md, "The
+//! census worker").
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use causal_core::{Census, CensusReport, Command, Config};
-use gloo_timers::callback::Timeout;
+use causal_core::{Census, CensusReport, Command, Config, Simulation};
+use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
 use crate::state::{Action, State};
 
-/// How long one slice of the census may run, in milliseconds: well inside a
-/// frame, so a click or a scroll waits at most that long.
-pub const SLICE_MS: f64 = 8.0;
+/// The census worker's script, beside index.html (trunk names it after the
+/// worker's binary).
+pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 /// Receipts explored between two looks at the clock.
-const RECEIPTS_PER_LOOK: usize = 128;
-/// The progress bar is redrawn at most this often, in milliseconds.
+const RECEIPTS_PER_LOOK: usize = 1024;
+/// Progress is sent at most this often, in milliseconds.
 const PROGRESS_MS: f64 = 60.0;
+
+/// What the page asks the worker: every order from the state this run
+/// reaches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// The replica count and rules.
+    pub config: Config,
+    /// The steps that reach the state shown.
+    pub steps: Vec<Command>,
+}
+
+/// What the worker tells the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Reply {
+    /// The worker is listening: the page sends its request now (a message
+    /// sent before the worker's wasm runs would be lost).
+    Ready,
+    /// Still counting.
+    Progress {
+        /// Share of the orders counted, estimated.
+        fraction: f64,
+        /// Distinct states explored.
+        states: usize,
+    },
+    /// The counts.
+    Done {
+        /// What the census found.
+        report: CensusReport,
+    },
+    /// Not counted: why, in the page's words.
+    Refused {
+        /// The sentence shown.
+        why: String,
+    },
+}
+
+/// The worker's work: counts every order of `request`, telling `send` the
+/// progress at most every [`PROGRESS_MS`] of `now` (milliseconds), then the
+/// counts or why not. Runs to the end: the page cancels by terminating the
+/// worker.
+pub fn count(request: &Request, now: impl Fn() -> f64, mut send: impl FnMut(Reply)) {
+    let census = Simulation::replay(request.config, &request.steps)
+        .map_err(|e| format!("The census could not replay the run shown: {e}."))
+        .and_then(|simulation| {
+            Census::new(&simulation).map_err(|e| {
+                format!("Too many orders to explore: {e}. Deliver or drop a few copies first.")
+            })
+        });
+    let mut census = match census {
+        Ok(census) => census,
+        Err(why) => return send(Reply::Refused { why }),
+    };
+    let mut shown_at = now();
+    loop {
+        let progress = census.step(RECEIPTS_PER_LOOK);
+        if progress.done {
+            return send(match census.report() {
+                Some(report) => Reply::Done { report },
+                None => Reply::Refused {
+                    why: "The census ended without counts.".into(),
+                },
+            });
+        }
+        if now() - shown_at >= PROGRESS_MS {
+            shown_at = now();
+            send(Reply::Progress {
+                fraction: progress.fraction,
+                states: progress.states,
+            });
+        }
+    }
+}
 
 /// Where a census was counted: the branch, the step, the rules, and the
 /// steps that led there (so a later open checks it is still the same run).
@@ -68,13 +144,8 @@ pub struct UseCensus {
     pub open: Callback<usize>,
 }
 
-struct Runner {
-    census: Census,
-    timer: Option<Timeout>,
-    shown_at: f64,
-}
-
-type Slot = Rc<RefCell<Option<Runner>>>;
+/// The worker counting, if any: dropping it terminates the worker.
+type Slot = Rc<RefCell<Option<worker::Running>>>;
 
 /// The census of the state `state` shows; see [`UseCensus`].
 #[hook]
@@ -119,26 +190,28 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
                 config: state.simulation.config(),
                 prefix: Rc::new(state.simulation.history().to_vec()),
             };
+            let request = Request {
+                config: here.config,
+                steps: here.prefix.to_vec(),
+            };
             origin.set(Some(Rc::new(here)));
-            match Census::new(&state.simulation) {
-                Ok(census) => {
-                    *slot.borrow_mut() = Some(Runner {
-                        census,
-                        timer: None,
-                        shown_at: 0.0,
-                    });
-                    status.set(CensusStatus::Running {
-                        fraction: 0.0,
-                        states: 0,
-                    });
-                    schedule(&slot, status.setter());
+            // A census already counting is dropped (terminated) first.
+            slot.borrow_mut().take();
+            status.set(CensusStatus::Running {
+                fraction: 0.0,
+                states: 0,
+            });
+            let setter = status.setter();
+            match worker::start(request, move |reply| match reply {
+                Reply::Ready => {}
+                Reply::Progress { fraction, states } => {
+                    setter.set(CensusStatus::Running { fraction, states })
                 }
-                Err(e) => {
-                    slot.borrow_mut().take();
-                    status.set(CensusStatus::Refused(format!(
-                        "Too many orders to explore: {e}. Deliver or drop a few copies first."
-                    )));
-                }
+                Reply::Done { report } => setter.set(CensusStatus::Done(Rc::new(report))),
+                Reply::Refused { why } => setter.set(CensusStatus::Refused(why)),
+            }) {
+                Ok(running) => *slot.borrow_mut() = Some(running),
+                Err(why) => status.set(CensusStatus::Refused(why)),
             }
         })
     };
@@ -192,54 +265,90 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
     }
 }
 
-/// Runs the next slice of the census in `slot` on the next timer tick.
-fn schedule(slot: &Slot, status: UseStateSetter<CensusStatus>) {
-    let next = Rc::clone(slot);
-    let timer = Timeout::new(0, move || slice(&next, status));
-    if let Some(runner) = slot.borrow_mut().as_mut() {
-        runner.timer = Some(timer);
-    }
-}
+/// The page's side of the worker: starting it, sending the request once it
+/// listens, and hearing its replies.
+mod worker {
+    use std::cell::Cell;
+    use std::rc::Rc;
 
-/// Explores for at most [`SLICE_MS`], then shows the progress (or the
-/// counts) and schedules the next slice.
-fn slice(slot: &Slot, status: UseStateSetter<CensusStatus>) {
-    let started = js_sys::Date::now();
-    let mut guard = slot.borrow_mut();
-    let Some(runner) = guard.as_mut() else {
-        return;
-    };
-    let progress = loop {
-        let progress = runner.census.step(RECEIPTS_PER_LOOK);
-        if progress.done || js_sys::Date::now() - started >= SLICE_MS {
-            break progress;
-        }
-    };
-    if progress.done {
-        if let Some(report) = runner.census.report() {
-            status.set(CensusStatus::Done(Rc::new(report)));
-        }
-        // Dropped after the borrow ends: the census is finished.
-        let finished = guard.take();
-        drop(guard);
-        drop(finished);
-        return;
+    use gloo_events::EventListener;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    use super::{Reply, Request, WORKER_SCRIPT};
+
+    /// A worker counting; dropped, it stops.
+    pub struct Running {
+        worker: web_sys::Worker,
+        _listeners: [EventListener; 2],
     }
-    let now = js_sys::Date::now();
-    if now - runner.shown_at >= PROGRESS_MS {
-        runner.shown_at = now;
-        status.set(CensusStatus::Running {
-            fraction: progress.fraction,
-            states: progress.states,
-        });
+
+    impl Drop for Running {
+        fn drop(&mut self) {
+            self.worker.terminate();
+        }
     }
-    drop(guard);
-    schedule(slot, status);
+
+    /// Starts a worker on `request`; `on_reply` hears what it says. The
+    /// worker stops by itself after its last word (the counts or why not).
+    pub fn start(request: Request, on_reply: impl Fn(Reply) + 'static) -> Result<Running, String> {
+        let cannot = |_: JsValue| {
+            "The census could not start: this browser refused its worker.".to_string()
+        };
+        let worker = web_sys::Worker::new(WORKER_SCRIPT).map_err(cannot)?;
+        let request = serde_wasm_bindgen::to_value(&request).map_err(|e| cannot(e.into()))?;
+        let on_reply = Rc::new(on_reply);
+        let over = Rc::new(Cell::new(false));
+        let on_message = {
+            let (sender, on_reply, over) = (worker.clone(), Rc::clone(&on_reply), Rc::clone(&over));
+            EventListener::new(&worker, "message", move |event| {
+                if over.get() {
+                    return;
+                }
+                let data = event.unchecked_ref::<web_sys::MessageEvent>().data();
+                let reply = serde_wasm_bindgen::from_value::<Reply>(data).unwrap_or_else(|e| {
+                    Reply::Refused {
+                        why: format!("The census worker said something the page cannot read: {e}."),
+                    }
+                });
+                match reply {
+                    Reply::Ready => {
+                        let _ = sender.post_message(&request);
+                    }
+                    Reply::Done { .. } | Reply::Refused { .. } => {
+                        over.set(true);
+                        sender.terminate();
+                    }
+                    Reply::Progress { .. } => {}
+                }
+                on_reply(reply);
+            })
+        };
+        let on_error = {
+            let (stopped, over) = (worker.clone(), over);
+            EventListener::new(&worker, "error", move |_| {
+                if over.replace(true) {
+                    return;
+                }
+                stopped.terminate();
+                on_reply(Reply::Refused {
+                    why: "The census could not run: its worker failed to load. Reload the page and try again.".into(),
+                });
+            })
+        };
+        Ok(Running {
+            worker,
+            _listeners: [on_message, on_error],
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use causal_core::{Census, Command, Simulation};
+    use std::cell::Cell;
+
+    use causal_core::{Census, Command, Config, Simulation};
+
+    use super::{count, Reply, Request};
 
     use crate::state::testing::run;
     use crate::state::{Action, State};
@@ -298,5 +407,48 @@ mod tests {
         );
         assert!(refused.notice.is_some());
         assert_eq!(refused.branches(), moved.branches());
+    }
+
+    /// The worker's count: the engine's census of the run it is sent, with
+    /// progress on the way, and a refusal in words when there are too many
+    /// copies.
+    #[test]
+    fn the_worker_counts_what_the_engine_counts_from_the_run_it_is_sent() {
+        let config = Config::default();
+        let steps: Vec<Command> = (0..3)
+            .map(|i| Command::Write {
+                replica: i,
+                key: "x".into(),
+                value: i.to_string(),
+            })
+            .collect();
+        let simulation = Simulation::replay(config, &steps).unwrap();
+        let expected = Census::run(&simulation).unwrap();
+        // A clock that moves 100 ms per look: every look may send progress.
+        let clock = Cell::new(0.0);
+        let now = || {
+            clock.set(clock.get() + 100.0);
+            clock.get()
+        };
+        let mut replies = Vec::new();
+        count(&Request { config, steps }, now, |r| replies.push(r));
+        assert_eq!(replies.last(), Some(&Reply::Done { report: expected }));
+        assert!(replies[..replies.len() - 1]
+            .iter()
+            .all(|r| matches!(r, Reply::Progress { .. })));
+
+        let many: Vec<Command> = (0..12)
+            .map(|i| Command::Write {
+                replica: i % 3,
+                key: "x".into(),
+                value: i.to_string(),
+            })
+            .collect();
+        let mut replies = Vec::new();
+        count(&Request { config, steps: many }, || 0.0, |r| replies.push(r));
+        match replies.as_slice() {
+            [Reply::Refused { why }] => assert!(why.starts_with("Too many orders to explore"), "{why}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 }

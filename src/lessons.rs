@@ -28,7 +28,7 @@ pub fn lesson(name: &str) -> Result<Rc<Lesson>, String> {
         let shown: String = name.chars().take(40).collect();
         format!("there is no lesson named {shown:?}")
     })?;
-    serde_json::from_str(text)
+    crate::json::from_json(text)
         .map(Rc::new)
         .map_err(|e| format!("Lesson {name} cannot be opened: {e}."))
 }

@@ -18,6 +18,8 @@
 //! - [`text`]: the one rule for keys and values, however they come in,
 //!   and text made safe for XML exports.
 //! - [`presets`]: the scenario files under `scenarios/`, embedded.
+//! - [`json`]: JSON text read by the browser's `JSON.parse` (no JSON reader
+//!   in the page's wasm).
 //! - [`lessons`]: the lesson files under `lessons/`, embedded; [`tutor`]: the
 //!   open lesson's state, beside the run's; [`lesson_effects`]: its storage,
 //!   links, highlights and the message to an embedding page; [`guide`]: all
@@ -52,6 +54,7 @@ pub mod files;
 pub mod guide;
 pub mod history;
 pub mod hooks;
+pub mod json;
 pub mod lesson_effects;
 pub mod lessons;
 pub mod loading;

@@ -11,7 +11,7 @@
 //! request: KIND}` for a message that was refused (the state is left as it was).
 //! A message without a string `causal` field is not for us and is ignored.
 
-use causal_core::{Report, Scenario};
+use causal_core::Report;
 use gloo_events::EventListener;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -126,7 +126,7 @@ pub fn scenario_text(scenario: &JsValue) -> Result<String, String> {
         .as_string()
         // `undefined` and functions have no JSON text: the reader says what it expected.
         .unwrap_or_else(|| "null".to_string());
-    let parsed = Scenario::parse(&text)
+    let parsed = crate::json::scenario(&text)
         .map_err(|e| format!("The \"load\" message was refused: the scenario is {e}."))?;
     parsed
         .run()

@@ -19,20 +19,15 @@ pub fn preset(name: &str) -> Result<Preset, String> {
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(|| format!("there is no preset scenario named {name:?}"))?;
-    let scenario = Scenario::parse(text).map_err(|e| format!("preset {name}: {e}"))?;
+    let scenario = crate::json::scenario(text).map_err(|e| format!("preset {name}: {e}"))?;
     Ok(Preset { name, scenario })
 }
 
-/// Every preset's name and title, for the selector, in file-name order.
+/// Every preset's name and title, for the selector, in file-name order
+/// (build.rs read the titles: the page reads a preset only to load it).
 pub fn titles() -> Vec<(&'static str, String)> {
-    PRESETS
+    PRESET_TITLES
         .iter()
-        .map(|(name, text)| {
-            let title = Scenario::parse(text)
-                .ok()
-                .and_then(|s| s.title)
-                .unwrap_or_else(|| name.to_string());
-            (*name, title)
-        })
+        .map(|&(name, title)| (name, title.to_string()))
         .collect()
 }

@@ -100,7 +100,7 @@ pub fn open(name: &str) -> Result<ActivePuzzle, String> {
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(|| format!("there is no puzzle named {}", causal_core::quoted(name)))?;
-    let puzzle: Puzzle = serde_json::from_str(text).map_err(|e| format!("puzzle {name}: {e}"))?;
+    let puzzle: Puzzle = crate::json::from_json(text).map_err(|e| format!("puzzle {name}: {e}"))?;
     let best = puzzle.solve();
     Ok(ActivePuzzle {
         name: name.to_string(),

@@ -125,11 +125,13 @@ fn result(report: &CensusReport, props: &CensusProps) -> Html {
 }
 
 fn outcome(i: usize, o: &Outcome, total: u64, on_open: &Callback<usize>) -> Html {
-    let share = if total == 0 {
-        0.0
-    } else {
-        o.orders as f64 * 100.0 / total as f64
+    // In tenths of a percent, by integers: the page carries no float formatting.
+    let share = |per: u64| {
+        (o.orders.saturating_mul(per) + total / 2)
+            .checked_div(total)
+            .unwrap_or(0)
     };
+    let (tenths, percent) = (share(1000), share(100));
     let open = {
         let cb = on_open.clone();
         Callback::from(move |_| cb.emit(i))
@@ -144,8 +146,8 @@ fn outcome(i: usize, o: &Outcome, total: u64, on_open: &Callback<usize>) -> Html
             data-testid="outcome" data-orders={o.orders.to_string()} data-violating={o.violating.to_string()}>
             <div class="outcome-head">
                 <span class="outcome-share">
-                    <span class="outcome-bar" aria-hidden="true"><span style={format!("width: {share:.1}%")}></span></span>
-                    { format!("{} ({share:.0}%)", count(o.orders, "order", "orders")) }
+                    <span class="outcome-bar" aria-hidden="true"><span style={format!("width: {}.{}%", tenths / 10, tenths % 10)}></span></span>
+                    { format!("{} ({}%)", count(o.orders, "order", "orders"), percent) }
                 </span>
                 <span class="outcome-verdict">
                     { agreement }

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use causal_core::{Config, Scenario, Simulation};
+use causal_core::{Config, Simulation};
 
 use super::notices::{capitalise, count, Place, ONE_UNDO_AWAY};
 use super::timeline::Recent;
@@ -288,7 +288,7 @@ impl State {
     /// (its lane reorders too, between the steps they followed); a bad one
     /// changes nothing.
     pub(super) fn import(&mut self, text: &str, file: &str) {
-        let session = Scenario::parse(text)
+        let session = crate::json::scenario(text)
             .map(|s| Session::linear(s.config(), s.into_history(), self.seed))
             .map_err(|e| e.to_string());
         self.begin_load(session, Origin::Import(file.to_string()));
