@@ -14,6 +14,9 @@ use crate::post_message::use_post_message;
 use crate::present::{use_page_keys, use_presenting_class, Move, PageKeys};
 use crate::state::{Action, State};
 
+/// Milliseconds the embed builder's preview waits after a change.
+const PREVIEW_WAIT_MS: u32 = 800;
+
 /// What the page needs of classroom use.
 pub struct Classroom {
     /// Presenter mode is on.
@@ -38,6 +41,9 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
     let help = use_state_eq(|| false);
     let diagram = use_state_eq(|| false);
     let builder = use_state_eq(|| None::<embed::Choice>);
+    // The preview's address, set a moment after the last change: typing a
+    // step number reloads it once, not at every key.
+    let preview = use_state_eq(|| None::<String>);
     let steps = state.steps();
     let range = options.map_or((0, steps), |e| e.range(steps));
     let lock = options.and_then(|e| e.steps);
@@ -96,13 +102,35 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
             { present_button(&PresentProps { presenting: *presenting, on_toggle: toggle_present }) }
         </div>
     };
+    let built = (*builder).map(|choice| embed::snippet(state, &choice));
+    {
+        let preview = preview.clone();
+        let src = built
+            .as_ref()
+            .and_then(|b| b.as_ref().ok())
+            .map(|b| b.src.clone());
+        use_effect_with(src, move |src| {
+            let src = src.clone();
+            let timer = (*preview != src).then(|| {
+                let preview = preview.clone();
+                let wait = if preview.is_none() {
+                    0
+                } else {
+                    PREVIEW_WAIT_MS
+                };
+                gloo_timers::callback::Timeout::new(wait, move || preview.set(src))
+            });
+            move || drop(timer)
+        });
+    }
     let panels = html! {
         <>
-            if let Some(choice) = *builder {
+            if let (Some(choice), Some(built)) = (*builder, built) {
                 { embed_builder(&EmbedBuilderProps {
                     steps,
                     choice,
-                    built: embed::snippet(state, &choice),
+                    built,
+                    preview: (*preview).clone(),
                     on_change: { let builder = builder.clone(); Callback::from(move |c| builder.set(Some(c))) },
                     on_copy: {
                         let d = state.dispatcher();
@@ -267,8 +295,22 @@ fn show_highlighted() {
         return;
     };
     let scrolled = window.scroll_y().unwrap_or(0.0);
-    let tops: Vec<f64> = (0..found.length())
+    let elements: Vec<web_sys::Element> = (0..found.length())
         .filter_map(|i| found.item(i)?.dyn_into::<web_sys::Element>().ok())
+        .collect();
+    // A message's marks in the diagram, far down the page, count only when
+    // the step points at nothing else.
+    let outside: Vec<&web_sys::Element> = elements
+        .iter()
+        .filter(|el| el.closest("svg").ok().flatten().is_none())
+        .collect();
+    let chosen: Vec<&web_sys::Element> = if outside.is_empty() {
+        elements.iter().collect()
+    } else {
+        outside
+    };
+    let tops: Vec<f64> = chosen
+        .iter()
         .map(|el| el.get_bounding_client_rect())
         .filter(|r| r.width() > 0.0 && r.height() > 0.0)
         .map(|r| r.top() + scrolled)

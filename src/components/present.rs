@@ -33,6 +33,8 @@ pub struct EmbedBuilderProps {
     pub choice: Choice,
     /// The embed the page built from it, or why there is none.
     pub built: Result<Built, String>,
+    /// The address the preview shows (the snippet's, a moment after a change).
+    pub preview: Option<String>,
     /// The lecturer changed something.
     pub on_change: Callback<Choice>,
     /// Copy the snippet to the clipboard.
@@ -144,9 +146,9 @@ pub fn embed_builder(props: &EmbedBuilderProps) -> Html {
                         Err(why) => html! { <p class="form-error" data-testid="error" role="alert">{ why.clone() }</p> },
                     } }
                 </div>
-                if let Ok(built) = &props.built {
+                if let Some(src) = &props.preview {
                     <figure class="embed-preview">
-                        <iframe src={built.src.clone()} title="Preview of the embed" data-testid="embed-preview" />
+                        <iframe src={src.clone()} title="Preview of the embed" data-testid="embed-preview" />
                         <figcaption>{ "Preview: the snippet's address, loaded as a course page would load it" }</figcaption>
                     </figure>
                 }
