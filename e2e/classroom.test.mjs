@@ -225,7 +225,6 @@ test('Embed gives the iframe snippet of the session shown, and the snippet shows
   await withPage(async (page) => {
     await loadClassic(page);
     await page.locator(tid('timeline')).fill('4');
-    await page.click(`${tid('file-menu')} summary`);
     await page.click(tid('embed'));
     const code = await page.inputValue(tid('embed-code'));
     assert.match(code, /^<iframe src="[^"]+\?embed[^"]*#s=[^"]+" title="[^"]+"/);

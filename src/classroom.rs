@@ -2,16 +2,20 @@
 //! shortcuts list, the Embed action's snippet, and the postMessage API. The
 //! page asks [`use_classroom`] once and renders what it returns.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::lane::CardActions;
-use crate::components::present::{embed_code, present_button, EmbedCodeProps, PresentProps};
+use crate::components::present::{embed_builder, present_button, EmbedBuilderProps, PresentProps};
 use crate::components::shortcuts::Shortcuts;
 use crate::embed::{self, Embed};
 use crate::files;
 use crate::post_message::use_post_message;
 use crate::present::{use_page_keys, use_presenting_class, Move, PageKeys};
-use crate::state::{Action, Notice, Place, State};
+use crate::state::{Action, State};
+
+/// Milliseconds the embed builder's preview waits after a change.
+const PREVIEW_WAIT_MS: u32 = 800;
 
 /// What the page needs of classroom use.
 pub struct Classroom {
@@ -23,9 +27,9 @@ pub struct Classroom {
     pub range: (usize, usize),
     /// The present button.
     pub actions: Html,
-    /// Show the Embed snippet (an item of the share menu).
+    /// Open or close the embed builder (beside Copy link).
     pub on_embed: Callback<MouseEvent>,
-    /// The Embed snippet when asked for, the shortcuts when shown.
+    /// The embed builder when open, the shortcuts when shown.
     pub panels: Html,
 }
 
@@ -35,12 +39,16 @@ pub struct Classroom {
 pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -> Classroom {
     let presenting = use_state_eq(|| false);
     let help = use_state_eq(|| false);
-    let code = use_state_eq(|| None::<String>);
+    let diagram = use_state_eq(|| false);
+    let builder = use_state_eq(|| None::<embed::Choice>);
+    // The preview's address, set a moment after the last change: typing a
+    // step number reloads it once, not at every key.
+    let preview = use_state_eq(|| None::<String>);
     let steps = state.steps();
     let range = options.map_or((0, steps), |e| e.range(steps));
     let lock = options.and_then(|e| e.steps);
     use_post_message(state, lock);
-    use_presenting_class(*presenting);
+    use_presenting_class(*presenting, *diagram);
 
     let toggle_present = {
         let presenting = presenting.clone();
@@ -71,15 +79,22 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
             Callback::from(move |()| help.set(false))
         },
         on_move,
+        on_diagram: {
+            let diagram = diagram.clone();
+            Callback::from(move |()| diagram.set(!*diagram))
+        },
+        history_moves: lock.is_some(),
     };
     // An embed takes the clicker keys too: a slide's frame has the focus.
     use_page_keys(*presenting || options.is_some(), keys);
 
     let on_embed = {
-        let (state, code) = (state.clone(), code.clone());
-        Callback::from(move |_: MouseEvent| match embed::snippet(&state) {
-            Ok(snippet) => code.set(Some(snippet)),
-            Err(why) => state.dispatch(Action::Refuse(Notice::error(Place::Page, why))),
+        let builder = builder.clone();
+        Callback::from(move |_: MouseEvent| {
+            builder.set(match *builder {
+                Some(_) => None,
+                None => Some(embed::Choice::default()),
+            })
         })
     };
     let actions = html! {
@@ -87,11 +102,36 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
             { present_button(&PresentProps { presenting: *presenting, on_toggle: toggle_present }) }
         </div>
     };
+    let built = (*builder).map(|choice| embed::snippet(state, &choice));
+    {
+        let preview = preview.clone();
+        let src = built
+            .as_ref()
+            .and_then(|b| b.as_ref().ok())
+            .map(|b| b.src.clone());
+        use_effect_with(src, move |src| {
+            let src = src.clone();
+            let timer = (*preview != src).then(|| {
+                let preview = preview.clone();
+                let wait = if preview.is_none() {
+                    0
+                } else {
+                    PREVIEW_WAIT_MS
+                };
+                gloo_timers::callback::Timeout::new(wait, move || preview.set(src))
+            });
+            move || drop(timer)
+        });
+    }
     let panels = html! {
         <>
-            if let Some(snippet) = &*code {
-                { embed_code(&EmbedCodeProps {
-                    code: snippet.clone(),
+            if let (Some(choice), Some(built)) = (*builder, built) {
+                { embed_builder(&EmbedBuilderProps {
+                    steps,
+                    choice,
+                    built,
+                    preview: (*preview).clone(),
+                    on_change: { let builder = builder.clone(); Callback::from(move |c| builder.set(Some(c))) },
                     on_copy: {
                         let d = state.dispatcher();
                         Callback::from(move |text: String| {
@@ -99,7 +139,7 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
                             d.dispatch(Action::Note("Copied the iframe snippet that embeds this session.".into()));
                         })
                     },
-                    on_close: { let code = code.clone(); Callback::from(move |()| code.set(None)) },
+                    on_close: { let builder = builder.clone(); Callback::from(move |()| builder.set(None)) },
                 }) }
             }
             if *help {
@@ -129,4 +169,159 @@ pub fn read_only(actions: CardActions) -> CardActions {
         drag: Callback::noop(),
         highlight: actions.highlight,
     }
+}
+
+/// Scrolls the element `selector` names into view, the least needed to
+/// show it ("nearest": a panel in sight does not move).
+pub fn bring_into_view(selector: &str) {
+    let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+    else {
+        return;
+    };
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"block".into(), &"nearest".into());
+    if let Ok(scroll) = js_sys::Reflect::get(&element, &"scrollIntoView".into()) {
+        if let Some(scroll) = scroll.dyn_ref::<js_sys::Function>() {
+            let _ = scroll.call1(&element, &options);
+        }
+    }
+}
+
+/// The open lesson as the page's guide gives it.
+#[derive(Clone, PartialEq)]
+pub struct OpenLesson {
+    /// Its name, if one is open.
+    pub name: Option<String>,
+    /// Where it is (name, step, run's base), unless finished.
+    pub position: Option<(String, usize, usize)>,
+    /// Close it.
+    pub close: Callback<()>,
+    /// Open it again at a position, on the run shown.
+    pub resume: Callback<(String, usize, usize)>,
+}
+
+/// A lesson set aside by a puzzle: where it was, and the run it was on.
+type Aside = (
+    (String, usize, usize),
+    causal_core::Config,
+    Vec<causal_core::Command>,
+);
+
+/// A lesson and a puzzle are never open at once (DESIGN.md section 6):
+/// opening a puzzle closes the lesson, and Undo back to the lesson's run
+/// opens it again where it was (opening a lesson sets the puzzle aside in
+/// the reducer, and Undo brings it back; the lesson then steps aside in
+/// turn). Opening either brings its panel into view.
+#[hook]
+pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
+    // The run of the render before this one: when a puzzle has just
+    // replaced the lesson's run, that is the lesson's.
+    let previous = use_mut_ref(|| state.simulation.clone());
+    let before = previous.replace(state.simulation.clone());
+    let aside = use_mut_ref(|| None::<Aside>);
+    let puzzle = state.puzzle.as_ref().map(|p| p.name.clone());
+    let loading = state.loading();
+    {
+        let now = state.simulation.clone();
+        let lesson = lesson.clone();
+        use_effect_with(
+            (puzzle.clone(), lesson.name.clone(), loading),
+            move |(puzzle, open, loading)| {
+                if *loading {
+                    return;
+                }
+                let mut aside = aside.borrow_mut();
+                match (puzzle, open) {
+                    (Some(_), Some(_)) => {
+                        *aside = lesson
+                            .position
+                            .clone()
+                            .map(|position| (position, before.config(), before.history().to_vec()));
+                        lesson.close.emit(());
+                    }
+                    (None, None) => {
+                        if let Some((position, config, history)) = aside.take() {
+                            if now.config() == config && now.history() == history.as_slice() {
+                                lesson.resume.emit(position);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            },
+        );
+    }
+    use_effect_with(puzzle, |puzzle| {
+        if puzzle.is_some() {
+            bring_into_view("[data-testid=\"puzzle-panel\"]");
+        }
+    });
+    use_effect_with(lesson.name, |name| {
+        if name.is_some() {
+            bring_into_view("[data-testid=\"lesson-panel\"]");
+        }
+    });
+    // On a phone the lesson is a sheet at the screen's foot: at each step the
+    // page scrolls what the step points at into view above it.
+    use_effect_with(lesson.position, |position| {
+        // The width at which lessons.css makes the lesson a sheet.
+        let narrow = web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w <= 640.0);
+        if position.is_some() && narrow {
+            show_highlighted();
+        }
+    });
+}
+
+/// Pixels above the last thing a step points at within which the others it
+/// points at are shown with it (a card in the lane above its replica).
+const TOGETHER: f64 = 500.0;
+
+/// Scrolls the page so that what the lesson's step points at is at the top
+/// of the window: the last highlighted element, with those just above it
+/// (the first ones may be far up the page, at another replica).
+fn show_highlighted() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(found) = window.document().and_then(|d| {
+        d.query_selector_all("[data-lesson-highlight=\"true\"]")
+            .ok()
+    }) else {
+        return;
+    };
+    let scrolled = window.scroll_y().unwrap_or(0.0);
+    let elements: Vec<web_sys::Element> = (0..found.length())
+        .filter_map(|i| found.item(i)?.dyn_into::<web_sys::Element>().ok())
+        .collect();
+    // A message's marks in the diagram, far down the page, count only when
+    // the step points at nothing else.
+    let outside: Vec<&web_sys::Element> = elements
+        .iter()
+        .filter(|el| el.closest("svg").ok().flatten().is_none())
+        .collect();
+    let chosen: Vec<&web_sys::Element> = if outside.is_empty() {
+        elements.iter().collect()
+    } else {
+        outside
+    };
+    let tops: Vec<f64> = chosen
+        .iter()
+        .map(|el| el.get_bounding_client_rect())
+        .filter(|r| r.width() > 0.0 && r.height() > 0.0)
+        .map(|r| r.top() + scrolled)
+        .collect();
+    let Some(last) = tops.iter().copied().reduce(f64::max) else {
+        return;
+    };
+    let first = tops
+        .iter()
+        .copied()
+        .filter(|t| *t >= last - TOGETHER)
+        .fold(last, f64::min);
+    window.scroll_to_with_x_and_y(0.0, (first - 12.0).max(0.0));
 }

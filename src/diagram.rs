@@ -243,6 +243,63 @@ pub fn meets((from, to): (i32, i32), a: i32, b: i32) -> bool {
     a.min(b) <= to && a.max(b) >= from
 }
 
+/// How far a dashed in-flight line keeps from the centre of a mark it
+/// passes (a write's dot has a radius of 8).
+const CLEARANCE: i32 = 11;
+
+/// Copies in flight up to which their lines are kept clear of the marks.
+const LINES_CHECKED: usize = 48;
+
+/// The end points tried for a copy in flight, left of the edge by these.
+const END_OFFSETS: [i32; 4] = [0, 10, 20, 30];
+
+/// Where a copy in flight from (`x1`, `y1`) to the line at `y2` ends: the
+/// first end of [`END_OFFSETS`] left of `end_x` that no other copy to the
+/// same replica uses (`taken`) and whose line keeps [`CLEARANCE`] from every
+/// mark in `marks` but the one it starts at; failing that, the first free.
+fn in_flight_end(
+    end_x: i32,
+    (x1, y1): (i32, i32),
+    y2: i32,
+    taken: &[i32],
+    marks: &[(i32, i32)],
+) -> i32 {
+    let free: Vec<i32> = END_OFFSETS
+        .iter()
+        .map(|d| end_x - d)
+        .filter(|x| !taken.contains(x))
+        .collect();
+    let clear = |x2: i32| {
+        marks.iter().all(|&(mx, my)| {
+            (mx, my) == (x1, y1)
+                || mx < x1.min(x2) - CLEARANCE
+                || mx > x1.max(x2) + CLEARANCE
+                || distance_to_segment((mx, my), (x1, y1), (x2, y2)) >= f64::from(CLEARANCE)
+        })
+    };
+    free.iter()
+        .copied()
+        .find(|&x2| clear(x2))
+        .or_else(|| free.first().copied())
+        .unwrap_or(end_x)
+}
+
+/// The distance from `p` to the segment from `a` to `b`.
+fn distance_to_segment(p: (i32, i32), a: (i32, i32), b: (i32, i32)) -> f64 {
+    let (px, py) = (f64::from(p.0), f64::from(p.1));
+    let (ax, ay) = (f64::from(a.0), f64::from(a.1));
+    let (bx, by) = (f64::from(b.0), f64::from(b.1));
+    let (dx, dy) = (bx - ax, by - ay);
+    let length = dx * dx + dy * dy;
+    let t = if length == 0.0 {
+        0.0
+    } else {
+        (((px - ax) * dx + (py - ay) * dy) / length).clamp(0.0, 1.0)
+    };
+    let (cx, cy) = (ax + t * dx, ay + t * dy);
+    ((px - cx).powi(2) + (py - cy).powi(2)).sqrt()
+}
+
 /// What the page draws: the picture's size and its chunks, finished ones
 /// shared (the same `Rc` from one drawing to the next), then the chunk being
 /// filled, then what is still in flight or held.
@@ -595,21 +652,44 @@ impl Layouter {
         self.x + RIGHT * 3 / 5
     }
 
-    /// What is still in flight or held, drawn to the edge.
+    /// What is still in flight or held, drawn to the edge. Copies in flight
+    /// to one replica end at different points, and each dashed line keeps
+    /// clear of the marks it crosses (a line through a write would read as
+    /// the message flowing into it).
     fn live(&self) -> Chunk {
         let end_x = self.end_x();
         let after = self.steps + 1;
         let mut live = Chunk::default();
+        let first = self
+            .sent
+            .values()
+            .flatten()
+            .map(|(x1, _)| *x1)
+            .min()
+            .unwrap_or(end_x);
+        // Only where a reader can follow the lines: in a run with hundreds
+        // in flight, the check would cost more than it shows.
+        let copies: usize = self.sent.values().map(VecDeque::len).sum();
+        let marks = if copies <= LINES_CHECKED {
+            self.marks_from(first)
+        } else {
+            Vec::new()
+        };
+        let mut ends: BTreeMap<ReplicaId, Vec<i32>> = BTreeMap::new();
         for ((message, to), starts) in &self.sent {
             for (x1, from) in starts {
+                let (y1, y2) = (line_y(*from), line_y(*to));
+                let taken = ends.entry(*to).or_default();
+                let x2 = in_flight_end(end_x, (*x1, y1), y2, taken, &marks);
+                taken.push(x2);
                 live.arrows.push(Arrow {
                     message: *message,
                     from: *from,
                     to: *to,
                     x1: *x1,
-                    y1: line_y(*from),
-                    x2: end_x,
-                    y2: line_y(*to),
+                    y1,
+                    x2,
+                    y2,
                     end: ArrowEnd::InFlight,
                     step: after,
                 });
@@ -626,6 +706,19 @@ impl Layouter {
             });
         }
         live
+    }
+
+    /// Where the marks at `x` or later are, newest chunks first.
+    fn marks_from(&self, x: i32) -> Vec<(i32, i32)> {
+        let mut found = Vec::new();
+        let chunks = std::iter::once(&self.current).chain(self.done.iter().rev().map(|c| &**c));
+        for chunk in chunks {
+            found.extend(chunk.marks.iter().filter(|m| m.x >= x).map(|m| (m.x, m.y)));
+            if chunk.marks.first().is_some_and(|m| m.x < x) {
+                break;
+            }
+        }
+        found
     }
 
     /// The picture so far.
@@ -961,6 +1054,26 @@ mod tests {
             Simulation::replay_traced(classic.scenario.config(), &classic.scenario.steps)
                 .expect("it runs");
         layout(3, &trace, sim.messages())
+    }
+
+    #[test]
+    fn copies_in_flight_end_apart_and_clear_of_the_marks_they_cross() {
+        // The classic at its third step: m1 in flight to C crosses B's line
+        // where B wrote m2; m1 and m2 are both in flight to C.
+        let l = run(&[write(0, "x", "1"), deliver(1, 1), write(1, "y", "2")]);
+        let to_c: Vec<_> = l
+            .arrows
+            .iter()
+            .filter(|a| a.end == ArrowEnd::InFlight && a.to == 2)
+            .collect();
+        assert_eq!(to_c.len(), 2);
+        assert_ne!(to_c[0].x2, to_c[1].x2, "they end at different points");
+        for a in l.arrows.iter().filter(|a| a.end == ArrowEnd::InFlight) {
+            for m in l.marks.iter().filter(|m| (m.x, m.y) != (a.x1, a.y1)) {
+                let d = distance_to_segment((m.x, m.y), (a.x1, a.y1), (a.x2, a.y2));
+                assert!(d >= f64::from(CLEARANCE), "{a:?} passes {d} from {m:?}");
+            }
+        }
     }
 
     fn run(commands: &[Command]) -> Layout {

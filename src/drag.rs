@@ -7,7 +7,7 @@
 //! edge, the page scrolls on its own. A drag whose element goes away (its
 //! card delivered by autoplay, undone) ends, saying it is over nothing.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use causal_core::ReplicaId;
@@ -38,8 +38,26 @@ pub const HOLD_MS: u32 = 300;
 /// so a replica below the fold can be reached.
 const SCROLL_EDGE: i32 = 48;
 
-/// Pixels the page scrolls per tick while a drag rests near an edge.
+/// Pixels the page scrolls per tick at the very edge; less further in, so
+/// a drag resting just inside the zone creeps and one at the edge runs.
 const EDGE_STEP: i32 = 24;
+
+/// Pixels the page scrolls per tick at the zone's inner border.
+const EDGE_STEP_MIN: i32 = 2;
+
+/// Pixels kept between the floating copy and the window's sides, and
+/// between it and a replica's drop label.
+const FLOAT_MARGIN: f64 = 6.0;
+
+/// The page scrolling under a drag near an edge: its pixels per tick (the
+/// drag changes them as it moves), and its timer.
+type EdgeScroll = (Rc<Cell<i32>>, Interval);
+
+/// Where a first touch drag is remembered, so its hint goes away for good.
+pub const TOUCH_USED_KEY: &str = "causal-playground/touch-drag-used";
+
+/// The event the window hears when a finger first drags a card.
+const TOUCH_USED_EVENT: &str = "causal-touch-drag-used";
 
 /// Milliseconds between two such ticks.
 const EDGE_TICK_MS: u32 = 40;
@@ -120,15 +138,135 @@ impl Press {
     }
 }
 
-/// 1 near the bottom edge of a window `height` pixels high, -1 near its
-/// top, 0 elsewhere.
-fn edge_direction(y: i32, height: i32) -> i32 {
-    if y > height - SCROLL_EDGE {
-        1
+/// Pixels per tick the page scrolls for a drag at height `y` in a window
+/// `height` pixels high: down (positive) near the bottom edge, up near the
+/// top, faster the deeper into the edge zone; 0 elsewhere.
+fn edge_speed(y: i32, height: i32) -> i32 {
+    let depth = if y > height - SCROLL_EDGE {
+        (y - (height - SCROLL_EDGE)).min(SCROLL_EDGE)
     } else if y < SCROLL_EDGE {
-        -1
+        -(SCROLL_EDGE - y.max(0))
     } else {
-        0
+        return 0;
+    };
+    let speed = EDGE_STEP_MIN + (EDGE_STEP - EDGE_STEP_MIN) * depth.abs() / SCROLL_EDGE;
+    speed * depth.signum()
+}
+
+/// `(left, top, width, height)` of the floating copy, moved as little as
+/// needed to stay inside a window `(width, height)` and off the drop labels
+/// shown (`labels`), while it still holds the pointer `at` (it is what the
+/// pointer drags): only a label under the pointer itself stays covered.
+fn placed(
+    floating: (f64, f64, f64, f64),
+    at: (f64, f64),
+    window: (f64, f64),
+    labels: &[(f64, f64, f64, f64)],
+) -> (f64, f64, f64, f64) {
+    let (left, top, width, height) = floating;
+    // Where its left (top) side may go: the pointer inside it, it inside the window.
+    // Holding the pointer comes first: at the window's very edge the copy
+    // may touch it.
+    let span = |v: f64, size: f64, pointer: f64, room: f64| {
+        let low = (pointer - size + 1.0).max(FLOAT_MARGIN.min(pointer));
+        let high = (pointer - 1.0).min(room - size - FLOAT_MARGIN).max(low);
+        (v.clamp(low, high), low, high)
+    };
+    let (left, ..) = span(left, width, at.0, window.0);
+    let (mut top, low, high) = span(top, height, at.1, window.1);
+    for &(l, t, w, h) in labels {
+        let across = left < l + w && l < left + width;
+        if !across || top >= t + h || t >= top + height {
+            continue;
+        }
+        if t + h <= at.1 {
+            // The label is above the pointer: the copy starts below it.
+            top = (t + h + FLOAT_MARGIN).clamp(low, high);
+        } else if t >= at.1 {
+            // Below the pointer: the copy ends above it.
+            top = (t - FLOAT_MARGIN - height).clamp(low, high);
+        }
+    }
+    (left, top, width, height)
+}
+
+/// The drop labels on the page, as rectangles.
+fn drop_labels() -> Vec<(f64, f64, f64, f64)> {
+    let Some(found) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector_all(".drop-hint").ok())
+    else {
+        return Vec::new();
+    };
+    (0..found.length())
+        .filter_map(|i| found.item(i)?.dyn_into::<Element>().ok())
+        .map(|el| {
+            let r = el.get_bounding_client_rect();
+            (r.left(), r.top(), r.width(), r.height())
+        })
+        .collect()
+}
+
+fn window_size() -> (f64, f64) {
+    let Some(w) = web_sys::window() else {
+        return (f64::MAX, f64::MAX);
+    };
+    let size = |v: Result<wasm_bindgen::JsValue, _>| v.ok().and_then(|v| v.as_f64());
+    // The layout viewport without its scroll bar, where fixed boxes live.
+    let document = w.document().and_then(|d| d.document_element());
+    let width = document
+        .as_ref()
+        .map(|d| f64::from(d.client_width()))
+        .filter(|w| *w > 0.0)
+        .or_else(|| size(w.inner_width()))
+        .unwrap_or(f64::MAX);
+    let height = size(w.inner_height()).unwrap_or(f64::MAX);
+    (width, height)
+}
+
+/// Remembers that a finger has dragged a card, and tells the hint.
+fn touch_drag_used() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(Some(storage)) = window.local_storage() {
+        let _ = storage.set_item(TOUCH_USED_KEY, "1");
+    }
+    if let Ok(event) = web_sys::Event::new(TOUCH_USED_EVENT) {
+        let _ = window.dispatch_event(&event);
+    }
+}
+
+/// Whether a finger has dragged a card on this browser before.
+fn touch_drag_known() -> bool {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(TOUCH_USED_KEY).ok().flatten())
+        .is_some()
+}
+
+/// On a touch screen, until a finger has dragged a card once: a quick swipe
+/// scrolls the page, so a card must be held still first. (A mouse or a pen
+/// never sees it: the style sheet hides it for fine pointers.)
+#[function_component(TouchHint)]
+pub fn touch_hint() -> Html {
+    let known = use_state(touch_drag_known);
+    {
+        let known = known.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window()
+                .map(|w| EventListener::new(&w, TOUCH_USED_EVENT, move |_| known.set(true)));
+            move || drop(listener)
+        });
+    }
+    if *known {
+        return html! {};
+    }
+    html! {
+        <p class="touch-hint" data-testid="touch-hint">
+            <span aria-hidden="true">{ "\u{261d} " }</span>
+            { "To move a card, press and hold it for a moment until it lifts, then drag it onto its replica. A quick swipe scrolls the page." }
+        </p>
     }
 }
 
@@ -159,8 +297,8 @@ pub fn use_drag(
 ) -> Drag {
     let press = use_mut_ref(|| None::<Press>);
     let hold = use_mut_ref(|| None::<Timeout>);
-    // While a drag rests near an edge: (direction, timer).
-    let edge = use_mut_ref(|| None::<(i32, Interval)>);
+    // While a drag rests near an edge: (pixels per tick, timer).
+    let edge = use_mut_ref(|| None::<EdgeScroll>);
     let redraw = use_force_update();
     // The latest callbacks, for the timers and for the clean-up at unmount.
     let latest = use_mut_ref(|| (on_over.clone(), on_release.clone()));
@@ -267,6 +405,9 @@ pub fn use_drag(
                     if let Some(el) = node.cast::<Element>() {
                         let _ = el.set_pointer_capture(e.pointer_id());
                     }
+                    if p.touch {
+                        touch_drag_used();
+                    }
                 }
                 Step::Drag => {}
             }
@@ -324,14 +465,18 @@ pub fn use_drag(
         onpointerup,
         onpointercancel,
         oncontextmenu,
-        floating: now.filter(|p| p.moved).map(|p| p.floating()),
+        floating: now.filter(|p| p.moved).map(|p| {
+            let at = (f64::from(p.at.0), f64::from(p.at.1));
+            placed(p.floating(), at, window_size(), &drop_labels())
+        }),
         lifted: now.is_some_and(|p| p.touch && p.armed && !p.moved),
     }
 }
 
-/// Starts, turns or stops the page's scrolling for a drag at height `y`.
+/// Starts, speeds up, slows down or stops the page's scrolling for a drag
+/// at height `y`; it stops by itself at the page's end.
 fn scroll_near_edge(
-    edge: &Rc<RefCell<Option<(i32, Interval)>>>,
+    edge: &Rc<RefCell<Option<EdgeScroll>>>,
     press: &Rc<RefCell<Option<Press>>>,
     over: &Rc<impl Fn(i32, i32) + 'static>,
     y: i32,
@@ -340,24 +485,32 @@ fn scroll_near_edge(
         .and_then(|w| w.inner_height().ok())
         .and_then(|h| h.as_f64())
         .unwrap_or(0.0) as i32;
-    let direction = edge_direction(y, height);
-    let running = edge.borrow().as_ref().map(|(d, _)| *d);
-    if direction == 0 {
+    let speed = edge_speed(y, height);
+    if speed == 0 {
         edge.borrow_mut().take();
-    } else if running != Some(direction) {
-        let (press, over) = (press.clone(), over.clone());
-        let timer = Interval::new(EDGE_TICK_MS, move || {
-            let Some(at) = press.borrow().as_ref().filter(|p| p.moved).map(|p| p.at) else {
-                return;
-            };
-            if let Some(window) = web_sys::window() {
-                window.scroll_by_with_x_and_y(0.0, f64::from(direction * EDGE_STEP));
-            }
-            // The page moved under a pointer held still.
-            over(at.0, at.1);
-        });
-        *edge.borrow_mut() = Some((direction, timer));
+        return;
     }
+    if let Some((now, _)) = edge.borrow().as_ref() {
+        now.set(speed);
+        return;
+    }
+    let now = Rc::new(Cell::new(speed));
+    let (press, over, shared) = (press.clone(), over.clone(), now.clone());
+    let timer = Interval::new(EDGE_TICK_MS, move || {
+        let Some(at) = press.borrow().as_ref().filter(|p| p.moved).map(|p| p.at) else {
+            return;
+        };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let before = window.scroll_y().unwrap_or(0.0);
+        window.scroll_by_with_x_and_y(0.0, f64::from(shared.get()));
+        // At the page's end nothing moved: nothing under the pointer changed.
+        if (window.scroll_y().unwrap_or(0.0) - before).abs() >= 0.5 {
+            over(at.0, at.1);
+        }
+    });
+    *edge.borrow_mut() = Some((now, timer));
 }
 
 /// What is under the pointer, ignoring the dragged card and its floating copy.
@@ -460,12 +613,53 @@ mod tests {
     }
 
     #[test]
-    fn the_page_scrolls_near_the_windows_edges_only() {
-        assert_eq!(edge_direction(10, 768), -1);
-        assert_eq!(edge_direction(47, 768), -1);
-        assert_eq!(edge_direction(48, 768), 0);
-        assert_eq!(edge_direction(400, 768), 0);
-        assert_eq!(edge_direction(720, 768), 0);
-        assert_eq!(edge_direction(721, 768), 1);
+    fn the_page_scrolls_near_the_windows_edges_faster_the_deeper() {
+        assert_eq!(edge_speed(400, 768), 0);
+        assert_eq!(edge_speed(48, 768), 0);
+        assert_eq!(edge_speed(720, 768), 0);
+        assert_eq!(
+            edge_speed(47, 768),
+            -(EDGE_STEP_MIN + (EDGE_STEP - EDGE_STEP_MIN) / SCROLL_EDGE)
+        );
+        assert_eq!(edge_speed(0, 768), -EDGE_STEP);
+        assert_eq!(
+            edge_speed(-30, 768),
+            -EDGE_STEP,
+            "past the window: the fastest"
+        );
+        assert_eq!(edge_speed(768, 768), EDGE_STEP);
+        let shallow = edge_speed(722, 768);
+        let deep = edge_speed(760, 768);
+        assert!(
+            0 < shallow && shallow < deep && deep <= EDGE_STEP,
+            "{shallow} < {deep}"
+        );
+    }
+
+    #[test]
+    fn the_floating_copy_stays_on_screen_and_off_the_drop_label_holding_the_pointer() {
+        let phone = (390.0, 844.0);
+        // Past the right edge: moved back inside, still under the pointer.
+        let (left, top, ..) = placed((300.0, 100.0, 200.0, 80.0), (350.0, 120.0), phone, &[]);
+        assert_eq!((left, top), (390.0 - 200.0 - FLOAT_MARGIN, 100.0));
+        // Past the left and the top.
+        let (left, top, ..) = placed((-50.0, -20.0, 200.0, 80.0), (10.0, 10.0), phone, &[]);
+        assert_eq!((left, top), (FLOAT_MARGIN, FLOAT_MARGIN));
+        // A label above the pointer: the copy starts below it.
+        let label = (10.0, 300.0, 370.0, 40.0);
+        let (_, top, ..) = placed((20.0, 290.0, 200.0, 80.0), (60.0, 360.0), phone, &[label]);
+        assert_eq!(top, 340.0 + FLOAT_MARGIN);
+        // A label below the pointer: the copy ends above it.
+        let low = (10.0, 400.0, 370.0, 40.0);
+        let (_, top, ..) = placed((20.0, 350.0, 200.0, 80.0), (60.0, 380.0), phone, &[low]);
+        assert_eq!(top, 400.0 - FLOAT_MARGIN - 80.0);
+        // Never so far that the pointer leaves it.
+        let (_, top, ..) = placed(
+            (20.0, 290.0, 200.0, 80.0),
+            (60.0, 320.0),
+            phone,
+            &[(10.0, 200.0, 370.0, 100.0)],
+        );
+        assert!(top <= 320.0 - FLOAT_MARGIN && top + 80.0 >= 320.0, "{top}");
     }
 }

@@ -124,9 +124,51 @@ pub fn open(embed: &mut Embed, link: Option<&str>) -> State {
     Rc::unwrap_or_clone(state)
 }
 
-/// The `<iframe>` snippet that embeds the session `state` shows (its share
-/// fragment), or why there is none.
-pub fn snippet(state: &State) -> Result<String, String> {
+/// What the embed builder lets the lecturer choose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Choice {
+    /// The first step shown.
+    pub from: usize,
+    /// The last step shown; `None`: the branch's last.
+    pub to: Option<usize>,
+    /// Students look and step, and cannot act.
+    pub readonly: bool,
+}
+
+impl Choice {
+    /// The steps shown within a branch of `steps` steps, first at most last.
+    pub fn range(&self, steps: usize) -> (usize, usize) {
+        let to = self.to.unwrap_or(steps).min(steps);
+        (self.from.min(to), to)
+    }
+
+    /// The address's options for a branch of `steps` steps: `steps=A-B`
+    /// only when it shows less than the whole branch, then `readonly`.
+    pub fn options(&self, steps: usize) -> Vec<String> {
+        let mut options = Vec::new();
+        let (from, to) = self.range(steps);
+        if (from, to) != (0, steps) {
+            options.push(format!("steps={from}-{to}"));
+        }
+        if self.readonly {
+            options.push("readonly".to_string());
+        }
+        options
+    }
+}
+
+/// An embed built by the page: its address and the `<iframe>` snippet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Built {
+    /// The address the snippet loads.
+    pub src: String,
+    /// The `<iframe>` snippet.
+    pub code: String,
+}
+
+/// The embed of the session `state` shows (its share fragment) with the
+/// builder's `choice`, or why there is none.
+pub fn snippet(state: &State, choice: &Choice) -> Result<Built, String> {
     let fragment = format!(
         "{}{}",
         share::FRAGMENT_PREFIX,
@@ -151,10 +193,13 @@ pub fn snippet(state: &State) -> Result<String, String> {
         Some(p) => format!("Causal Playground: {}", p.title),
         None => "Causal Playground".to_string(),
     };
-    Ok(iframe_code(
-        &embed_address(&page, &[], Some(&fragment)),
-        &title,
-    ))
+    let options = choice.options(state.steps());
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let src = embed_address(&page, &options, Some(&fragment));
+    Ok(Built {
+        code: iframe_code(&src, &title),
+        src,
+    })
 }
 
 /// A scenario or lesson name: a file name without extension.
@@ -272,6 +317,38 @@ mod tests {
         let embed = Embed::from_query("?embed&steps=2-50").unwrap();
         assert_eq!(embed.range(9), (2, 9));
         assert_eq!(Embed::default().range(9), (0, 9));
+    }
+
+    #[test]
+    fn the_builder_writes_only_the_options_that_change_something() {
+        let whole = Choice::default();
+        assert!(whole.options(6).is_empty());
+        let part = Choice {
+            from: 3,
+            to: Some(5),
+            readonly: true,
+        };
+        assert_eq!(part.options(6), vec!["steps=3-5", "readonly"]);
+        // A range past the branch is cut to it; first never after last.
+        let past = Choice {
+            from: 9,
+            to: Some(20),
+            readonly: false,
+        };
+        assert_eq!(past.range(6), (6, 6));
+        assert_eq!(past.options(6), vec!["steps=6-6"]);
+        // The address it makes is read back as it was built.
+        let src = embed_address(
+            "https://example.org/",
+            &["steps=3-5", "readonly"],
+            Some("s=x"),
+        );
+        let query = &src[src.find('?').unwrap()..src.find('#').unwrap()];
+        let read = Embed::from_query(query).unwrap();
+        assert_eq!(
+            (read.steps, read.readonly, read.problems.len()),
+            (Some((3, 5)), true, 0)
+        );
     }
 
     #[test]

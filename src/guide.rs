@@ -25,6 +25,12 @@ pub struct Guide {
     /// A prediction waits for its answer: every place that would tell its
     /// outcome hides it (DESIGN.md 6.1, `hidden-outcome`).
     pub hiding: bool,
+    /// Where the open lesson is, unless finished: name, step, run's base.
+    pub position: Option<(String, usize, usize)>,
+    /// Closes the open lesson (a puzzle was opened: never both at once).
+    pub close: Callback<()>,
+    /// Opens a lesson again at a position, on the run shown (Undo back to it).
+    pub resume: Callback<(String, usize, usize)>,
 }
 
 /// The lessons beside the run in `state`; `embedded` is the lesson an
@@ -158,12 +164,32 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
                 on_open={on_open.clone()} />
         }
     });
+    let resume = {
+        let guide = guide.dispatcher();
+        Callback::from(move |(name, step, base): (String, usize, usize)| {
+            if let Ok(lesson) = lessons::lesson(&name) {
+                guide.dispatch(TutorAction::Open {
+                    name,
+                    lesson,
+                    step,
+                    base,
+                });
+            }
+        })
+    };
     Guide {
         list,
         open: guide.open.as_ref().map(|t| t.name.clone()),
+        position: guide
+            .open
+            .as_ref()
+            .filter(|t| !t.done)
+            .map(|t| (t.name.clone(), t.step, t.base)),
+        close: make_callback(&guide, |()| TutorAction::Close),
         panel,
         on_open,
         hiding: guide.open.as_ref().is_some_and(Tutor::hides),
         answers: (*answers).clone(),
+        resume,
     }
 }

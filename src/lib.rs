@@ -138,9 +138,12 @@ pub fn app() -> Html {
         state.speed_ms,
         make_callback(&state, |()| Action::Step),
     );
+    // An embed locked to `steps=A-B` moves its timeline with Ctrl+Z and
+    // Ctrl+Shift+Z within the lock (classroom's keys), never past it.
+    let locked = embed.as_ref().as_ref().is_some_and(|e| e.steps.is_some());
     hooks::use_history_keys(
-        make_callback(&state, |()| Action::Undo),
-        make_callback(&state, |()| Action::Redo),
+        make_callback(&state, move |()| (!locked).then_some(Action::Undo)),
+        make_callback(&state, move |()| (!locked).then_some(Action::Redo)),
     );
     let census = census::use_census(&state);
     let puzzle = play::use_puzzle(&state);
@@ -148,6 +151,15 @@ pub fn app() -> Html {
     let guide = guide::use_guide(
         &state,
         embed.as_ref().as_ref().and_then(|e| e.lesson.clone()),
+    );
+    classroom::use_one_at_a_time(
+        &state,
+        classroom::OpenLesson {
+            name: guide.open.clone(),
+            position: guide.position.clone(),
+            close: guide.close.clone(),
+            resume: guide.resume.clone(),
+        },
     );
     let simulation = &state.simulation;
     let config = simulation.config();
@@ -300,6 +312,7 @@ pub fn app() -> Html {
                     range: classroom.range,
                     on_seek: on_seek.clone(),
                 }) }
+                { components::embed_steps::embed_status(simulation, config.delivery) }
                 { guide.panel.clone() }
                 <h2 class="visually-hidden">{ "Replicas and the messages in flight to them" }</h2>
                 <div class="columns" id="replicas" style={format!("--replicas: {}", config.replicas)}>
@@ -333,7 +346,8 @@ pub fn app() -> Html {
             </header>
             { classroom.panels }
             { for under_way }
-            { for page_notice }
+            // While a puzzle is played its refusals are told beside its panel.
+            if puzzle.panel.is_none() { { for page_notice.clone() } }
             <LessonList lessons={guide.list} open={guide.open.clone()} on_open={guide.on_open} answers={guide.answers} />
             <section class="toolbar" aria-label="Controls">
                 <div class="toolbar-row">
@@ -370,6 +384,9 @@ pub fn app() -> Html {
                         on_step: make_callback(&state, |()| Action::Step),
                         on_seed: make_callback(&state, Action::SetSeed),
                         on_speed: make_callback(&state, Action::SetSpeed),
+                        in_flight: simulation.network().len(),
+                        can_redo: state.can_redo(),
+                        on_next: make_callback(&state, |()| Action::Redo),
                     }) }
                     { timeline::timeline(&TimelineProps {
                         cursor: state.cursor(),
@@ -409,7 +426,9 @@ pub fn app() -> Html {
             </section>
             if let Some(panel) = &puzzle.panel {
                 { components::puzzle::puzzle_panel(panel) }
+                { for page_notice }
             }
+            if !classroom.presenting { <drag::TouchHint /> }
             <main class="columns" id="replicas" tabindex="-1" aria-label="Replicas"
                   style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
@@ -432,6 +451,7 @@ pub fn app() -> Html {
                         on_explore: census.explore.clone(),
                         on_cancel: census.cancel.clone(),
                         on_open: census.open.clone(),
+                        puzzle: state.puzzle.as_ref().map(|p| p.puzzle.title.clone()),
                     }) }
                 }
                 { components::puzzle::puzzle_list(&puzzle.list) }

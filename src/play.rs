@@ -55,6 +55,21 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
             None => (0, false, true),
         }
     };
+    // Whether the goal can still be reached from the moves made: the engine
+    // searches again only when the moves change.
+    let stuck = {
+        let moves_made = active.as_ref().filter(|_| same_rules && !solved).map(|p| {
+            (
+                p.name.clone(),
+                p.moves(state.simulation.history(), state.cursor()),
+            )
+        });
+        let active = active.clone();
+        *use_memo(moves_made, move |moves_made| match (moves_made, &active) {
+            (Some((_, moves)), Some(p)) if !moves.is_empty() => !p.reachable_after(moves),
+            _ => false,
+        })
+    };
     let solved_names = use_state(|| {
         Rc::new(
             storage()
@@ -165,6 +180,7 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
         PuzzlePanelProps {
             moves,
             solved,
+            stuck,
             other_rules: (!same_rules).then(|| {
                 let c = p.config();
                 format!(

@@ -98,6 +98,10 @@ pub const SHORTCUTS: &[ShortcutGroup] = &[
                 keys: "Home, End",
                 does: "First step, last step",
             },
+            Shortcut {
+                keys: "D",
+                does: "The space-time diagram in place of the replicas, and back",
+            },
         ],
     },
 ];
@@ -126,6 +130,11 @@ pub struct PageKeys {
     pub on_escape: Callback<()>,
     /// Clicker keys, only while presenting.
     pub on_move: Callback<Move>,
+    /// `D` while presenting: the diagram in place of the replicas, and back.
+    pub on_diagram: Callback<()>,
+    /// Undo and Redo (Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y) move the timeline one
+    /// step through `on_move`, which keeps an embed's `steps=A-B` lock.
+    pub history_moves: bool,
 }
 
 /// The page's keys: `?`, `P`, `F` and `Esc` anywhere but in a text field, and
@@ -143,10 +152,25 @@ pub fn use_page_keys(presenting: bool, keys: PageKeys) {
                     let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
+                    let target = focused_tag(e);
+                    if keys.history_moves
+                        && (e.ctrl_key() || e.meta_key())
+                        && !matches!(target.as_str(), "INPUT" | "TEXTAREA")
+                    {
+                        let m = match (e.key().as_str(), e.shift_key()) {
+                            ("z" | "Z", false) => Some(Move::Previous),
+                            ("z" | "Z", true) | ("y" | "Y", false) => Some(Move::Next),
+                            _ => None,
+                        };
+                        if let Some(m) = m {
+                            keys.on_move.emit(m);
+                            e.prevent_default();
+                        }
+                        return;
+                    }
                     if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
                         return;
                     }
-                    let target = focused_tag(e);
                     if matches!(target.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
                         return;
                     }
@@ -166,6 +190,10 @@ pub fn use_page_keys(presenting: bool, keys: PageKeys) {
                         "Escape" => {
                             keys.on_escape.emit(());
                             false
+                        }
+                        "d" | "D" if presenting && !on_card(e) => {
+                            keys.on_diagram.emit(());
+                            true
                         }
                         key if presenting && !on_card(e) => match clicker_move(key, &target) {
                             Some(m) => {
@@ -226,19 +254,30 @@ pub fn toggle_full_screen() {
 }
 
 /// While `presenting`, the root element carries the class `presenting` (type
-/// sizes are in `rem`, so the whole page grows with it).
+/// sizes are in `rem`, so the whole page grows with it), and with `diagram`
+/// also `presenting-diagram` (the diagram in place of the replicas).
 #[hook]
-pub fn use_presenting_class(presenting: bool) {
-    use_effect_with(presenting, |&presenting| {
+pub fn use_presenting_class(presenting: bool, diagram: bool) {
+    use_effect_with((presenting, diagram), |&(presenting, diagram)| {
         let root = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element());
         if let Some(root) = &root {
-            let _ = if presenting {
-                root.class_list().add_1("presenting")
-            } else {
-                root.class_list().remove_1("presenting")
-            };
+            for (class, on) in [
+                ("presenting", presenting),
+                ("presenting-diagram", presenting && diagram),
+            ] {
+                let _ = if on {
+                    root.class_list().add_1(class)
+                } else {
+                    root.class_list().remove_1(class)
+                };
+            }
+        }
+        if presenting {
+            if let Some(w) = web_sys::window() {
+                w.scroll_to_with_x_and_y(0.0, 0.0);
+            }
         }
     });
 }

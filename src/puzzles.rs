@@ -3,7 +3,7 @@
 //! and the tests load the same files), and the puzzle being played: its
 //! moves, what it refuses, the engine's par.
 
-use causal_core::{Command, Config, Delivery, Move, Puzzle, Solution};
+use causal_core::{Command, Config, Delivery, Goal, Move, Puzzle, Solution};
 
 include!(concat!(env!("OUT_DIR"), "/puzzles.rs"));
 
@@ -57,6 +57,20 @@ impl ActivePuzzle {
             .filter(|c| !matches!(c, Command::Reorder { .. }))
             .cloned()
             .collect()
+    }
+
+    /// Whether the goal can still be reached after `moves` (the moves made
+    /// since the start): the engine searches from there, as for the par.
+    /// `false` only when it saw every state there is and none meets the goal.
+    pub fn reachable_after(&self, moves: &[Command]) -> bool {
+        // A violation already seen would be forgotten by a search that starts
+        // after it: such goals are not judged.
+        if mentions_violation(&self.puzzle.goal) {
+            return true;
+        }
+        let mut from = self.puzzle.clone();
+        from.start.steps.extend(moves.iter().cloned());
+        !matches!(from.solve(), Solution::Impossible { .. })
     }
 
     /// Why `command` is refused in the puzzle, if it is.
@@ -131,6 +145,14 @@ pub fn verdict(puzzle: &Puzzle, rule: Delivery) -> String {
         Solution::NotFound { states, moves } => format!(
             "Not found under {rule} delivery within {moves} moves ({states} states searched)."
         ),
+    }
+}
+
+fn mentions_violation(goal: &Goal) -> bool {
+    match goal {
+        Goal::Violation { .. } => true,
+        Goal::All { goals } => goals.iter().any(mentions_violation),
+        _ => false,
     }
 }
 

@@ -25,6 +25,9 @@ pub struct CensusProps {
     pub on_cancel: Callback<()>,
     /// Open outcome `i` as a branch.
     pub on_open: Callback<usize>,
+    /// A puzzle is open (its title): the census would show its answer, so
+    /// it is locked until the puzzle is closed.
+    pub puzzle: Option<String>,
 }
 
 /// `n` and the noun, singular or plural, with thousands grouped.
@@ -64,6 +67,19 @@ pub fn census(props: &CensusProps) -> Html {
             count(n as u64, "copy", "copies")
         ),
     };
+    if let Some(title) = &props.puzzle {
+        return html! {
+            <section class="census-box locked" aria-labelledby="census-title" data-testid="census-locked">
+                <div class="census-head">
+                    <h2 id="census-title">{ "Every order" }</h2>
+                    <p class="census-intro">{ format!("Put away while you play the puzzle \u{201c}{title}\u{201d}: every order would show you its answer. Close the puzzle to explore.") }</p>
+                    <button type="button" data-testid="explore" class="primary" disabled=true>
+                        { "Explore every order" }
+                    </button>
+                </div>
+            </section>
+        };
+    }
     html! {
         <section class="census-box" aria-labelledby="census-title">
             <div class="census-head">
@@ -97,8 +113,90 @@ pub fn census(props: &CensusProps) -> Html {
     }
 }
 
+/// A replica's store as the census shows it: `x=1 y=2`, or `empty`.
+fn store_words(replica: &causal_core::FinalReplica) -> String {
+    if replica.store.is_empty() {
+        "empty".to_string()
+    } else {
+        replica
+            .store
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.joined()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn clock_words(replica: &causal_core::FinalReplica) -> String {
+    format!(
+        "[{}]",
+        replica
+            .clock
+            .entries()
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+/// Which replicas' stores, and which replicas' clocks, are not the same in
+/// every outcome: what tells the outcomes apart.
+fn differing(outcomes: &[Outcome]) -> (Vec<bool>, Vec<bool>) {
+    let replicas = outcomes.first().map_or(0, |o| o.replicas.len());
+    let varies = |words: fn(&causal_core::FinalReplica) -> String| {
+        (0..replicas)
+            .map(|r| {
+                let mut seen = outcomes.iter().filter_map(|o| o.replicas.get(r)).map(words);
+                let first = seen.next();
+                seen.any(|w| Some(w) != first)
+            })
+            .collect::<Vec<bool>>()
+    };
+    (varies(store_words), varies(clock_words))
+}
+
+/// "B's and C's stores" (what differs between the outcomes), in words.
+fn differing_words(stores: &[bool], clocks: &[bool]) -> String {
+    let names = |which: &[bool]| -> Vec<String> {
+        which
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v)
+            .map(|(r, _)| format!("{}'s", replica_name(r)))
+            .collect()
+    };
+    let list = |items: Vec<String>| match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    };
+    let (s, c) = (names(stores), names(clocks));
+    match (s.is_empty(), c.is_empty()) {
+        (false, true) => format!(
+            "They differ only in {} store{}.",
+            list(s.clone()),
+            if s.len() == 1 { "" } else { "s" }
+        ),
+        (true, false) => format!(
+            "Every store ends the same; they differ only in {} clock{}.",
+            list(c.clone()),
+            if c.len() == 1 { "" } else { "s" }
+        ),
+        (false, false) => format!(
+            "They differ in {} store{} and {} clock{}.",
+            list(s.clone()),
+            if s.len() == 1 { "" } else { "s" },
+            list(c.clone()),
+            if c.len() == 1 { "" } else { "s" }
+        ),
+        (true, true) => String::new(),
+    }
+}
+
 fn result(report: &CensusReport, props: &CensusProps) -> Html {
     let more = report.outcomes.len().saturating_sub(OUTCOMES_SHOWN);
+    let (stores, clocks) = differing(&report.outcomes);
     html! {
         <div class="census" data-testid="census"
              data-orders={report.orders.to_string()} data-violating={report.violating.to_string()}
@@ -114,8 +212,11 @@ fn result(report: &CensusReport, props: &CensusProps) -> Html {
                     n => format!("{} with replicas that disagree.", count(n, "order ends", "orders end")),
                 }
             }</p>
+            if report.outcomes.len() > 1 {
+                <p class="census-differs" data-testid="census-differs">{ differing_words(&stores, &clocks) }</p>
+            }
             <ol class="outcomes">
-                { for report.outcomes.iter().take(OUTCOMES_SHOWN).enumerate().map(|(i, o)| outcome(i, o, report.orders, &props.on_open)) }
+                { for report.outcomes.iter().take(OUTCOMES_SHOWN).enumerate().map(|(i, o)| outcome(i, o, report.orders, &props.on_open, (&stores, &clocks))) }
             </ol>
             if more > 0 {
                 <p class="census-more">{ format!("and {} more outcomes, each reached by fewer orders", thousands(more as u64)) }</p>
@@ -124,7 +225,35 @@ fn result(report: &CensusReport, props: &CensusProps) -> Html {
     }
 }
 
-fn outcome(i: usize, o: &Outcome, total: u64, on_open: &Callback<usize>) -> Html {
+/// One outcome: its share, its verdict, first what sets it apart (the
+/// stores and clocks that differ between outcomes), then every store.
+fn outcome(
+    i: usize,
+    o: &Outcome,
+    total: u64,
+    on_open: &Callback<usize>,
+    (stores, clocks): (&[bool], &[bool]),
+) -> Html {
+    let mut apart: Vec<String> = Vec::new();
+    for (r, replica) in o.replicas.iter().enumerate() {
+        let store = stores.get(r).copied().unwrap_or(false);
+        let clock = clocks.get(r).copied().unwrap_or(false);
+        match (store, clock) {
+            (true, true) => apart.push(format!(
+                "{}: {} {}",
+                replica_name(r),
+                store_words(replica),
+                clock_words(replica)
+            )),
+            (true, false) => apart.push(format!("{}: {}", replica_name(r), store_words(replica))),
+            (false, true) => apart.push(format!(
+                "{}: clock {}",
+                replica_name(r),
+                clock_words(replica)
+            )),
+            (false, false) => {}
+        }
+    }
     // In tenths of a percent, by integers: the page carries no float formatting.
     let share = |per: u64| {
         (o.orders.saturating_mul(per) + total / 2)
@@ -158,18 +287,19 @@ fn outcome(i: usize, o: &Outcome, total: u64, on_open: &Callback<usize>) -> Html
                 <button type="button" data-testid="outcome-load" onclick={open}
                         aria-label={format!("Open outcome {} as a new branch", i + 1)}>{ "Open" }</button>
             </div>
+            if !apart.is_empty() {
+                <p class="outcome-differs" data-testid="outcome-differs">
+                    <span class="outcome-number">{ format!("Outcome {}: ", i + 1) }</span>{ apart.join(" \u{b7} ") }
+                </p>
+            }
             <ul class="outcome-stores">
                 { for o.replicas.iter().enumerate().map(|(r, replica)| {
-                    let store = if replica.store.is_empty() {
-                        "empty".to_string()
-                    } else {
-                        replica.store.iter().map(|(k, v)| format!("{k}={}", v.joined())).collect::<Vec<_>>().join(" ")
-                    };
+                    let store = store_words(replica);
                     html! {
                         <li key={r} class={format!("r{r}")}>
                             <strong>{ replica_name(r) }</strong>{ " " }
                             <span class="outcome-store">{ store }</span>{ " " }
-                            <span class="outcome-clock">{ format!("[{}]", replica.clock.entries().iter().map(u64::to_string).collect::<Vec<_>>().join(",")) }</span>
+                            <span class="outcome-clock">{ clock_words(replica) }</span>
                         </li>
                     }
                 }) }

@@ -188,6 +188,12 @@ pub struct AutoplayProps {
     pub on_seed: Callback<String>,
     /// Milliseconds between steps.
     pub on_speed: Callback<u32>,
+    /// Copies in flight: with none, Play has nothing to do and says so.
+    pub in_flight: usize,
+    /// The timeline has steps ahead (a preset's): Next plays them.
+    pub can_redo: bool,
+    /// The next step of the timeline.
+    pub on_next: Callback<()>,
 }
 
 /// Autoplay: a seeded scheduler delivers random copies in flight.
@@ -214,11 +220,29 @@ pub fn autoplay(props: &AutoplayProps) -> Html {
             }
         })
     };
+    // Play delivers copies in flight; with none, it says so where it is
+    // (not in the log below the fold), and offers the timeline's next step.
+    let idle = !props.playing && props.in_flight == 0;
+    let next = {
+        let cb = props.on_next.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
     html! {
         <div class="autoplay" role="group" aria-label="Autoplay">
-            <button type="button" data-testid="play" class="primary" onclick={toggle} aria-pressed={props.playing.to_string()}>
+            <button type="button" data-testid="play" class="primary" onclick={toggle} aria-pressed={props.playing.to_string()}
+                    disabled={idle} aria-describedby={idle.then_some("play-note")}>
                 { if props.playing { "\u{23f8} Pause" } else { "\u{25b6} Play" } }
             </button>
+            if idle {
+                <span class="play-note" id="play-note" data-testid="play-note">
+                    if props.can_redo {
+                        { "Nothing in flight to play yet: " }
+                        <button type="button" class="link-button" data-testid="play-next" onclick={next}>{ "Next step \u{2192}" }</button>
+                    } else {
+                        { "Nothing in flight to play: write at a replica first." }
+                    }
+                </span>
+            }
             <button type="button" data-testid="step" onclick={step}
                     title="Deliver one copy in flight chosen at random by the seed: what autoplay does at each tick">
                 { "Random delivery" }</button>

@@ -50,12 +50,13 @@ const SVG_STYLE: &str = "
 .d-r4{fill:#b58900}.d-r5{fill:#56b4e9}.d-r6{fill:#7a5195}.d-r7{fill:#8c6d31}
 .selecting .mark,.selecting .d-arrow,.selecting .d-wait{opacity:.25}
 .selecting .mark.write.rel-past,.selecting .mark.write.rel-future,.selecting .mark.write.rel-selected,.selecting .mark.write.rel-concurrent{opacity:1}
-.mark.write.rel-selected{stroke:#1b2130;stroke-width:3}
-.mark.write.rel-past{stroke:#1f5fcf;stroke-width:3}
-.mark.write.rel-future{stroke:#7a5195;stroke-width:3}
-.mark.write.rel-concurrent{stroke:#e0a400;stroke-width:3;stroke-dasharray:3 2}
+.rel-ring{fill:none;stroke:#1b2130;stroke-width:2.5}
+.rel-selected .rel-ring{stroke-width:5}
+.rel-future .rel-ring{stroke-dasharray:6 4}
+.rel-concurrent .rel-ring{stroke-dasharray:1.5 4;stroke-linecap:round}
+.d-head{fill:#5b6475}
 .d-bg{fill:#fff}
-@media (prefers-color-scheme:dark){.d-bg{fill:#1b2029}.d-name{fill:#e6e9ef}.d-arrow{stroke:#a4adbd}.mark.receive{fill:#a4adbd}.mark.write.rel-selected{stroke:#e6e9ef}}
+@media (prefers-color-scheme:dark){.d-bg{fill:#1b2029}.d-name{fill:#e6e9ef}.d-arrow{stroke:#a4adbd}.d-head{fill:#a4adbd}.mark.receive{fill:#a4adbd}.rel-ring{stroke:#e6e9ef}}
 ";
 
 /// Which of a chunk's parts a [`ChunkView`] draws: waits under arrows under
@@ -146,6 +147,12 @@ fn chunk_view(props: &ChunkProps) -> Html {
                 <g {class} data-kind={m.kind.name()} data-replica={m.replica.to_string()}
                    data-message={m.message.0.to_string()} data-step={m.step.to_string()}
                    data-timestamp={m.timestamp.clone()} tabindex="0" role="img" aria-label={describe_mark(m)}>
+                    // How it relates to the selected write: a ring round
+                    // the dot in the text's colour, its pattern the relation,
+                    // whatever the replica's colour.
+                    if !rel.is_empty() {
+                        <circle class="rel-ring" cx={x.to_string()} cy={y.to_string()} r="13" />
+                    }
                     { shape }
                 </g>
             }
@@ -336,7 +343,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             }
         }
         let writes = crate::state::count(past, "write");
-        format!("{s}: {writes} happened before it (blue), {future} after it (purple), {concurrent} concurrent with it (dashed amber). Click it again to clear.")
+        format!("{s}: {writes} happened before it (solid ring), {future} after it (dashed ring), {concurrent} concurrent with it (dotted ring). Click it again to clear.")
     });
     let set_zoom = |factor: f64| {
         let zoom = zoom.clone();
@@ -380,7 +387,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                     <style>{ SVG_STYLE }</style>
                     <defs>
                         <marker id="d-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                            <path d="M0 0 L10 5 L0 10 z" fill="#5b6475" />
+                            <path class="d-head" d="M0 0 L10 5 L0 10 z" />
                         </marker>
                     </defs>
                     <rect class="d-bg" x="0" y="0" width={layout.width.to_string()} height={layout.height.to_string()} />

@@ -1,7 +1,11 @@
-//! An embed's step controls: back, the timeline within its lock, forward.
+//! An embed's step controls (back, the timeline within its lock, forward)
+//! and its status line: the delivery rule in force and the outcome in words.
 
+use causal_core::{Delivery, Simulation};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use crate::components::status::{Awaiting, Status};
 
 /// Props of [`embed_steps`].
 pub struct EmbedStepsProps {
@@ -45,5 +49,23 @@ pub fn embed_steps(props: &EmbedStepsProps) -> Html {
             <button type="button" data-testid="embed-next" disabled={cursor >= high}
                     onclick={seek((cursor + 1).min(high))}>{ "Next \u{2192}" }</button>
         </nav>
+    }
+}
+
+/// The delivery rule in force and the status in words (the replicas agree,
+/// are catching up or diverged; the violations seen), which an embed always
+/// shows: a red square in the diagram says nothing on its own.
+pub fn embed_status(simulation: &Simulation, delivery: Delivery) -> Html {
+    html! {
+        <section class="embed-status" aria-label="Rule and outcome" data-testid="embed-status">
+            <p class="embed-rule" data-testid="embed-rule" data-rule={delivery.name()}>
+                { "Delivery rule: " }<strong>{ delivery.name() }</strong>{ " \u{2014} " }{ delivery.explanation() }
+            </p>
+            <Status violations={simulation.violations().to_vec()}
+                    converged={simulation.converged()}
+                    diverged={simulation.diverged_keys()}
+                    in_flight={simulation.network().len()}
+                    awaiting={Awaiting::of(simulation)} />
+        </section>
     }
 }

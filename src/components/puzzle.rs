@@ -61,6 +61,8 @@ pub struct PuzzlePanelProps {
     pub moves: usize,
     /// The goal is met under the puzzle's rule.
     pub solved: bool,
+    /// The goal can no longer be reached from the moves made.
+    pub stuck: bool,
     /// The page runs other rules than the puzzle's: what to switch back to.
     pub other_rules: Option<String>,
     /// The engine's answer to "can it be done under the rule shown?", once asked.
@@ -110,6 +112,11 @@ pub fn puzzle_panel(props: &PuzzlePanelProps) -> Html {
                         Some(par) => format!("Solved in {} moves; the engine needs only {par}. Undo or the timeline lets you try for fewer.", props.moves),
                         None => "Solved.".to_string(),
                     }
+                }</p>
+            }
+            if props.stuck {
+                <p class="puzzle-stuck" data-testid="puzzle-stuck" role="status">{
+                    "The goal can no longer be reached from here: no order of the moves left gets there. Undo (Ctrl+Z) takes back your last move; Start again goes back to the puzzle's start."
                 }</p>
             }
             if let Some(rules) = &props.other_rules {

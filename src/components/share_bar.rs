@@ -30,7 +30,7 @@ pub struct ShareBarProps {
     pub on_file: Callback<File>,
     /// Export something.
     pub on_export: Callback<Export>,
-    /// Show the iframe snippet that embeds this session.
+    /// Open or close the embed builder.
     pub on_embed: Callback<MouseEvent>,
 }
 
@@ -73,13 +73,7 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
             close_menu(&input, false);
         })
     };
-    let embed = {
-        let cb = props.on_embed.clone();
-        Callback::from(move |e: MouseEvent| {
-            close_menu(&e.target_unchecked_into(), false);
-            cb.emit(e)
-        })
-    };
+    let embed = props.on_embed.clone();
     let onkeydown = Callback::from(|e: KeyboardEvent| {
         if e.key() == "Escape" {
             close_menu(&e.target_unchecked_into(), true);
@@ -93,6 +87,9 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
             <div class="buttons">
                 <button type="button" data-testid="share" class="primary" onclick={share}
                         title="Put the whole session in the address and copy the link">{ "Copy link" }</button>
+                <button type="button" data-testid="embed" onclick={embed}
+                        title="Build the iframe snippet that shows this session, or some of its steps, in a course page or a slide">
+                    { "Embed\u{2026}" }</button>
                 <details class="menu" data-testid="file-menu" {onkeydown}>
                     <summary>{ "Import / export" }</summary>
                     <div class="menu-items">
@@ -109,9 +106,6 @@ pub fn share_bar(props: &ShareBarProps) -> Html {
                                 title="Download the space-time diagram as a PNG picture, for slides">{ "Export diagram as PNG" }</button>
                         <button type="button" data-testid="export-shiviz" onclick={export(Export::Shiviz)}
                                 title="Download the run as a log that ShiViz can open">{ "Export ShiViz log" }</button>
-                        <button type="button" data-testid="embed" onclick={embed}
-                                title="The iframe snippet that shows this session in a course page or a slide">
-                            { "Embed in a page\u{2026}" }</button>
                     </div>
                 </details>
             </div>
