@@ -1,5 +1,10 @@
 //! Mounts the app; everything else is in the library so tests can import it.
 
 fn main() {
-    yew::Renderer::<causal_playground::App>::new().render();
+    // `?live=`: the live view on real nodes instead of the playground.
+    if causal_playground::live::requested() {
+        yew::Renderer::<causal_playground::live::LiveView>::new().render();
+    } else {
+        yew::Renderer::<causal_playground::App>::new().render();
+    }
 }
