@@ -26,6 +26,9 @@ const HELD: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("held");
 const DELIVERED: TableDefinition<u64, (u64, u64)> = TableDefinition::new("delivered");
 /// (peer, arrival number of the write) to the message to send (JSON).
 const OUTBOX: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("outbox");
+/// Event number (from 1) to the event (JSON `{"kind","message"}`), for
+/// `GET /events`: written in the transaction of the change it describes.
+const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 /// "identity", "clock", "holds".
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -51,6 +54,43 @@ pub struct Restored {
     pub arrivals: u64,
     /// Peers whose queue is held.
     pub holds: BTreeSet<ReplicaId>,
+    /// The number the next event gets.
+    pub next_event: u64,
+}
+
+/// What a node did, as `GET /events` shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Its own write.
+    Write,
+    /// A message from a peer arrived.
+    Receive,
+    /// A message was delivered (at once, or out of the hold-back buffer).
+    Deliver,
+    /// A message was held back.
+    Hold,
+    /// A message arrived again: a duplicate, discarded.
+    Discard,
+}
+
+impl Kind {
+    /// Its name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Write => "write",
+            Kind::Receive => "receive",
+            Kind::Deliver => "deliver",
+            Kind::Hold => "hold",
+            Kind::Discard => "discard",
+        }
+    }
+}
+
+/// One event as it is kept.
+#[derive(Serialize, Deserialize)]
+struct Logged {
+    kind: String,
+    message: Replicate,
 }
 
 /// One request's changes, written in one transaction.
@@ -60,6 +100,10 @@ pub struct Change {
     pub arrival: Option<(u64, Replicate)>,
     /// (peer, arrival number, message) to queue.
     pub outgoing: Vec<(ReplicaId, u64, Vec<u8>)>,
+    /// What happened, in order, numbered from the first number given.
+    pub events: Vec<(Kind, Replicate)>,
+    /// The number of the first of `events`.
+    pub first_event: u64,
 }
 
 fn disk(context: &str, e: impl std::fmt::Display) -> String {
@@ -128,6 +172,7 @@ impl Durable {
             txn.open_table(DELIVERED)
                 .map_err(|e| disk("delivered", e))?;
             txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
+            txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
         }
         txn.commit().map_err(|e| disk("commit", e))?;
         self.replay(node_id, config)
@@ -208,10 +253,16 @@ impl Durable {
             }
             None => BTreeSet::new(),
         };
+        let events = txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
+        let next_event = match events.last().map_err(|e| disk("events", e))? {
+            Some((seq, _)) => seq.value() + 1,
+            None => 1,
+        };
         Ok(Restored {
             site,
             arrivals,
             holds,
+            next_event,
         })
     }
 
@@ -278,6 +329,17 @@ impl Durable {
                     .insert((*peer as u64, *n), bytes.as_slice())
                     .map_err(|e| disk("outbox", e))?;
             }
+            let mut journal = txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
+            for (seq, (kind, message)) in (change.first_event..).zip(change.events) {
+                let bytes = serde_json::to_vec(&Logged {
+                    kind: kind.name().to_string(),
+                    message,
+                })
+                .map_err(|e| disk("events", e))?;
+                journal
+                    .insert(seq, bytes.as_slice())
+                    .map_err(|e| disk("events", e))?;
+            }
         }
         txn.commit().map_err(|e| disk("commit", e))
     }
@@ -309,6 +371,42 @@ impl Durable {
             out.push((key.value().1, bytes.value().to_vec()));
         }
         Ok(out)
+    }
+
+    /// Up to `limit` events numbered after `after`, in order, as `GET
+    /// /events` shows them, and the `after` for the rest.
+    pub fn events(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<serde_json::Value>, u64), String> {
+        let txn = self.db.begin_read().map_err(|e| disk("begin", e))?;
+        let log = txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
+        let mut out = Vec::new();
+        let mut next = after;
+        if after < u64::MAX {
+            for entry in log
+                .range(after + 1..)
+                .map_err(|e| disk("events", e))?
+                .take(limit)
+            {
+                let (seq, bytes) = entry.map_err(|e| disk("events", e))?;
+                let logged: Logged = serde_json::from_slice(bytes.value()).map_err(|e| {
+                    format!(
+                        "{} is damaged: event {}: {e}",
+                        self.path.display(),
+                        seq.value()
+                    )
+                })?;
+                next = seq.value();
+                out.push(serde_json::json!({
+                    "seq": next,
+                    "kind": logged.kind,
+                    "message": logged.message,
+                }));
+            }
+        }
+        Ok((out, next))
     }
 
     /// How many messages are queued for `peer`.

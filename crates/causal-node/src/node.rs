@@ -9,7 +9,7 @@ use std::sync::Arc;
 use causal_core::{Event, Receipt, ReplicaId, Site, VectorClock};
 
 use crate::config::Config;
-use crate::durable::{Change, Durable};
+use crate::durable::{Change, Durable, Kind};
 use crate::wire::{Replicate, StoreView};
 
 /// Why an operation failed.
@@ -35,6 +35,7 @@ pub struct Node {
     site: Site,
     durable: Arc<Durable>,
     arrivals: u64,
+    next_event: u64,
     holds: BTreeSet<ReplicaId>,
 }
 
@@ -46,6 +47,7 @@ impl Node {
         Ok(Node {
             site: restored.site,
             arrivals: restored.arrivals,
+            next_event: restored.next_event,
             holds: restored.holds,
             durable: Arc::new(durable),
             config,
@@ -73,6 +75,7 @@ impl Node {
             Ok(restored) => {
                 self.site = restored.site;
                 self.arrivals = restored.arrivals;
+                self.next_event = restored.next_event;
             }
             Err(e) => tracing::error!("cannot reload the state: {e}"),
         }
@@ -100,13 +103,16 @@ impl Node {
             released: false,
         }];
         let change = Change {
-            arrival: Some((n, message)),
+            arrival: Some((n, message.clone())),
             outgoing,
+            events: vec![(Kind::Write, message)],
+            first_event: self.next_event,
         };
         if let Err(e) = self.durable.record(&self.site, change, &events) {
             return Err(self.roll_back(e));
         }
         self.arrivals += 1;
+        self.next_event += 1;
         Ok(self.site.replica().clock().clone())
     }
 
@@ -121,18 +127,44 @@ impl Node {
                 message.vector_clock(),
             )
             .map_err(|e| Failure::Bad(e.to_string()))?;
-        if receipt == Receipt::Discarded {
-            return Ok(receipt);
-        }
+        let logged = self.logged(&message, &events);
+        let first_event = self.next_event;
+        let count = logged.len() as u64;
         let change = Change {
-            arrival: Some((self.arrivals, message)),
+            arrival: (receipt != Receipt::Discarded).then_some((self.arrivals, message)),
             outgoing: Vec::new(),
+            events: logged,
+            first_event,
         };
         if let Err(e) = self.durable.record(&self.site, change, &events) {
             return Err(self.roll_back(e));
         }
-        self.arrivals += 1;
+        if receipt != Receipt::Discarded {
+            self.arrivals += 1;
+        }
+        self.next_event += count;
         Ok(receipt)
+    }
+
+    /// What the events log says of an arrival: `receive`, then what the
+    /// engine did with it and with what it released.
+    fn logged(&self, arrived: &Replicate, events: &[Event]) -> Vec<(Kind, Replicate)> {
+        let mut logged = vec![(Kind::Receive, arrived.clone())];
+        for event in events {
+            let (kind, id) = match event {
+                Event::Delivered { message, .. } => (Kind::Deliver, *message),
+                Event::Held { message, .. } => (Kind::Hold, *message),
+                Event::Discarded { .. } => {
+                    logged.push((Kind::Discard, arrived.clone()));
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Some(m) = self.site.message(id) {
+                logged.push((kind, Replicate::of(m)));
+            }
+        }
+        logged
     }
 
     /// What `GET /store` shows.

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,10 +14,16 @@ use axum::{Json, Router};
 use causal_core::{Receipt, ReplicaId};
 use serde_json::json;
 use tokio::sync::Notify;
+use tower_http::cors::CorsLayer;
 
 use crate::durable::Durable;
 use crate::node::{status, Failure, Node};
-use crate::wire::{self, BODY_LIMIT};
+use crate::wire::{self, Replicate, BODY_LIMIT};
+
+/// The most events one `GET /events` returns.
+pub const EVENTS_PAGE: usize = 500;
+/// The most messages `GET /admin/queues` lists per peer.
+pub const QUEUE_SHOWN: usize = 500;
 
 /// What the handlers and the senders share.
 pub struct Shared {
@@ -88,8 +94,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/store", get(store))
         .route("/admin/hold", post(hold))
         .route("/admin/release", post(release))
+        .route("/events", get(events))
+        .route("/admin/queues", get(queues))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(log))
+        // Any page may read and drive the node (the live view), preflight
+        // included; it listens on loopback unless told otherwise.
+        .layer(CorsLayer::permissive())
         .with_state(shared)
 }
 
@@ -218,4 +229,74 @@ async fn set_hold(
     shared.wake[peer].notify_one();
     let status = if hold { "held" } else { "released" };
     Ok(Json(json!({ "status": status, "peer": peer, "queued": queued })).into_response())
+}
+
+/// The `after` of `GET /events?after=N` (0, the start, when absent).
+fn after(uri: &Uri) -> Result<u64, String> {
+    let Some(query) = uri.query() else {
+        return Ok(0);
+    };
+    let mut after = 0;
+    for pair in query.split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if name == "after" {
+            after = value.parse().map_err(|_| {
+                let shown: String = value.chars().take(40).collect();
+                format!("after must be a whole number of events (0 for the start), not {shown:?}")
+            })?;
+        }
+    }
+    Ok(after)
+}
+
+async fn events(State(shared): State<Arc<Shared>>, uri: Uri) -> Result<Response, Refused> {
+    let after = after(&uri).map_err(bad)?;
+    let durable = shared.durable();
+    let read = tokio::task::spawn_blocking(move || durable.events(after, EVENTS_PAGE)).await;
+    match read {
+        Ok(Ok((events, next))) => {
+            Ok(Json(json!({ "events": events, "next": next })).into_response())
+        }
+        Ok(Err(e)) => Err(Failure::Disk(e).into()),
+        Err(e) => Err(Failure::Disk(e.to_string()).into()),
+    }
+}
+
+async fn queues(State(shared): State<Arc<Shared>>) -> Result<Response, Refused> {
+    let peers: Vec<ReplicaId> = (0..shared.held.len())
+        .filter(|&j| j != shared.node_id)
+        .collect();
+    let durable = shared.durable();
+    let read = tokio::task::spawn_blocking(move || {
+        peers
+            .into_iter()
+            .map(|peer| {
+                let queued = durable.queued(peer, QUEUE_SHOWN)?;
+                let total = durable.queue_len(peer)?;
+                let messages: Vec<Replicate> = queued
+                    .iter()
+                    .filter_map(|(_, bytes)| serde_json::from_slice(bytes).ok())
+                    .collect();
+                Ok((peer, messages, total))
+            })
+            .collect::<Result<Vec<_>, String>>()
+    })
+    .await;
+    let listed = match read {
+        Ok(Ok(listed)) => listed,
+        Ok(Err(e)) => return Err(Failure::Disk(e).into()),
+        Err(e) => return Err(Failure::Disk(e.to_string()).into()),
+    };
+    let peers: Vec<_> = listed
+        .into_iter()
+        .map(|(peer, queued, total)| {
+            json!({
+                "peer": peer,
+                "held": shared.is_held(peer),
+                "queued": queued,
+                "total": total,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "peers": peers })).into_response())
 }
