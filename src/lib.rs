@@ -37,6 +37,7 @@
 //! - [`embed`]: the page inside an `<iframe>` (`?embed`), and its snippet.
 //! - [`post_message`]: the postMessage API for the embedding page.
 //! - [`present`]: presenter mode, clicker keys, full screen, every shortcut.
+//! - [`live`]: the live view (`?live=`): real nodes on the page.
 //! - [`components`]: replica panels, lanes and cards, controls, timeline,
 //!   diagram, share bar, log.
 
@@ -57,6 +58,7 @@ pub mod hooks;
 pub mod json;
 pub mod lesson_effects;
 pub mod lessons;
+pub mod live;
 pub mod loading;
 pub mod play;
 pub mod post_message;
@@ -145,6 +147,9 @@ pub fn app() -> Html {
         make_callback(&state, move |()| (!locked).then_some(Action::Undo)),
         make_callback(&state, move |()| (!locked).then_some(Action::Redo)),
     );
+    live::use_replay_import(make_callback(&state, |(text, file)| {
+        Action::Import(text, file)
+    }));
     let census = census::use_census(&state);
     let puzzle = play::use_puzzle(&state);
 
@@ -460,6 +465,7 @@ pub fn app() -> Html {
             { event_log }
             <footer class="help">
                 <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes; ? lists every shortcut." }</p>
+                { live::link() }
             </footer>
         </div>
     }

@@ -10,5 +10,10 @@ fn main() {
     {
         skeleton.remove();
     }
-    yew::Renderer::<causal_playground::App>::new().render();
+    // `?live=`: the live view on real nodes instead of the playground.
+    if causal_playground::live::requested() {
+        yew::Renderer::<causal_playground::live::LiveView>::new().render();
+    } else {
+        yew::Renderer::<causal_playground::App>::new().render();
+    }
 }
