@@ -1,7 +1,13 @@
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use causal_node::{replication, router, Args, Config, Node, Shared};
 use clap::Parser;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tower_http::timeout::TimeoutLayer;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -37,6 +43,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// How long a client may take to send a request's head...
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// ...and the whole request, body included, to be answered.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn serve(config: Config) -> Result<(), String> {
     let listen = config.listen;
     let peers: Vec<_> = config
@@ -53,10 +64,43 @@ async fn serve(config: Config) -> Result<(), String> {
     let shared = Shared::new(node);
     replication::start(&shared, peers);
     tracing::info!("node {node_id} listening on http://{listen}");
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(stopped())
-        .await
-        .map_err(|e| e.to_string())
+    // A file-size limit (RLIMIT_FSIZE) makes a write fail with SIGXFSZ,
+    // which would kill the node: with a handler, the write fails like a
+    // full disk instead, and is answered "not stored".
+    #[cfg(target_os = "linux")]
+    let _file_size = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(25));
+    let app = router(shared).layer(TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        REQUEST_TIMEOUT,
+    ));
+    let stop = stopped();
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, most likely: wait for some to close.
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => return Ok(()),
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let served = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            if let Err(e) = served {
+                tracing::debug!("connection closed: {e}");
+            }
+        });
+    }
 }
 
 async fn stopped() {
