@@ -58,6 +58,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let node = tokio::task::spawn_blocking(move || Node::open(config))
         .await
         .map_err(|e| e.to_string())??;
+    behind_its_peers(&node, &peers).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -101,6 +102,44 @@ async fn serve(config: Config) -> Result<(), String> {
             }
         });
     }
+}
+
+/// A node whose database holds fewer of its own writes than a peer has
+/// seen lost acknowledged writes (a data directory replaced or emptied, a
+/// damaged file read back at an earlier commit): it would number new writes
+/// as old ones, which the peers would discard. Refused, with what was lost.
+/// Peers that do not answer (not started yet) are not asked.
+async fn behind_its_peers(node: &Node, peers: &[(usize, String)]) -> Result<(), String> {
+    let me = node.config().node_id;
+    let view = node
+        .view()
+        .map_err(|e| format!("cannot read the state: {e}"))?;
+    let made = view.vector_clock.get(me).copied().unwrap_or(0);
+    let client = causal_node::client::Client::new(Duration::from_secs(1));
+    for (peer, url) in peers {
+        let Ok(answer) = client.get(&format!("{url}/store")).await else {
+            continue;
+        };
+        let Ok(seen) = serde_json::from_slice::<serde_json::Value>(&answer.body) else {
+            continue;
+        };
+        let delivered = seen["vector_clock"][me].as_u64().unwrap_or(0);
+        let held = seen["buffered"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["sender"].as_u64() == Some(me as u64))
+            .filter_map(|m| m["clock"][me].as_u64())
+            .max()
+            .unwrap_or(0);
+        let seen = delivered.max(held);
+        if seen > made {
+            return Err(format!(
+                "node {peer} ({url}) has seen {seen} writes of node {me}, but this node's database holds only {made}: acknowledged writes were lost (its data directory was replaced or emptied, or a damaged file was read back at an earlier commit); its new writes would reuse their numbers and the peers would discard them. Restore the data directory from a copy"
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn stopped() {

@@ -255,7 +255,9 @@ async fn an_emptied_or_cut_database_is_refused_with_a_reason() {
         // Still refused the second time (the refusal wrote no history).
         let (code, _) = start_once(&cluster.dir, &[]);
         assert_eq!(code, Some(1));
-        // Knowingly: it starts as new.
+        // Knowingly, and with no peer up that saw its writes (one would
+        // refuse it, as the next test shows): it starts as new.
+        cluster.kill(1);
         cluster.spawn_with(0, &["--empty-history"]);
         cluster.wait_up(0).await;
         assert_eq!(cluster.store(0).await["vector_clock"], json!([0, 0]));
@@ -316,6 +318,40 @@ async fn half_sent_requests_time_out_and_every_refusal_has_a_short_reason() {
         let error = answer["error"].as_str().unwrap_or_default();
         assert!(error.contains("clock[1] must be a whole number"), "{error}");
         assert!(error.len() < 1000, "a {} byte reason", error.len());
+    })
+    .await;
+}
+
+/// A node whose data directory was replaced after its peers saw its writes
+/// is refused at start: it would number new writes as the lost ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_behind_what_its_peers_saw_of_it_is_refused() {
+    bounded(async {
+        let cluster = Cluster::start("behind", 2, &[]).await;
+        for n in 0..3 {
+            cluster.put(0, &format!("k{n}"), "v").await;
+        }
+        cluster
+            .until(1, "node 0's writes", |s| s["vector_clock"] == json!([3, 0]))
+            .await;
+        cluster.kill(0);
+        std::fs::remove_dir_all(cluster.dir.join("data/node-0")).expect("replace it");
+        let output = Command::new(env!("CARGO_BIN_EXE_causal-node"))
+            .current_dir(&cluster.dir)
+            .env_clear()
+            .env("NODE_ID", "0")
+            .env("NUM_NODES", "2")
+            .env("PORT", cluster.ports[0].to_string())
+            .env("PEERS", cluster.url(1))
+            .output()
+            .expect("run causal-node");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("has seen 3 writes of node 0, but this node's database holds only 0"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     })
     .await;
 }
