@@ -43,6 +43,11 @@ pub struct Args {
     /// What a key keeps for concurrent writes: overwrite, lww or multi-value.
     #[arg(long, env = "CONFLICTS", default_value = "overwrite")]
     conflicts: String,
+    /// Start even though the database holds no history (emptied, or cut to
+    /// 0 bytes): the node begins again as new, and its peers will discard
+    /// its first writes as duplicates of the lost ones.
+    #[arg(long = "empty-history")]
+    empty_history: bool,
 }
 
 /// A checked configuration.
@@ -62,6 +67,8 @@ pub struct Config {
     pub delivery: Delivery,
     /// The conflict rule.
     pub conflicts: Conflicts,
+    /// Whether to start on a database that lost its history.
+    pub empty_history: bool,
 }
 
 impl Config {
@@ -139,6 +146,19 @@ impl TryFrom<Args> for Config {
             if rest.is_empty() || rest.contains(char::is_whitespace) {
                 return Err(format!("a peer's URL must name a host, not {url:?}"));
             }
+            let authority = rest.split('/').next().unwrap_or_default();
+            let port = match authority.rsplit_once(':') {
+                // An IPv6 address in brackets has colons of its own.
+                Some((_, port)) if !port.ends_with(']') => Some(port),
+                _ => None,
+            };
+            if let Some(port) = port {
+                if !matches!(port.parse::<u16>(), Ok(p) if p > 0) {
+                    return Err(format!(
+                        "a peer's URL must have a port from 1 to 65535, not {port:?} in {url:?}"
+                    ));
+                }
+            }
         }
         let mut urls = urls.into_iter();
         let peers = (0..nodes)
@@ -166,6 +186,7 @@ impl TryFrom<Args> for Config {
                 .unwrap_or_else(|| PathBuf::from(format!("data/node-{node_id}"))),
             delivery,
             conflicts,
+            empty_history: args.empty_history,
         })
     }
 }

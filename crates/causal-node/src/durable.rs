@@ -4,14 +4,18 @@
 //! to a log, in order; the engine is deterministic, so replaying the log
 //! rebuilds the replica exactly. Beside the log the store, the clock, the
 //! hold-back buffer and what was delivered are kept as they are (and checked
-//! against the replay on start), and each peer's outgoing queue. One request
-//! is one transaction, committed before the node answers.
+//! against the replay on start), and each peer's outgoing queue. Requests are
+//! written in groups, one transaction per group, committed before any of
+//! them is answered (group commit).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 use causal_core::{Config, Dot, Event, ReplicaId, Site, Value};
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::wire::Replicate;
@@ -41,10 +45,13 @@ struct Identity {
     conflicts: String,
 }
 
-/// The database of one node.
+/// The database of one node. After a failed write redb refuses every
+/// further transaction until the file is opened again, so it can be.
 pub struct Durable {
-    db: Database,
+    db: RwLock<Option<Database>>,
     path: PathBuf,
+    /// The file held data before this node opened it.
+    existed: bool,
 }
 
 /// What a node comes back with.
@@ -121,18 +128,69 @@ impl Durable {
             .map_err(|e| format!("the data directory {shown} is not writable: {e}"))?;
         let _ = std::fs::remove_file(&probe);
         let path = dir.join("node.redb");
-        let db = Database::create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => {
+        let existed = path.exists();
+        let db = create(&path).map_err(|e| match e {
+            Opening::InUse => {
                 format!("the data directory {shown} is in use by another running node")
             }
-            e => format!("cannot open {}: {e}", path.display()),
+            Opening::Failed(e) => e,
         })?;
-        Ok(Durable { db, path })
+        Ok(Durable {
+            db: RwLock::new(Some(db)),
+            path,
+            existed,
+        })
     }
 
-    /// Rebuilds the replica from the log, checks it against what was kept,
-    /// and returns it. A directory made for another node is refused.
-    pub fn restore(&self, node_id: ReplicaId, config: Config) -> Result<Restored, String> {
+    /// Opens the file again, after a failed write (redb repairs it if it
+    /// must); until then every transaction is refused.
+    pub fn reopen(&self) -> Result<(), String> {
+        let mut db = self.db.write().unwrap_or_else(|p| p.into_inner());
+        *db = None;
+        // A reader may still hold the old one for a moment.
+        for _ in 0..50 {
+            match create(&self.path) {
+                Ok(opened) => {
+                    *db = Some(opened);
+                    return Ok(());
+                }
+                Err(Opening::InUse) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                Err(Opening::Failed(e)) => return Err(e),
+            }
+        }
+        Err(format!(
+            "cannot open {} again: still in use",
+            self.path.display()
+        ))
+    }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, String> {
+        let db = self.db.read().unwrap_or_else(|p| p.into_inner());
+        match db.as_ref() {
+            Some(db) => db.begin_read().map_err(|e| disk("begin", e)),
+            None => Err(format!("{} is not open", self.path.display())),
+        }
+    }
+
+    fn begin_write(&self) -> Result<WriteTransaction, String> {
+        let db = self.db.read().unwrap_or_else(|p| p.into_inner());
+        match db.as_ref() {
+            Some(db) => db.begin_write().map_err(|e| disk("begin", e)),
+            None => Err(format!("{} is not open", self.path.display())),
+        }
+    }
+
+    /// Makes the file ready for node `node_id` under `config`: a file made
+    /// for another node is refused, and so is one that held data but has
+    /// no history (emptied, or cut to 0 bytes), unless `empty_ok`: a node
+    /// that lost its history would number its writes from 1 again, and its
+    /// peers would discard them as duplicates.
+    pub fn prepare(
+        &self,
+        node_id: ReplicaId,
+        config: Config,
+        empty_ok: bool,
+    ) -> Result<(), String> {
         let identity = Identity {
             node_id,
             nodes: config.replicas,
@@ -140,7 +198,7 @@ impl Durable {
             conflicts: config.conflicts.name().to_string(),
         };
         let shown = self.path.display();
-        let txn = self.db.begin_write().map_err(|e| disk("begin", e))?;
+        let txn = self.begin_write()?;
         {
             let mut meta = txn.open_table(META).map_err(|e| disk("meta", e))?;
             let kept = meta
@@ -148,16 +206,11 @@ impl Durable {
                 .map_err(|e| disk("meta", e))?
                 .map(|v| v.value().to_vec());
             match kept {
-                Some(bytes) => {
-                    let kept: Identity = serde_json::from_slice(&bytes)
-                        .map_err(|e| format!("{shown} is damaged: {e}"))?;
-                    if kept != identity {
-                        return Err(format!(
-                            "{shown} belongs to node {} of {} under {}/{}; it cannot be reopened as node {} of {} under {}/{} (use another data directory)",
-                            kept.node_id, kept.nodes, kept.delivery, kept.conflicts,
-                            identity.node_id, identity.nodes, identity.delivery, identity.conflicts
-                        ));
-                    }
+                Some(bytes) => check_identity(&shown.to_string(), &bytes, &identity)?,
+                None if self.existed && !empty_ok => {
+                    return Err(format!(
+                        "{shown} holds no history (it is empty or was cut to nothing): this node's writes would be numbered from 1 again, and its peers would discard them as duplicates; restore the file, or start with --empty-history to begin again knowingly"
+                    ));
                 }
                 None => {
                     let bytes = serde_json::to_vec(&identity).map_err(|e| disk("meta", e))?;
@@ -174,7 +227,12 @@ impl Durable {
             txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
             txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
         }
-        txn.commit().map_err(|e| disk("commit", e))?;
+        txn.commit().map_err(|e| disk("commit", e))
+    }
+
+    /// Rebuilds the replica from the log, checks it against what was kept,
+    /// and returns it (reading only).
+    pub fn restore(&self, node_id: ReplicaId, config: Config) -> Result<Restored, String> {
         self.replay(node_id, config)
     }
 
@@ -182,7 +240,7 @@ impl Durable {
         let shown = self.path.display();
         let damaged = |what: &str| format!("{shown} is damaged: {what}");
         let mut site = Site::new(node_id, config).map_err(|e| e.to_string())?;
-        let txn = self.db.begin_read().map_err(|e| disk("begin", e))?;
+        let txn = self.begin_read()?;
         let log = txn.open_table(LOG).map_err(|e| disk("log", e))?;
         let mut arrivals = 0;
         for entry in log.iter().map_err(|e| disk("log", e))? {
@@ -266,109 +324,39 @@ impl Durable {
         })
     }
 
-    /// Writes one request's changes: the arrival, what the engine did with it
-    /// (`events`, on `site` as it now is), and what to send.
-    pub fn record(&self, site: &Site, change: Change, events: &[Event]) -> Result<(), String> {
-        let txn = self.db.begin_write().map_err(|e| disk("begin", e))?;
-        {
-            let mut log = txn.open_table(LOG).map_err(|e| disk("log", e))?;
-            if let Some((n, message)) = &change.arrival {
-                let bytes = serde_json::to_vec(message).map_err(|e| disk("log", e))?;
-                log.insert(n, bytes.as_slice())
-                    .map_err(|e| disk("log", e))?;
-            }
-            let mut held = txn.open_table(HELD).map_err(|e| disk("held", e))?;
-            let mut delivered = txn
-                .open_table(DELIVERED)
-                .map_err(|e| disk("delivered", e))?;
-            let mut store = txn.open_table(STORE).map_err(|e| disk("store", e))?;
-            let mut count = delivered.len().map_err(|e| disk("delivered", e))?;
-            let mut keys = BTreeSet::new();
-            for event in events {
-                match event {
-                    Event::Held { message, .. } => {
-                        if let Some(m) = site.message(*message) {
-                            let bytes = serde_json::to_vec(&Replicate::of(m))
-                                .map_err(|e| disk("held", e))?;
-                            held.insert(dot(m.dot()), bytes.as_slice())
-                                .map_err(|e| disk("held", e))?;
-                        }
-                    }
-                    Event::Delivered {
-                        message, released, ..
-                    } => {
-                        if let Some(m) = site.message(*message) {
-                            if *released {
-                                held.remove(dot(m.dot())).map_err(|e| disk("held", e))?;
-                            }
-                            delivered
-                                .insert(count, dot(m.dot()))
-                                .map_err(|e| disk("delivered", e))?;
-                            count += 1;
-                            keys.insert(m.key.clone());
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            for key in keys {
-                if let Some(value) = site.replica().store().get(&key) {
-                    let bytes = serde_json::to_vec(&value).map_err(|e| disk("store", e))?;
-                    store
-                        .insert(&*key, bytes.as_slice())
-                        .map_err(|e| disk("store", e))?;
-                }
-            }
-            let mut meta = txn.open_table(META).map_err(|e| disk("meta", e))?;
-            let clock = serde_json::to_vec(site.replica().clock()).map_err(|e| disk("meta", e))?;
-            meta.insert("clock", clock.as_slice())
-                .map_err(|e| disk("meta", e))?;
-            let mut outbox = txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
-            for (peer, n, bytes) in &change.outgoing {
-                outbox
-                    .insert((*peer as u64, *n), bytes.as_slice())
-                    .map_err(|e| disk("outbox", e))?;
-            }
-            let mut journal = txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
-            for (seq, (kind, message)) in (change.first_event..).zip(change.events) {
-                let bytes = serde_json::to_vec(&Logged {
-                    kind: kind.name().to_string(),
-                    message,
-                })
-                .map_err(|e| disk("events", e))?;
-                journal
-                    .insert(seq, bytes.as_slice())
-                    .map_err(|e| disk("events", e))?;
-            }
-        }
-        txn.commit().map_err(|e| disk("commit", e))
+    /// Begins the write transaction of one group of requests (group
+    /// commit): every request of the group writes into it, and none is
+    /// answered before it is committed.
+    pub fn begin(&self) -> Result<WriteTransaction, String> {
+        self.begin_write()
     }
 
-    /// Keeps which peers are held.
-    pub fn set_holds(&self, holds: &BTreeSet<ReplicaId>) -> Result<(), String> {
-        let txn = self.db.begin_write().map_err(|e| disk("begin", e))?;
-        {
-            let mut meta = txn.open_table(META).map_err(|e| disk("meta", e))?;
-            let bytes = serde_json::to_vec(holds).map_err(|e| disk("meta", e))?;
-            meta.insert("holds", bytes.as_slice())
-                .map_err(|e| disk("meta", e))?;
-        }
-        txn.commit().map_err(|e| disk("commit", e))
-    }
-
-    /// The first `limit` messages queued for `peer`, oldest first.
-    pub fn queued(&self, peer: ReplicaId, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, String> {
-        let txn = self.db.begin_read().map_err(|e| disk("begin", e))?;
+    /// Messages queued for `peer` from arrival number `from` on, oldest
+    /// first: at most `limit` of them and, past the first, at most `bytes`
+    /// bytes in all.
+    pub fn queued(
+        &self,
+        peer: ReplicaId,
+        from: u64,
+        limit: usize,
+        bytes: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, String> {
+        let txn = self.begin_read()?;
         let outbox = txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
         let peer = peer as u64;
         let mut out = Vec::new();
+        let mut size = 0;
         for entry in outbox
-            .range((peer, 0)..=(peer, u64::MAX))
+            .range((peer, from)..=(peer, u64::MAX))
             .map_err(|e| disk("outbox", e))?
             .take(limit)
         {
-            let (key, bytes) = entry.map_err(|e| disk("outbox", e))?;
-            out.push((key.value().1, bytes.value().to_vec()));
+            let (key, value) = entry.map_err(|e| disk("outbox", e))?;
+            size += value.value().len();
+            if !out.is_empty() && size > bytes {
+                break;
+            }
+            out.push((key.value().1, value.value().to_vec()));
         }
         Ok(out)
     }
@@ -380,7 +368,7 @@ impl Durable {
         after: u64,
         limit: usize,
     ) -> Result<(Vec<serde_json::Value>, u64), String> {
-        let txn = self.db.begin_read().map_err(|e| disk("begin", e))?;
+        let txn = self.begin_read()?;
         let log = txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
         let mut out = Vec::new();
         let mut next = after;
@@ -411,7 +399,7 @@ impl Durable {
 
     /// How many messages are queued for `peer`.
     pub fn queue_len(&self, peer: ReplicaId) -> Result<usize, String> {
-        let txn = self.db.begin_read().map_err(|e| disk("begin", e))?;
+        let txn = self.begin_read()?;
         let outbox = txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
         let peer = peer as u64;
         let n = outbox
@@ -420,19 +408,186 @@ impl Durable {
             .count();
         Ok(n)
     }
+}
 
-    /// `peer` acknowledged these: they leave its queue for good.
-    pub fn acknowledged(&self, peer: ReplicaId, numbers: &[u64]) -> Result<(), String> {
-        let txn = self.db.begin_write().map_err(|e| disk("begin", e))?;
-        {
-            let mut outbox = txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?;
-            for &n in numbers {
-                outbox
-                    .remove((peer as u64, n))
-                    .map_err(|e| disk("outbox", e))?;
+/// The tables of one group's write transaction, opened once for the group.
+pub struct Tables<'txn> {
+    log: Table<'txn, u64, &'static [u8]>,
+    store: Table<'txn, &'static str, &'static [u8]>,
+    held: Table<'txn, (u64, u64), &'static [u8]>,
+    delivered: Table<'txn, u64, (u64, u64)>,
+    outbox: Table<'txn, (u64, u64), &'static [u8]>,
+    events: Table<'txn, u64, &'static [u8]>,
+    meta: Table<'txn, &'static str, &'static [u8]>,
+}
+
+impl<'txn> Tables<'txn> {
+    /// Opens them in `txn`.
+    pub fn open(txn: &'txn WriteTransaction) -> Result<Self, String> {
+        Ok(Tables {
+            log: txn.open_table(LOG).map_err(|e| disk("log", e))?,
+            store: txn.open_table(STORE).map_err(|e| disk("store", e))?,
+            held: txn.open_table(HELD).map_err(|e| disk("held", e))?,
+            delivered: txn
+                .open_table(DELIVERED)
+                .map_err(|e| disk("delivered", e))?,
+            outbox: txn.open_table(OUTBOX).map_err(|e| disk("outbox", e))?,
+            events: txn.open_table(EVENTS).map_err(|e| disk("events", e))?,
+            meta: txn.open_table(META).map_err(|e| disk("meta", e))?,
+        })
+    }
+
+    /// Writes one request's changes: the arrival, what the engine did with
+    /// it (`events`, on `site` as it now is), what to send, and its lines of
+    /// the events log.
+    pub fn record(&mut self, site: &Site, change: Change, events: &[Event]) -> Result<(), String> {
+        if let Some((n, message)) = &change.arrival {
+            let bytes = serde_json::to_vec(message).map_err(|e| disk("log", e))?;
+            self.log
+                .insert(n, bytes.as_slice())
+                .map_err(|e| disk("log", e))?;
+        }
+        // The deliveries of this change are the last ones the replica made.
+        let delivered_now = events
+            .iter()
+            .filter(|e| matches!(e, Event::Delivered { message, .. } if site.message(*message).is_some()))
+            .count();
+        let mut count = (site.replica().delivered().len() - delivered_now) as u64;
+        let mut keys = BTreeSet::new();
+        for event in events {
+            match event {
+                Event::Held { message, .. } => {
+                    if let Some(m) = site.message(*message) {
+                        let bytes =
+                            serde_json::to_vec(&Replicate::of(m)).map_err(|e| disk("held", e))?;
+                        self.held
+                            .insert(dot(m.dot()), bytes.as_slice())
+                            .map_err(|e| disk("held", e))?;
+                    }
+                }
+                Event::Delivered {
+                    message, released, ..
+                } => {
+                    if let Some(m) = site.message(*message) {
+                        if *released {
+                            self.held
+                                .remove(dot(m.dot()))
+                                .map_err(|e| disk("held", e))?;
+                        }
+                        self.delivered
+                            .insert(count, dot(m.dot()))
+                            .map_err(|e| disk("delivered", e))?;
+                        count += 1;
+                        keys.insert(m.key.clone());
+                    }
+                }
+                _ => {}
             }
         }
-        txn.commit().map_err(|e| disk("commit", e))
+        for key in keys {
+            if let Some(value) = site.replica().store().get(&key) {
+                let bytes = serde_json::to_vec(&value).map_err(|e| disk("store", e))?;
+                self.store
+                    .insert(&*key, bytes.as_slice())
+                    .map_err(|e| disk("store", e))?;
+            }
+        }
+        if !events.is_empty() {
+            let clock = serde_json::to_vec(site.replica().clock()).map_err(|e| disk("meta", e))?;
+            self.meta
+                .insert("clock", clock.as_slice())
+                .map_err(|e| disk("meta", e))?;
+        }
+        for (peer, n, bytes) in &change.outgoing {
+            self.outbox
+                .insert((*peer as u64, *n), bytes.as_slice())
+                .map_err(|e| disk("outbox", e))?;
+        }
+        for (seq, (kind, message)) in (change.first_event..).zip(change.events) {
+            let bytes = serde_json::to_vec(&Logged {
+                kind: kind.name().to_string(),
+                message,
+            })
+            .map_err(|e| disk("events", e))?;
+            self.events
+                .insert(seq, bytes.as_slice())
+                .map_err(|e| disk("events", e))?;
+        }
+        Ok(())
+    }
+
+    /// Keeps which peers are held.
+    pub fn set_holds(&mut self, holds: &BTreeSet<ReplicaId>) -> Result<(), String> {
+        let bytes = serde_json::to_vec(holds).map_err(|e| disk("meta", e))?;
+        self.meta
+            .insert("holds", bytes.as_slice())
+            .map_err(|e| disk("meta", e))?;
+        Ok(())
+    }
+
+    /// How many messages are queued for `peer`.
+    pub fn queue_len(&self, peer: ReplicaId) -> Result<usize, String> {
+        let peer = peer as u64;
+        let n = self
+            .outbox
+            .range((peer, 0)..=(peer, u64::MAX))
+            .map_err(|e| disk("outbox", e))?
+            .count();
+        Ok(n)
+    }
+
+    /// `peer` acknowledged these: they leave its queue for good.
+    pub fn acknowledged(&mut self, peer: ReplicaId, numbers: &[u64]) -> Result<(), String> {
+        for &n in numbers {
+            self.outbox
+                .remove((peer as u64, n))
+                .map_err(|e| disk("outbox", e))?;
+        }
+        Ok(())
+    }
+}
+
+fn check_identity(shown: &str, bytes: &[u8], identity: &Identity) -> Result<(), String> {
+    let kept: Identity =
+        serde_json::from_slice(bytes).map_err(|e| format!("{shown} is damaged: {e}"))?;
+    if &kept != identity {
+        return Err(format!(
+            "{shown} belongs to node {} of {} under {}/{}; it cannot be reopened as node {} of {} under {}/{} (use another data directory)",
+            kept.node_id, kept.nodes, kept.delivery, kept.conflicts,
+            identity.node_id, identity.nodes, identity.delivery, identity.conflicts
+        ));
+    }
+    Ok(())
+}
+
+enum Opening {
+    InUse,
+    Failed(String),
+}
+
+/// Opens or creates the file. redb panics on some damaged files (one cut
+/// short): that is told as damage, in one line, like the rest.
+fn create(path: &Path) -> Result<Database, Opening> {
+    let shown = path.display();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let opened = std::panic::catch_unwind(|| Database::create(path));
+    std::panic::set_hook(previous);
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => Err(Opening::InUse),
+        Ok(Err(e)) => Err(Opening::Failed(format!("cannot open {shown}: {e}"))),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unreadable");
+            let why: String = why.chars().take(200).collect();
+            Err(Opening::Failed(format!(
+                "{shown} is damaged and cannot be opened ({why}); restore it from a copy, or move it away to start this node afresh"
+            )))
+        }
     }
 }
 

@@ -16,14 +16,18 @@
 //! - [`config`]: flags and environment, checked.
 //! - [`wire`]: the API's JSON, and the checks on what comes in.
 //! - [`durable`]: the redb database: log, store, clock, buffer, queues.
-//! - [`node`]: one replica and its database, one transaction per request.
+//! - [`node`]: one replica and its database.
+//! - [`commit`]: group commit: requests applied in groups, one transaction
+//!   per group, none answered before its commit.
 //! - [`server`]: the HTTP routes.
-//! - [`replication`]: per-peer senders, retried with backoff and jitter.
+//! - [`replication`]: per-peer senders, in order, batched between
+//!   causal-nodes, retried with backoff and jitter.
 //! - [`client`]: a small HTTP client (the senders', the tests').
 
 #![forbid(unsafe_code)]
 
 pub mod client;
+pub mod commit;
 pub mod config;
 pub mod durable;
 pub mod node;

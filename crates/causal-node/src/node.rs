@@ -1,6 +1,9 @@
 //! A node's state: one replica of the engine, its database, and which
-//! peers are held. Every operation runs the engine, then writes what changed
-//! in one transaction before it returns; a refused request changes nothing.
+//! peers are held. Requests are applied in groups (group commit): each runs
+//! the engine and writes what changed into the group's transaction; the
+//! group is committed before any of its requests is answered, and a failed
+//! commit puts the replica back to what the disk holds. A refused request
+//! changes nothing.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -9,11 +12,11 @@ use std::sync::Arc;
 use causal_core::{Event, Receipt, ReplicaId, Site, VectorClock};
 
 use crate::config::Config;
-use crate::durable::{Change, Durable, Kind};
-use crate::wire::{Replicate, StoreView};
+use crate::durable::{Change, Durable, Kind, Tables};
+use crate::wire::{Replicate, StoreView, BODY_LIMIT};
 
 /// Why an operation failed.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Failure {
     /// The request is wrong (400); nothing changed.
     Bad(String),
@@ -37,18 +40,23 @@ pub struct Node {
     arrivals: u64,
     next_event: u64,
     holds: BTreeSet<ReplicaId>,
+    /// Why the replica in memory may be ahead of the disk (a failed commit
+    /// it could not yet go back from); nothing is served from it meanwhile.
+    stale: Option<String>,
 }
 
 impl Node {
     /// Opens the data directory and comes back with what it holds.
     pub fn open(config: Config) -> Result<Self, String> {
         let durable = Durable::open(&config.data_dir)?;
+        durable.prepare(config.node_id, engine_config(&config), config.empty_history)?;
         let restored = durable.restore(config.node_id, engine_config(&config))?;
         Ok(Node {
             site: restored.site,
             arrivals: restored.arrivals,
             next_event: restored.next_event,
             holds: restored.holds,
+            stale: None,
             durable: Arc::new(durable),
             config,
         })
@@ -59,32 +67,64 @@ impl Node {
         &self.config
     }
 
-    /// The database (the senders read and trim the queues there).
+    /// The database (the senders read the queues there).
     pub fn durable(&self) -> Arc<Durable> {
         Arc::clone(&self.durable)
     }
 
-    /// After a failed commit the replica in memory may be ahead of the disk:
-    /// go back to what the disk holds.
-    fn roll_back(&mut self, reason: String) -> Failure {
-        tracing::error!("{reason}; reloading the state from disk");
-        match self
+    /// After a failed commit the replica in memory is ahead of the disk: go
+    /// back to what the disk holds (opening the file again, as redb needs).
+    /// Until that succeeds the node serves nothing from memory.
+    pub fn roll_back(&mut self, reason: &str) -> Result<(), String> {
+        tracing::error!("not stored: {reason}; going back to what the disk holds");
+        self.stale = Some(reason.to_string());
+        self.durable.reopen()?;
+        let restored = self
             .durable
-            .restore(self.config.node_id, engine_config(&self.config))
-        {
-            Ok(restored) => {
-                self.site = restored.site;
-                self.arrivals = restored.arrivals;
-                self.next_event = restored.next_event;
-            }
-            Err(e) => tracing::error!("cannot reload the state: {e}"),
-        }
-        Failure::Disk(reason)
+            .restore(self.config.node_id, engine_config(&self.config))?;
+        self.site = restored.site;
+        self.arrivals = restored.arrivals;
+        self.next_event = restored.next_event;
+        self.holds = restored.holds;
+        self.stale = None;
+        Ok(())
     }
 
-    /// A write here: applied, logged and queued for every peer.
-    pub fn put(&mut self, key: &str, value: &str) -> Result<VectorClock, Failure> {
+    /// The replica in memory may be ahead of the disk: go back before
+    /// anything else.
+    pub fn mark_stale(&mut self, reason: &str) {
+        self.stale = Some(reason.to_string());
+    }
+
+    /// Why the replica in memory cannot be trusted, if it cannot.
+    pub fn stale(&self) -> Option<&str> {
+        self.stale.as_deref()
+    }
+
+    /// A write here: applied, logged and queued for every peer. A write whose
+    /// message could not be sent (over the body limit) is refused.
+    pub fn put(
+        &mut self,
+        tables: &mut Tables<'_>,
+        key: &str,
+        value: &str,
+    ) -> Result<VectorClock, Failure> {
         let me = self.config.node_id;
+        let mut clock = self.site.replica().clock().clone();
+        clock.tick(me);
+        let size = serde_json::to_vec(&Replicate {
+            key: key.to_string(),
+            value: value.to_string(),
+            sender: me,
+            clock: clock.entries().to_vec(),
+        })
+        .map_err(|e| Failure::Bad(e.to_string()))?
+        .len();
+        if size > BODY_LIMIT {
+            return Err(Failure::Bad(format!(
+                "the write is too big to replicate: its message to the peers would be {size} bytes, over the limit of {BODY_LIMIT} (make the key and value shorter)"
+            )));
+        }
         let written = self.site.write(key, value);
         let (id, message) = (written.id, Replicate::of(written));
         let n = self.arrivals;
@@ -108,16 +148,20 @@ impl Node {
             events: vec![(Kind::Write, message)],
             first_event: self.next_event,
         };
-        if let Err(e) = self.durable.record(&self.site, change, &events) {
-            return Err(self.roll_back(e));
-        }
+        tables
+            .record(&self.site, change, &events)
+            .map_err(Failure::Disk)?;
         self.arrivals += 1;
         self.next_event += 1;
         Ok(self.site.replica().clock().clone())
     }
 
     /// A peer's message: the engine delivers, holds or discards it.
-    pub fn replicate(&mut self, message: Replicate) -> Result<Receipt, Failure> {
+    pub fn replicate(
+        &mut self,
+        tables: &mut Tables<'_>,
+        message: Replicate,
+    ) -> Result<Receipt, Failure> {
         let (receipt, events) = self
             .site
             .receive(
@@ -128,17 +172,16 @@ impl Node {
             )
             .map_err(|e| Failure::Bad(e.to_string()))?;
         let logged = self.logged(&message, &events);
-        let first_event = self.next_event;
         let count = logged.len() as u64;
         let change = Change {
             arrival: (receipt != Receipt::Discarded).then_some((self.arrivals, message)),
             outgoing: Vec::new(),
             events: logged,
-            first_event,
+            first_event: self.next_event,
         };
-        if let Err(e) = self.durable.record(&self.site, change, &events) {
-            return Err(self.roll_back(e));
-        }
+        tables
+            .record(&self.site, change, &events)
+            .map_err(Failure::Disk)?;
         if receipt != Receipt::Discarded {
             self.arrivals += 1;
         }
@@ -168,13 +211,18 @@ impl Node {
     }
 
     /// What `GET /store` shows.
-    pub fn view(&self) -> StoreView {
+    pub fn view(&self) -> Result<StoreView, Failure> {
+        if let Some(reason) = &self.stale {
+            return Err(Failure::Disk(format!(
+                "its state cannot be read back from disk: {reason}"
+            )));
+        }
         let replica = self.site.replica();
-        StoreView {
+        Ok(StoreView {
             store: replica.store().to_map(),
             vector_clock: replica.clock().entries().to_vec(),
             buffered: self.site.held().map(Replicate::of).collect(),
-        }
+        })
     }
 
     /// Checks that `peer` is one of this node's peers.
@@ -196,14 +244,19 @@ impl Node {
     }
 
     /// Holds (`true`) or releases what this node sends to `peer`.
-    pub fn set_hold(&mut self, peer: ReplicaId, hold: bool) -> Result<(), Failure> {
+    pub fn set_hold(
+        &mut self,
+        tables: &mut Tables<'_>,
+        peer: ReplicaId,
+        hold: bool,
+    ) -> Result<(), Failure> {
         let mut holds = self.holds.clone();
         if hold {
             holds.insert(peer);
         } else {
             holds.remove(&peer);
         }
-        self.durable.set_holds(&holds).map_err(Failure::Disk)?;
+        tables.set_holds(&holds).map_err(Failure::Disk)?;
         self.holds = holds;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The HTTP API: the original nodes' routes, and the admin routes that hold
 //! and release a link.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
@@ -13,12 +14,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use causal_core::{Receipt, ReplicaId};
 use serde_json::json;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, oneshot, Notify};
 use tower_http::cors::CorsLayer;
 
+use crate::commit::{self, Reply, Request as Asked};
 use crate::durable::Durable;
 use crate::node::{status, Failure, Node};
-use crate::wire::{self, Replicate, BODY_LIMIT};
+use crate::wire::{self, Replicate, BATCH_LIMIT, BODY_LIMIT};
 
 /// The most events one `GET /events` returns.
 pub const EVENTS_PAGE: usize = 500;
@@ -30,32 +32,46 @@ pub struct Shared {
     node: Mutex<Node>,
     durable: Arc<Durable>,
     node_id: ReplicaId,
+    /// To the group-commit thread.
+    requests: mpsc::Sender<Asked>,
     /// Per node number: wakes that peer's sender (unused for this node).
     wake: Vec<Notify>,
     /// Per node number: whether that peer is held (mirrors the node's, read
     /// by the senders without taking the node's lock).
-    held: Vec<std::sync::atomic::AtomicBool>,
+    held: Vec<AtomicBool>,
+    /// Per node number: why that peer refuses the message at the head of
+    /// its queue, while it does.
+    refused: Vec<Mutex<Option<String>>>,
+    /// Why the last commit failed, until one succeeds.
+    trouble: Mutex<Option<String>>,
 }
 
 impl Shared {
-    /// Shares `node`.
+    /// Shares `node`, and starts the thread that commits its requests.
     pub fn new(node: Node) -> Arc<Self> {
         let nodes = node.config().nodes;
         let held = (0..nodes)
-            .map(|j| std::sync::atomic::AtomicBool::new(node.is_held(j)))
+            .map(|j| AtomicBool::new(node.is_held(j)))
             .collect();
-        Arc::new(Shared {
+        let (requests, receiver) = mpsc::channel(4096);
+        let shared = Arc::new(Shared {
             durable: node.durable(),
             node_id: node.config().node_id,
+            requests,
             wake: (0..nodes).map(|_| Notify::new()).collect(),
             held,
+            refused: (0..nodes).map(|_| Mutex::new(None)).collect(),
+            trouble: Mutex::new(None),
             node: Mutex::new(node),
-        })
+        });
+        commit::start(&shared, receiver);
+        shared
     }
 
-    fn lock(&self) -> MutexGuard<'_, Node> {
+    /// The node, for the group-commit thread and for reading.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Node> {
         // A panic while locked cannot leave the replica half-changed on disk
-        // (one transaction per request), so the lock is taken over.
+        // (one transaction per group), so the lock is taken over.
         self.node
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -73,15 +89,75 @@ impl Shared {
 
     /// Whether what goes to `peer` is held.
     pub fn is_held(&self, peer: ReplicaId) -> bool {
-        self.held[peer].load(std::sync::atomic::Ordering::SeqCst)
+        self.held[peer].load(Ordering::SeqCst)
     }
 
-    fn wake_all(&self) {
+    pub(crate) fn set_held(&self, peer: ReplicaId, hold: bool) {
+        self.held[peer].store(hold, Ordering::SeqCst);
+        self.wake[peer].notify_one();
+    }
+
+    pub(crate) fn wake_all(&self) {
         for (j, wake) in self.wake.iter().enumerate() {
             if j != self.node_id {
                 wake.notify_one();
             }
         }
+    }
+
+    /// Sends `request` to the group-commit thread and waits for its answer.
+    pub(crate) async fn ask<T>(
+        &self,
+        request: impl FnOnce(Reply<T>) -> Asked,
+    ) -> Result<T, Failure> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || Failure::Disk("the node is stopping".to_string());
+        self.requests
+            .send(request(reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Tells the group-commit thread what `peer` acknowledged (committed
+    /// with a later group; until then it may be sent again, a duplicate).
+    pub(crate) async fn acknowledged(&self, peer: ReplicaId, numbers: Vec<u64>) {
+        let _ = self
+            .requests
+            .send(Asked::Acknowledged { peer, numbers })
+            .await;
+    }
+
+    /// Why `peer` refuses what it is sent, or `None`.
+    pub(crate) fn set_refused(&self, peer: ReplicaId, reason: Option<String>) {
+        *self.refused[peer]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = reason;
+    }
+
+    fn refused(&self, peer: ReplicaId) -> Option<String> {
+        self.refused[peer]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn healthy(&self) {
+        let mut trouble = self.trouble.lock().unwrap_or_else(|p| p.into_inner());
+        if trouble.take().is_some() {
+            tracing::warn!("storing again");
+        }
+    }
+
+    pub(crate) fn broken(&self, reason: String) {
+        *self.trouble.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+    }
+
+    fn trouble(&self) -> Option<String> {
+        self.trouble
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -91,11 +167,17 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/", get(running))
         .route("/put", post(put))
         .route("/replicate", post(replicate))
+        .route(
+            "/replicate/batch",
+            post(replicate_batch).layer(DefaultBodyLimit::max(BATCH_LIMIT)),
+        )
         .route("/store", get(store))
         .route("/admin/hold", post(hold))
         .route("/admin/release", post(release))
         .route("/events", get(events))
         .route("/admin/queues", get(queues))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(log))
         // Any page may read and drive the node (the live view), preflight
@@ -116,9 +198,7 @@ struct Refused(StatusCode, String);
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        // One line, whatever went wrong.
-        let reason = self.1.replace(['\n', '\r'], " ");
-        (self.0, Json(json!({ "error": reason }))).into_response()
+        (self.0, Json(json!({ "error": shorten(&self.1) }))).into_response()
     }
 }
 
@@ -132,6 +212,19 @@ impl From<Failure> for Refused {
             ),
         }
     }
+}
+
+/// A reason as an answer gives it: one line, and short, whatever the input
+/// it quotes.
+pub(crate) fn shorten(reason: &str) -> String {
+    const MOST: usize = 300;
+    let line = reason.replace(['\n', '\r'], " ");
+    let length = line.chars().count();
+    if length <= MOST {
+        return line;
+    }
+    let cut: String = line.chars().take(MOST).collect();
+    format!("{cut}... (cut; {length} characters in all)")
 }
 
 fn bad(reason: impl Into<String>) -> Refused {
@@ -153,20 +246,19 @@ fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Refused> {
     })
 }
 
-/// Runs `f` on the node off the async threads (it waits for the disk).
-async fn on_node<T: Send + 'static>(
-    shared: &Arc<Shared>,
-    f: impl FnOnce(&mut Node) -> Result<T, Failure> + Send + 'static,
-) -> Result<T, Refused> {
-    let shared = Arc::clone(shared);
-    match tokio::task::spawn_blocking(move || f(&mut shared.lock())).await {
-        Ok(result) => result.map_err(Refused::from),
-        Err(e) => Err(Failure::Disk(format!("the request failed: {e}")).into()),
+async fn running(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.trouble() {
+        None => format!("Node {} is running", shared.node_id).into_response(),
+        Some(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "Node {} is running but cannot store: {}",
+                shared.node_id,
+                shorten(&reason)
+            ),
+        )
+            .into_response(),
     }
-}
-
-async fn running(State(shared): State<Arc<Shared>>) -> String {
-    format!("Node {} is running", shared.node_id)
 }
 
 async fn put(
@@ -174,8 +266,13 @@ async fn put(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Refused> {
     let put = wire::put(&body(raw)?).map_err(bad)?;
-    let clock = on_node(&shared, move |node| node.put(&put.key, &put.value)).await?;
-    shared.wake_all();
+    let clock = shared
+        .ask(|reply| Asked::Put {
+            key: put.key,
+            value: put.value,
+            reply,
+        })
+        .await?;
     Ok(Json(json!({ "status": "stored", "vector_clock": clock.entries() })).into_response())
 }
 
@@ -185,7 +282,16 @@ async fn replicate(
 ) -> Result<Response, Refused> {
     let message = wire::replicate(&body(raw)?).map_err(bad)?;
     let (sender, clock) = (message.sender, message.clock.clone());
-    let receipt = on_node(&shared, move |node| node.replicate(message)).await?;
+    let mut receipts = shared
+        .ask(|reply| Asked::Replicate {
+            messages: vec![Ok(message)],
+            reply,
+        })
+        .await?;
+    let receipt = receipts
+        .pop()
+        .unwrap_or_else(|| Err("no answer".to_string()))
+        .map_err(bad)?;
     tracing::info!("from node {sender}, clock {clock:?}: {}", status(receipt));
     let code = match receipt {
         Receipt::Held => StatusCode::ACCEPTED,
@@ -194,8 +300,33 @@ async fn replicate(
     Ok((code, Json(json!({ "status": status(receipt) }))).into_response())
 }
 
+/// Several messages from one peer, in its send order, in one request (what
+/// causal-nodes send each other): each is received as by `/replicate`, and
+/// the answer lists what became of each, in order.
+async fn replicate_batch(
+    State(shared): State<Arc<Shared>>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Refused> {
+    let messages = wire::replicate_batch(&body(raw)?).map_err(bad)?;
+    let receipts = shared
+        .ask(|reply| Asked::Replicate { messages, reply })
+        .await?;
+    let results: Vec<_> = receipts
+        .into_iter()
+        .map(|r| match r {
+            Ok(receipt) => json!({ "status": status(receipt) }),
+            Err(reason) => json!({ "error": shorten(&reason) }),
+        })
+        .collect();
+    Ok(Json(json!({ "results": results })).into_response())
+}
+
 async fn store(State(shared): State<Arc<Shared>>) -> Result<Response, Refused> {
-    let view = on_node(&shared, |node| Ok(node.view())).await?;
+    let reader = Arc::clone(&shared);
+    let view = tokio::task::spawn_blocking(move || reader.lock().view())
+        .await
+        .map_err(|e| Refused::from(Failure::Disk(e.to_string())))?
+        .map_err(|e| Refused(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
     Ok(Json(view).into_response())
 }
 
@@ -219,14 +350,13 @@ async fn set_hold(
     hold: bool,
 ) -> Result<Response, Refused> {
     let asked = wire::peer(&body(raw)?).map_err(bad)?;
-    let (peer, queued) = on_node(&shared, move |node| {
-        let peer = node.peer(asked.peer)?;
-        node.set_hold(peer, hold)?;
-        Ok((peer, node.durable().queue_len(peer).unwrap_or(0)))
-    })
-    .await?;
-    shared.held[peer].store(hold, std::sync::atomic::Ordering::SeqCst);
-    shared.wake[peer].notify_one();
+    let (peer, queued) = shared
+        .ask(|reply| Asked::Hold {
+            peer: asked.peer,
+            hold,
+            reply,
+        })
+        .await?;
     let status = if hold { "held" } else { "released" };
     Ok(Json(json!({ "status": status, "peer": peer, "queued": queued })).into_response())
 }
@@ -271,7 +401,7 @@ async fn queues(State(shared): State<Arc<Shared>>) -> Result<Response, Refused> 
         peers
             .into_iter()
             .map(|peer| {
-                let queued = durable.queued(peer, QUEUE_SHOWN)?;
+                let queued = durable.queued(peer, 0, QUEUE_SHOWN, usize::MAX)?;
                 let total = durable.queue_len(peer)?;
                 let messages: Vec<Replicate> = queued
                     .iter()
@@ -295,8 +425,33 @@ async fn queues(State(shared): State<Arc<Shared>>) -> Result<Response, Refused> 
                 "held": shared.is_held(peer),
                 "queued": queued,
                 "total": total,
+                "refused": shared.refused(peer),
             })
         })
         .collect();
     Ok(Json(json!({ "peers": peers })).into_response())
+}
+
+const ROUTES: &str = "POST /put, POST /replicate, GET /store, GET /, GET /events?after=N, POST /admin/hold, POST /admin/release, GET /admin/queues";
+
+async fn no_route(method: axum::http::Method, uri: Uri) -> Refused {
+    Refused(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no such route: {method} {}; the routes are {ROUTES}",
+            uri.path()
+        ),
+    )
+}
+
+async fn wrong_method(method: axum::http::Method, uri: Uri) -> Refused {
+    let path = uri.path();
+    let allowed = match path {
+        "/put" | "/replicate" | "/replicate/batch" | "/admin/hold" | "/admin/release" => "POST",
+        _ => "GET",
+    };
+    Refused(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{path} takes {allowed}, not {method}"),
+    )
 }

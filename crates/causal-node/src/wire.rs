@@ -7,8 +7,12 @@ use causal_core::{Message, ReplicaId, Value, VectorClock};
 use serde::{Deserialize, Serialize};
 use serde_json::Map;
 
-/// The largest request body accepted.
+/// The largest request body accepted, and the largest message a node sends
+/// (so a peer accepts whatever a node acknowledged).
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The largest `/replicate/batch` body accepted.
+pub const BATCH_LIMIT: usize = 4 * 1024 * 1024;
 
 /// `POST /put`.
 #[derive(Debug)]
@@ -116,11 +120,36 @@ pub fn put(body: &[u8]) -> Result<Put, String> {
 /// replica of this run (sender, clock length, ...) is the engine's to say
 /// ([`causal_core::Site::validate`]).
 pub fn replicate(body: &[u8]) -> Result<Replicate, String> {
+    message(&object(body)?)
+}
+
+/// Reads a `/replicate/batch` body, `{"messages": [...]}`: each message, or
+/// why it is bad, in order.
+pub fn replicate_batch(body: &[u8]) -> Result<Vec<Result<Replicate, String>>, String> {
     let map = object(body)?;
-    let key = string(&map, "key")?;
-    let value = string(&map, "value")?;
-    let sender = integer(&map, "sender")?;
-    let clock = match field(&map, "clock")? {
+    match field(&map, "messages")? {
+        serde_json::Value::Array(messages) => Ok(messages
+            .iter()
+            .map(|m| match m {
+                serde_json::Value::Object(map) => message(map),
+                other => Err(format!(
+                    "a message must be a JSON object, not {}",
+                    kind(other)
+                )),
+            })
+            .collect()),
+        other => Err(format!(
+            "\"messages\" must be an array, not {}",
+            kind(other)
+        )),
+    }
+}
+
+fn message(map: &Map<String, serde_json::Value>) -> Result<Replicate, String> {
+    let key = string(map, "key")?;
+    let value = string(map, "value")?;
+    let sender = integer(map, "sender")?;
+    let clock = match field(map, "clock")? {
         serde_json::Value::Array(entries) => entries,
         other => return Err(format!("\"clock\" must be an array, not {}", kind(other))),
     };

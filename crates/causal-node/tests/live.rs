@@ -167,11 +167,11 @@ async fn queues_show_what_waits_on_each_link() {
             .until(1, "A's writes", |s| s["vector_clock"] == json!([2, 0, 0]))
             .await;
         let expected = json!({ "peers": [
-            { "peer": 1, "held": false, "queued": [], "total": 0 },
+            { "peer": 1, "held": false, "queued": [], "total": 0, "refused": null },
             { "peer": 2, "held": true, "queued": [
                 message("x", "1", 0, &[1, 0, 0]),
                 message("y", "2", 0, &[2, 0, 0]),
-            ], "total": 2 },
+            ], "total": 2, "refused": null },
         ]});
         // B acknowledges in its own time: wait until A has trimmed its queue.
         let deadline = std::time::Instant::now() + common::PATIENCE;

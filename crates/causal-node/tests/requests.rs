@@ -289,6 +289,22 @@ fn bad_configuration_stops_with_a_reason() {
         (
             vec![
                 ("NODE_ID", "0".into()),
+                ("PEERS", "http://127.0.0.1:99999,http://127.0.0.1:10".into()),
+            ],
+            2,
+            "must have a port from 1 to 65535, not \"99999\"",
+        ),
+        (
+            vec![
+                ("NODE_ID", "0".into()),
+                ("PEERS", "http://127.0.0.1:x,http://127.0.0.1:10".into()),
+            ],
+            2,
+            "must have a port from 1 to 65535",
+        ),
+        (
+            vec![
+                ("NODE_ID", "0".into()),
                 ("NUM_NODES", "9".into()),
                 ("PEERS", peers.into()),
             ],

@@ -47,6 +47,8 @@ pub fn fresh_dir(name: &str) -> PathBuf {
 /// Some nodes, each a child process.
 pub struct Cluster {
     pub dir: PathBuf,
+    /// The command that starts a node (causal-node, unless told otherwise).
+    program: Vec<std::ffi::OsString>,
     pub ports: Vec<u16>,
     env: Vec<(String, String)>,
     children: Mutex<Vec<Option<Child>>>,
@@ -57,15 +59,28 @@ impl Cluster {
     /// Starts `n` nodes with `env` added to each one's environment, and
     /// waits until each answers `GET /`.
     pub async fn start(name: &str, n: usize, env: &[(&str, &str)]) -> Cluster {
+        let program = [std::ffi::OsString::from(env!("CARGO_BIN_EXE_causal-node"))];
+        Cluster::start_program(name, n, &program, env).await
+    }
+
+    /// The same with another program as the node (the original API, and
+    /// its configuration by environment).
+    pub async fn start_program(
+        name: &str,
+        n: usize,
+        program: &[std::ffi::OsString],
+        env: &[(&str, &str)],
+    ) -> Cluster {
         let cluster = Cluster {
             dir: fresh_dir(name),
+            program: program.to_vec(),
             ports: free_ports(n),
             env: env
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             children: Mutex::new((0..n).map(|_| None).collect()),
-            client: Client::new(Duration::from_secs(10)),
+            client: Client::new(Duration::from_secs(30)),
         };
         for i in 0..n {
             cluster.spawn(i);
@@ -90,8 +105,15 @@ impl Cluster {
 
     /// Starts node `i` (again), on the same port and data directory.
     pub fn spawn(&self, i: usize) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_causal-node"));
+        self.spawn_with(i, &[]);
+    }
+
+    /// The same, with `args` added to its command line.
+    pub fn spawn_with(&self, i: usize, args: &[&str]) {
+        let mut command = Command::new(&self.program[0]);
         command
+            .args(&self.program[1..])
+            .args(args)
             .current_dir(&self.dir)
             .env_clear()
             .env("NODE_ID", i.to_string())
@@ -106,6 +128,13 @@ impl Cluster {
         }
         let child = command.spawn().expect("start causal-node");
         self.children.lock().expect("children")[i] = Some(child);
+    }
+
+    /// Node `i`'s process id, while it runs.
+    pub fn pid(&self, i: usize) -> Option<u32> {
+        self.children.lock().expect("children")[i]
+            .as_ref()
+            .map(Child::id)
     }
 
     /// Kills node `i` with SIGKILL and reaps it.
