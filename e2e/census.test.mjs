@@ -37,7 +37,7 @@ async function seek(page, steps) {
 async function explore(page) {
   await page.click(tid('explore'));
   const census = page.locator(tid('census'));
-  await census.waitFor({ timeout: 20_000 });
+  await census.waitFor({ timeout: 60_000 });
   const counts = {};
   for (const key of ['orders', 'violating', 'diverging', 'outcomes']) {
     counts[key] = Number(await census.getAttribute(`data-${key}`));
@@ -220,7 +220,7 @@ test('puzzles: #puzzle=NAME opens one, and "show a solution" plays a shortest on
     await deliverButton(page, 1, 1);
     assert.equal(await panel.getAttribute('data-moves'), '1');
     await page.click(tid('puzzle-solution'));
-    await page.locator(`${tid('puzzle-panel')}[data-solved="true"]`).waitFor({ timeout: 20_000 });
+    await page.locator(`${tid('puzzle-panel')}[data-solved="true"]`).waitFor({ timeout: 60_000 });
     assert.equal(await panel.getAttribute('data-moves'), await panel.getAttribute('data-best'));
     assert.equal(await page.locator(tid('inflight')).count(), 0, 'nothing left in flight');
     const b = await page.getAttribute(`${tid('store-1')} [data-key="x"]`, 'data-value');

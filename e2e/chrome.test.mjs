@@ -26,7 +26,7 @@ async function openFileMenu(page) {
 /** The run in force, as the exported scenario file says. */
 async function exported(page) {
   await openFileMenu(page);
-  const waiting = page.waitForEvent('download', { timeout: 10_000 });
+  const waiting = page.waitForEvent('download', { timeout: 60_000 });
   await page.click(tid('export-json'));
   const scenario = JSON.parse((await readFile(await (await waiting).path())).toString('utf8'));
   return { delivery: scenario.delivery, conflicts: scenario.conflicts, replicas: scenario.replicas };

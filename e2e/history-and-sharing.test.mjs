@@ -372,7 +372,10 @@ test('share: a link and a saved session of the earlier format say so, and a fres
     assert.equal(errors.length, 1, JSON.stringify(errors));
     assert.match(errors[0], /saved session could not be read \(it was saved by an earlier version of the playground\), so a fresh one was started/);
     assert.deepEqual(await clocks(page), ['0,0,0', '0,0,0', '0,0,0']);
-    // The fresh session replaced the old copy: the next reload is clean.
+    // The old copy is kept until the user says otherwise (e2e/saved-work.test.mjs);
+    // once they do, the next reload is clean.
+    await page.click(tid('saved-work-replace'));
+    await page.waitForFunction((old) => localStorage.getItem('causal-playground/session') !== old, format1);
     await page.reload({ waitUntil: 'load' });
     await page.locator(tid('replica-0')).waitFor();
     assert.deepEqual(await errorTexts(page), []);
@@ -426,7 +429,7 @@ async function importFile(page, name, contents) {
     (file) =>
       [...document.querySelectorAll('[data-testid="error"], [data-testid="log"] > *')].some((e) => e.textContent.includes(file)),
     name,
-    { timeout: 10_000 },
+    { timeout: 60_000 },
   );
 }
 
@@ -557,7 +560,7 @@ async function dropFile(page, name, text) {
     (file) =>
       [...document.querySelectorAll('[data-testid="error"], [data-testid="log"] > *')].some((e) => e.textContent.includes(file)),
     name,
-    { timeout: 10_000 },
+    { timeout: 60_000 },
   );
 }
 
@@ -593,7 +596,7 @@ async function download(page, id) {
   if (!(await page.locator(tid(id)).isVisible())) {
     await page.click(`${tid('file-menu')} > summary`);
   }
-  const waiting = page.waitForEvent('download', { timeout: 10_000 });
+  const waiting = page.waitForEvent('download', { timeout: 60_000 });
   await page.click(tid(id));
   let dl;
   try {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cardSel, deliverButton, screenshot, tid, write, useBrowser,
+  cardSel, deliverButton, screenshot, settle, tid, write, useBrowser,
 } from './support.mjs';
 
 const { browser, server, withPage } = useBrowser();
@@ -25,7 +25,13 @@ async function withPhone(body) {
     await page.goto(server.url, { waitUntil: 'load' });
     await page.locator(tid('replica-0')).waitFor();
     const cdp = await context.newCDPSession(page);
-    const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+    // Each touch event; a finger put down or lifted, then the page's
+    // handling of it (see settle). A moving finger does not wait: the page
+    // scrolls under it near the window's edge.
+    const touch = async (type, points) => {
+      await cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+      if (type !== 'touchMove') await settle(page);
+    };
     await body(page, touch);
     assert.deepEqual(errors, [], 'no console errors');
   } finally {
@@ -131,7 +137,8 @@ test('touch: after a short hold the card follows the finger above everything, an
     const before = await page.evaluate(() => window.scrollY);
     assert.ok((await page.locator(tid('replica-1')).boundingBox()).y > PHONE.height - 200, 'B starts out of reach');
     await touch('touchStart', [{ x: from.x, y: from.y }]);
-    await page.waitForTimeout(500);
+    // The finger holds still until the card shows it is lifted, ready to move.
+    await page.waitForSelector(`${cardSel(1, 1)}.lifted`);
     // The user's path: drag toward the window's bottom edge and hold the
     // finger still there; the page scrolls until B's panel comes into view.
     const edge = { x: from.x, y: PHONE.height - 16 };
@@ -158,7 +165,7 @@ test('touch: after a short hold the card follows the finger above everything, an
     assert.match(await page.locator(`${tid('replica-1')} .drop-hint`).textContent(), /Drop m1 here/);
     await screenshot(page, 'loop-mid-drag-phone');
     await touch('touchEnd', []);
-    await page.waitForTimeout(100);
+    await page.waitForFunction((sel) => !document.querySelector(sel), cardSel(1, 1));
     assert.deepEqual(await lane(page, 1), []);
     assert.equal(await clock(page, 1), '1,0,0');
     assert.equal(await page.locator('[data-dragging]').count(), 0);
@@ -175,7 +182,9 @@ test('phone: a swipe that starts on a card scrolls the page and delivers nothing
     await touch('touchStart', [{ x: from.x, y: from.y }]);
     for (let i = 1; i <= 8; i++) await touch('touchMove', [{ x: from.x, y: from.y - i * 30 }]);
     await touch('touchEnd', []);
-    await page.waitForTimeout(300);
+    // The browser scrolls on its own thread: wait for the scroll to land.
+    await page.waitForFunction((y) => window.scrollY > y + 50, before);
+    await settle(page);
     const afterScroll = await page.evaluate(() => window.scrollY);
     assert.ok(afterScroll > before + 50, `the page scrolled: ${before} -> ${afterScroll}`);
     assert.deepEqual(await lane(page, 1), ['1'], 'the card is still in flight');
@@ -213,6 +222,7 @@ test('a drag ends when its card goes away: undone with Ctrl+Z, or delivered by a
       step.click();
     });
     await page.waitForFunction(() => !document.querySelector('[data-testid="inflight"]'));
+    await settle(page);
     assert.equal(await page.locator('.drop-hint').count(), 0, 'no drop hint is left behind');
     assert.equal(await page.locator('[data-dragging]').count(), 0);
     await page.mouse.up();

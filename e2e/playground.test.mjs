@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ROOT, TALL, cardSel, deliverButton, screenshot, tid, write, useBrowser,
+  ROOT, TALL, cardSel, deliverButton, screenshot, settle, tid, write, useBrowser,
 } from './support.mjs';
 
 const { browser, server, withPage } = useBrowser();
@@ -421,8 +421,8 @@ test('autoplay: the same seed from the same start makes the same choices', async
     await page.selectOption('select[aria-label="Autoplay speed"]', '300');
     await page.click(tid('play'));
     assert.equal(await page.getAttribute(tid('play'), 'aria-pressed'), 'true');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="inflight"]').length === 0, null, { timeout: 10000 });
-    await page.waitForFunction(() => document.querySelector('[data-testid="play"]').getAttribute('aria-pressed') === 'false', null, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="inflight"]').length === 0, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="play"]').getAttribute('aria-pressed') === 'false', null, { timeout: 60_000 });
     assert.deepEqual(await snapshot(page), runs[0].at(-1));
     assert.deepEqual(await errorTexts(page), []);
   });
@@ -432,7 +432,7 @@ test('autoplay: the same seed from the same start makes the same choices', async
     await autoplayStart(page, 1234);
     await page.selectOption('select[aria-label="Autoplay speed"]', '300');
     await page.click(tid('play'));
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="inflight"]').length < 8, null, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="inflight"]').length < 8, null, { timeout: 60_000 });
     await page.click(tid('play'));
     assert.equal(await page.getAttribute(tid('play'), 'aria-pressed'), 'false');
     const paused = await snapshot(page);
@@ -564,10 +564,14 @@ test('screenshots after the classic scenario at laptop, projector and phone size
 async function touchDrag(page, cdp, source, target, steps = 12) {
   const from = centre(await page.locator(source).boundingBox());
   const to = centre(await page.locator(target).boundingBox());
-  const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+  const touch = async (type, points) => {
+    await cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+    if (type !== 'touchMove') await settle(page);
+  };
   await touch('touchStart', [{ x: from.x, y: from.y }]);
-  // A finger holds the card still before dragging it: a swipe scrolls.
-  await page.waitForTimeout(500);
+  // A finger holds the card still before dragging it (a swipe scrolls),
+  // until the card shows it is lifted, ready to move.
+  await page.waitForSelector(`${source}.lifted`);
   for (let i = 1; i <= steps; i++) {
     const x = from.x + ((to.x - from.x) * i) / steps;
     const y = from.y + ((to.y - from.y) * i) / steps;
@@ -594,7 +598,7 @@ test('a card can be dragged with a finger (touch pointer events)', async () => {
     await page.locator(cardSel(1, 1)).scrollIntoViewIfNeeded();
     const cdp = await context.newCDPSession(page);
     await touchDrag(page, cdp, cardSel(1, 1), tid('replica-1'));
-    await page.waitForTimeout(100);
+    await page.waitForFunction((sel) => !document.querySelector(sel), cardSel(1, 1));
     assert.ok(kinds.includes('touch'), `pointer events of a finger: ${kinds}`);
     assert.deepEqual(await lane(page, 1), []);
     assert.equal(await clock(page, 1), '1,0,0');

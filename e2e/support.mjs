@@ -38,14 +38,102 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** Launches headless Chromium (Debian's, at /usr/bin/chromium). */
+/** Launches headless Chromium (Debian's, at /usr/bin/chromium), with every
+ * input a test gives a page followed by the page's handling of it (see
+ * settleAfterInputs). */
 export async function launchBrowser(options = {}) {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
     ...options,
   });
+  await settleAfterInputs(browser);
+  return browser;
+}
+
+/**
+ * Resolves once `page` has handled what it was given: the render its input
+ * asked for (yew's scheduler may spread one over several tasks), the tasks
+ * that queued (the slice of a job, a focus moved by a timer), until a round
+ * of tasks and a frame pass with no change to the document. A wait for the
+ * page's own work, never a clock: on a busy machine it takes longer. (The
+ * 100 ms beside each frame only keeps a page that paints no frames from
+ * hanging it; a long job that changes the page all the time, such as a load
+ * with a progress bar, ends the wait after 50 rounds, and its reads still
+ * wait for the state they assert.)
+ */
+export async function settle(page) {
+  await page.evaluate(() => new Promise((done) => {
+    let changed = false;
+    const watch = new MutationObserver(() => { changed = true; });
+    watch.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    const frame = (next) => {
+      let gone = false;
+      const go = () => { if (!gone) { gone = true; next(); } };
+      requestAnimationFrame(go);
+      setTimeout(go, 100);
+    };
+    let rounds = 0;
+    const round = () => setTimeout(() => frame(() => setTimeout(() => {
+      if (changed && ++rounds < 50) {
+        changed = false;
+        round();
+      } else {
+        watch.disconnect();
+        done();
+      }
+    }, 0)), 0);
+    round();
+  })).catch(() => {}); // a page closed or navigated away has nothing left to handle
+}
+
+const SETTLED = Symbol('settled');
+const ACTIONS = {
+  page: ['check', 'click', 'dblclick', 'dispatchEvent', 'dragAndDrop', 'fill', 'focus', 'press', 'selectOption', 'setChecked', 'setInputFiles', 'tap', 'type', 'uncheck'],
+  locator: ['blur', 'check', 'clear', 'click', 'dblclick', 'dispatchEvent', 'dragTo', 'fill', 'focus', 'press', 'pressSequentially', 'selectOption', 'setChecked', 'setInputFiles', 'tap', 'type', 'uncheck'],
+  keyboard: ['down', 'insertText', 'press', 'type', 'up'],
+  // Not a mouse move: near the window's edge a drag scrolls the page while the pointer stays.
+  mouse: ['click', 'dblclick', 'down', 'up'],
+  touchscreen: ['tap'],
+};
+
+/**
+ * Makes every input Playwright gives a page (a click, a key, a fill, a
+ * mouse move...) resolve only once the page has handled it (settle): the
+ * page renders after the event, not during it, and a read right after an
+ * input would otherwise race that render. Patched once, on the classes of
+ * playwright-core's client objects, found through one throwaway page.
+ */
+async function settleAfterInputs(browser) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const objects = {
+      page,
+      locator: page.locator('body'),
+      keyboard: page.keyboard,
+      mouse: page.mouse,
+      touchscreen: page.touchscreen,
+    };
+    for (const [kind, methods] of Object.entries(ACTIONS)) {
+      const proto = Object.getPrototypeOf(objects[kind]);
+      if (proto[SETTLED]) continue;
+      proto[SETTLED] = true;
+      for (const name of methods) {
+        const original = proto[name];
+        if (typeof original !== 'function') continue;
+        proto[name] = async function settled(...args) {
+          const result = await original.apply(this, args);
+          const target = kind === 'page' ? this : kind === 'locator' ? this.page() : this._page;
+          if (target) await settle(target);
+          return result;
+        };
+      }
+    }
+  } finally {
+    await context.close();
+  }
 }
 
 const MIME = {
@@ -340,10 +428,10 @@ function crc32(bytes) {
  * current, cursor, branches: [[command, ...], ...] } where a command is a
  * scenario file's step ({ op: 'write', replica, key, value },
  * { op: 'deliver', message, to }, { op: 'deliver-all' }...).
- * Branches have no parent.
+ * Branches have no parent. `format`: the link format's number (2 today).
  */
-export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = 'overwrite', seed = 42, current = 0, cursor, branches }) {
-  const out = [2]; // the format
+export function shareFragment({ replicas = 3, delivery = 'causal', conflicts = 'overwrite', seed = 42, current = 0, cursor, branches, format = 2 }) {
+  const out = [format]; // the format (a newer page's would be 3)
   const varint = (n) => {
     let v = BigInt(n);
     while (v >= 0x80n) {

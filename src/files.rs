@@ -204,7 +204,9 @@ pub fn size_in_words(bytes: u64) -> String {
 }
 
 /// Reads `file` as text and gives it to `on_done`, or says why not: a file
-/// over [`MAX_IMPORT_BYTES`] is refused without being read.
+/// over [`MAX_IMPORT_BYTES`] is refused without being read, and its bytes
+/// are read by `causal-sim`'s rule (UTF-8, a byte order mark skipped;
+/// UTF-16 or bytes that are not UTF-8 refused, never replaced).
 pub fn read_text(file: File, on_done: Callback<Result<String, String>>) {
     let name = file.name();
     let size = file.size();
@@ -230,12 +232,17 @@ pub fn read_text(file: File, on_done: Callback<Result<String, String>>) {
         let (reader, name, on_done) = (reader.clone(), name.clone(), on_done.clone());
         Closure::once_into_js(move || {
             reader.set_onloadend(None);
-            let text = reader.result().ok().and_then(|r| r.as_string());
-            on_done.emit(text.ok_or_else(|| format!("could not read {name}: the browser refused")));
+            let Some(buffer) = reader.result().ok().filter(|r| r.is_object()) else {
+                return on_done.emit(Err(format!("could not read {name}: the browser refused")));
+            };
+            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            let text = causal_core::utf8_text(&bytes, &name)
+                .map(|text| text.strip_prefix('\u{feff}').unwrap_or(text).to_string());
+            on_done.emit(text);
         })
     };
     reader.set_onloadend(Some(onloadend.unchecked_ref()));
-    if let Err(e) = reader.read_as_text(&file) {
+    if let Err(e) = reader.read_as_array_buffer(&file) {
         reader.set_onloadend(None);
         on_done.emit(Err(js_error(&format!("could not read {name}"), &e)));
     }

@@ -11,7 +11,7 @@ use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::by_ptr::ByPtr;
-use crate::share::FRAGMENT_PREFIX;
+use crate::share::{self, FRAGMENT_PREFIX};
 
 /// Where the session is kept in local storage.
 pub const STORAGE_KEY: &str = "causal-playground/session";
@@ -29,8 +29,232 @@ fn storage() -> Option<web_sys::Storage> {
 pub const PREVIOUS_KEY: &str = "causal-playground/previous";
 
 /// The saved session's text, if there is one (and storage is available).
+/// One this page cannot read (damaged, or saved by another version of the
+/// playground) is kept as it is: nothing is saved over it until the user
+/// says so (see [`use_saved_work`]).
 pub fn saved_session() -> Option<String> {
-    storage()?.get_item(STORAGE_KEY).ok().flatten()
+    let text = storage()?.get_item(STORAGE_KEY).ok().flatten()?;
+    keep(|k| {
+        k.known = Some(text.clone());
+        if let Err(e) = share::decode(&text) {
+            k.unreadable = Some((text.clone(), e.saved_cause().to_string()));
+        }
+    });
+    Some(text)
+}
+
+/// What the page knows of the session saved in storage, beside the session.
+#[derive(Default)]
+struct Keeper {
+    /// The text this tab last read from storage or wrote to it: storage
+    /// holding anything else means another tab saved meanwhile.
+    known: Option<String>,
+    /// A saved session this page cannot read, and why: kept as it is until
+    /// the user says otherwise, so no version of the page wipes another's.
+    unreadable: Option<(String, String)>,
+    /// Why the last save failed (storage full, or off).
+    failed: Option<String>,
+    /// The session the page could not save, as a share link's text.
+    unsaved: Option<String>,
+    /// Counts the sessions another tab's save replaced here: a save
+    /// planned before one is out of date.
+    followed: u64,
+    /// Renders what the user is told about the saved session again.
+    changed: Option<Callback<()>>,
+}
+
+thread_local! {
+    static KEEPER: RefCell<Keeper> = RefCell::new(Keeper::default());
+}
+
+/// Runs `f` on the keeper, then tells the page if what it shows changed.
+fn keep<T>(f: impl FnOnce(&mut Keeper) -> T) -> T {
+    let (result, changed) = KEEPER.with(|k| {
+        let mut k = k.borrow_mut();
+        let before = (k.unreadable.is_some(), k.failed.clone());
+        let result = f(&mut k);
+        let now = (k.unreadable.is_some(), k.failed.clone());
+        (result, (before != now).then(|| k.changed.clone()).flatten())
+    });
+    // Emitted once the keeper is free again: the render may read it.
+    if let Some(changed) = changed {
+        changed.emit(());
+    }
+    result
+}
+
+/// Saves `encoded` as the session, unless storage holds one this page
+/// cannot read (kept until the user says), or says why it could not.
+fn store(encoded: &str, followed: u64) {
+    let Some(storage) = storage() else {
+        return;
+    };
+    keep(|k| {
+        if k.followed != followed {
+            return;
+        }
+        if k.unreadable.is_some() {
+            k.unsaved = Some(encoded.to_string());
+            return;
+        }
+        let stored = storage.get_item(STORAGE_KEY).ok().flatten();
+        if let Some(text) = stored.filter(|t| Some(t) != k.known.as_ref()) {
+            // Saved by another tab since: kept if this page cannot read it.
+            if let Err(e) = share::decode(&text) {
+                k.unreadable = Some((text, e.saved_cause().to_string()));
+                k.unsaved = Some(encoded.to_string());
+                return;
+            }
+        }
+        match storage.set_item(STORAGE_KEY, encoded) {
+            Ok(()) => {
+                k.known = Some(encoded.to_string());
+                k.failed = None;
+                k.unsaved = None;
+            }
+            Err(e) => {
+                let full = js_sys::Reflect::get(&e, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string())
+                    .is_some_and(|n| n == "QuotaExceededError");
+                k.failed = Some(if full {
+                    "the browser's storage for this page is full".into()
+                } else {
+                    "the browser refused to store it".into()
+                });
+                k.unsaved = Some(encoded.to_string());
+            }
+        }
+    });
+}
+
+/// What the page tells the user about the session saved in the browser.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SavedWork {
+    /// Nothing to say.
+    Fine,
+    /// Storage holds a session this page cannot read (why): it is kept.
+    Unreadable(String),
+    /// The session could not be saved (why).
+    NotSaved(String),
+}
+
+/// The address that opens `encoded` (a session's share text) on this page.
+fn link_to(encoded: &str) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let base = location
+        .map(|l| {
+            format!(
+                "{}{}{}",
+                l.origin().unwrap_or_default(),
+                l.pathname().unwrap_or_default(),
+                l.search().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
+    format!("{base}#{FRAGMENT_PREFIX}{encoded}")
+}
+
+/// Downloads the session kept in storage that this page cannot read (or,
+/// when saving failed, the page's own), as a file holding the link that
+/// opens it: a newer version of the page opens it as it opens any link.
+pub fn download_saved_work() -> Result<(), String> {
+    let text = KEEPER.with(|k| {
+        let k = k.borrow();
+        k.unreadable
+            .as_ref()
+            .map(|(text, _)| text.clone())
+            .or_else(|| k.unsaved.clone())
+    });
+    let Some(text) = text else {
+        return Err("there is no session to download".into());
+    };
+    crate::files::download(
+        "causal-playground-session.txt",
+        "text/plain",
+        &format!("{}\n", link_to(&text)),
+    )
+}
+
+/// The user said: save this page's session over the one it cannot read.
+pub fn replace_saved_work() {
+    let unsaved = keep(|k| {
+        k.unreadable = None;
+        k.known = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        (k.unsaved.take(), k.followed)
+    });
+    match unsaved {
+        (Some(encoded), followed) => store(&encoded, followed),
+        // Nothing tried to save since the page opened: its session is a
+        // fresh one, which storage holding nothing stands for.
+        (None, _) => {
+            if let Some(storage) = storage() {
+                let _ = storage.remove_item(STORAGE_KEY);
+            }
+            keep(|k| k.known = None);
+        }
+    }
+}
+
+/// What the user is told about the saved session (see [`SavedWork`]), kept
+/// up to date; and, when another tab of the page saves its session,
+/// `on_follow` with that session, so that no tab's save silently wipes the
+/// other's work (the session replaced stays one Undo away).
+#[hook]
+pub fn use_saved_work(on_follow: Callback<crate::session::Session>) -> SavedWork {
+    let redraw = use_force_update();
+    use_effect_with((), move |_| {
+        KEEPER.with(|k| {
+            k.borrow_mut().changed = Some(Callback::from(move |()| redraw.force_update()))
+        });
+        let listener = storage().and(web_sys::window()).map(|window| {
+            EventListener::new(&window, "storage", move |event| {
+                // A `StorageEvent`: its key and new value.
+                let field = |name: &str| {
+                    js_sys::Reflect::get(event, &wasm_bindgen::JsValue::from_str(name))
+                        .ok()
+                        .and_then(|v| v.as_string())
+                };
+                if field("key").as_deref() != Some(STORAGE_KEY) {
+                    return;
+                }
+                let Some(text) = field("newValue") else {
+                    return;
+                };
+                let session = keep(|k| {
+                    if k.known.as_ref() == Some(&text) || k.unreadable.is_some() {
+                        return None;
+                    }
+                    match share::decode(&text) {
+                        Ok(session) => {
+                            k.known = Some(text);
+                            k.followed += 1;
+                            Some(session)
+                        }
+                        Err(e) => {
+                            k.unreadable = Some((text, e.saved_cause().to_string()));
+                            None
+                        }
+                    }
+                });
+                if let Some(session) = session {
+                    on_follow.emit(session);
+                }
+            })
+        });
+        move || {
+            drop(listener);
+            KEEPER.with(|k| k.borrow_mut().changed = None);
+        }
+    });
+    KEEPER.with(|k| {
+        let k = k.borrow();
+        match (&k.unreadable, &k.failed) {
+            (Some((_, why)), _) => SavedWork::Unreadable(why.clone()),
+            (None, Some(why)) => SavedWork::NotSaved(why.clone()),
+            (None, None) => SavedWork::Fine,
+        }
+    })
 }
 
 /// The saved previous session's text, if there is one.
@@ -66,8 +290,8 @@ const SAVE_DELAY_MS: u32 = 400;
 /// autoplay's speed) save nothing, nor does the page as it opened. While a share link is in the address, every change
 /// (`revision`) is compared with it at once, and the link is taken out once
 /// the session no longer is what it holds, so a reload shows the newer one.
-/// Storage may be full or disabled (private browsing): the page then simply
-/// does not persist.
+/// Storage may be full or disabled (private browsing), or hold a session
+/// this page cannot read: see [`use_saved_work`] for what the user is told.
 /// While a session is `loading`, nothing is saved: what is shown is not yet
 /// the session that will be.
 #[hook]
@@ -111,11 +335,10 @@ pub fn use_save_session(
             return;
         }
         *saved.borrow_mut() = session_revision;
+        let followed = KEEPER.with(|k| k.borrow().followed);
         let save: Save = Box::new(move || {
             let encoded = encode();
-            if let Some(storage) = storage() {
-                let _ = storage.set_item(STORAGE_KEY, &encoded);
-            }
+            store(&encoded, followed);
             let linked = format!("{FRAGMENT_PREFIX}{encoded}");
             let stale = |hash: String| hash.starts_with(FRAGMENT_PREFIX) && hash != linked;
             if location_hash().is_some_and(stale) {

@@ -127,6 +127,7 @@ pub fn app() -> Html {
         );
     }
     hooks::use_save_previous(state.previous().map(ByPtr), share::encode);
+    let saved_work = hooks::use_saved_work(make_callback(&state, Action::FollowSaved));
     hooks::use_slices(
         state.revision,
         state.job.is_some(),
@@ -353,6 +354,18 @@ pub fn app() -> Html {
             { for under_way }
             // While a puzzle is played its refusals are told beside its panel.
             if puzzle.panel.is_none() { { for page_notice.clone() } }
+            { notice::saved_work(&notice::SavedWorkProps {
+                saved: saved_work,
+                on_download: {
+                    let state = state.clone();
+                    Callback::from(move |()| {
+                        if let Err(why) = hooks::download_saved_work() {
+                            state.dispatch(Action::Refuse(state::Notice::error(Place::Page, format!("The session could not be downloaded: {why}."))));
+                        }
+                    })
+                },
+                on_replace: Callback::from(|()| hooks::replace_saved_work()),
+            }) }
             <LessonList lessons={guide.list} open={guide.open.clone()} on_open={guide.on_open} answers={guide.answers} />
             <section class="toolbar" aria-label="Controls">
                 <div class="toolbar-row">

@@ -39,6 +39,8 @@ pub enum Origin {
     Link,
     /// The copy saved in storage, when the page opens.
     Saved,
+    /// The session another tab of the page just saved.
+    OtherTab,
     /// A preset, by name.
     Preset(String),
     /// A lesson's run, at one of its steps: the lesson's title.

@@ -105,8 +105,6 @@ enum Storage {
     Follows,
     /// The session shown was opened from storage: storage holds it.
     Holds,
-    /// What storage holds could not be read: it is out of date.
-    Damaged,
 }
 
 /// Everything that can happen on the page.
@@ -140,6 +138,9 @@ pub enum Action {
     Import(String, String),
     /// A shared session was read (or could not be: why).
     Restore(Result<Session, String>),
+    /// Another tab of the page saved this session: shown here too, so
+    /// neither tab's save wipes the other's work (this one's stays one Undo away).
+    FollowSaved(Session),
     /// Start afresh with the same replica count and rules.
     Reset,
     /// Re-run the history under another delivery rule.
@@ -270,7 +271,6 @@ impl State {
         let changed = match std::mem::take(&mut self.storage) {
             Storage::Follows => self.session_key() != before,
             Storage::Holds => false,
-            Storage::Damaged => true,
         };
         if changed {
             self.session_revision += 1;
@@ -318,6 +318,7 @@ impl State {
                 // A new load replaces the one under way.
                 Action::Import(..)
                 | Action::Restore(_)
+                | Action::FollowSaved(_)
                 | Action::LoadPreset(_)
                 | Action::OpenLesson { .. }
                 | Action::Reset
@@ -359,6 +360,8 @@ impl State {
                 "The link holds the session already shown.".into(),
             ),
             Action::Restore(session) => self.begin_load(session, Origin::Link),
+            Action::FollowSaved(session) if session == self.session() => {}
+            Action::FollowSaved(session) => self.begin_load(Ok(session), Origin::OtherTab),
             Action::Continue => self.advance(),
             Action::Cancel => self.note(
                 Tone::Plain,
@@ -513,14 +516,14 @@ mod tests {
         assert_eq!(state.session_revision, 1, "nothing saved changed");
         let state = run(state, [Action::Undo, Action::SetSeed("7".into())]);
         assert_eq!(state.session_revision, 3);
-        // Opening the saved session changes nothing storage holds; finding
-        // it damaged does.
+        // Opening the saved session changes nothing storage holds; nor does
+        // finding it damaged (it is kept until the user says otherwise).
         let saved = crate::share::encode(&state.session());
         let (opened, _) = finish(State::open(None, Some(&saved)));
         assert_eq!(opened.session(), state.session());
         assert_eq!(opened.session_revision, 0);
         let damaged = State::open(None, Some("{bad"));
-        assert_eq!(damaged.session_revision, 1, "the fresh one is to be saved");
+        assert_eq!(damaged.session_revision, 0, "nothing is saved over it");
         assert_eq!(State::open(None, None).session_revision, 0);
     }
 }

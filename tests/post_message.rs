@@ -59,12 +59,28 @@ fn bad_requests_say_what_is_wrong() {
         why.contains("no \"jump\" message") && why.contains("\"seek\""),
         "{why}"
     );
+    // In the page's words, never serde's ("missing field", "expected usize").
     let (why, _) = refused("{causal: 'seek'}");
-    assert!(why.contains("missing field `step`"), "{why}");
+    assert_eq!(
+        why,
+        "The \"seek\" message was refused: it has no \"step\" (the timeline\u{2019}s position, from 0)."
+    );
     let (why, _) = refused("{causal: 'seek', step: 'three'}");
-    assert!(why.contains("\"seek\" message was refused"), "{why}");
+    assert_eq!(
+        why,
+        "The \"seek\" message was refused: its \"step\" must be a whole number of steps, from 0, not the text \"three\"."
+    );
     let (why, _) = refused("{causal: 'seek', step: -1}");
-    assert!(why.contains("\"seek\" message was refused"), "{why}");
+    assert!(why.ends_with("from 0, not -1."), "{why}");
+    let (why, _) = refused("{causal: 'seek', step: 2.5}");
+    assert!(why.ends_with("from 0, not 2.5."), "{why}");
+    let (why, _) = refused("{causal: 'seek', step: 3, speed: 2}");
+    assert_eq!(
+        why,
+        "The \"seek\" message was refused: it has a field \"speed\" the playground does not know (a \"seek\" message has \"causal\" and \"step\")."
+    );
+    let (why, _) = refused("{causal: 'load'}");
+    assert!(why.contains("it has no \"scenario\""), "{why}");
 
     let Some(Ok(Request::Load { scenario })) = read(&js(
         "{causal: 'load', scenario: {version: 1, replicas: 9, steps: []}}",
@@ -72,7 +88,10 @@ fn bad_requests_say_what_is_wrong() {
         panic!("the shape of a load is right");
     };
     let why = scenario_text(&scenario).unwrap_err();
-    assert!(why.contains("replicas must be 2 to 8, not 9"), "{why}");
+    assert_eq!(
+        why,
+        "The \"load\" message was refused: replicas must be 2 to 8, not 9."
+    );
     let Some(Ok(Request::Load { scenario })) = read(&js(
         "{causal: 'load', scenario: {version: 1, replicas: 3, steps: [{op: 'deliver', message: 7, to: 1}]}}",
     )) else {
@@ -88,6 +107,55 @@ fn bad_requests_say_what_is_wrong() {
     );
     assert!(check_seek(1, 10, Some((2, 5))).is_err());
     assert!(check_seek(5, 10, Some((2, 5))).is_ok());
+}
+
+/// A load refused before the page plays anything: `scenario`'s source, and
+/// what the refusal must say.
+fn refused_load(source: &str) -> String {
+    let Some(Ok(Request::Load { scenario })) = read(&js(source)) else {
+        panic!("the shape of a load is right: {source}");
+    };
+    scenario_text(&scenario).unwrap_err()
+}
+
+#[wasm_bindgen_test]
+fn a_scenario_that_holds_itself_or_nests_deep_is_refused_before_it_is_converted() {
+    // An object that holds itself: followed without a bound, it overflows the stack.
+    let why = refused_load(
+        "(() => { const s = {version: 1, replicas: 3, steps: []}; s.again = s; return {causal: 'load', scenario: s}; })()",
+    );
+    assert!(
+        why.starts_with(
+            "The \"load\" message was refused: the scenario nests deeper than 32 levels"
+        ),
+        "{why}"
+    );
+    let why = refused_load(
+        "(() => { let deep = []; for (let i = 0; i < 200000; i++) deep = [deep]; return {causal: 'load', scenario: {version: 1, steps: [], deep}}; })()",
+    );
+    assert!(why.contains("nests deeper than 32 levels"), "{why}");
+    // A huge one: refused by its size, before it is written as JSON.
+    let why = refused_load(
+        "{causal: 'load', scenario: {version: 1, steps: [], pad: 'x'.repeat(2000000)}}",
+    );
+    assert!(
+        why.contains("larger than a file the page imports (1,000,000 bytes at most)"),
+        "{why}"
+    );
+    let why = refused_load("{causal: 'load', scenario: {version: 1, steps: new Array(5000000)}}");
+    assert!(why.contains("larger than a file the page imports"), "{why}");
+    // And the page's limits, as an import's: a long key, too many events.
+    let why = refused_load(
+        "{causal: 'load', scenario: {version: 1, steps: [{op: 'write', replica: 0, key: 'k'.repeat(40), value: '1'}]}}",
+    );
+    assert!(
+        why.starts_with("The \"load\" message was refused: step 1"),
+        "{why}"
+    );
+    let why = refused_load(
+        "{causal: 'load', scenario: {version: 1, replicas: 8, steps: Array.from({length: 7000}, (_, i) => ({op: 'write', replica: i % 8, key: 'k', value: 'v'}))}}",
+    );
+    assert!(why.contains("more than 50,000 events"), "{why}");
 }
 
 #[wasm_bindgen_test]

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::hooks::SavedWork;
 use crate::state::Severity;
 
 /// Props of [`notice`].
@@ -32,6 +33,54 @@ pub fn notice(props: &NoticeProps) -> Html {
         <div {class} data-tone={tone}>
             <p data-testid="error" {role}>{ &props.text }</p>
             <button type="button" class="dismiss" onclick={dismiss} aria-label="Dismiss">{ "\u{2715}" }</button>
+        </div>
+    }
+}
+
+/// Props of [`saved_work`].
+pub struct SavedWorkProps {
+    /// What there is to say.
+    pub saved: SavedWork,
+    /// Download the session (the one kept, or the page's own).
+    pub on_download: Callback<()>,
+    /// Save the page's session over the one it cannot read.
+    pub on_replace: Callback<()>,
+}
+
+/// What the page tells the user about the session saved in the browser
+/// when it is not simply saved: one kept that this page cannot read (with
+/// a download, and a way to save over it), or a save that failed (with a
+/// download). `data-testid="saved-work"`, `data-saved` = `unreadable` or
+/// `not-saved`.
+pub fn saved_work(props: &SavedWorkProps) -> Html {
+    let click = |cb: &Callback<()>| {
+        let cb = cb.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let (kind, text, replace) = match &props.saved {
+        SavedWork::Fine => return Html::default(),
+        SavedWork::Unreadable(why) => (
+            "unreadable",
+            format!("This browser holds a saved session this page cannot read ({why}). It is kept as it was: this page saves your work over it only if you say so."),
+            true,
+        ),
+        SavedWork::NotSaved(why) => (
+            "not-saved",
+            format!("Your work is not saved in this browser: {why}. A reload would lose it; download it to keep it."),
+            false,
+        ),
+    };
+    html! {
+        <div class="notice" data-tone="error" data-testid="saved-work" data-saved={kind}>
+            <p role="alert">{ text }</p>
+            <button type="button" data-testid="saved-work-download" onclick={click(&props.on_download)}>
+                { if replace { "Download the saved session" } else { "Download your session" } }
+            </button>
+            if replace {
+                <button type="button" data-testid="saved-work-replace" onclick={click(&props.on_replace)}>
+                    { "Save this page\u{2019}s session in its place" }
+                </button>
+            }
         </div>
     }
 }

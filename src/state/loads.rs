@@ -116,10 +116,12 @@ impl State {
                     "The shared session could not be read ({why}); your session is kept as it was."
                 ),
             },
-            Origin::Saved => {
-                self.storage = Storage::Damaged;
-                format!("The saved session could not be read ({why}), so a fresh one was started.")
-            }
+            Origin::Saved => format!(
+                "The saved session could not be read ({why}), so a fresh one was started. The saved one is kept as it was: the page saves nothing over it until you say so."
+            ),
+            Origin::OtherTab => format!(
+                "Another tab saved a session this page could not show ({why}); yours is kept as it was."
+            ),
             Origin::Preset(name) => format!("Preset {name} could not be loaded: {why}."),
             Origin::Lesson(title) => {
                 format!("The lesson \u{201c}{title}\u{201d} could not be opened: {why}.")
@@ -149,6 +151,16 @@ impl State {
             Origin::Saved => {
                 self.storage = Storage::Holds;
                 false
+            }
+            // Storage holds it already; what it replaced stays one Undo away.
+            Origin::OtherTab => {
+                self.storage = Storage::Holds;
+                if before.session.is_blank() || *before.session == session {
+                    false
+                } else {
+                    self.replaced.replaced(before, false);
+                    true
+                }
             }
             Origin::Back(_) => {
                 self.replaced.left(before);
@@ -209,6 +221,10 @@ impl State {
             Origin::Forward(_) => self.note(Tone::Plain, "Back to the session you left.".into()),
             Origin::Fresh(why) => self.note(Tone::Plain, why.clone()),
             Origin::Saved => {}
+            Origin::OtherTab => self.note(
+                Tone::Plain,
+                "Opened the session another tab of the page saved just now.".into(),
+            ),
         }
         if kept {
             self.note(Tone::Plain, ONE_UNDO_AWAY.into());
@@ -253,7 +269,11 @@ impl State {
                 self.replaced.left(Kept { session, puzzle });
                 None
             }
-            Origin::Import(_) | Origin::Preset(_) | Origin::Lesson(_) | Origin::Fresh(_) => None,
+            Origin::Import(_)
+            | Origin::Preset(_)
+            | Origin::Lesson(_)
+            | Origin::Fresh(_)
+            | Origin::OtherTab => None,
         };
         if let Some(saved) = kept.filter(|s| !s.is_blank()) {
             self.replaced.keep(Kept::session(saved));

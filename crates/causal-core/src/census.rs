@@ -100,10 +100,20 @@ impl fmt::Display for CensusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CensusError::TooManyCopies { copies, orders } => {
-                let orders = orders.map_or("more than 10^38".to_string(), thousands);
+                // Copies of one message to one replica are interchangeable:
+                // 13 copies may have far fewer orders than 13!, and saying
+                // "13 copies in 13 orders" without why reads as a mistake.
+                let orders = match orders {
+                    Some(1) => "a single order, since they are all copies of one message to one replica".to_string(),
+                    Some(n) => format!(
+                        "{} different orders, counting copies of one message to one replica as interchangeable",
+                        thousands(*n)
+                    ),
+                    None => "more than 10^38 different orders".to_string(),
+                };
                 write!(
                     f,
-                    "{copies} copies are in flight, in {orders} orders: the census explores at most {CENSUS_MAX_COPIES} copies"
+                    "{copies} copies are in flight, more than the {CENSUS_MAX_COPIES} the census explores (they can be received in {orders})"
                 )
             }
         }

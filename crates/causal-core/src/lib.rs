@@ -110,13 +110,15 @@ pub use lesson::{check_act, Lesson, LessonError, Step, Target, LESSON_VERSION};
 pub use lookup::Lookup;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
-pub use puzzle::{Goal, Move, Puzzle, PuzzleError, Solution};
+pub use puzzle::{
+    Goal, Move, Puzzle, PuzzleError, Solution, SOLVE_MAX_BYTES, SOLVE_MAX_MOVES, SOLVE_MAX_STATES,
+};
 pub use question::{Choice, Posed, Question};
 pub use quote::{quoted, thousands};
 pub use replica::{Classified, Replica};
 pub use report::{InFlightReport, ReplicaReport, Report};
 pub use rules::{Conflicts, Delivery, UnknownRule};
-pub use scenario::{Reorder, Scenario, ScenarioError, SCENARIO_VERSION};
+pub use scenario::{utf8_text, Reorder, Scenario, ScenarioError, SCENARIO_VERSION};
 pub use scheduler::{splitmix64, Scheduler};
 pub use shiviz::{shiviz_events, shiviz_file, ShivizEvent, ShivizLog, SHIVIZ_REGEX};
 pub use simulation::{Config, Preview, Simulation, Whereabouts, MAX_REPLICAS, MIN_REPLICAS};

@@ -26,10 +26,22 @@ use crate::quote::quoted;
 use crate::{Command, Delivery, Event, MessageId, ReplicaId, Scenario, Simulation};
 
 /// The most states a search visits before it gives up.
-const SOLVE_MAX_STATES: usize = 200_000;
+pub const SOLVE_MAX_STATES: usize = 200_000;
+
+/// About how much memory a search may hold (bytes) before it gives up: the
+/// states seen and those waiting to be expanded. A state of 8 replicas with
+/// dozens of copies in flight takes kilobytes, so 200,000 of them took over
+/// 3 GB; the page solves in WebAssembly, whose memory stops at 4 GB.
+pub const SOLVE_MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// Bytes a state costs the search for each word of its key: the key in the
+/// set of states seen, the state itself waiting in the queue (a copy of
+/// every replica), and how it was reached: measured with causal-sim solve
+/// on a puzzle of 8 replicas and 112 copies in flight (peak memory).
+const BYTES_PER_KEY_WORD: usize = 80;
 
 /// The most moves a search looks for.
-const SOLVE_MAX_MOVES: usize = 24;
+pub const SOLVE_MAX_MOVES: usize = 24;
 
 /// What a player may do on a puzzle's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -254,8 +266,9 @@ pub enum Solution {
         /// States visited (all there are).
         states: usize,
     },
-    /// Not found within the search's limits (possible only with duplicates,
-    /// whose states never run out).
+    /// Not found within the search's limits: [`SOLVE_MAX_MOVES`] moves deep,
+    /// [`SOLVE_MAX_STATES`] states, or about [`SOLVE_MAX_BYTES`] of memory;
+    /// the search gave up after `states` states.
     NotFound {
         /// States visited.
         states: usize,
@@ -264,23 +277,89 @@ pub enum Solution {
     },
 }
 
+impl fmt::Display for Solution {
+    /// The verdict in words, as `causal-sim solve` says it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Solution::Solved { par, .. } => write!(
+                f,
+                "solved in {par} move{}",
+                if *par == 1 { "" } else { "s" }
+            ),
+            Solution::Impossible { states } => write!(
+                f,
+                "impossible: none of the {} states the moves reach meets the goal",
+                crate::quote::thousands(*states as u64)
+            ),
+            Solution::NotFound { states, moves } => write!(
+                f,
+                "gave up after {} states, {moves} moves deep: the search stops at {} states, {SOLVE_MAX_MOVES} moves or about {} MB",
+                crate::quote::thousands(*states as u64),
+                crate::quote::thousands(SOLVE_MAX_STATES as u64),
+                SOLVE_MAX_BYTES / 1024 / 1024
+            ),
+        }
+    }
+}
+
 impl Puzzle {
     /// Reads and checks a puzzle file: its fields, that its start runs, that
     /// its goal names replicas and messages that exist and is not met at the
     /// start.
     pub fn parse(text: &str) -> Result<Puzzle, PuzzleError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let puzzle: Puzzle = serde_json::from_str(text).map_err(|e| {
-            let why = e.to_string();
-            PuzzleError(format!(
-                "not a puzzle file: {}",
-                if why.chars().count() > 200 {
-                    quoted(&why)
-                } else {
-                    why
-                }
-            ))
-        })?;
+        let bad = |why: String| PuzzleError(format!("not a puzzle file: {why}"));
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(syntax(&e)))?;
+        let serde_json::Value::Object(fields) = value else {
+            return Err(bad(format!(
+                "it must be an object such as {{\"title\": ..., \"description\": ..., \"rule\": \"causal\", \"start\": {{...}}, \"goal\": {{...}}, \"moves\": [\"deliver\"]}}, not {}",
+                describe(&value)
+            )));
+        };
+        if let Some(name) = fields.keys().find(|k| !PUZZLE_FIELDS.contains(&k.as_str())) {
+            return Err(bad(format!(
+                "unknown field {} (a puzzle has {})",
+                quoted(name),
+                PUZZLE_FIELDS.join(", ")
+            )));
+        }
+        let field = |name: &str| {
+            fields
+                .get(name)
+                .ok_or_else(|| bad(format!("it has no \"{name}\"")))
+        };
+        let text_field = |name: &str| match field(name)? {
+            serde_json::Value::String(text) => Ok(text.clone()),
+            other => Err(bad(format!(
+                "\"{name}\" must be a text, not {}",
+                describe(other)
+            ))),
+        };
+        let rule = field("rule")?;
+        let rule = Delivery::ALL
+            .iter()
+            .copied()
+            .find(|d| rule.as_str() == Some(d.name()))
+            .ok_or_else(|| {
+                bad(format!(
+                    "\"rule\" must be causal, fifo or unordered, not {}",
+                    describe(rule)
+                ))
+            })?;
+        let start = Scenario::parse(&field("start")?.to_string())
+            .map_err(|e| bad(format!("its start: {e}")))?;
+        let goal: Goal = serde_json::from_value(field("goal")?.clone())
+            .map_err(|e| bad(format!("its goal: {}", in_words(&e.to_string()))))?;
+        let moves: Vec<Move> = serde_json::from_value(field("moves")?.clone())
+            .map_err(|e| bad(format!("its moves: {}", in_words(&e.to_string()))))?;
+        let puzzle = Puzzle {
+            title: text_field("title")?,
+            description: text_field("description")?,
+            rule,
+            start,
+            goal,
+            moves,
+        };
         puzzle.validate()?;
         Ok(puzzle)
     }
@@ -389,6 +468,7 @@ impl Puzzle {
         let mut seen: BTreeSet<Vec<u64>> = BTreeSet::new();
         let none = BTreeSet::new();
         seen.insert(key(&start, &none));
+        let mut held = 0usize;
         let mut queue: VecDeque<(usize, usize, Simulation, BTreeSet<ReplicaId>)> =
             VecDeque::from([(0, 0, start, none)]);
         let mut cut = false;
@@ -406,9 +486,12 @@ impl Puzzle {
                 if track {
                     now.extend(violations(&events));
                 }
-                if !seen.insert(key(&next, &now)) {
+                let state = key(&next, &now);
+                let words = state.len();
+                if !seen.insert(state) {
                     continue;
                 }
+                held += words * BYTES_PER_KEY_WORD;
                 found.push((id, Some(command)));
                 let child = found.len() - 1;
                 if self.goal.holds(&next, &now) {
@@ -419,7 +502,7 @@ impl Puzzle {
                         states: seen.len(),
                     };
                 }
-                if seen.len() >= SOLVE_MAX_STATES {
+                if seen.len() >= SOLVE_MAX_STATES || held >= SOLVE_MAX_BYTES {
                     return Solution::NotFound {
                         states: seen.len(),
                         moves: depth + 1,
@@ -494,4 +577,71 @@ fn path(found: &[(usize, Option<Command>)], mut at: usize) -> Vec<Command> {
     }
     moves.reverse();
     moves
+}
+
+/// The fields of a puzzle file, in the order the README gives them.
+const PUZZLE_FIELDS: &[&str] = &["title", "description", "rule", "start", "goal", "moves"];
+
+/// What a JSON value is, in the words of a refusal: `"fast"`, `3`, `a list`.
+fn describe(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        // Past the 64-bit integers JSON keeps only a float's leading digits.
+        Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.abs() >= 1.8e19) => {
+            "a number too large for any field".into()
+        }
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => quoted(s),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// Where a puzzle file's JSON breaks, in the words the scenario reader uses.
+fn syntax(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let (line, column) = (e.line(), e.column());
+    let text = e.to_string();
+    let bare = text
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&text);
+    match e.classify() {
+        Category::Eof if line <= 1 && column == 0 => "it is empty".into(),
+        Category::Eof => format!("it ends too early, at line {line}, column {column}"),
+        _ => format!("{}, at line {line}, column {column}", in_words(bare)),
+    }
+}
+
+/// serde's refusal of a goal or a list of moves in the project's words:
+/// texts in double quotes, "a text" and "a whole number" rather than Rust's
+/// type names, the alternatives listed plainly.
+fn in_words(serde: &str) -> String {
+    // `a`, `b` -> "a", "b"; then Rust's words for what was expected.
+    let mut out = serde
+        .replace('`', "\"")
+        .replace("invalid type: ", "")
+        .replace("invalid value: ", "")
+        .replace("integer ", "")
+        .replace("string ", "")
+        .replace("floating point ", "")
+        .replace("boolean ", "")
+        .replace("map, ", "an object, ")
+        .replace("sequence, ", "a list, ")
+        .replace("unit value, ", "null, ")
+        .replace("missing field ", "it has no ")
+        .replace("duplicate field ", "it gives twice ")
+        .replace(", expected one of ", ": it must be one of ")
+        .replace(", expected ", ": it must be ")
+        .replace("must be a string", "must be a text")
+        .replace("must be a sequence", "must be a list")
+        .replace(
+            "must be internally tagged enum Goal",
+            "must be an object such as {\"kind\": \"violation\"}",
+        );
+    for rust in ["usize", "u64", "u32", "u16", "u8", "i64", "u128"] {
+        out = out.replace(&format!("must be {rust}"), "must be a whole number");
+    }
+    out.replace("unknown variant ", "unknown kind ")
 }

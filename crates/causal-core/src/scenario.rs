@@ -124,6 +124,20 @@ impl Loose {
     }
 }
 
+/// A number JSON gave as a float, as the user wrote it where that can be
+/// known: past the 64-bit integers a float keeps only the leading digits
+/// (2^70 would read as 1180591620717411300000), so it is named by its size
+/// rather than misquoted.
+fn float_words(v: f64) -> String {
+    if v.fract() == 0.0 && v >= 18_446_744_073_709_551_616.0 {
+        "a number larger than 18,446,744,073,709,551,615".to_string()
+    } else if v.fract() == 0.0 && v < -9_223_372_036_854_775_808.0 {
+        "a number smaller than -9,223,372,036,854,775,808".to_string()
+    } else {
+        v.to_string()
+    }
+}
+
 impl<'de> Deserialize<'de> for Loose {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct LooseVisitor;
@@ -151,7 +165,7 @@ impl<'de> Deserialize<'de> for Loose {
                     if v.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&v) {
                         Loose::Number(v as u64)
                     } else {
-                        Loose::Other(v.to_string())
+                        Loose::Other(float_words(v))
                     },
                 )
             }
@@ -379,7 +393,7 @@ impl<'de> Visitor<'de> for StepSeed {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Command, E> {
-        Err(self.not_a_step(v))
+        Err(self.not_a_step(float_words(v)))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Command, E> {
@@ -455,7 +469,7 @@ where
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Err(Loose::Other(v.to_string())))
+        Ok(Err(Loose::Other(float_words(v))))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -554,7 +568,7 @@ impl<'de> Visitor<'de> for ReorderSeed {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Reorder, E> {
-        Err(self.not_a_move(v))
+        Err(self.not_a_move(float_words(v)))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Reorder, E> {
@@ -770,7 +784,7 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scenario, E> {
-        Err(Self::not_an_object(v))
+        Err(Self::not_an_object(float_words(v)))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Scenario, E> {
@@ -780,6 +794,33 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
     fn visit_unit<E: de::Error>(self) -> Result<Scenario, E> {
         Err(Self::not_an_object("null"))
     }
+}
+
+/// A file's bytes as text, by the one rule `causal-sim` and the page's
+/// import share: UTF-8, a byte order mark skipped; UTF-16 (a mark FF FE or
+/// FE FF) and bytes that are not UTF-8 are refused, naming the file
+/// (`name`) and the first byte that is not, never read with replacement
+/// characters.
+pub fn utf8_text<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str, String> {
+    let (skipped, bytes) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (3, rest),
+        None => (0, bytes),
+    };
+    if let Some(order) = [b"\xFF\xFE", b"\xFE\xFF"]
+        .iter()
+        .find(|mark| bytes.starts_with(&mark[..]))
+    {
+        return Err(format!(
+            "not a scenario file: {name} is UTF-16 text (it starts {:02X} {:02X}), not UTF-8: save it as UTF-8",
+            order[0], order[1]
+        ));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not a scenario file: {name} is not UTF-8 text (byte {} is not)",
+            skipped + e.valid_up_to() + 1
+        )
+    })
 }
 
 /// A serde_json refusal in the user's words: where the JSON breaks, or what

@@ -291,7 +291,7 @@ fn too_many_copies_are_refused_with_the_number_of_orders() {
     );
     assert_eq!(
         e.to_string(),
-        "14 copies are in flight, in 87,178,291,200 orders: the census explores at most 12 copies"
+        "14 copies are in flight, more than the 12 the census explores (they can be received in 87,178,291,200 different orders, counting copies of one message to one replica as interchangeable)"
     );
 }
 

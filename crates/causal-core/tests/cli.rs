@@ -629,7 +629,16 @@ fn census_prints_the_counts_of_every_order() {
     let text = json!({"version": 1, "steps": steps}).to_string();
     assert_eq!(
         bad(&["census", "-"], Some(&text)),
-        "14 copies are in flight, in 87,178,291,200 orders: the census explores at most 12 copies"
+        "14 copies are in flight, more than the 12 the census explores (they can be received in 87,178,291,200 different orders, counting copies of one message to one replica as interchangeable)"
+    );
+    // 13 copies, 12 of them copies of one message to one replica: 13 orders,
+    // and the refusal says why so few.
+    let mut steps = vec![json!({"op": "write", "replica": 0, "key": "x", "value": "v"})];
+    steps.extend((0..11).map(|_| json!({"op": "duplicate", "message": 1, "to": 1})));
+    let text = json!({"version": 1, "steps": steps}).to_string();
+    assert_eq!(
+        bad(&["census", "-"], Some(&text)),
+        "13 copies are in flight, more than the 12 the census explores (they can be received in 13 different orders, counting copies of one message to one replica as interchangeable)"
     );
 }
 
@@ -651,4 +660,196 @@ fn solve_prints_the_par_under_every_rule() {
     assert!(bad(&["solve", "-"], Some(r#"{"title": "t"}"#)).starts_with("not a puzzle file: "));
     let help = ok(&["--help"], None);
     assert!(help.contains("census FILE") && help.contains("solve PUZZLE"));
+}
+
+#[test]
+fn a_closed_standard_output_exits_1_and_dev_null_is_fine() {
+    for command in ["run", "--help"] {
+        let file = if command == "run" { " \"$1\"" } else { "" };
+        let script = format!("exec \"$0\" {command}{file} >&-");
+        let out = Command::new("sh")
+            .args(["-c", &script, BIN, &classic()])
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert_eq!(
+            String::from_utf8(out.stderr).unwrap(),
+            "cannot write the output: standard output is closed\n"
+        );
+    }
+    // Sent to /dev/null on purpose: that is a success.
+    let out = Command::new(BIN)
+        .args(["run", &classic()])
+        .stdout(std::fs::File::create("/dev/null").unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn numbers_past_64_bits_are_not_misquoted() {
+    // 2^70: a float would print 1180591620717411300000, a number nobody wrote.
+    for text in [
+        r#"{"version": 1, "replicas": 1180591620717411303424, "steps": []}"#,
+        r#"{"version": 1180591620717411303424, "steps": []}"#,
+        r#"{"version": 1, "steps": [{"op": "write", "replica": 1180591620717411303424, "key": "x", "value": "1"}]}"#,
+        r#"{"version": 1, "steps": [1180591620717411303424]}"#,
+    ] {
+        let why = bad(&["run", "-"], Some(text));
+        assert!(!why.contains("11805916207174113"), "{why}");
+        assert!(
+            why.contains("a number larger than 18,446,744,073,709,551,615"),
+            "{why}"
+        );
+    }
+}
+
+#[test]
+fn puzzle_files_are_refused_in_the_projects_words() {
+    let good = json!({
+        "title": "T", "description": "D", "rule": "causal",
+        "start": {"version": 1, "steps": [{"op": "write", "replica": 0, "key": "x", "value": "1"}]},
+        "goal": {"kind": "holding", "replica": 2, "count": 1},
+        "moves": ["deliver"]
+    });
+    assert!(ok(&["solve", "-"], Some(&good.to_string())).contains("\"verdict\""));
+    let with = |field: &str, value: Value| {
+        let mut puzzle = good.clone();
+        puzzle[field] = value;
+        bad(&["solve", "-"], Some(&puzzle.to_string()))
+    };
+    assert_eq!(
+        with("rule", json!("fast")),
+        "not a puzzle file: \"rule\" must be causal, fifo or unordered, not \"fast\""
+    );
+    assert_eq!(
+        with("title", json!(3)),
+        "not a puzzle file: \"title\" must be a text, not 3"
+    );
+    assert_eq!(
+        with("mvoes", json!([])),
+        "not a puzzle file: unknown field \"mvoes\" (a puzzle has title, description, rule, start, goal, moves)"
+    );
+    assert_eq!(
+        with("moves", json!(["teleport"])),
+        "not a puzzle file: its moves: unknown kind \"teleport\": it must be one of \"deliver\", \"drop\", \"duplicate\""
+    );
+    assert_eq!(
+        with(
+            "goal",
+            json!({"kind": "holding", "replica": "C", "count": 1})
+        ),
+        "not a puzzle file: its goal: \"C\": it must be a whole number"
+    );
+    assert_eq!(
+        with("start", json!({"version": 1})),
+        "not a puzzle file: its start: not a scenario file: it has no \"steps\" (a list of steps, which may be empty)"
+    );
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("goal");
+    assert_eq!(
+        bad(&["solve", "-"], Some(&missing.to_string())),
+        "not a puzzle file: it has no \"goal\""
+    );
+    assert_eq!(
+        bad(&["solve", "-"], Some("[1, 2]")),
+        "not a puzzle file: it must be an object such as {\"title\": ..., \"description\": ..., \"rule\": \"causal\", \"start\": {...}, \"goal\": {...}, \"moves\": [\"deliver\"]}, not a list"
+    );
+    for why in [
+        with("goal", json!({"kind": "teleport"})),
+        with("moves", json!("deliver")),
+    ] {
+        assert!(
+            why.starts_with("not a puzzle file: its ") && !why.contains('`'),
+            "{why}"
+        );
+    }
+}
+
+/// A small puzzle file whose search has no end in sight: 8 replicas, each
+/// writing twice, everything in flight, a goal no order of deliveries and
+/// drops reaches (a value never written).
+fn endless_puzzle() -> String {
+    let steps: Vec<Value> = (0..16)
+        .map(|i| json!({"op": "write", "replica": i % 8, "key": "k", "value": format!("v{i}")}))
+        .collect();
+    json!({
+        "title": "Never", "description": "No order gets there.", "rule": "causal",
+        "start": {"version": 1, "replicas": 8, "steps": steps},
+        "goal": {"kind": "value", "replica": 0, "key": "k", "value": "never written"},
+        "moves": ["deliver", "drop"]
+    })
+    .to_string()
+}
+
+#[test]
+fn solve_gives_up_within_its_bounds_and_says_so() {
+    let text = endless_puzzle();
+    assert!(text.len() < 2_000, "{} bytes", text.len());
+    let out = ok(&["solve", "-"], Some(&text));
+    let answer: Value = serde_json::from_str(&out).unwrap();
+    let solution = &answer["solution"];
+    assert_eq!(solution["verdict"], "not-found", "{solution}");
+    let states = solution["states"].as_u64().unwrap();
+    assert!(
+        states < causal_core::SOLVE_MAX_STATES as u64,
+        "the memory bound stops a search of states this big first: {states}"
+    );
+    let says = solution["says"].as_str().unwrap();
+    assert!(
+        says.starts_with(&format!(
+            "gave up after {} states",
+            causal_core::thousands(states)
+        )),
+        "{says}"
+    );
+    assert!(says.contains("about 256 MB"), "{says}");
+    for rule in ["causal", "fifo", "unordered"] {
+        assert!(answer["under"][rule]["says"].is_string(), "{rule}");
+    }
+}
+
+/// Runs `causal-sim run -` on `bytes`: its exit code and standard error.
+fn run_bytes(bytes: &[u8]) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .args(["run", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn utf16_and_bytes_that_are_not_utf8_are_refused_as_the_page_refuses_them() {
+    let text = r#"{"version": 1, "steps": []}"#;
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    assert_eq!(
+        run_bytes(&utf16),
+        (
+            Some(2),
+            "not a scenario file: standard input is UTF-16 text (it starts FF FE), not UTF-8: save it as UTF-8\n".to_string()
+        )
+    );
+    // A byte that is not UTF-8, after a byte order mark: counted from the file's start.
+    let mut bad = b"\xEF\xBB\xBF{\"version\": 1, \"steps\": [], \"title\": \"".to_vec();
+    bad.extend([0xC3, 0x28, b'"', b'}']);
+    let at = bad.iter().position(|&b| b == 0xC3).unwrap() + 1;
+    assert_eq!(
+        run_bytes(&bad),
+        (
+            Some(2),
+            format!("not a scenario file: standard input is not UTF-8 text (byte {at} is not)\n")
+        )
+    );
+    assert_eq!(causal_core::utf8_text(b"\xEF\xBB\xBF{}", "f"), Ok("{}"));
 }

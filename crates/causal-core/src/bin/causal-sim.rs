@@ -31,7 +31,9 @@ USAGE:
                               at most 12 copies in flight
     causal-sim solve PUZZLE   the fewest moves that solve a puzzle file
                               (lessons/puzzles/*.json) and one shortest solution,
-                              under its rule and under each other rule (JSON)
+                              under its rule and under each other rule (JSON);
+                              a search gives up after 200,000 states or about
+                              256 MB, and says so (\"verdict\": \"not-found\")
     causal-sim --help         print this help
 
 FILE is a scenario file (version 1), or - for standard input:
@@ -60,8 +62,8 @@ larger or endless input is refused).
 Exit status: 0 on success; 2 on bad input, with a one-line reason on
 standard error (e.g. `step 4: message 3 is not in flight to replica 1`),
 quoting the input shortened, and nothing on standard output; 1 when the
-output cannot be written (a full disk), with the reason. A reader that
-stops reading early (`| head`) ends it quietly.
+output cannot be written (a full disk, standard output closed), with the
+reason. A reader that stops reading early (`| head`) ends it quietly.
 ";
 
 /// The most `causal-sim` reads: a larger input (or an endless one, such as
@@ -106,6 +108,15 @@ fn main() -> ExitCode {
         )),
     };
     let result = result.and_then(|()| stdout.flush().map_err(Failure::Output));
+    let result = result.and_then(|()| {
+        if stdout_closed() {
+            Err(Failure::Output(std::io::Error::other(
+                "standard output is closed",
+            )))
+        } else {
+            Ok(())
+        }
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(reason)) => {
@@ -119,6 +130,33 @@ fn main() -> ExitCode {
             say(&format!("cannot write the output: {e}"));
             ExitCode::from(1)
         }
+    }
+}
+
+/// Whether standard output was closed when causal-sim started (`>&-`):
+/// Rust's runtime then opens /dev/null in its place, for reading and
+/// writing, and whatever is printed would vanish without a word. An output
+/// sent to /dev/null on purpose (`> /dev/null`) is opened for writing only.
+fn stdout_closed() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let null = std::fs::read_link("/proc/self/fd/1")
+            .is_ok_and(|target| target == std::path::Path::new("/dev/null"));
+        let read_and_write = || {
+            std::fs::read_to_string("/proc/self/fdinfo/1")
+                .ok()
+                .and_then(|info| {
+                    info.lines()
+                        .find_map(|l| l.strip_prefix("flags:"))
+                        .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
+                })
+                .is_some_and(|flags| flags & 0o3 == 0o2)
+        };
+        null && read_and_write()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
     }
 }
 
@@ -198,6 +236,13 @@ fn run(command: &str, file: &str, out: &mut impl Write) -> Result<(), Failure> {
 /// rule, and what the search finds under every rule.
 fn solve(text: &str, out: &mut impl Write) -> Result<(), Failure> {
     let puzzle = Puzzle::parse(text).map_err(|e| Failure::Input(e.to_string()))?;
+    // Each rule searched once; the puzzle's own is its solution. Every
+    // verdict also in words ("gave up after 38,012 states, ...").
+    let said = |solution: &Solution| {
+        let mut value = serde_json::to_value(solution).unwrap_or_default();
+        value["says"] = solution.to_string().into();
+        value
+    };
     let under: BTreeMap<&str, Solution> = Delivery::ALL
         .iter()
         .map(|&rule| (rule.name(), puzzle.solve_under(rule)))
@@ -205,8 +250,8 @@ fn solve(text: &str, out: &mut impl Write) -> Result<(), Failure> {
     let answer = serde_json::json!({
         "title": puzzle.title,
         "rule": puzzle.rule,
-        "solution": puzzle.solve(),
-        "under": under,
+        "solution": under.get(puzzle.rule.name()).map(said),
+        "under": under.iter().map(|(rule, s)| (*rule, said(s))).collect::<BTreeMap<_, _>>(),
     });
     serde_json::to_writer(&mut *out, &answer).map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
@@ -248,10 +293,8 @@ fn read(file: &str) -> Result<String, String> {
             MAX_INPUT / 1024 / 1024
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not a scenario file: {name} is not UTF-8 text (byte {} is not)",
-            e.utf8_error().valid_up_to() + 1
-        )
-    })
+    // The page's import reads a file by the same rule (the mark, if any,
+    // is skipped by the scenario reader).
+    causal_core::utf8_text(&bytes, &name)?;
+    Ok(String::from_utf8(bytes).unwrap_or_default())
 }
