@@ -165,7 +165,6 @@ test('a held link makes the third node hold a message back; release clears it', 
   await page.waitForSelector(`${tid('held-2')} [data-message="B:2,1,0"]`, { timeout: 20_000 });
   await waitClock(page, 2, '1,0,0');
   await page.waitForSelector(`${tid('store-2')} [data-key="x"][data-value="1"]`);
-  ctx.page.setViewportSize({ width: 1366, height: 768 });
   await screenshot(page, 'live-1366x768');
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, 'live-390x844');
