@@ -54,9 +54,15 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
         let presenting = presenting.clone();
         Callback::from(move |()| presenting.set(!*presenting))
     };
+    // Where the keys pressed since the last render have sent the timeline:
+    // two presses before a render go two steps, not one.
+    let pending = use_mut_ref(|| None::<usize>);
+    *pending.borrow_mut() = None;
     let on_move = {
-        let (d, cursor, loading) = (state.dispatcher(), state.cursor(), state.loading());
+        let (d, loading) = (state.dispatcher(), state.loading());
+        let at_render = state.cursor();
         Callback::from(move |m: Move| {
+            let cursor = pending.borrow().unwrap_or(at_render);
             let to = match m {
                 Move::Next => (cursor + 1).min(range.1),
                 Move::Previous => cursor.saturating_sub(1).max(range.0),
@@ -64,6 +70,7 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
                 Move::Last => range.1,
             };
             if to != cursor && !loading {
+                *pending.borrow_mut() = Some(to);
                 d.dispatch(Action::Seek(to));
             }
         })
