@@ -88,6 +88,7 @@ async fn status_says_catching_up_calmly_and_lists_every_violation_behind_show_al
             named: vec![(MessageId(1), vec![1, 2])],
             more: 0,
         },
+        hidden: false,
     })
     .await;
 
@@ -119,6 +120,33 @@ async fn status_says_catching_up_calmly_and_lists_every_violation_behind_show_al
     assert_eq!(
         shown(&find_all(&root, "[data-testid=\"violations\"] > li")),
         60
+    );
+    app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn while_a_prediction_waits_the_status_line_tells_no_outcome() {
+    let (root, app) = mount::<Status>(StatusProps {
+        violations: vec![],
+        converged: false,
+        diverged: vec!["x".into()],
+        in_flight: 1,
+        awaiting: Awaiting {
+            named: vec![(MessageId(1), vec![2])],
+            more: 0,
+        },
+        hidden: true,
+    })
+    .await;
+    let converged = find(&root, "[data-testid=\"converged\"]");
+    assert!(
+        !text(&converged).contains("Catching up"),
+        "{}",
+        text(&converged)
+    );
+    assert_eq!(
+        find_all(&converged, "[data-testid=\"hidden-outcome\"]").len(),
+        1
     );
     app.destroy();
 }
