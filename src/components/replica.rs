@@ -16,6 +16,9 @@ pub struct DropHint {
     pub text: String,
     /// The card is addressed here (else dropping it changes nothing).
     pub accepts: bool,
+    /// The pointer is over this replica: the hint follows the floating card
+    /// (beside it, never under it).
+    pub under: bool,
 }
 
 impl DropHint {
@@ -26,6 +29,7 @@ impl DropHint {
             Some(DropHint {
                 text: format!("Drop {} here: {}", card.message, card.preview.text),
                 accepts: true,
+                under: over == Some(r),
             })
         } else if over == Some(r) {
             Some(DropHint {
@@ -35,6 +39,7 @@ impl DropHint {
                     replica_name(card.to)
                 ),
                 accepts: false,
+                under: true,
             })
         } else {
             None
@@ -87,7 +92,12 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
         props
             .hint
             .as_ref()
-            .map(|h| if h.accepts { "drop-ok" } else { "drop-wrong" })
+            .map(|h| if h.accepts { "drop-ok" } else { "drop-wrong" }),
+        props
+            .hint
+            .as_ref()
+            .filter(|h| h.under)
+            .map(|_| "drop-under")
     );
     html! {
         <section {class} data-testid={format!("replica-{r}")} data-drop-replica={r.to_string()}
@@ -129,14 +139,22 @@ mod tests {
         let welcome = DropHint {
             text: "Drop m2 here: would be held: waits for A#1 (m1)".into(),
             accepts: true,
+            under: false,
         };
         assert_eq!(DropHint::of(&card, None, 2), Some(welcome.clone()));
-        assert_eq!(DropHint::of(&card, Some(2), 2), Some(welcome));
+        assert_eq!(
+            DropHint::of(&card, Some(2), 2),
+            Some(DropHint {
+                under: true,
+                ..welcome
+            })
+        );
         assert_eq!(
             DropHint::of(&card, Some(0), 0),
             Some(DropHint {
                 text: "m2 is addressed to C, not here".into(),
                 accepts: false,
+                under: true,
             })
         );
         assert_eq!(
