@@ -190,12 +190,52 @@ fn placed(
     (left, top, width, height)
 }
 
+/// Pixels a drop label beside the floating copy is given (two lines).
+const LABEL_ROOM: f64 = 56.0;
+
+/// Where the label of the replica under the pointer goes: just below the
+/// floating copy `(left, top, width, height)`, or just above it when the
+/// window has no room below. Set as CSS variables on the root element, which
+/// the style sheet reads for `.drop-under .drop-hint`.
+fn show_label_beside((left, top, width, height): (f64, f64, f64, f64), window: (f64, f64)) {
+    let below = top + height + FLOAT_MARGIN;
+    let label_top = if below + LABEL_ROOM <= window.1 {
+        below
+    } else {
+        (top - FLOAT_MARGIN - LABEL_ROOM).max(0.0)
+    };
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    // `root.style.setProperty(...)`, through JavaScript: the page's web-sys
+    // has no CSSStyleDeclaration.
+    let Ok(style) = js_sys::Reflect::get(&root, &"style".into()) else {
+        return;
+    };
+    let Some(set) = js_sys::Reflect::get(&style, &"setProperty".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    for (name, px) in [
+        ("--drag-label-top", label_top),
+        ("--drag-left", left),
+        ("--drag-width", width),
+    ] {
+        let _ = set.call2(&style, &name.into(), &format!("{px}px").into());
+    }
+}
+
 /// The drop labels on the page, as rectangles.
 fn drop_labels() -> Vec<(f64, f64, f64, f64)> {
-    let Some(found) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector_all(".drop-hint").ok())
-    else {
+    let Some(found) = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+        d.query_selector_all(".replica:not(.drop-under) .drop-hint")
+            .ok()
+    }) else {
         return Vec::new();
     };
     (0..found.length())
@@ -467,7 +507,10 @@ pub fn use_drag(
         oncontextmenu,
         floating: now.filter(|p| p.moved).map(|p| {
             let at = (f64::from(p.at.0), f64::from(p.at.1));
-            placed(p.floating(), at, window_size(), &drop_labels())
+            let window = window_size();
+            let placed = placed(p.floating(), at, window, &drop_labels());
+            show_label_beside(placed, window);
+            placed
         }),
         lifted: now.is_some_and(|p| p.touch && p.armed && !p.moved),
     }

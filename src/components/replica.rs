@@ -18,6 +18,9 @@ pub struct DropHint {
     pub accepts: bool,
     /// What dropping it would do is hidden (a lesson's prediction waits).
     pub hidden: bool,
+    /// The pointer is over this replica: the hint follows the floating card
+    /// (beside it, never under it).
+    pub under: bool,
 }
 
 impl DropHint {
@@ -34,6 +37,7 @@ impl DropHint {
                 },
                 accepts: true,
                 hidden,
+                under: over == Some(r),
             })
         } else if over == Some(r) {
             Some(DropHint {
@@ -44,6 +48,7 @@ impl DropHint {
                 ),
                 accepts: false,
                 hidden: false,
+                under: true,
             })
         } else {
             None
@@ -96,7 +101,12 @@ pub fn replica_panel(props: &ReplicaProps) -> Html {
         props
             .hint
             .as_ref()
-            .map(|h| if h.accepts { "drop-ok" } else { "drop-wrong" })
+            .map(|h| if h.accepts { "drop-ok" } else { "drop-wrong" }),
+        props
+            .hint
+            .as_ref()
+            .filter(|h| h.under)
+            .map(|_| "drop-under")
     );
     html! {
         <section {class} data-testid={format!("replica-{r}")} data-drop-replica={r.to_string()}
@@ -141,15 +151,23 @@ mod tests {
             text: "Drop m2 here: would be held: waits for A#1 (m1)".into(),
             accepts: true,
             hidden: false,
+            under: false,
         };
         assert_eq!(DropHint::of(&card, None, 2), Some(welcome.clone()));
-        assert_eq!(DropHint::of(&card, Some(2), 2), Some(welcome));
+        assert_eq!(
+            DropHint::of(&card, Some(2), 2),
+            Some(DropHint {
+                under: true,
+                ..welcome
+            })
+        );
         assert_eq!(
             DropHint::of(&card, Some(0), 0),
             Some(DropHint {
                 text: "m2 is addressed to C, not here".into(),
                 accepts: false,
                 hidden: false,
+                under: true,
             })
         );
         assert_eq!(
