@@ -37,7 +37,10 @@ fn main() {
         "title (the file name if it has none)",
         &scenarios,
         |(path, scenario)| {
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
             format!("{:?}", scenario.title.as_deref().unwrap_or(stem))
         },
     );

@@ -291,9 +291,8 @@ mod worker {
     /// Starts a worker on `request`; `on_reply` hears what it says. The
     /// worker stops by itself after its last word (the counts or why not).
     pub fn start(request: Request, on_reply: impl Fn(Reply) + 'static) -> Result<Running, String> {
-        let cannot = |_: JsValue| {
-            "The census could not start: this browser refused its worker.".to_string()
-        };
+        let cannot =
+            |_: JsValue| "The census could not start: this browser refused its worker.".to_string();
         let worker = web_sys::Worker::new(WORKER_SCRIPT).map_err(cannot)?;
         let request = serde_wasm_bindgen::to_value(&request).map_err(|e| cannot(e.into()))?;
         let on_reply = Rc::new(on_reply);
@@ -445,9 +444,18 @@ mod tests {
             })
             .collect();
         let mut replies = Vec::new();
-        count(&Request { config, steps: many }, || 0.0, |r| replies.push(r));
+        count(
+            &Request {
+                config,
+                steps: many,
+            },
+            || 0.0,
+            |r| replies.push(r),
+        );
         match replies.as_slice() {
-            [Reply::Refused { why }] => assert!(why.starts_with("Too many orders to explore"), "{why}"),
+            [Reply::Refused { why }] => {
+                assert!(why.starts_with("Too many orders to explore"), "{why}")
+            }
             other => panic!("expected a refusal, got {other:?}"),
         }
     }

@@ -31,8 +31,9 @@ pub fn scenario(text: &str) -> Result<Scenario, ScenarioError> {
         if text.trim().is_empty() {
             return Err(ScenarioError::Malformed("it is empty".into()));
         }
-        let value = js_sys::JSON::parse(text)
-            .map_err(|e| ScenarioError::Malformed(format!("it is not JSON ({})", js_message(&e))))?;
+        let value = js_sys::JSON::parse(text).map_err(|e| {
+            ScenarioError::Malformed(format!("it is not JSON ({})", js_message(&e)))
+        })?;
         serde_wasm_bindgen::from_value(value).map_err(|e| {
             let why = js_message(&e.into());
             match why.strip_prefix("not a scenario file: ") {
