@@ -9,8 +9,9 @@
 //! changed. Only what a client sees is judged: each value read must be one
 //! that causal delivery allows at that node given what reached it (the
 //! engine's multi-value siblings), and once the network heals every node must
-//! hold what the engine's replicas hold. Clocks, buffers and the answers to
-//! `/replicate` are the node's own business here.
+//! hold what the engine's replicas hold. Clocks and buffers are the node's
+//! own business here; an answer that is not the API's at all (to `/put`,
+//! `/replicate` or `GET /store`), or none, is still a `bad-response`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
