@@ -238,6 +238,17 @@ test('bad addresses are refused with a message, and nothing is asked of them', {
     assert.ok(asked.every((u) => u.startsWith(new URL(server.url).origin)), asked.join(' '));
     await context.close();
   }
+  // The form builds the address, and remembers the nodes for next time.
+  const { page, context } = await openPage(browser, `${server.url}?live=`);
+  assert.match(await page.inputValue(tid('live-urls')), /127\.0\.0\.1:5000/);
+  await page.fill(tid('live-urls'), 'http://127.0.0.1:1/, http://127.0.0.1:2');
+  await page.click(tid('live-watch'));
+  await page.waitForSelector(`${tid('replica-1')}[data-live="down"]`);
+  assert.equal(new URL(page.url()).searchParams.get('live'), 'http://127.0.0.1:1,http://127.0.0.1:2');
+  await page.goto(`${server.url}?live=`);
+  await page.waitForSelector(tid('live-urls'));
+  assert.equal(await page.inputValue(tid('live-urls')), 'http://127.0.0.1:1, http://127.0.0.1:2');
+  await context.close();
 });
 
 test('a node with only the original API is shown without the diagram, and garbage is named', { timeout: 60_000 }, async () => {
@@ -268,6 +279,11 @@ test('a node with only the original API is shown without the diagram, and garbag
     assert.match(await down.textContent(), /Node B .* not the nodes' API/);
     const why = await page.waitForSelector(tid('live-no-diagram'));
     assert.match(await why.textContent(), /node 0 \(A\): it has no GET \/events \(it speaks only the original API\)/);
+    // The replay says what it lacks instead of guessing.
+    await page.click(tid('live-replay'));
+    const notes = await page.waitForSelector(tid('live-replay-notes'));
+    assert.match(await notes.textContent(), /Node A \(0\) keeps no event log/);
+    assert.equal(await page.getAttribute(tid('replica-0'), 'data-live'), 'true', 'still the live view');
     await context.close();
   } finally {
     await Promise.all([original, garbage].map((s) => new Promise((ok) => s.close(ok))));
