@@ -289,7 +289,7 @@ pub fn app() -> Html {
             })
         });
     let diagram = html! {
-        <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} />
+        <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} hidden={hiding} />
     };
     let event_log = log::event_log(&LogProps {
         lines: state

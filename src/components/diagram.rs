@@ -26,6 +26,10 @@ pub struct DiagramProps {
     /// Where the rendered `<svg>` is, for the SVG and PNG exports.
     #[prop_or_default]
     pub svg_ref: NodeRef,
+    /// A lesson's prediction waits for its answer: a hold mark says that
+    /// the message was held back, not what it waits for (DESIGN.md 6.1).
+    #[prop_or_default]
+    pub hidden: bool,
 }
 
 /// Styles inside the SVG itself, so an exported file looks the same.
@@ -86,6 +90,8 @@ struct ChunkProps {
     /// held, drawn to the edge. In a window, only those that start in it:
     /// thousands in flight would all end in a window at the edge.
     open: bool,
+    /// Why a message was held back is not told (a prediction waits).
+    hidden: bool,
 }
 
 /// One chunk of one layer. Its props compare by value, so a chunk whose
@@ -146,7 +152,7 @@ fn chunk_view(props: &ChunkProps) -> Html {
             html! {
                 <g {class} data-kind={m.kind.name()} data-replica={m.replica.to_string()}
                    data-message={m.message.0.to_string()} data-step={m.step.to_string()}
-                   data-timestamp={m.timestamp.clone()} tabindex="0" role="img" aria-label={describe_mark(m)}>
+                   data-timestamp={m.timestamp.clone()} tabindex="0" role="img" aria-label={describe_mark(m, props.hidden)}>
                     // How it relates to the selected write: a ring round
                     // the dot in the text's colour, its pattern the relation,
                     // whatever the replica's colour.
@@ -308,7 +314,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             })
             .map(|(i, chunk)| {
                 html! {
-                    <ChunkView key={i} chunk={chunk.clone()} {layer} {every} window={drawn} open={i + 1 == chunks.len()}
+                    <ChunkView key={i} chunk={chunk.clone()} {layer} {every} window={drawn} open={i + 1 == chunks.len()} hidden={props.hidden}
                                selected={chosen.map(|m| (m, props.clocks.clone()))} />
                 }
             })
@@ -409,8 +415,15 @@ pub fn diagram(props: &DiagramProps) -> Html {
 }
 
 /// The sentence and timestamp of a mark.
-fn describe_mark(m: &Mark) -> String {
-    format!("{} Timestamp {}.", m.text, m.timestamp)
+fn describe_mark(m: &Mark, hidden: bool) -> String {
+    match m.text.split_once(':') {
+        // "C held m2 back: it waited for ..." would answer the prediction.
+        Some((held, _)) if hidden && m.kind == MarkKind::Hold => format!(
+            "{held}; what it waited for is hidden until you answer the question. Timestamp {}.",
+            m.timestamp
+        ),
+        _ => format!("{} Timestamp {}.", m.text, m.timestamp),
+    }
 }
 
 /// The SVG as a standalone XML file, for export. Not `outerHTML`, which
