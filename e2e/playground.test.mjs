@@ -496,7 +496,10 @@ test('a reload keeps the session; a corrupted stored session gives a message and
     assert.deepEqual(await clocks(page), ['0,0,0', '0,0,0', '0,0,0']);
     assert.equal(await inFlight(page), 0);
 
-    // The fresh session replaced the bad one: the next reload is clean.
+    // The bad one is kept until the user says (e2e/saved-work.test.mjs);
+    // once they do, the next reload is clean.
+    await page.click(tid('saved-work-replace'));
+    await page.waitForFunction(() => localStorage.getItem('causal-playground/session') !== '{bad');
     await page.reload({ waitUntil: 'load' });
     await page.locator(tid('replica-0')).waitFor();
     assert.deepEqual(await errorTexts(page), []);

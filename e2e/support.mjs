@@ -59,9 +59,9 @@ export async function launchBrowser(options = {}) {
  * of tasks and a frame pass with no change to the document. A wait for the
  * page's own work, never a clock: on a busy machine it takes longer. (The
  * 100 ms beside each frame only keeps a page that paints no frames from
- * hanging it; a long job that changes the page all the time, such as a load
- * with a progress bar, ends the wait after 50 rounds, and its reads still
- * wait for the state they assert.)
+ * hanging it; a page that changes all the time, a load with a progress bar
+ * or autoplay, ends the wait after 5 rounds, and reads of such a state
+ * still wait for the state they assert.)
  */
 export async function settle(page) {
   await page.evaluate(() => new Promise((done) => {
@@ -76,7 +76,7 @@ export async function settle(page) {
     };
     let rounds = 0;
     const round = () => setTimeout(() => frame(() => setTimeout(() => {
-      if (changed && ++rounds < 50) {
+      if (changed && ++rounds < 5) {
         changed = false;
         round();
       } else {
