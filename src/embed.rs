@@ -52,6 +52,12 @@ impl Embed {
             match (key, value) {
                 ("embed", _) => {}
                 ("readonly", None | Some("" | "1" | "true")) => embed.readonly = true,
+                ("readonly", Some(value)) => embed.problems.push(format!(
+                    "readonly={value}: readonly takes no value (write &readonly)"
+                )),
+                ("scenario" | "lesson" | "steps", None) => embed
+                    .problems
+                    .push(format!("{key} needs a value ({key}=...)")),
                 ("scenario", Some(name)) => match file_name(name) {
                     Ok(name) => embed.scenario = Some(name),
                     Err(why) => embed.problems.push(format!("scenario={name}: {why}")),
@@ -310,6 +316,17 @@ mod tests {
         );
         let one = Embed::from_query("?embed&steps=3").unwrap();
         assert!(one.problems[0].contains("as A-B"), "{:?}", one.problems);
+        // A known option written wrong is named as that option, never as
+        // "not an option".
+        let valued = Embed::from_query("?embed&readonly=no&steps").unwrap();
+        assert!(!valued.readonly);
+        assert_eq!(
+            valued.problems,
+            vec![
+                "readonly=no: readonly takes no value (write &readonly)".to_string(),
+                "steps needs a value (steps=...)".to_string(),
+            ]
+        );
     }
 
     #[test]
