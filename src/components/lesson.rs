@@ -62,10 +62,14 @@ fn results(lessons: &[(Entry, Progress)], answers: &[FirstAnswer]) -> Html {
                 <h3>{ "Your predictions" }</h3>
             }
             <ul class="lesson-results" data-testid="lesson-results">{ for items }</ul>
-            <button type="button" class="quiet" data-testid="export-results" {onclick}
-                    title="Download your first answers as a CSV file (they are kept only in this browser)">
-                { "Download my results (CSV)" }
-            </button>
+            // Nothing to download before a first answer: no button, and no
+            // row of the first screen spent on it.
+            if !rows.is_empty() {
+                <button type="button" class="quiet" data-testid="export-results" {onclick}
+                        title="Download your first answers as a CSV file (they are kept only in this browser)">
+                    { "Download my results (CSV)" }
+                </button>
+            }
         </div>
     }
 }
