@@ -37,13 +37,25 @@ impl State {
     pub fn open(link: Option<&str>, saved: Option<&str>) -> Self {
         let mut state = State::default();
         let before = state.session_key();
-        // Only `#s=...` is a link; any other fragment is not ours to read.
+        // Only `#s=...` and `#check=...` are links; any other fragment is
+        // not ours to read.
+        // The saved copy is the page's own: no need to explain the codec.
+        let saved = saved.map(|text| share::decode(text).map_err(|e| e.saved_cause().to_string()));
+        // causal-check's link opens its case, as a share link does.
+        let check = link.and_then(|f| {
+            let f = f.trim_start_matches('#');
+            f.starts_with(crate::observed::CHECK_PREFIX).then_some(f)
+        });
         let link = link.filter(|f| {
             f.trim_start_matches('#')
                 .starts_with(share::FRAGMENT_PREFIX)
         });
-        // The saved copy is the page's own: no need to explain the codec.
-        let saved = saved.map(|text| share::decode(text).map_err(|e| e.saved_cause().to_string()));
+        if let Some(fragment) = check {
+            state.fallback = saved.and_then(Result::ok).map(Rc::new);
+            state.open_check(crate::observed::decode(fragment));
+            state.settle(before);
+            return state;
+        }
         match (link, saved) {
             (Some(fragment), saved) => {
                 state.fallback = saved.and_then(Result::ok).map(Rc::new);
@@ -57,6 +69,18 @@ impl State {
         }
         state.settle(before);
         state
+    }
+
+    /// Starts loading causal-check's case at its failing step, or says why
+    /// its link cannot be opened.
+    pub(super) fn open_check(
+        &mut self,
+        found: Result<(Session, crate::observed::Pending), String>,
+    ) {
+        match found {
+            Ok((session, pending)) => self.begin_load(Ok(session), Origin::Check(Rc::new(pending))),
+            Err(why) => self.load_failed(&Origin::Check(Rc::default()), why),
+        }
     }
 
     /// Starts loading `session` (shown once every branch is checked and
@@ -116,6 +140,15 @@ impl State {
                     "The shared session could not be read ({why}); your session is kept as it was."
                 ),
             },
+            Origin::Check(_) => match self.fallback.take() {
+                Some(saved) => {
+                    self.begin_load(Ok(Rc::unwrap_or_clone(saved)), Origin::Saved);
+                    format!("causal-check's link could not be opened ({why}), so your saved session is shown.")
+                }
+                None => format!(
+                    "causal-check's link could not be opened ({why}); your session is kept as it was."
+                ),
+            },
             Origin::Saved => format!(
                 "The saved session could not be read ({why}), so a fresh one was started. The saved one is kept as it was: the page saves nothing over it until you say so."
             ),
@@ -140,7 +173,7 @@ impl State {
         // A puzzle is played on the session it opened, not on another: it
         // is set aside with its session, and comes back with it.
         let before = match (&origin, self.fallback.take()) {
-            (Origin::Link, Some(saved)) => Kept::session(saved),
+            (Origin::Link | Origin::Check(_), Some(saved)) => Kept::session(saved),
             _ => Kept {
                 session: Rc::new(self.session()),
                 puzzle: self.puzzle.take(),
@@ -180,6 +213,10 @@ impl State {
             self.puzzle = puzzle.clone();
         }
         let steps = session.branches[session.current].commands.len();
+        self.check = match &origin {
+            Origin::Check(pending) => Some(Rc::new(pending.against(&simulation))),
+            _ => None,
+        };
         self.history = History::of(&session);
         self.recent = Recent::default();
         self.show_rebuilt(Rc::new(simulation), Rc::new(trace));
@@ -196,6 +233,16 @@ impl State {
                 format!("Imported {file}: {}.", count(steps, "step")),
             ),
             Origin::Link => self.note(Tone::Plain, "Opened the shared session.".into()),
+            Origin::Check(pending) => self.note(
+                Tone::Plain,
+                format!(
+                    "Opened causal-check's case ({}, {}) at its failing step, step {} of {}.",
+                    pending.kind,
+                    pending.guarantee,
+                    pending.step,
+                    count(steps, "step")
+                ),
+            ),
             Origin::Preset(_) => {
                 let title = self
                     .preset
@@ -260,7 +307,7 @@ impl State {
         };
         let kept = match origin {
             Origin::Saved => Some(session),
-            Origin::Link => self.fallback.take(),
+            Origin::Link | Origin::Check(_) => self.fallback.take(),
             Origin::Back(puzzle) => {
                 self.replaced.keep(Kept { session, puzzle });
                 None
