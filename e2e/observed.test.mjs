@@ -84,11 +84,13 @@ test('a #check= link opens the case at its failing step with the node\'s answers
     assert.match(top, /causal-check found: delivered-too-early \(monotonic-writes\) at step 3/);
     assert.match(top, /failing step/);
 
+    assert.match(page.url(), /#check=/, 'the link stays in the address while it is what is shown');
     // Stepping back keeps the answers (they are about step 3, and say so).
     await page.click(tid('undo'));
     await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]').value === '2');
     assert.equal(await page.locator(tid('observed')).getAttribute('data-clock'), '0,2,0');
     assert.match(await page.locator(tid('observed-case')).innerText(), /The timeline is at step 2 now/);
+    assert.doesNotMatch(page.url(), /#check=/, 'the session changed: a reload shows it, not the link');
     await page.click(tid('redo'));
     await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]').value === '3');
 

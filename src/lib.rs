@@ -137,6 +137,7 @@ pub fn app() -> Html {
     hooks::use_followed_links(make_callback(&state, |fragment: String| {
         Action::Restore(share::decode(&fragment).map_err(|e| e.to_string()))
     }));
+    observed::use_check_address(&state);
     observed::use_check_links(make_callback(&state, |fragment: String| {
         Action::OpenCheck(observed::decode(&fragment).map(Box::new))
     }));

@@ -335,6 +335,38 @@ pub fn use_check_links(on_link: Callback<String>) {
     });
 }
 
+/// Takes `#check=` out of the address once it no longer says what is shown
+/// (the link was refused, or the session changed since it opened), as a
+/// share link's fragment goes: a reload then shows the session as it is.
+#[hook]
+pub fn use_check_address(state: &crate::state::State) {
+    // The case shown, and the session's revision when it opened.
+    let opened = use_mut_ref(|| None::<(*const Found, u64)>);
+    let check = state.check.as_ref().map(std::rc::Rc::as_ptr);
+    let now = (state.revision, state.session_revision, state.loading());
+    use_effect_with(now, move |&(_, session, loading)| {
+        if loading {
+            return;
+        }
+        let mut opened = opened.borrow_mut();
+        let current = match (check, *opened) {
+            (Some(found), Some((was, at))) if found == was => Some(at),
+            (Some(found), _) => {
+                *opened = Some((found, session));
+                Some(session)
+            }
+            (None, _) => {
+                *opened = None;
+                None
+            }
+        };
+        let linked = crate::hooks::location_hash().is_some_and(|h| h.starts_with(CHECK_PREFIX));
+        if linked && current != Some(session) {
+            crate::hooks::clear_location_hash();
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
