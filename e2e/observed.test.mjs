@@ -7,7 +7,8 @@
 // toy-node) is opened too when the binaries are built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, run, tid, write, useBrowser } from './support.mjs';
 
@@ -86,13 +87,15 @@ test('a #check= link opens the case at its failing step with the node\'s answers
 
     assert.match(page.url(), /#check=/, 'the link stays in the address while it is what is shown');
     // Stepping back keeps the answers (they are about step 3, and say so).
-    await page.click(tid('undo'));
+    // (Undo right after a load returns to the session before: the timeline.)
+    await page.locator(tid('timeline')).fill('2');
     await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]').value === '2');
     assert.equal(await page.locator(tid('observed')).getAttribute('data-clock'), '0,2,0');
     assert.match(await page.locator(tid('observed-case')).innerText(), /The timeline is at step 2 now/);
     assert.doesNotMatch(page.url(), /#check=/, 'the session changed: a reload shows it, not the link');
     await page.click(tid('redo'));
     await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]').value === '3');
+    assert.equal(await page.locator(tid('observed')).count(), 1);
 
     // Back to the start, one more Undo returns to the session before: the
     // answers go with the case.
@@ -172,12 +175,15 @@ test('a link made by the real causal-check (against toy-node) opens with the nod
     }
   }
   let stdout;
+  const out = await mkdtemp(join(tmpdir(), 'causal-observed-'));
   try {
-    ({ stdout } = await run(checker, ['--cases', '20', '--seed', '1', '--page', 'http://x/', '--', node, '--flaw', 'no-causal-test'], { cwd: ROOT, timeout: 300_000 }));
+    ({ stdout } = await run(checker, ['--cases', '20', '--seed', '1', '--out', out, '--page', 'http://x/', '--', node, '--flaw', 'no-causal-test'], { cwd: out, timeout: 300_000 }));
   } catch (err) {
     // Exit 1: flaws found, which is what this test wants.
     if (err.code !== 1) throw err;
     stdout = err.stdout;
+  } finally {
+    await rm(out, { recursive: true, force: true });
   }
   const flaws = stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
   const flaw = flaws.find((f) => f.link);
