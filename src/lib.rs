@@ -38,6 +38,8 @@
 //! - [`post_message`]: the postMessage API for the embedding page.
 //! - [`present`]: presenter mode, clicker keys, full screen, every shortcut.
 //! - [`live`]: the live view (`?live=`): real nodes on the page.
+//! - [`observed`]: causal-check's link (`#check=`): its case at the failing
+//!   step, and what the node answered there.
 //! - [`components`]: replica panels, lanes and cards, controls, timeline,
 //!   diagram, share bar, log.
 

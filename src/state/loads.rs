@@ -145,6 +145,9 @@ impl State {
                     self.begin_load(Ok(Rc::unwrap_or_clone(saved)), Origin::Saved);
                     format!("causal-check's link could not be opened ({why}), so your saved session is shown.")
                 }
+                None if self.session().is_blank() => format!(
+                    "causal-check's link could not be opened ({why}), so a fresh session was started."
+                ),
                 None => format!(
                     "causal-check's link could not be opened ({why}); your session is kept as it was."
                 ),
@@ -405,6 +408,48 @@ mod tests {
         );
         assert_eq!(after.simulation, state.simulation);
         assert_eq!(after.history, state.history);
+    }
+
+    #[test]
+    fn a_check_link_opens_at_its_step_with_the_answers_until_the_next_load() {
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        let json = r#"{"version":1,"kind":"delivered-too-early","guarantee":"monotonic-writes","scenario":{"version":1,"replicas":3,"steps":[{"op":"write","replica":1,"key":"x","value":"B1"},{"op":"write","replica":1,"key":"x","value":"B2"},{"op":"deliver","message":2,"to":0}]},"step":3,"observed":[{"replica":0,"clock":[0,2,0],"store":{"x":"B2"},"held":[]}]}"#;
+        let link = format!(
+            "check={}",
+            Base64UrlUnpadded::encode_string(json.as_bytes())
+        );
+        let worked = run(State::default(), [write(2, "z", "1")]);
+        let opened = run(
+            worked.clone(),
+            [Action::OpenCheck(
+                crate::observed::decode(&link).map(Box::new),
+            )],
+        );
+        let (opened, _) = finish(opened);
+        assert_eq!(opened.cursor(), 3);
+        let found = opened.check.clone().expect("the answers are shown");
+        let (node, engine) = &found.replicas[0];
+        assert_eq!(node.clock, vec![0, 2, 0]);
+        assert_eq!(engine.clock, vec![0, 0, 0]);
+        assert_eq!(engine.held, vec![2]);
+        // Moving the timeline keeps them; Undo back to the session before does not.
+        let back = run(opened.clone(), [Action::Seek(0)]);
+        assert!(back.check.is_some());
+        let (undone, _) = finish(run(back, [Action::Undo]));
+        assert!(undone.check.is_none());
+        assert_eq!(undone.session(), worked.session());
+        // A damaged link changes nothing.
+        let refused = run(
+            opened.clone(),
+            [Action::OpenCheck(
+                crate::observed::decode("check=%%").map(Box::new),
+            )],
+        );
+        assert!(page_error(&refused).contains("causal-check's link could not be opened"));
+        assert_eq!(refused.session(), opened.session());
+        assert!(refused.check.is_some());
+        let (reset, _) = finish(run(opened, [Action::Reset]));
+        assert!(reset.check.is_none());
     }
 
     #[test]
