@@ -126,9 +126,12 @@ pub fn decode(fragment: &str) -> Result<(Session, Pending), String> {
         .map_err(|_| "it is not base64url (the link was cut or changed)".to_string())?;
     let json = String::from_utf8(bytes).map_err(|_| "it is not text".to_string())?;
     let shown = |why: String| format!("it is not causal-check's document ({why})");
-    match crate::json::from_json::<Version>(&json).map_err(shown)? {
-        Version { version: None } => return Err("it names no version".into()),
-        Version { version: Some(_) } => {}
+    if crate::json::from_json::<Version>(&json)
+        .map_err(shown)?
+        .version
+        .is_none()
+    {
+        return Err("it names no version".into());
     }
     match crate::json::from_json::<VersionNumber>(&json) {
         Ok(VersionNumber { version: 1 }) => {}
