@@ -204,3 +204,21 @@ test('a link made by the real causal-check (against toy-node) opens with the nod
     assert.equal(await page.locator(tid('observed')).count(), doc.observed.length);
   });
 });
+
+test('a #check= link opened in a new tab shows the case; a damaged one says so and starts afresh', async () => {
+  await withPage(async (page) => {
+    await page.locator(tid('observed')).waitFor();
+    await loaded(page);
+    assert.equal(await page.inputValue(tid('timeline')), '3');
+    assert.equal(await page.locator(tid('observed')).getAttribute('data-clock'), '0,2,0');
+    await page.screenshot({ path: join(ROOT, 'e2e', 'artifacts', 'observed.png'), fullPage: false }).catch(() => {});
+  }, { url: `${server.url}${checkLink(document())}` });
+  await withPage(async (page) => {
+    await page.waitForFunction(() => document.querySelector('[data-testid="error"]'));
+    const text = await page.locator(tid('error')).innerText();
+    assert.match(text, /causal-check's link could not be opened \(it is version 3; this page reads version 1\), so a fresh session was started/);
+    assert.deepEqual(await clocks(page), ['0,0,0', '0,0,0', '0,0,0']);
+    // The refused link leaves the address: a reload is clean.
+    assert.doesNotMatch(page.url(), /#check=/);
+  }, { url: `${server.url}${checkLink(document({ version: 3 }))}` });
+});
