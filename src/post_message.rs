@@ -240,8 +240,7 @@ pub fn scenario_text(scenario: &JsValue) -> Result<String, String> {
             text::grouped(MAX_IMPORT_BYTES as usize)
         )));
     }
-    let parsed =
-        crate::json::scenario(&text).map_err(|e| refused(&text::shorten(&e.to_string())))?;
+    let parsed = crate::json::scenario(&text).map_err(|e| refused(&text::shorten(&e.to_string())))?;
     // What a load checks before it plays anything: the keys and values,
     // the number of steps.
     let session = Session::linear(parsed.config(), parsed.clone().into_history(), DEFAULT_SEED);
