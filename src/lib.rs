@@ -38,6 +38,8 @@
 //! - [`post_message`]: the postMessage API for the embedding page.
 //! - [`present`]: presenter mode, clicker keys, full screen, every shortcut.
 //! - [`live`]: the live view (`?live=`): real nodes on the page.
+//! - [`observed`]: causal-check's link (`#check=`): its case at the failing
+//!   step, and what the node answered there.
 //! - [`components`]: replica panels, lanes and cards, controls, timeline,
 //!   diagram, share bar, log.
 
@@ -60,6 +62,7 @@ pub mod lesson_effects;
 pub mod lessons;
 pub mod live;
 pub mod loading;
+pub mod observed;
 pub mod play;
 pub mod post_message;
 pub mod present;
@@ -135,6 +138,10 @@ pub fn app() -> Html {
     );
     hooks::use_followed_links(make_callback(&state, |fragment: String| {
         Action::Restore(share::decode(&fragment).map_err(|e| e.to_string()))
+    }));
+    observed::use_check_address(&state);
+    observed::use_check_links(make_callback(&state, |fragment: String| {
+        Action::OpenCheck(observed::decode(&fragment).map(Box::new))
     }));
     hooks::use_autoplay(
         state.playing,
@@ -245,6 +252,7 @@ pub fn app() -> Html {
                     highlighted={(*highlighted).clone()}
                     {hint} {write_error} {on_write} on_highlight={on_highlight.clone()}
                     on_resend={actions.duplicate.clone()} />
+                { for state.check.as_ref().and_then(|found| components::observed::answer(found, r)) }
             </div>
         }
     });
@@ -435,6 +443,7 @@ pub fn app() -> Html {
                     { rule_at_work.clone() }
                 </div>
             }
+            { for state.check.as_ref().map(|found| components::observed::case(found, state.cursor())) }
             <section aria-label="Outcome">
                 <Status violations={simulation.violations().to_vec()}
                         converged={simulation.converged()}
@@ -489,6 +498,9 @@ fn progress(job: &loading::Job, on_cancel: Callback<()>) -> Html {
     let what = match &job.purpose {
         loading::Purpose::Load(_, loading::Origin::Import(file)) => format!("Importing {file}"),
         loading::Purpose::Load(_, loading::Origin::Link) => "Opening the shared session".into(),
+        loading::Purpose::Load(_, loading::Origin::Check(_)) => {
+            "Opening causal-check's case".into()
+        }
         loading::Purpose::Load(_, loading::Origin::Saved) => "Opening your saved session".into(),
         loading::Purpose::Load(..) => "Loading".into(),
         loading::Purpose::Seek { .. } => "Moving the timeline".into(),

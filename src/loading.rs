@@ -52,6 +52,8 @@ pub enum Origin {
     Forward(Option<Rc<ActivePuzzle>>),
     /// A reset or a change of replica count: what to say once done.
     Fresh(String),
+    /// causal-check's link (`#check=`): the flaw and the node's answers.
+    Check(Rc<crate::observed::Pending>),
 }
 
 /// What a job is for.

@@ -84,6 +84,8 @@ pub struct State {
     pub puzzle: Option<Rc<ActivePuzzle>>,
     /// A load or a long move of the timeline under way, played in slices.
     pub job: Option<Box<Job>>,
+    /// The case causal-check's link opened, shown until another load.
+    pub check: Option<Rc<crate::observed::Found>>,
     /// Sessions loads replaced, and those Undo left.
     replaced: Replaced,
     /// The saved session, shown if the link the page opened with fails.
@@ -138,6 +140,9 @@ pub enum Action {
     Import(String, String),
     /// A shared session was read (or could not be: why).
     Restore(Result<Session, String>),
+    /// causal-check's link was read (its session and what the node
+    /// answered), or could not be: why.
+    OpenCheck(Result<Box<(Session, crate::observed::Pending)>, String>),
     /// Another tab of the page saved this session: shown here too, so
     /// neither tab's save wipes the other's work (this one's stays one Undo away).
     FollowSaved(Session),
@@ -221,6 +226,7 @@ impl State {
             storage: Storage::Follows,
             puzzle: None,
             job: None,
+            check: None,
             replaced: Replaced::default(),
             fallback: None,
             recent: timeline::Recent::default(),
@@ -318,6 +324,7 @@ impl State {
                 // A new load replaces the one under way.
                 Action::Import(..)
                 | Action::Restore(_)
+                | Action::OpenCheck(_)
                 | Action::FollowSaved(_)
                 | Action::LoadPreset(_)
                 | Action::OpenLesson { .. }
@@ -360,6 +367,7 @@ impl State {
                 "The link holds the session already shown.".into(),
             ),
             Action::Restore(session) => self.begin_load(session, Origin::Link),
+            Action::OpenCheck(found) => self.open_check(found.map(|b| *b)),
             Action::FollowSaved(session) if session == self.session() => {}
             Action::FollowSaved(session) => self.begin_load(Ok(session), Origin::OtherTab),
             Action::Continue => self.advance(),

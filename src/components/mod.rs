@@ -11,6 +11,7 @@ pub mod lane;
 pub mod lesson;
 pub mod log;
 pub mod notice;
+pub mod observed;
 pub mod present;
 pub mod puzzle;
 pub mod replica;

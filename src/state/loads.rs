@@ -37,13 +37,25 @@ impl State {
     pub fn open(link: Option<&str>, saved: Option<&str>) -> Self {
         let mut state = State::default();
         let before = state.session_key();
-        // Only `#s=...` is a link; any other fragment is not ours to read.
+        // Only `#s=...` and `#check=...` are links; any other fragment is
+        // not ours to read.
+        // The saved copy is the page's own: no need to explain the codec.
+        let saved = saved.map(|text| share::decode(text).map_err(|e| e.saved_cause().to_string()));
+        // causal-check's link opens its case, as a share link does.
+        let check = link.and_then(|f| {
+            let f = f.trim_start_matches('#');
+            f.starts_with(crate::observed::CHECK_PREFIX).then_some(f)
+        });
         let link = link.filter(|f| {
             f.trim_start_matches('#')
                 .starts_with(share::FRAGMENT_PREFIX)
         });
-        // The saved copy is the page's own: no need to explain the codec.
-        let saved = saved.map(|text| share::decode(text).map_err(|e| e.saved_cause().to_string()));
+        if let Some(fragment) = check {
+            state.fallback = saved.and_then(Result::ok).map(Rc::new);
+            state.open_check(crate::observed::decode(fragment));
+            state.settle(before);
+            return state;
+        }
         match (link, saved) {
             (Some(fragment), saved) => {
                 state.fallback = saved.and_then(Result::ok).map(Rc::new);
@@ -57,6 +69,18 @@ impl State {
         }
         state.settle(before);
         state
+    }
+
+    /// Starts loading causal-check's case at its failing step, or says why
+    /// its link cannot be opened.
+    pub(super) fn open_check(
+        &mut self,
+        found: Result<(Session, crate::observed::Pending), String>,
+    ) {
+        match found {
+            Ok((session, pending)) => self.begin_load(Ok(session), Origin::Check(Rc::new(pending))),
+            Err(why) => self.load_failed(&Origin::Check(Rc::default()), why),
+        }
     }
 
     /// Starts loading `session` (shown once every branch is checked and
@@ -116,6 +140,18 @@ impl State {
                     "The shared session could not be read ({why}); your session is kept as it was."
                 ),
             },
+            Origin::Check(_) => match self.fallback.take() {
+                Some(saved) => {
+                    self.begin_load(Ok(Rc::unwrap_or_clone(saved)), Origin::Saved);
+                    format!("causal-check's link could not be opened ({why}), so your saved session is shown.")
+                }
+                None if self.session().is_blank() => format!(
+                    "causal-check's link could not be opened ({why}), so a fresh session was started."
+                ),
+                None => format!(
+                    "causal-check's link could not be opened ({why}); your session is kept as it was."
+                ),
+            },
             Origin::Saved => format!(
                 "The saved session could not be read ({why}), so a fresh one was started. The saved one is kept as it was: the page saves nothing over it until you say so."
             ),
@@ -140,7 +176,7 @@ impl State {
         // A puzzle is played on the session it opened, not on another: it
         // is set aside with its session, and comes back with it.
         let before = match (&origin, self.fallback.take()) {
-            (Origin::Link, Some(saved)) => Kept::session(saved),
+            (Origin::Link | Origin::Check(_), Some(saved)) => Kept::session(saved),
             _ => Kept {
                 session: Rc::new(self.session()),
                 puzzle: self.puzzle.take(),
@@ -180,6 +216,10 @@ impl State {
             self.puzzle = puzzle.clone();
         }
         let steps = session.branches[session.current].commands.len();
+        self.check = match &origin {
+            Origin::Check(pending) => Some(Rc::new(pending.against(&simulation))),
+            _ => None,
+        };
         self.history = History::of(&session);
         self.recent = Recent::default();
         self.show_rebuilt(Rc::new(simulation), Rc::new(trace));
@@ -196,6 +236,16 @@ impl State {
                 format!("Imported {file}: {}.", count(steps, "step")),
             ),
             Origin::Link => self.note(Tone::Plain, "Opened the shared session.".into()),
+            Origin::Check(pending) => self.note(
+                Tone::Plain,
+                format!(
+                    "Opened causal-check's case ({}, {}) at its failing step, step {} of {}.",
+                    pending.kind,
+                    pending.guarantee,
+                    pending.step,
+                    count(steps, "step")
+                ),
+            ),
             Origin::Preset(_) => {
                 let title = self
                     .preset
@@ -260,7 +310,7 @@ impl State {
         };
         let kept = match origin {
             Origin::Saved => Some(session),
-            Origin::Link => self.fallback.take(),
+            Origin::Link | Origin::Check(_) => self.fallback.take(),
             Origin::Back(puzzle) => {
                 self.replaced.keep(Kept { session, puzzle });
                 None
@@ -358,6 +408,48 @@ mod tests {
         );
         assert_eq!(after.simulation, state.simulation);
         assert_eq!(after.history, state.history);
+    }
+
+    #[test]
+    fn a_check_link_opens_at_its_step_with_the_answers_until_the_next_load() {
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        let json = r#"{"version":1,"kind":"delivered-too-early","guarantee":"monotonic-writes","scenario":{"version":1,"replicas":3,"steps":[{"op":"write","replica":1,"key":"x","value":"B1"},{"op":"write","replica":1,"key":"x","value":"B2"},{"op":"deliver","message":2,"to":0}]},"step":3,"observed":[{"replica":0,"clock":[0,2,0],"store":{"x":"B2"},"held":[]}]}"#;
+        let link = format!(
+            "check={}",
+            Base64UrlUnpadded::encode_string(json.as_bytes())
+        );
+        let worked = run(State::default(), [write(2, "z", "1")]);
+        let opened = run(
+            worked.clone(),
+            [Action::OpenCheck(
+                crate::observed::decode(&link).map(Box::new),
+            )],
+        );
+        let (opened, _) = finish(opened);
+        assert_eq!(opened.cursor(), 3);
+        let found = opened.check.clone().expect("the answers are shown");
+        let (node, engine) = &found.replicas[0];
+        assert_eq!(node.clock, vec![0, 2, 0]);
+        assert_eq!(engine.clock, vec![0, 0, 0]);
+        assert_eq!(engine.held, vec![2]);
+        // Moving the timeline keeps them; Undo back to the session before does not.
+        let back = run(opened.clone(), [Action::Seek(0)]);
+        assert!(back.check.is_some());
+        let (undone, _) = finish(run(back, [Action::Undo]));
+        assert!(undone.check.is_none());
+        assert_eq!(undone.session(), worked.session());
+        // A damaged link changes nothing.
+        let refused = run(
+            opened.clone(),
+            [Action::OpenCheck(
+                crate::observed::decode("check=%%").map(Box::new),
+            )],
+        );
+        assert!(page_error(&refused).contains("causal-check's link could not be opened"));
+        assert_eq!(refused.session(), opened.session());
+        assert!(refused.check.is_some());
+        let (reset, _) = finish(run(opened, [Action::Reset]));
+        assert!(reset.check.is_none());
     }
 
     #[test]
