@@ -204,6 +204,9 @@ pub fn app() -> Html {
         },
     );
     let hiding = guide.hiding;
+    // Classes instead of `:has()` in the stylesheets: a `:has()` rule made
+    // every action restyle the page (about 9 ms each).
+    let with_lesson = guide.panel.is_some();
     let rule_at_work = html! { <RuleAtWork rule={config.delivery} decision={(*decision).clone()} hidden={hiding} /> };
     let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
@@ -309,7 +312,7 @@ pub fn app() -> Html {
     });
     if let Some(options) = &*embed {
         return html! {
-            <main class={classes!("app", "embedded", classroom.readonly.then_some("readonly"))}
+            <main class={classes!("app", "embedded", classroom.readonly.then_some("readonly"), with_lesson.then_some("lesson-shown"))}
                   aria-label="Causal Playground">
                 <h1 class="visually-hidden">
                     { match &state.preset { Some(p) => format!("Causal Playground: {}", p.title), None => "Causal Playground".to_string() } }
@@ -342,7 +345,7 @@ pub fn app() -> Html {
         };
     }
     html! {
-        <div class="app" {ondragover} {ondrop}>
+        <div class={classes!("app", with_lesson.then_some("with-lesson lesson-shown"))} {ondragover} {ondrop}>
             { controls::skip_link("replicas") }
             <header class="top">
                 <div class="title">
@@ -456,7 +459,7 @@ pub fn app() -> Html {
                 { for page_notice }
             }
             if !classroom.presenting { <drag::TouchHint /> }
-            <main class="columns" id="replicas" tabindex="-1" aria-label="Replicas"
+            <main class={classes!("columns", state.check.is_some().then_some("with-observed"))} id="replicas" tabindex="-1" aria-label="Replicas"
                   style={format!("--replicas: {}", config.replicas)}>
                 { for columns }
             </main>

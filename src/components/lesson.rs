@@ -57,7 +57,7 @@ fn results(lessons: &[(Entry, Progress)], answers: &[FirstAnswer]) -> Html {
         }
     });
     html! {
-        <div class="lesson-results-box">
+        <div class={classes!("lesson-results-box", rows.is_empty().then_some("empty"))}>
             if !rows.is_empty() {
                 <h3>{ "Your predictions" }</h3>
             }
