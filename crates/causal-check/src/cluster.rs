@@ -20,7 +20,7 @@ use std::time::Instant;
 use causal_core::{replica_name, splitmix64, Command, MessageId, ReplicaId, Simulation};
 use serde_json::{json, Value};
 
-use crate::api::{BadResponse, NodeApi, StoreAnswer, WireMessage};
+use crate::api::{NodeApi, StoreAnswer, WireMessage};
 use crate::case::Case;
 use crate::check::{found, shrink, Options, Progress, Summary, SHRINK_BUDGET, SHRINK_TIME};
 use crate::family::Listener;
@@ -68,17 +68,6 @@ pub fn cluster_case(replicas: usize, seed: u64) -> Case {
     case
 }
 
-fn no_answer(step: usize, bad: BadResponse) -> Flaw {
-    Flaw {
-        kind: Kind::BadResponse,
-        step,
-        expected: json!(bad.expected),
-        got: json!(bad.got),
-        why: bad.to_string(),
-        observed: Vec::new(),
-    }
-}
-
 /// Plays `case` on the cluster at `apis`, every link through `links`.
 /// Returns the steps played, or the first thing a client saw wrong; the
 /// flaw's case node is the replica where it showed (`at`).
@@ -104,7 +93,7 @@ pub fn play_cluster(
                 let message = MessageId(sim.messages().len() as u32);
                 apis[*replica]
                     .put(key, value)
-                    .map_err(|b| (no_answer(index, b), *replica))?;
+                    .map_err(|b| (crate::play::bad_response(index, b), *replica))?;
                 gather(&sim, links, k, *replica, message, &mut sent)
                     .map_err(|f| (at(index, f), *replica))?;
                 *replica
@@ -117,7 +106,7 @@ pub fn play_cluster(
                 };
                 apis[*to]
                     .replicate(wire)
-                    .map_err(|b| (no_answer(index, b), *to))?;
+                    .map_err(|b| (crate::play::bad_response(index, b), *to))?;
                 *to
             }
             _ => {
@@ -128,7 +117,7 @@ pub fn play_cluster(
         };
         let answer = apis[changed]
             .store()
-            .map_err(|b| (no_answer(index, b), changed))?;
+            .map_err(|b| (crate::play::bad_response(index, b), changed))?;
         if let Some(f) = values(&sim, changed, &answer) {
             return Err((at(index, f), changed));
         }
@@ -136,7 +125,9 @@ pub fn play_cluster(
     // Healed: every node as the engine's replica.
     let last = case.steps.len().saturating_sub(1);
     for (replica, api) in apis.iter().enumerate() {
-        let answer = api.store().map_err(|b| (no_answer(last, b), replica))?;
+        let answer = api
+            .store()
+            .map_err(|b| (crate::play::bad_response(last, b), replica))?;
         if let Some((kind, expected, got, why)) = values(&sim, replica, &answer) {
             let why = format!(
                 "once every message was delivered, {why} (at {})",

@@ -153,7 +153,8 @@ impl Outbox<'_> {
     }
 }
 
-fn bad_response(step: usize, bad: BadResponse) -> Flaw {
+/// A flaw for an answer that is not the API's (or none), at `step`.
+pub(crate) fn bad_response(step: usize, bad: BadResponse) -> Flaw {
     Flaw {
         kind: Kind::BadResponse,
         step,
