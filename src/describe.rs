@@ -23,6 +23,17 @@ fn from(message: MessageId, sender: ReplicaId) -> String {
 
 pub use causal_core::explain::waits_for;
 
+/// One line of the "what just happened" log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    /// Unique, for keyed rendering.
+    pub id: u64,
+    /// How it is styled.
+    pub tone: Tone,
+    /// The sentence.
+    pub text: String,
+}
+
 /// One sentence per thing that happened, in order; a receipt and what became
 /// of it make one sentence.
 pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
@@ -152,9 +163,9 @@ pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
 
 /// A log line as shown: while a prediction waits (`hiding`), a hold's line
 /// keeps what happened and leaves out what the message waits for.
-pub fn concealed(line: &crate::state::LogLine, hiding: bool) -> crate::state::LogLine {
+pub fn concealed(line: &LogLine, hiding: bool) -> LogLine {
     match line.text.split_once(HELD_WAITS) {
-        Some((done, _)) if hiding && line.tone == Tone::Held => crate::state::LogLine {
+        Some((done, _)) if hiding && line.tone == Tone::Held => LogLine {
             text: format!("{done}."),
             ..line.clone()
         },

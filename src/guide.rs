@@ -4,11 +4,12 @@
 
 use yew::prelude::*;
 
+use crate::callback::make_callback;
 use crate::components::lesson::{LessonPanel, Progress};
 use crate::lessons::{self, Entry};
 use crate::state::{Action, Notice, Place, State};
 use crate::tutor::{self, Tutor, TutorAction};
-use crate::{hooks, lesson_effects, make_callback};
+use crate::{hooks, lesson_effects};
 
 /// What the page shows of the lessons.
 pub struct Guide {

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
+pub use crate::address::{clear_location_hash, location_hash, set_location_hash};
 use crate::by_ptr::ByPtr;
 use crate::share::{self, FRAGMENT_PREFIX};
 
@@ -19,7 +20,7 @@ pub const STORAGE_KEY: &str = "causal-playground/session";
 /// Local storage; none in an embed (`?embed`): its session belongs to the
 /// embedding page, and must neither show nor overwrite the user's own.
 fn storage() -> Option<web_sys::Storage> {
-    if crate::embed::embedded() {
+    if crate::address::embedded() {
         return None;
     }
     web_sys::window()?.local_storage().ok().flatten()
@@ -425,47 +426,4 @@ fn in_text_field(e: &KeyboardEvent) -> bool {
     e.target()
         .and_then(|t| t.dyn_into::<HtmlElement>().ok())
         .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"))
-}
-
-/// The page's fragment without its `#`, if there is one.
-pub fn location_hash() -> Option<String> {
-    let hash = web_sys::window()?.location().hash().ok()?;
-    let hash = hash.trim_start_matches('#');
-    (!hash.is_empty()).then(|| hash.to_string())
-}
-
-/// Puts `fragment` in the address (replacing the entry: no new history step),
-/// and returns the whole link.
-pub fn set_location_hash(fragment: &str) -> Option<String> {
-    let window = web_sys::window()?;
-    let location = window.location();
-    let link = format!(
-        "{}{}{}#{fragment}",
-        location.origin().ok()?,
-        location.pathname().ok()?,
-        location.search().ok()?
-    );
-    window
-        .history()
-        .ok()?
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link))
-        .ok()?;
-    Some(link)
-}
-
-/// Takes the fragment out of the address, without a new history entry.
-pub fn clear_location_hash() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    if let (Ok(path), Ok(search), Ok(history)) =
-        (location.pathname(), location.search(), window.history())
-    {
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&format!("{path}{search}")),
-        );
-    }
 }

@@ -43,8 +43,11 @@
 //! - [`components`]: replica panels, lanes and cards, controls, timeline,
 //!   diagram, share bar, log.
 
+pub mod address;
 pub mod by_ptr;
+pub mod callback;
 pub mod census;
+pub mod check_link;
 mod chunks;
 pub mod classroom;
 pub mod components;
@@ -80,6 +83,7 @@ use causal_core::{replica_name, Command, MessageId, ReplicaId};
 use yew::prelude::*;
 
 use by_ptr::ByPtr;
+use callback::make_callback;
 use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
 use components::diagram::Diagram;
 use components::held::HeldView;
@@ -139,8 +143,8 @@ pub fn app() -> Html {
     hooks::use_followed_links(make_callback(&state, |fragment: String| {
         Action::Restore(share::decode(&fragment).map_err(|e| e.to_string()))
     }));
-    observed::use_check_address(&state);
-    observed::use_check_links(make_callback(&state, |fragment: String| {
+    check_link::use_check_address(&state);
+    check_link::use_check_links(make_callback(&state, |fragment: String| {
         Action::OpenCheck(observed::decode(&fragment).map(Box::new))
     }));
     hooks::use_autoplay(
@@ -521,23 +525,6 @@ fn progress(job: &loading::Job, on_cancel: Callback<()>) -> Html {
             <button type="button" data-testid="cancel" {onclick}>{ "Cancel" }</button>
         </div>
     }
-}
-
-/// A callback that dispatches to `reducer` the action `f` makes of its
-/// argument, if it makes one (as yew's function_todomvc does).
-pub(crate) fn make_callback<R, E, A, F>(reducer: &UseReducerHandle<R>, f: F) -> Callback<E>
-where
-    R: Reducible + 'static,
-    E: 'static,
-    A: Into<Option<R::Action>>,
-    F: Fn(E) -> A + 'static,
-{
-    let dispatcher = reducer.dispatcher();
-    Callback::from(move |e: E| {
-        if let Some(action) = f(e).into() {
-            dispatcher.dispatch(action)
-        }
-    })
 }
 
 /// What the cards can do: act on the run in `state`, show a drag in

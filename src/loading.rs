@@ -304,3 +304,18 @@ impl Job {
         }
     }
 }
+
+/// Checks the whole session at once (every branch replayed to its end)
+/// and gives its state at the cursor, with the events: what loading it
+/// in slices gives.
+pub fn validate(session: Session) -> Result<(Session, Simulation, Trace), String> {
+    let mut job = Job::load(session.clone(), Origin::Link)?;
+    match job.advance(usize::MAX) {
+        Outcome::Done(shown) => {
+            let (simulation, trace) = *shown;
+            Ok((session, simulation, trace))
+        }
+        Outcome::Failed(why) => Err(why),
+        Outcome::Running => Err("it did not finish".into()),
+    }
+}

@@ -8,11 +8,9 @@
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use causal_core::{Scenario, Simulation};
-use gloo_events::EventListener;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use yew::prelude::*;
 
 use crate::session::Session;
 
@@ -150,7 +148,7 @@ pub fn decode(fragment: &str) -> Result<(Session, Pending), String> {
         return Err(format!(
             "its failing step is {}, but its scenario has {}",
             document.step,
-            crate::state::count(steps, "step")
+            crate::text::count(steps, "step")
         ));
     }
     let mut observed = Vec::with_capacity(document.observed.len());
@@ -170,7 +168,7 @@ pub fn decode(fragment: &str) -> Result<(Session, Pending), String> {
             .filter(|r| r.after < document.step)
             .count();
     let mut session = Session::linear(scenario.config(), scenario.into_history(), 0);
-    session.seed = crate::state::DEFAULT_SEED;
+    session.seed = crate::session::DEFAULT_SEED;
     session.cursor = cursor.min(session.branches[0].commands.len());
     Ok((
         session,
@@ -318,56 +316,6 @@ pub fn differences(node: &Answer, engine: &Answer) -> Vec<String> {
         ));
     }
     said
-}
-
-/// Calls `on_link` with a `check=` fragment whenever the address's fragment
-/// changes to one in a tab that already shows the page.
-#[hook]
-pub fn use_check_links(on_link: Callback<String>) {
-    use_effect_with((), move |_| {
-        let listener = web_sys::window().map(|window| {
-            EventListener::new(&window, "hashchange", move |_| {
-                if let Some(hash) =
-                    crate::hooks::location_hash().filter(|h| h.starts_with(CHECK_PREFIX))
-                {
-                    on_link.emit(hash);
-                }
-            })
-        });
-        move || drop(listener)
-    });
-}
-
-/// Takes `#check=` out of the address once it no longer says what is shown
-/// (the link was refused, or the session changed since it opened), as a
-/// share link's fragment goes: a reload then shows the session as it is.
-#[hook]
-pub fn use_check_address(state: &crate::state::State) {
-    // The case shown, and the session's revision when it opened.
-    let opened = use_mut_ref(|| None::<(*const Found, u64)>);
-    let check = state.check.as_ref().map(std::rc::Rc::as_ptr);
-    let now = (state.revision, state.session_revision, state.loading());
-    use_effect_with(now, move |&(_, session, loading)| {
-        if loading {
-            return;
-        }
-        let mut opened = opened.borrow_mut();
-        let current = match (check, *opened) {
-            (Some(found), Some((was, at))) if found == was => Some(at),
-            (Some(found), _) => {
-                *opened = Some((found, session));
-                Some(session)
-            }
-            (None, _) => {
-                *opened = None;
-                None
-            }
-        };
-        let linked = crate::hooks::location_hash().is_some_and(|h| h.starts_with(CHECK_PREFIX));
-        if linked && current != Some(session) {
-            crate::hooks::clear_location_hash();
-        }
-    });
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@
 //! keeps each branch as a tail after its parent's steps; a session writes
 //! every branch out whole.
 
-use causal_core::{Command, Config, Simulation};
+use causal_core::{Command, Config};
 use serde::{Deserialize, Serialize};
 
-use crate::loading::{Job, Origin, Outcome};
-use crate::trace::Trace;
+/// The seed a fresh session starts with.
+pub const DEFAULT_SEED: u64 = 42;
 
 /// The format's version, so that a future change can tell old sessions apart.
 pub const SESSION_VERSION: u32 = 2;
@@ -62,7 +62,7 @@ impl Session {
 
     /// Checks the session's shape: its version, the branch and step it
     /// shows, and every branch's parent. Its steps are checked by replaying
-    /// them ([`crate::loading::Job::load`]).
+    /// them ([`crate::loading::validate`]).
     pub fn check_shape(&self) -> Result<(), String> {
         if self.version != SESSION_VERSION {
             return Err(format!(
@@ -95,21 +95,6 @@ impl Session {
             }
         }
         Ok(())
-    }
-
-    /// Checks the whole session at once (every branch replayed to its end)
-    /// and gives its state at the cursor, with the events: what loading it
-    /// in slices gives.
-    pub fn validate(self) -> Result<(Session, Simulation, Trace), String> {
-        let mut job = Job::load(self.clone(), Origin::Link)?;
-        match job.advance(usize::MAX) {
-            Outcome::Done(shown) => {
-                let (simulation, trace) = *shown;
-                Ok((self, simulation, trace))
-            }
-            Outcome::Failed(why) => Err(why),
-            Outcome::Running => Err("it did not finish".into()),
-        }
     }
 
     /// Whether there is anything in it worth going back to: a step, or

@@ -723,7 +723,7 @@ mod tests {
             .branches
             .retain(|b| !matches!(b.parent, Some((9, _)) | Some((_, 99))));
         round_trip(&possible);
-        let valid = decode(&encode(&possible)).unwrap().validate().map(|v| v.0);
+        let valid = crate::loading::validate(decode(&encode(&possible)).unwrap()).map(|v| v.0);
         assert_eq!(valid.map(|s| s.current), Ok(2));
 
         // The shared steps are not repeated: a branch costs only its own.
@@ -749,7 +749,7 @@ mod tests {
             s.preset = Some(name.to_string());
             let back = decode(&encode(&s)).unwrap();
             assert_eq!(back, s);
-            assert!(back.validate().is_ok(), "{name}");
+            assert!(crate::loading::validate(back).is_ok(), "{name}");
             println!(
                 "{name}: {} steps, link data {} characters",
                 s.cursor,
@@ -769,7 +769,7 @@ mod tests {
             ),
         ] {
             let read = decode(&encode(&session(commands))).unwrap();
-            let refused = read.validate().map(|_| ()).unwrap_err();
+            let refused = crate::loading::validate(read).map(|_| ()).unwrap_err();
             assert!(refused.contains(why), "{refused}");
         }
         let longest = write(
@@ -778,7 +778,7 @@ mod tests {
             &"✓".repeat(crate::text::MAX_VALUE_CHARS),
         );
         let read = decode(&encode(&session(vec![longest]))).unwrap();
-        assert!(read.validate().is_ok());
+        assert!(crate::loading::validate(read).is_ok());
     }
 
     /// A run of `n` commands that the engine accepts: writes to a few keys,
@@ -860,7 +860,7 @@ mod tests {
             json.len()
         );
         assert_eq!(decode(&data).unwrap(), s);
-        assert!(decode(&data).unwrap().validate().is_ok());
+        assert!(crate::loading::validate(decode(&data).unwrap()).is_ok());
     }
 
     /// A link of the form before this one (format 1, a hand-written codec):

@@ -40,8 +40,7 @@ pub use notices::{count, summary, LogLine, Notice, Place, Severity, LOG_LINES, O
 // The write form reads its limits here.
 pub use crate::text::{check_write, MAX_KEY_CHARS, MAX_VALUE_CHARS};
 
-/// The seed a fresh session starts with.
-pub const DEFAULT_SEED: u64 = 42;
+pub use crate::session::DEFAULT_SEED;
 
 /// Everything the page shows.
 #[derive(Clone, Debug)]

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use causal_core::{replica_name, Goal};
 use yew::prelude::*;
 
+use crate::puzzles::goal_words;
 use crate::puzzles::ActivePuzzle;
 
 /// Props of [`puzzle_list`].
@@ -136,51 +136,5 @@ pub fn puzzle_panel(props: &PuzzlePanelProps) -> Html {
                 <p class="puzzle-verdict" data-testid="puzzle-verdict" role="status">{ verdict }</p>
             }
         </section>
-    }
-}
-
-/// The goal in words.
-pub fn goal_words(goal: &Goal) -> String {
-    match goal {
-        Goal::Disagree {
-            key,
-            replicas: [a, b],
-        } => format!(
-            "{} and {} both hold {key}, with different values",
-            replica_name(*a),
-            replica_name(*b)
-        ),
-        Goal::Value {
-            replica,
-            key,
-            value,
-        } => format!("{} holds {key} = {value}", replica_name(*replica)),
-        Goal::Violation { replica: None } => "a replica breaks causal order".to_string(),
-        Goal::Violation { replica: Some(r) } => {
-            format!("{} breaks causal order", replica_name(*r))
-        }
-        Goal::Holding { replica, count } => format!(
-            "{} holds back at least {count} message{} at once",
-            replica_name(*replica),
-            if *count == 1 { "" } else { "s" }
-        ),
-        Goal::Delivered { message, at } => {
-            format!("{} has delivered {message}", replica_name(*at))
-        }
-        Goal::InFlight { message, to: None } => format!("{message} is still in flight"),
-        Goal::InFlight {
-            message,
-            to: Some(to),
-        } => format!("{message} is still in flight to {}", replica_name(*to)),
-        Goal::NothingInFlight => "nothing is left in flight".to_string(),
-        Goal::All { goals } => {
-            let parts: Vec<String> = goals.iter().map(goal_words).collect();
-            match parts.split_last() {
-                Some((last, rest)) if !rest.is_empty() => {
-                    format!("{}, and {last}", rest.join(", "))
-                }
-                _ => parts.join(""),
-            }
-        }
     }
 }

@@ -4,7 +4,9 @@
 use causal_core::{replica_name, Command, ReplicaId};
 
 use super::State;
+pub use crate::describe::LogLine;
 use crate::describe::Tone;
+pub use crate::text::count;
 
 /// How many log lines are kept.
 pub const LOG_LINES: usize = 200;
@@ -61,17 +63,6 @@ impl Notice {
     }
 }
 
-/// One line of the "what just happened" log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogLine {
-    /// Unique, for keyed rendering.
-    pub id: u64,
-    /// How it is styled.
-    pub tone: Tone,
-    /// The sentence.
-    pub text: String,
-}
-
 impl State {
     pub(super) fn refuse(&mut self, place: Place, text: String) {
         self.notice = Some(Notice::error(place, text));
@@ -90,15 +81,6 @@ impl State {
         });
         self.next_log_id += 1;
         self.log.truncate(LOG_LINES);
-    }
-}
-
-/// "1 step", "2 steps".
-pub fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }
 

@@ -72,7 +72,7 @@ impl State {
         let why = format!(
             "Opened the puzzle \u{201c}{}\u{201d}: {}.",
             active.puzzle.title,
-            crate::components::puzzle::goal_words(&active.puzzle.goal)
+            puzzles::goal_words(&active.puzzle.goal)
         );
         self.begin_load(Ok(session), Origin::Fresh(why));
         // A puzzle's start is a few steps: it is loaded at once.
