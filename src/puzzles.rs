@@ -3,7 +3,9 @@
 //! and the tests load the same files), and the puzzle being played: its
 //! moves, what it refuses, the engine's par.
 
-use causal_core::{replica_name, Command, Config, Delivery, Goal, Move, Puzzle, Solution};
+use causal_core::{
+    replica_name, Appended, Command, Config, Delivery, Goal, Move, Puzzle, Solution,
+};
 
 include!(concat!(env!("OUT_DIR"), "/puzzles.rs"));
 
@@ -49,11 +51,11 @@ impl ActivePuzzle {
 
     /// The moves made on `branch` up to `cursor` (reorders change no
     /// replica and do not count).
-    pub fn moves(&self, branch: &[Command], cursor: usize) -> Vec<Command> {
+    pub fn moves(&self, branch: &Appended<Command>, cursor: usize) -> Vec<Command> {
         branch
-            .get(self.start..cursor.min(branch.len()))
-            .unwrap_or_default()
             .iter()
+            .take(cursor)
+            .skip(self.start)
             .filter(|c| !matches!(c, Command::Reorder { .. }))
             .cloned()
             .collect()

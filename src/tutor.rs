@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use causal_core::{check_act, Command, Lesson, Step};
+use causal_core::{check_act, Appended, Command, Lesson, Step};
 use yew::prelude::*;
 
 /// An open lesson.
@@ -172,7 +172,7 @@ impl Tutor {
     /// Where the step's act stands, given the run's history up to the
     /// timeline (`history`): the engine compares what was done at the
     /// step's start with what was asked.
-    pub fn act(&self, history: &[Command]) -> ActStatus {
+    pub fn act(&self, history: &Appended<Command>) -> ActStatus {
         let Some(Step::Act { expect, .. }) = self.current() else {
             return ActStatus::Waiting;
         };
@@ -184,9 +184,13 @@ impl Tutor {
             ),
             n if n == base + 1 => {
                 let before = self.lesson.state_at(self.step);
-                match check_act(&before, expect, &history[base]) {
-                    Ok(()) => ActStatus::Done,
-                    Err(why) => ActStatus::Wrong(why),
+                match history
+                    .get(base)
+                    .map(|done| check_act(&before, expect, done))
+                {
+                    Some(Ok(())) => ActStatus::Done,
+                    None => ActStatus::Waiting,
+                    Some(Err(why)) => ActStatus::Wrong(why),
                 }
             }
             _ => ActStatus::Wrong(format!(
@@ -408,13 +412,16 @@ mod tests {
         let lessons = open("why-hold-back", 3);
         let t = tutor(&lessons).clone();
         let mut history = Tutor::history_at(&t.lesson, 3);
-        assert_eq!(t.act(&history), ActStatus::Waiting);
+        assert_eq!(
+            t.act(&history.iter().cloned().collect()),
+            ActStatus::Waiting
+        );
         history.push(Command::Deliver {
             message: MessageId(1),
             to: 2,
         });
         assert_eq!(
-            t.act(&history),
+            t.act(&history.iter().cloned().collect()),
             ActStatus::Wrong("That was not m2 to C: undo it and try again.".into())
         );
         history.pop();
@@ -422,9 +429,12 @@ mod tests {
             message: MessageId(2),
             to: 2,
         });
-        assert_eq!(t.act(&history), ActStatus::Done);
+        assert_eq!(t.act(&history.iter().cloned().collect()), ActStatus::Done);
         assert!(t.can_go_on(&ActStatus::Done));
-        assert!(matches!(t.act(&history[..2]), ActStatus::Wrong(_)));
+        assert!(matches!(
+            t.act(&history[..2].iter().cloned().collect()),
+            ActStatus::Wrong(_)
+        ));
         let next = lessons.reduce(TutorAction::Next {
             cursor: history.len(),
         });

@@ -498,9 +498,11 @@ mod tests {
         assert_ne!(rerun.simulation.config().conflicts, Conflicts::Lww);
         let (rerun, _) = finish(rerun);
         assert_eq!(rerun.simulation.config().conflicts, Conflicts::Lww);
-        let (at_once, trace) =
-            Simulation::replay_traced(rerun.simulation.config(), rerun.simulation.history())
-                .expect("replays");
+        let (at_once, trace) = Simulation::replay_traced(
+            rerun.simulation.config(),
+            &rerun.simulation.history().to_vec(),
+        )
+        .expect("replays");
         assert_eq!(at_once.replicas(), rerun.simulation.replicas());
         assert_eq!(*rerun.trace, trace);
         assert!(rerun

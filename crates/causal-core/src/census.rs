@@ -506,8 +506,7 @@ pub(crate) fn state_key(simulation: &Simulation, base: &[usize], key: &mut Vec<u
         key.push(END);
         let delivered = replica.delivered();
         let mut since: Vec<u64> = delivered
-            [base.get(r).copied().unwrap_or(0).min(delivered.len())..]
-            .iter()
+            .iter_from(base.get(r).copied().unwrap_or(0))
             .map(|m| m.0 as u64)
             .collect();
         since.sort_unstable();

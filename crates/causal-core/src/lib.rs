@@ -68,6 +68,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod appended;
 mod census;
 mod clock;
 mod command;
@@ -94,6 +95,7 @@ mod simulation;
 mod site;
 mod store;
 
+pub use appended::Appended;
 pub use census::{
     orders_of, Arrival, Census, CensusError, CensusProgress, CensusReport, FinalReplica, Outcome,
     CENSUS_MAX_COPIES,

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::appended::Appended;
+
 use serde::{Deserialize, Serialize};
 
 use crate::VectorClock;
@@ -70,13 +72,13 @@ impl Message {
 /// Every message ever written, by number and by dot. The replicas look up
 /// what a held message waits for here.
 ///
-/// Shared between clones (copied only when a clone writes): the outcome
-/// census and the puzzle solver clone a simulation for every state they
-/// try, and never write.
+/// Shared between clones ([`Appended`]): the page clones the run for every
+/// action, the outcome census and the puzzle solver for every state they
+/// try.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Messages {
-    all: Arc<Vec<Message>>,
-    by_sender: Arc<Vec<Vec<MessageId>>>,
+    all: Appended<Message>,
+    by_sender: Vec<Appended<MessageId>>,
 }
 
 impl Messages {
@@ -116,19 +118,16 @@ impl Messages {
         clock: VectorClock,
     ) -> &Message {
         let id = MessageId(self.all.len() as u32 + 1);
-        let by_sender = Arc::make_mut(&mut self.by_sender);
-        if by_sender.len() <= sender {
-            by_sender.resize(sender + 1, Vec::new());
+        if self.by_sender.len() <= sender {
+            self.by_sender.resize_with(sender + 1, Appended::new);
         }
-        by_sender[sender].push(id);
-        let all = Arc::make_mut(&mut self.all);
-        all.push(Message {
+        self.by_sender[sender].push(id);
+        self.all.push(Message {
             id,
             sender,
             key,
             value,
             clock,
-        });
-        &all[all.len() - 1]
+        })
     }
 }

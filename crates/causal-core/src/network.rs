@@ -139,6 +139,10 @@ pub struct Network {
     /// that destination: when there is none, the entry is stale and no copy
     /// matches it, so it needs no mark for "none".
     heads: Vec<u32>,
+    /// The message whose entries start `heads`: the entries are dropped
+    /// whenever nothing is in flight, so that a copy of the network (the
+    /// page keeps one per action) costs what is in flight, not the run.
+    heads_from: u32,
     /// Destinations per message in `heads`.
     stride: usize,
     /// Per destination.
@@ -190,7 +194,8 @@ impl Network {
 
     /// Where the chain of `message`'s copies to `to` starts, in `heads`.
     fn head_index(&self, message: MessageId, to: ReplicaId) -> Option<usize> {
-        (to < self.stride).then(|| message.0 as usize * self.stride + to)
+        let row = message.0.checked_sub(self.heads_from)? as usize;
+        (to < self.stride).then(|| row * self.stride + to)
     }
 
     /// The first copy of `message` in flight to `to`, or NONE.
@@ -219,6 +224,15 @@ impl Network {
             // Nothing in flight: the window restarts at this copy.
             self.slots.clear();
             self.base = copy;
+            self.heads.clear();
+            self.heads_from = message.0;
+        }
+        if message.0 < self.heads_from {
+            // A copy of an older message (a retransmission): none of its
+            // copies is in flight, its rows start empty.
+            let rows = (self.heads_from - message.0) as usize * self.stride;
+            self.heads.splice(0..0, std::iter::repeat_n(0, rows));
+            self.heads_from = message.0;
         }
         // Before the new copy is in its slot, so that a stale head cannot
         // name it.
@@ -236,7 +250,7 @@ impl Network {
         });
         self.live += 1;
         // Last of its message's copies to `to`: the head's `prev_same` is the tail.
-        let index = message.0 as usize * self.stride + to;
+        let index = (message.0 - self.heads_from) as usize * self.stride + to;
         if self.heads.len() <= index {
             self.heads.resize(index + 1, 0);
         }

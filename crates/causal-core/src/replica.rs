@@ -1,6 +1,7 @@
 //! A replica: its vector clock, store, hold-back buffer and delivery log,
 //! and the delivery rules' tests on them.
 
+use crate::appended::Appended;
 use std::collections::BTreeMap;
 
 use crate::{
@@ -172,7 +173,7 @@ pub struct Replica {
     id: ReplicaId,
     progress: Progress,
     store: Store,
-    delivered: Vec<MessageId>,
+    delivered: Appended<MessageId>,
 }
 
 impl Replica {
@@ -186,7 +187,7 @@ impl Replica {
                 hold_back: HoldBack::default(),
             },
             store: Store::new(conflicts),
-            delivered: Vec::new(),
+            delivered: Appended::new(),
         }
     }
 
@@ -212,7 +213,7 @@ impl Replica {
     }
 
     /// Messages it has delivered (its own writes included), in delivery order.
-    pub fn delivered(&self) -> &[MessageId] {
+    pub fn delivered(&self) -> &Appended<MessageId> {
         &self.delivered
     }
 

@@ -2,6 +2,7 @@
 //! produced them. A deterministic state machine: `apply(command)` returns the
 //! events it caused, or an error and no change.
 
+use crate::appended::Appended;
 use serde::{Deserialize, Serialize};
 
 use crate::Classified;
@@ -90,11 +91,11 @@ pub struct Simulation {
     messages: Messages,
     network: Network,
     violations: Vec<Violation>,
-    history: Vec<Command>,
+    history: Appended<Command>,
     /// The message each deliver-next of the history took, in order: a
     /// deliver-next depends on the lane order, so the portable scenario
     /// writes the deliver it did instead.
-    taken_next: Vec<MessageId>,
+    taken_next: Appended<MessageId>,
 }
 
 impl Simulation {
@@ -116,8 +117,8 @@ impl Simulation {
             messages: Messages::default(),
             network: Network::new(config.replicas),
             violations: Vec::new(),
-            history: Vec::new(),
-            taken_next: Vec::new(),
+            history: Appended::new(),
+            taken_next: Appended::new(),
         }
     }
 
@@ -203,8 +204,8 @@ impl Simulation {
             messages: self.messages.clone(),
             network: self.network.clone(),
             violations: Vec::new(),
-            history: Vec::new(),
-            taken_next: Vec::new(),
+            history: Appended::new(),
+            taken_next: Appended::new(),
         }
     }
 
@@ -217,14 +218,15 @@ impl Simulation {
         };
         // Whether a command is valid never depends on the rules (the network
         // only sees sends, receipts and drops), so this cannot be refused.
-        Simulation::replay(config, &self.history).map_err(|e| e.error)
+        Simulation::replay_owned(config, self.history.iter().cloned()).map_err(|e| e.error)
     }
 
     /// The state after the first `steps` commands of the history (all of it
     /// when `steps` is past the end): undo, redo and time travel.
     pub fn at_step(&self, steps: usize) -> Result<Self, Error> {
         let steps = steps.min(self.history.len());
-        Simulation::replay(self.config, &self.history[..steps]).map_err(|e| e.error)
+        Simulation::replay_owned(self.config, self.history.iter().take(steps).cloned())
+            .map_err(|e| e.error)
     }
 
     /// Applies one command: the events it caused, or why it was refused (and
@@ -425,12 +427,12 @@ impl Simulation {
     }
 
     /// The commands applied since the initial state.
-    pub fn history(&self) -> &[Command] {
+    pub fn history(&self) -> &Appended<Command> {
         &self.history
     }
 
     /// The message each deliver-next of the history took, in order.
-    pub(crate) fn taken_next(&self) -> &[MessageId] {
+    pub(crate) fn taken_next(&self) -> &Appended<MessageId> {
         &self.taken_next
     }
 
@@ -614,7 +616,7 @@ mod tests {
         let steps: Vec<usize> = trace.iter().map(|(step, _)| *step).collect();
         assert_eq!(steps, [1, 1, 1, 2, 2]);
         let (whole, whole_trace) =
-            Simulation::replay_traced(Config::default(), sim.history()).unwrap();
+            Simulation::replay_traced(Config::default(), &sim.history().to_vec()).unwrap();
         assert_eq!((whole, whole_trace), (sim, trace));
     }
 

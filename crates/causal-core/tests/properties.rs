@@ -802,7 +802,11 @@ fn check_events(before: &Simulation, events: &[Event], after: &Simulation) -> Re
     // Deliveries, per replica, in order; released ones came out of the buffer.
     for r in 0..n {
         let old = before.replicas()[r].delivered().len();
-        let new = &after.replicas()[r].delivered()[old..];
+        let new: Vec<MessageId> = after.replicas()[r]
+            .delivered()
+            .iter_from(old)
+            .copied()
+            .collect();
         let said: Vec<MessageId> = events
             .iter()
             .filter_map(|e| match e {
@@ -1233,7 +1237,7 @@ fn rerunning_the_history_gives_the_same_state() {
             }
             let sim = &run.sim;
             let why = || format!("\nscenario:\n{}", run.scenario());
-            let replayed = Simulation::replay(case.config, sim.history());
+            let replayed = Simulation::replay(case.config, &sim.history().to_vec());
             prop_assert!(replayed.as_ref() == Ok(sim), "replay differs{}", why());
             let same = sim.with_rules(case.config.delivery, case.config.conflicts);
             prop_assert!(same.as_ref() == Ok(sim), "with_rules differs{}", why());

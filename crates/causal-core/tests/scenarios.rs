@@ -152,7 +152,7 @@ fn fifo_violation() {
         .unwrap();
     assert!(causal.violations().is_empty());
     assert_eq!(
-        causal.replicas()[2].delivered(),
+        causal.replicas()[2].delivered().to_vec(),
         [MessageId(1), MessageId(2)]
     );
 }
