@@ -6,6 +6,7 @@
 
 use causal_core::{Scenario, ScenarioError};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// A value of the page's own data (a preset, a lesson, a puzzle), or why
 /// it cannot be read.
@@ -18,6 +19,20 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+/// `value` as JSON text, written by the browser's `JSON.stringify` (natively
+/// by serde_json); `None` if it cannot be.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let value = serde_wasm_bindgen::to_value(value).ok()?;
+        js_sys::JSON::stringify(&value).ok()?.as_string()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        serde_json::to_string(value).ok()
     }
 }
 

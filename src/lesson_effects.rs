@@ -52,13 +52,13 @@ pub fn saved_progress(name: &str) -> Progress {
 pub fn saved_answers() -> Vec<FirstAnswer> {
     storage()
         .and_then(|s| s.get_item(RESULTS_KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| crate::json::from_json(&text).ok())
         .unwrap_or_default()
 }
 
 /// Keeps `answers` in this browser's storage, and nowhere else.
 pub fn save_answers(answers: &[FirstAnswer]) {
-    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(answers)) {
+    if let (Some(storage), Some(text)) = (storage(), crate::json::to_json(answers)) {
         let _ = storage.set_item(RESULTS_KEY, &text);
     }
 }

@@ -244,7 +244,7 @@ pub fn lesson_panel(props: &PanelProps) -> Html {
             ),
         };
         let expect = match step {
-            Step::Act { expect, .. } => serde_json::to_string(expect).ok(),
+            Step::Act { expect, .. } => crate::json::to_json(expect),
             _ => None,
         };
         let can_go_on = tutor.can_go_on(&props.act);
