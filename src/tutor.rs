@@ -348,7 +348,6 @@ pub fn results_csv(answers: &[FirstAnswer]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use causal_core::MessageId;
 
     fn open(name: &str, step: usize) -> Rc<Lessons> {
         let lesson = crate::lessons::lesson(name).unwrap();
@@ -409,19 +408,13 @@ mod tests {
         let t = tutor(&lessons).clone();
         let mut history = Tutor::history_at(&t.lesson, 3);
         assert_eq!(t.act(&history), ActStatus::Waiting);
-        history.push(Command::Deliver {
-            message: MessageId(1),
-            to: 2,
-        });
+        history.push(Command::deliver(1, 2));
         assert_eq!(
             t.act(&history),
             ActStatus::Wrong("That was not m2 to C: undo it and try again.".into())
         );
         history.pop();
-        history.push(Command::Deliver {
-            message: MessageId(2),
-            to: 2,
-        });
+        history.push(Command::deliver(2, 2));
         assert_eq!(t.act(&history), ActStatus::Done);
         assert!(t.can_go_on(&ActStatus::Done));
         assert!(matches!(t.act(&history[..2]), ActStatus::Wrong(_)));
