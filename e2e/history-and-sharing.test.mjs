@@ -835,8 +835,8 @@ test('export: the ShiViz log passes ShiViz\'s rules, and matches causal-sim shiv
     const events = checkShiviz(text);
     assert.ok(events.length >= 10, `${events.length} events`);
     assert.deepEqual([...new Set(events.map((e) => e.host))].sort(), ['A', 'B', 'C']);
-    assert.ok(events.some((e) => /holds it back/.test(e.description)));
-    assert.ok(events.some((e) => /discards/.test(e.description)));
+    assert.ok(events.some((e) => /held it back/.test(e.description)));
+    assert.ok(events.some((e) => /discarded the duplicate/.test(e.description)));
 
     if (sim) {
       const json = (await download(page, 'export-json')).bytes.toString('utf8');

@@ -134,7 +134,7 @@ test('a preset opens at its start and each step forward is told as it happens', 
     const lines = await logLines(page);
     assert.ok(lines.includes('A wrote x = 1 (m1) and sent it to B, C.'), lines.join('\n'));
     assert.ok(lines.some((l) => l.startsWith('C received m1 from A and delivered it')), lines.join('\n'));
-    assert.ok(lines.some((l) => l.startsWith('C delivered m2 from B from its hold-back buffer')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('C delivered m2 from B out of its hold-back buffer')), lines.join('\n'));
     assert.ok(!lines.some((l) => l.startsWith('Redid')), lines.join('\n'));
     assert.equal(await page.isDisabled(tid('redo')), true, 'at its end');
     assert.equal(await page.locator(tid('next')).count(), 0, 'no next step at its end');

@@ -415,11 +415,7 @@ mod tests {
     fn the_worker_counts_what_the_engine_counts_from_the_run_it_is_sent() {
         let config = Config::default();
         let steps: Vec<Command> = (0..3)
-            .map(|i| Command::Write {
-                replica: i,
-                key: "x".into(),
-                value: i.to_string(),
-            })
+            .map(|i| Command::write(i, "x", i.to_string()))
             .collect();
         let simulation = Simulation::replay(config, &steps).unwrap();
         let expected = Census::run(&simulation).unwrap();
@@ -437,11 +433,7 @@ mod tests {
             .all(|r| matches!(r, Reply::Progress { .. })));
 
         let many: Vec<Command> = (0..12)
-            .map(|i| Command::Write {
-                replica: i % 3,
-                key: "x".into(),
-                value: i.to_string(),
-            })
+            .map(|i| Command::write(i % 3, "x", i.to_string()))
             .collect();
         let mut replies = Vec::new();
         count(

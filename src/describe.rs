@@ -1,27 +1,11 @@
-//! Plain words for what the engine did: the log's lines and the held
-//! messages' explanations. Words only; every fact comes from the engine.
+//! The page's words around what the engine did: the log's lines come from
+//! the explaining layer (`causal_core::explain::events`); here, what a
+//! prediction hides of them, and where a missing message is.
 
-use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId, Simulation};
+use causal_core::explain::HELD_WAITS;
+use causal_core::{replica_name, MessageId, ReplicaId, Simulation};
 
-/// How a log line is styled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tone {
-    /// Writes, sends, deliveries.
-    Plain,
-    /// Held back.
-    Held,
-    /// Lost or discarded.
-    Lost,
-    /// Causal order broken.
-    Violation,
-}
-
-/// "m2 from B".
-fn from(message: MessageId, sender: ReplicaId) -> String {
-    format!("{message} from {}", replica_name(sender))
-}
-
-pub use causal_core::explain::waits_for;
+pub use causal_core::explain::{events as describe, waits_for, Tone};
 
 /// One line of the "what just happened" log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,133 +16,6 @@ pub struct LogLine {
     pub tone: Tone,
     /// The sentence.
     pub text: String,
-}
-
-/// One sentence per thing that happened, in order; a receipt and what became
-/// of it make one sentence.
-pub fn describe(events: &[Event], messages: &Messages) -> Vec<(Tone, String)> {
-    let mut lines: Vec<(Tone, String)> = Vec::new();
-    let mut i = 0;
-    while i < events.len() {
-        let event = &events[i];
-        i += 1;
-        let line = match event {
-            Event::Delivered {
-                replica, message, ..
-            } if event.is_write() => {
-                let write = messages
-                    .get(*message)
-                    .map(|m| match &*m.value {
-                        // An empty value is a value: say so rather than show nothing.
-                        "" => format!("{} = \"\" (an empty value)", m.key),
-                        value => format!("{} = {value}", m.key),
-                    })
-                    .unwrap_or_default();
-                let mut to: Vec<char> = Vec::new();
-                while let Some(Event::Sent { message: m, to: dest, .. }) = events.get(i) {
-                    if m != message {
-                        break;
-                    }
-                    to.push(replica_name(*dest));
-                    i += 1;
-                }
-                let to: Vec<String> = to.iter().map(char::to_string).collect();
-                (
-                    Tone::Plain,
-                    format!(
-                        "{} wrote {write} ({message}) and sent it to {}.",
-                        replica_name(*replica),
-                        to.join(", ")
-                    ),
-                )
-            }
-            Event::Received {
-                message,
-                from: sender,
-                to,
-            } => {
-                let what = from(*message, *sender);
-                let at = replica_name(*to);
-                match events.get(i) {
-                    Some(Event::Held { waits_for: gap, .. }) => {
-                        i += 1;
-                        (
-                            Tone::Held,
-                            format!(
-                                "{at} received {what} and held it back{HELD_WAITS}{}.",
-                                waits_for(gap, messages)
-                            ),
-                        )
-                    }
-                    Some(Event::Discarded { .. }) => {
-                        i += 1;
-                        (
-                            Tone::Lost,
-                            format!("{at} received {what} again and discarded the duplicate."),
-                        )
-                    }
-                    Some(Event::Delivered { clock, .. }) => {
-                        i += 1;
-                        (
-                            Tone::Plain,
-                            format!("{at} received {what} and delivered it: its clock is now {clock}."),
-                        )
-                    }
-                    _ => (Tone::Plain, format!("{at} received {what}.")),
-                }
-            }
-            Event::Delivered {
-                replica,
-                message,
-                from: sender,
-                clock,
-                ..
-            } => (
-                Tone::Plain,
-                format!(
-                    "{} delivered {} from its hold-back buffer: its clock is now {clock}.",
-                    replica_name(*replica),
-                    from(*message, *sender)
-                ),
-            ),
-            Event::Sent {
-                message,
-                from: sender,
-                to,
-            } => (
-                Tone::Plain,
-                format!(
-                    "{} sent {message} to {} again (a duplicate copy).",
-                    replica_name(*sender),
-                    replica_name(*to)
-                ),
-            ),
-            Event::Dropped {
-                message,
-                from: sender,
-                to,
-            } => (
-                Tone::Lost,
-                format!(
-                    "The copy of {} to {} was lost.",
-                    from(*message, *sender),
-                    replica_name(*to)
-                ),
-            ),
-            Event::Violation(v) => (
-                Tone::Violation,
-                format!(
-                    "Causal order broken at {}: {} was delivered before {}, which happened before it.",
-                    replica_name(v.replica),
-                    v.message,
-                    v.missing
-                ),
-            ),
-            Event::Held { .. } | Event::Discarded { .. } => continue,
-        };
-        lines.push(line);
-    }
-    lines
 }
 
 /// A log line as shown: while a prediction waits (`hiding`), a hold's line
@@ -172,9 +29,6 @@ pub fn concealed(line: &LogLine, hiding: bool) -> LogLine {
         _ => line.clone(),
     }
 }
-
-/// Where a hold's log line goes on to say what the message waits for.
-const HELD_WAITS: &str = ": it waits for ";
 
 /// Where a missing message is now, seen from `replica`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,15 +66,8 @@ mod tests {
     fn whereabouts_says_where_a_missing_message_is_and_offers_a_resend_only_when_lost() {
         let mut sim = Simulation::default();
         let m1 = MessageId(1);
-        sim.apply_all([
-            Command::Write {
-                replica: 0,
-                key: "x".into(),
-                value: "1".into(),
-            },
-            Command::Drop { message: m1, to: 2 },
-        ])
-        .unwrap();
+        sim.apply_all([Command::write(0, "x", "1"), Command::drop(1, 2)])
+            .unwrap();
         let seen = |sim: &Simulation, at| {
             let w = whereabouts(sim, at, m1);
             (w.text, w.lost)
@@ -233,21 +80,14 @@ mod tests {
             seen(&sim, 2),
             ("m1 was lost on the way to C: resend it.".to_string(), true)
         );
-        sim.apply_all([Command::Deliver { message: m1, to: 1 }])
-            .unwrap();
+        sim.apply_all([Command::deliver(1, 1)]).unwrap();
         assert_eq!(seen(&sim, 1), ("m1 was delivered at B.".to_string(), false));
     }
 
     #[test]
     fn a_write_and_its_sends_make_one_sentence() {
         let mut sim = Simulation::default();
-        let events = sim
-            .apply(Command::Write {
-                replica: 1,
-                key: "x".into(),
-                value: String::new(),
-            })
-            .unwrap();
+        let events = sim.apply(Command::write(1, "x", "")).unwrap();
         assert_eq!(
             describe(&events, sim.messages()),
             [(

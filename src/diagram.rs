@@ -6,9 +6,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-use causal_core::{replica_name, Event, MessageId, Messages, ReplicaId, VectorClock};
+use causal_core::{explain, Event, MessageId, Messages, ReplicaId, VectorClock};
 
-use crate::describe::waits_for;
 use crate::trace::Trace;
 
 /// Width of one event's slot, in SVG units.
@@ -445,6 +444,13 @@ impl Layouter {
                 .map(|m| m.clock.to_string())
                 .unwrap_or_default()
         };
+        // A mark says its event as the log does, with its step.
+        let said = |event: &Event| {
+            explain::sentence(&format!(
+                "Step {step}: {}",
+                explain::event(event, messages).1
+            ))
+        };
         let mut last_write: Option<(MessageId, i32)> = None;
         let mut receipt_x = start;
         let out = &mut self.current;
@@ -455,10 +461,6 @@ impl Layouter {
                     replica, message, ..
                 } if event.is_write() => {
                     let x = place(*replica);
-                    let what = messages
-                        .get(*message)
-                        .map(|m| format!("{} = {}", m.key, m.value))
-                        .unwrap_or_default();
                     out.marks.push(Mark::new(
                         MarkKind::Write,
                         *replica,
@@ -466,10 +468,7 @@ impl Layouter {
                         step,
                         (x, line_y(*replica)),
                         stamp(*message),
-                        format!(
-                            "{} wrote {what} ({message}) at step {step}.",
-                            replica_name(*replica)
-                        ),
+                        said(event),
                     ));
                     last_write = Some((*message, x));
                     continue;
@@ -511,18 +510,11 @@ impl Layouter {
                         step,
                         (x, line_y(*to)),
                         stamp(*message),
-                        format!(
-                            "{} received {message} from {} at step {step}.",
-                            replica_name(*to),
-                            replica_name(*from)
-                        ),
+                        said(event),
                     ));
                 }
                 Event::Held {
-                    replica,
-                    message,
-                    waits_for: gap,
-                    ..
+                    replica, message, ..
                 } => {
                     self.held.insert((*replica, *message), receipt_x);
                     out.marks.push(Mark::new(
@@ -532,19 +524,15 @@ impl Layouter {
                         step,
                         (receipt_x, line_y(*replica)),
                         stamp(*message),
-                        format!(
-                            "{} held {message} back: it waited for {}.",
-                            replica_name(*replica),
-                            waits_for(gap, messages)
-                        ),
+                        said(event),
                     ));
                 }
                 Event::Delivered {
                     replica,
                     message,
-                    from,
                     clock,
                     released,
+                    ..
                 } => {
                     let x = if *released {
                         place(*replica)
@@ -561,11 +549,6 @@ impl Layouter {
                             y: line_y(*replica),
                         });
                     }
-                    let how = if *released {
-                        " out of its hold-back buffer"
-                    } else {
-                        ""
-                    };
                     out.marks.push(Mark::new(
                         MarkKind::Deliver,
                         *replica,
@@ -573,11 +556,7 @@ impl Layouter {
                         step,
                         (x, line_y(*replica)),
                         clock.to_string(),
-                        format!(
-                            "{} delivered {message} from {}{how} at step {step}; its clock became {clock}.",
-                            replica_name(*replica),
-                            replica_name(*from)
-                        ),
+                        said(event),
                     ));
                 }
                 Event::Discarded {
@@ -589,10 +568,7 @@ impl Layouter {
                     step,
                     (receipt_x, line_y(*replica)),
                     stamp(*message),
-                    format!(
-                        "{} discarded {message}: it already had it.",
-                        replica_name(*replica)
-                    ),
+                    said(event),
                 )),
                 Event::Dropped { message, from, to } => {
                     let x = place(*to);
@@ -618,10 +594,7 @@ impl Layouter {
                         step,
                         (x, y2),
                         stamp(*message),
-                        format!(
-                            "The copy of {message} to {} was lost at step {step}.",
-                            replica_name(*to)
-                        ),
+                        said(event),
                     ));
                 }
                 Event::Violation(v) => {
@@ -632,10 +605,9 @@ impl Layouter {
                             && m.message == v.message
                     }) {
                         mark.violation = true;
-                        mark.text.push_str(&format!(
-                            " Causal order broken: {} was not delivered yet.",
-                            v.missing
-                        ));
+                        mark.text.push(' ');
+                        mark.text
+                            .push_str(&explain::sentence(&explain::violation(v)));
                     }
                 }
             }
@@ -902,17 +874,7 @@ mod tests {
 
     #[test]
     fn copies_in_flight_reach_the_edge_and_lost_ones_end_in_a_cross() {
-        let steps = vec![
-            Command::Write {
-                replica: 0,
-                key: "x".into(),
-                value: "1".into(),
-            },
-            Command::Drop {
-                message: MessageId(1),
-                to: 1,
-            },
-        ];
+        let steps = vec![Command::write(0, "x", "1"), Command::drop(1, 1)];
         let (sim, trace) = Simulation::replay_traced(Config::default(), &steps).unwrap();
         let layout = layout(3, &trace, sim.messages());
         let ends: Vec<_> = layout.arrows.iter().map(|a| (a.to, a.end)).collect();
@@ -1060,7 +1022,11 @@ mod tests {
     fn copies_in_flight_end_apart_and_clear_of_the_marks_they_cross() {
         // The classic at its third step: m1 in flight to C crosses B's line
         // where B wrote m2; m1 and m2 are both in flight to C.
-        let l = run(&[write(0, "x", "1"), deliver(1, 1), write(1, "y", "2")]);
+        let l = run(&[
+            Command::write(0, "x", "1"),
+            Command::deliver(1, 1),
+            Command::write(1, "y", "2"),
+        ]);
         let to_c: Vec<_> = l
             .arrows
             .iter()
@@ -1079,21 +1045,6 @@ mod tests {
     fn run(commands: &[Command]) -> Layout {
         let (sim, trace) = Simulation::replay_traced(Config::default(), commands).expect("it runs");
         layout(3, &trace, sim.messages())
-    }
-
-    fn write(replica: usize, key: &str, value: &str) -> Command {
-        Command::Write {
-            replica,
-            key: key.into(),
-            value: value.into(),
-        }
-    }
-
-    fn deliver(m: u32, to: usize) -> Command {
-        Command::Deliver {
-            message: MessageId(m),
-            to,
-        }
     }
 
     /// Checks what holds for every layout: marks sit on their replica's line
@@ -1229,16 +1180,10 @@ mod tests {
     #[test]
     fn layout_of_copies_in_flight_dropped_and_duplicated() {
         let l = run(&[
-            write(0, "x", "1"),
-            Command::Drop {
-                message: MessageId(1),
-                to: 2,
-            },
-            Command::Duplicate {
-                message: MessageId(1),
-                to: 1,
-            },
-            deliver(1, 1),
+            Command::write(0, "x", "1"),
+            Command::drop(1, 2),
+            Command::duplicate(1, 1),
+            Command::deliver(1, 1),
         ]);
         check_invariants(&l);
         let ends: Vec<_> = l
@@ -1276,13 +1221,10 @@ mod tests {
 
         // Delivering the duplicate too: discarded, drawn where it arrived.
         let l = run(&[
-            write(0, "x", "1"),
-            Command::Duplicate {
-                message: MessageId(1),
-                to: 1,
-            },
-            deliver(1, 1),
-            deliver(1, 1),
+            Command::write(0, "x", "1"),
+            Command::duplicate(1, 1),
+            Command::deliver(1, 1),
+            Command::deliver(1, 1),
         ]);
         check_invariants(&l);
         let discard = l
@@ -1301,10 +1243,10 @@ mod tests {
     #[test]
     fn layout_of_a_message_still_held_runs_its_wait_to_the_edge() {
         let l = run(&[
-            write(0, "x", "1"),
-            deliver(1, 1),
-            write(1, "y", "2"),
-            deliver(2, 2),
+            Command::write(0, "x", "1"),
+            Command::deliver(1, 1),
+            Command::write(1, "y", "2"),
+            Command::deliver(2, 2),
         ]);
         check_invariants(&l);
         assert_eq!(l.waits.len(), 1);
@@ -1326,7 +1268,7 @@ mod tests {
         let mut commands = Vec::new();
         for i in 0..100 {
             let r = i % 3;
-            commands.push(write(r, "k", &i.to_string()));
+            commands.push(Command::write(r, "k", i.to_string()));
             commands.push(Command::DeliverAll);
         }
         let l = run(&commands);

@@ -341,11 +341,7 @@ mod tests {
     use super::*;
 
     fn write(value: usize) -> Command {
-        Command::Write {
-            replica: value % 3,
-            key: "x".into(),
-            value: value.to_string(),
-        }
+        Command::write(value % 3, "x", value.to_string())
     }
 
     fn line(values: Range<usize>) -> Vec<Command> {

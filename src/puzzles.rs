@@ -206,7 +206,6 @@ pub fn goal_words(goal: &Goal) -> String {
 
 #[cfg(test)]
 mod tests {
-    use causal_core::MessageId;
 
     use super::*;
     use crate::state::testing::run;
@@ -263,13 +262,7 @@ mod tests {
             notice.text
         );
         assert_eq!(after.cursor(), start);
-        let after = run(
-            after,
-            [Action::Apply(Command::Deliver {
-                message: MessageId(2),
-                to: 2,
-            })],
-        );
+        let after = run(after, [Action::Apply(Command::deliver(2, 2))]);
         let moves = active.moves(after.simulation.history(), after.cursor());
         assert_eq!(moves.len(), 1);
         assert!(active.puzzle.solved_by(&moves));

@@ -476,30 +476,13 @@ mod tests {
 
     use super::*;
 
-    fn write(replica: usize, key: &str, value: &str) -> Command {
-        Command::Write {
-            replica,
-            key: key.to_string(),
-            value: value.to_string(),
-        }
-    }
-
     fn every_kind() -> Vec<Command> {
         vec![
-            write(0, "x", "1"),
-            write(1, "x", "2"),
-            Command::Deliver {
-                message: MessageId(1),
-                to: 1,
-            },
-            Command::Duplicate {
-                message: MessageId(1),
-                to: 2,
-            },
-            Command::Drop {
-                message: MessageId(1),
-                to: 2,
-            },
+            Command::write(0, "x", "1"),
+            Command::write(1, "x", "2"),
+            Command::deliver(1, 1),
+            Command::duplicate(1, 2),
+            Command::drop(1, 2),
             Command::Reorder {
                 to: 2,
                 index: 1,
@@ -572,7 +555,7 @@ mod tests {
         s.cursor = 2;
         s.preset = Some("ab".into());
         let mut branch = every_kind()[..3].to_vec();
-        branch.push(write(3, "é", ""));
+        branch.push(Command::write(3, "é", ""));
         s.branches.push(Branch {
             commands: branch,
             parent: Some((0, 3)),
@@ -649,11 +632,11 @@ mod tests {
     #[test]
     fn unicode_and_large_numbers_round_trip() {
         let s = session(vec![
-            write(0, "clé", "värde ✓"),
-            write(1, "🔑", "値"),
-            write(7, "clé", "🔑"),
-            write(15, "x", ""),
-            write(usize::MAX, "", "x"),
+            Command::write(0, "clé", "värde ✓"),
+            Command::write(1, "🔑", "値"),
+            Command::write(7, "clé", "🔑"),
+            Command::write(15, "x", ""),
+            Command::write(usize::MAX, "", "x"),
             Command::Deliver {
                 message: MessageId(u32::MAX),
                 to: 200,
@@ -677,11 +660,11 @@ mod tests {
     fn branches_round_trip_and_share_their_prefix() {
         let main = every_kind();
         let mut other = main[..3].to_vec();
-        other.push(write(2, "y", "z"));
+        other.push(Command::write(2, "y", "z"));
         let mut third = other.clone();
         third.push(Command::DeliverAll);
         // A parent whose prefix differs: kept whole, still exact.
-        let odd = vec![write(2, "q", "r"), Command::DeliverAll];
+        let odd = vec![Command::write(2, "q", "r"), Command::DeliverAll];
         let s = Session {
             branches: vec![
                 Branch {
@@ -762,9 +745,15 @@ mod tests {
     fn keys_and_values_in_a_link_obey_the_write_forms_limits() {
         let long_key = "k".repeat(crate::text::MAX_KEY_CHARS + 1);
         for (commands, why) in [
-            (vec![write(0, &long_key, "1")], "the key has 25 characters"),
             (
-                vec![write(0, "x", "1"), write(1, "x", "a\u{1}b")],
+                vec![Command::write(0, &long_key, "1")],
+                "the key has 25 characters",
+            ),
+            (
+                vec![
+                    Command::write(0, "x", "1"),
+                    Command::write(1, "x", "a\u{1}b"),
+                ],
                 "the value holds the character U+0001",
             ),
         ] {
@@ -772,10 +761,10 @@ mod tests {
             let refused = crate::loading::validate(read).map(|_| ()).unwrap_err();
             assert!(refused.contains(why), "{refused}");
         }
-        let longest = write(
+        let longest = Command::write(
             2,
-            &"k".repeat(crate::text::MAX_KEY_CHARS),
-            &"✓".repeat(crate::text::MAX_VALUE_CHARS),
+            "k".repeat(crate::text::MAX_KEY_CHARS),
+            "✓".repeat(crate::text::MAX_VALUE_CHARS),
         );
         let read = decode(&encode(&session(vec![longest]))).unwrap();
         assert!(crate::loading::validate(read).is_ok());
@@ -800,7 +789,7 @@ mod tests {
                 (0..=2, _) | (_, true) => {
                     writes += 1;
                     let key = ["x", "y", "z", "count"][next(4) as usize];
-                    write(next(3) as usize, key, &writes.to_string())
+                    Command::write(next(3) as usize, key, writes.to_string())
                 }
                 (k, false) => {
                     let c = copies[next(copies.len() as u64) as usize];

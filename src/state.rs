@@ -36,7 +36,7 @@ use crate::session::Session;
 use crate::trace::Trace;
 
 pub use loads::PresetInfo;
-pub use notices::{count, summary, LogLine, Notice, Place, Severity, LOG_LINES, ONE_UNDO_AWAY};
+pub use notices::{count, LogLine, Notice, Place, Severity, LOG_LINES, ONE_UNDO_AWAY};
 // The write form reads its limits here.
 pub use crate::text::{check_write, MAX_KEY_CHARS, MAX_VALUE_CHARS};
 

@@ -260,16 +260,8 @@ mod tests {
     #[test]
     fn a_refused_write_names_its_step_and_writer() {
         let commands = [
-            Command::Write {
-                replica: 0,
-                key: "x".into(),
-                value: "1".into(),
-            },
-            Command::Write {
-                replica: 1,
-                key: "a\u{1}b".into(),
-                value: "1".into(),
-            },
+            Command::write(0, "x", "1"),
+            Command::write(1, "a\u{1}b", "1"),
         ];
         let refused = check_commands(&commands).unwrap_err();
         assert_eq!(refused.step, 2);

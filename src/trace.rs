@@ -106,11 +106,7 @@ mod tests {
         let commands: Vec<Command> = (0..steps)
             .map(|i| match i % 3 {
                 2 => Command::DeliverAll,
-                r => Command::Write {
-                    replica: r,
-                    key: "k".into(),
-                    value: i.to_string(),
-                },
+                r => Command::write(r, "k", i.to_string()),
             })
             .collect();
         Simulation::replay_traced(Config::default(), &commands).expect("replays")
@@ -148,11 +144,7 @@ mod tests {
         let mut after = before.clone();
         let step = simulation.history().len() + 1;
         let new = simulation
-            .apply(Command::Write {
-                replica: 2,
-                key: "k".into(),
-                value: "new".into(),
-            })
+            .apply(Command::write(2, "k", "new"))
             .expect("applies");
         assert!(!new.is_empty());
         after.push_step(step, new.clone());

@@ -352,7 +352,6 @@ pub fn results_csv(answers: &[FirstAnswer]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use causal_core::MessageId;
 
     fn open(name: &str, step: usize) -> Rc<Lessons> {
         let lesson = crate::lessons::lesson(name).unwrap();
@@ -416,19 +415,13 @@ mod tests {
             t.act(&history.iter().cloned().collect()),
             ActStatus::Waiting
         );
-        history.push(Command::Deliver {
-            message: MessageId(1),
-            to: 2,
-        });
+        history.push(Command::deliver(1, 2));
         assert_eq!(
             t.act(&history.iter().cloned().collect()),
             ActStatus::Wrong("That was not m2 to C: undo it and try again.".into())
         );
         history.pop();
-        history.push(Command::Deliver {
-            message: MessageId(2),
-            to: 2,
-        });
+        history.push(Command::deliver(2, 2));
         assert_eq!(t.act(&history.iter().cloned().collect()), ActStatus::Done);
         assert!(t.can_go_on(&ActStatus::Done));
         assert!(matches!(

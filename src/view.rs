@@ -160,14 +160,6 @@ mod tests {
         sim
     }
 
-    fn write(replica: ReplicaId, key: &str, value: &str) -> Command {
-        Command::Write {
-            replica,
-            key: key.into(),
-            value: value.into(),
-        }
-    }
-
     #[test]
     fn fifo_tests_only_the_senders_entry() {
         // A writes twice; B receives the second first.
@@ -175,11 +167,15 @@ mod tests {
             delivery: Delivery::Fifo,
             ..Config::default()
         };
-        let second = Command::Deliver {
-            message: MessageId(2),
-            to: 1,
-        };
-        let sim = run(fifo, vec![write(0, "x", "1"), write(0, "x", "2"), second]);
+        let second = Command::deliver(2, 1);
+        let sim = run(
+            fifo,
+            vec![
+                Command::write(0, "x", "1"),
+                Command::write(0, "x", "2"),
+                second,
+            ],
+        );
         let held = held(&sim, 1);
         assert_eq!(held.len(), 1);
         assert_eq!(held[0].fails, [0]);
@@ -197,16 +193,10 @@ mod tests {
     fn the_held_entry_and_the_rule_at_work_print_the_same_terms() {
         // A writes, B delivers and replies, C receives the reply first.
         let steps = vec![
-            write(0, "post", "lost my keys"),
-            Command::Deliver {
-                message: MessageId(1),
-                to: 1,
-            },
-            write(1, "reply", "found them"),
-            Command::Deliver {
-                message: MessageId(2),
-                to: 2,
-            },
+            Command::write(0, "post", "lost my keys"),
+            Command::deliver(1, 1),
+            Command::write(1, "reply", "found them"),
+            Command::deliver(2, 2),
         ];
         let (sim, trace) = Simulation::replay_traced(Config::default(), &steps).expect("a run");
         let last = causal_core::last_receive(&sim, &trace).expect("a receive");
@@ -229,8 +219,8 @@ mod tests {
         let mut sim = run(
             Config::default(),
             vec![
-                write(0, "x", "1"),
-                write(0, "x", "2"),
+                Command::write(0, "x", "1"),
+                Command::write(0, "x", "2"),
                 Command::Drop { message: m1, to: 1 },
                 Command::Deliver { message: m2, to: 1 },
             ],
@@ -254,7 +244,9 @@ mod tests {
 
     #[test]
     fn a_long_lane_shows_its_first_hundred_cards_and_counts_the_rest() {
-        let writes = (0..130).map(|i| write(0, "k", &i.to_string())).collect();
+        let writes = (0..130)
+            .map(|i| Command::write(0, "k", i.to_string()))
+            .collect();
         let view = lane(&run(Config::default(), writes), 1);
         assert_eq!(view.cards.len(), 100);
         assert_eq!(view.total, 130);
@@ -266,9 +258,9 @@ mod tests {
         // A writes x; B delivers it and writes y, and gets m1 again.
         let (m1, m2) = (MessageId(1), MessageId(2));
         let classic = vec![
-            write(0, "x", "1"),
+            Command::write(0, "x", "1"),
             Command::Deliver { message: m1, to: 1 },
-            write(1, "y", "2"),
+            Command::write(1, "y", "2"),
             Command::Duplicate { message: m1, to: 1 },
         ];
         let preview = |sim: &Simulation, m: MessageId, to: ReplicaId| {

@@ -216,14 +216,6 @@ async fn clock_of_replica_a_with_nothing_changed() {
 }
 
 /// A replica's write, as a command.
-fn write(replica: usize, key: &str, value: &str) -> Command {
-    Command::Write {
-        replica,
-        key: key.into(),
-        value: value.into(),
-    }
-}
-
 /// The default run after `commands`.
 fn run<const N: usize>(commands: [Command; N]) -> Simulation {
     let mut sim = Simulation::new(Config::default()).expect("default config");
@@ -238,9 +230,9 @@ fn run<const N: usize>(commands: [Command; N]) -> Simulation {
 fn classic_until_held() -> Simulation {
     let (m1, m2) = (MessageId(1), MessageId(2));
     run([
-        write(0, "x", "1"),
+        Command::write(0, "x", "1"),
         Command::Deliver { message: m1, to: 1 },
-        write(1, "y", "2"),
+        Command::write(1, "y", "2"),
         Command::Deliver { message: m2, to: 2 },
     ])
 }
@@ -354,8 +346,8 @@ async fn held_message_shows_the_rule_with_its_numbers_and_the_failing_entry() {
 fn lost_and_held() -> Simulation {
     let (m1, m2) = (MessageId(1), MessageId(2));
     run([
-        write(0, "x", "1"),
-        write(0, "x", "2"),
+        Command::write(0, "x", "1"),
+        Command::write(0, "x", "2"),
         Command::Drop { message: m1, to: 1 },
         Command::Deliver { message: m2, to: 1 },
     ])

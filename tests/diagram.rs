@@ -235,7 +235,10 @@ async fn the_classic_scenario_draws_every_mark_arrow_and_wait() {
     let hold = page.mark("hold", 2, 2);
     assert_eq!(attr(&hold, "data-timestamp"), "[1,1,0]", "m2's timestamp");
     let label = attr(&hold, "aria-label");
-    assert!(label.contains("held m2 back"), "{label}");
+    assert!(
+        label.contains("C received m2 from B and held it back"),
+        "{label}"
+    );
     let released = page.mark("deliver", 2, 2);
     assert_eq!(
         attr(&released, "data-timestamp"),
@@ -490,7 +493,10 @@ async fn a_mark_in_focus_shows_its_sentence_and_timestamp() {
     js_sys::Function::from(focus).call0(&hold).expect("focused");
     settle().await;
     let caption = page.caption();
-    assert!(caption.contains("held m2 back"), "{caption}");
+    assert!(
+        caption.contains("C received m2 from B and held it back"),
+        "{caption}"
+    );
     assert!(caption.contains("Timestamp [1,1,0]"), "{caption}");
     page.close().await;
 }

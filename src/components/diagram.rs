@@ -416,8 +416,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
 
 /// The sentence and timestamp of a mark.
 fn describe_mark(m: &Mark, hidden: bool) -> String {
-    match m.text.split_once(':') {
-        // "C held m2 back: it waited for ..." would answer the prediction.
+    match m.text.split_once(causal_core::explain::HELD_WAITS) {
+        // "...held it back: it waits for ..." would answer the prediction.
         Some((held, _)) if hidden && m.kind == MarkKind::Hold => format!(
             "{held}; what it waited for is hidden until you answer the question. Timestamp {}.",
             m.timestamp

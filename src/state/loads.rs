@@ -472,11 +472,7 @@ mod tests {
         let file = scenario_file(r#"{"op":"write","replica":2,"key":"z","value":"3"}"#);
         let link = {
             let mut other = Session::linear(Config::default(), Vec::new(), 7);
-            other.branches[0].commands.push(Command::Write {
-                replica: 1,
-                key: "k".into(),
-                value: "v".into(),
-            });
+            other.branches[0].commands.push(Command::write(1, "k", "v"));
             other.cursor = 1;
             other
         };
@@ -565,11 +561,7 @@ mod tests {
         }
         let mut bad = Session::linear(
             Config::default(),
-            vec![Command::Write {
-                replica: 0,
-                key: "a\u{1}b".into(),
-                value: "1".into(),
-            }],
+            vec![Command::write(0, "a\u{1}b", "1")],
             1,
         );
         bad.cursor = 0;
@@ -729,11 +721,7 @@ mod tests {
         // Eight replicas: each write is eight events, so that a link holds
         // more than the page shows.
         let writes = (0..10_000)
-            .map(|i| Command::Write {
-                replica: i % 8,
-                key: "k".into(),
-                value: "v".into(),
-            })
+            .map(|i| Command::write(i % 8, "k", "v"))
             .collect();
         let config = Config {
             replicas: 8,

@@ -1,7 +1,7 @@
 //! What the page tells the user about what they just did: a notice (an
 //! error or a benign "nothing happened") and the log of what happened.
 
-use causal_core::{replica_name, Command, ReplicaId};
+use causal_core::ReplicaId;
 
 use super::State;
 pub use crate::describe::LogLine;
@@ -63,6 +63,7 @@ impl Notice {
     }
 }
 
+
 impl State {
     pub(super) fn refuse(&mut self, place: Place, text: String) {
         self.notice = Some(Notice::error(place, text));
@@ -84,36 +85,8 @@ impl State {
     }
 }
 
-/// A command in a few words, for "Undid: ...".
-pub fn summary(command: &Command) -> String {
-    match command {
-        Command::Write {
-            replica,
-            key,
-            value,
-        } => format!("{} wrote {key} = {value}", replica_name(*replica)),
-        Command::Deliver { message, to } => {
-            format!("deliver {message} to {}", replica_name(*to))
-        }
-        Command::Drop { message, to } => format!("drop {message} to {}", replica_name(*to)),
-        Command::Duplicate { message, to } => {
-            format!("duplicate {message} to {}", replica_name(*to))
-        }
-        Command::DeliverAll => "deliver everything".into(),
-        Command::DeliverNext { to } => format!("deliver the next copy to {}", replica_name(*to)),
-        Command::Reorder { to, .. } => format!("reorder the lane to {}", replica_name(*to)),
-    }
-}
 
-/// The sentence `text`: its first letter capitalised, a full stop added.
-pub(super) fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        // ASCII only: Unicode case tables would cost the page kilobytes.
-        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str() + ".",
-        None => String::new(),
-    }
-}
+pub(super) use causal_core::explain::sentence as capitalise;
 
 #[cfg(test)]
 mod tests {

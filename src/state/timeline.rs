@@ -7,9 +7,11 @@
 
 use std::rc::Rc;
 
-use causal_core::{Command, Config, Conflicts, Delivery, ReplicaId, Scheduler, Simulation};
+use causal_core::{
+    explain, Command, Config, Conflicts, Delivery, ReplicaId, Scheduler, Simulation,
+};
 
-use super::notices::{capitalise, summary, Place};
+use super::notices::{capitalise, Place};
 use super::State;
 use crate::describe::{describe, Tone};
 use crate::history::History;
@@ -199,7 +201,7 @@ impl State {
             let lines = describe(&events, simulation.messages());
             if lines.is_empty() {
                 if let Some(command) = simulation.history().get(step - 1) {
-                    self.note(Tone::Plain, capitalise(&summary(command)));
+                    self.note(Tone::Plain, capitalise(&explain::happening(command)));
                 }
             }
             for (tone, text) in lines {
@@ -220,7 +222,7 @@ impl State {
             return self.inform("There is nothing to undo.");
         };
         self.seek(cursor - 1);
-        self.note(Tone::Plain, format!("Undid: {}.", summary(&last)));
+        self.note(Tone::Plain, format!("Undid: {}.", explain::short(&last)));
     }
 
     /// Plays the next step of the branch, told as if it had just happened.

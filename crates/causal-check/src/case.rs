@@ -480,46 +480,19 @@ mod tests {
             replicas: 3,
             node: 0,
             steps: vec![
-                Command::Write {
-                    replica: 1,
-                    key: "x".into(),
-                    value: "1".into(),
-                },
-                Command::Write {
-                    replica: 2,
-                    key: "x".into(),
-                    value: "2".into(),
-                },
-                Command::Deliver {
-                    message: MessageId(1),
-                    to: 0,
-                },
-                Command::Deliver {
-                    message: MessageId(2),
-                    to: 0,
-                },
+                Command::write(1, "x", "1"),
+                Command::write(2, "x", "2"),
+                Command::deliver(1, 0),
+                Command::deliver(2, 0),
             ],
         };
         let shrunk = case.without_write(MessageId(1));
         assert!(shrunk.is_valid());
         assert_eq!(shrunk.steps.len(), 2);
-        assert_eq!(
-            shrunk.steps[1],
-            Command::Deliver {
-                message: MessageId(1),
-                to: 0
-            }
-        );
+        assert_eq!(shrunk.steps[1], Command::deliver(1, 0));
         let two = shrunk.without_replica(1).expect("B is unused");
         assert_eq!(two.replicas, 2);
         assert!(two.is_valid());
-        assert_eq!(
-            two.steps[0],
-            Command::Write {
-                replica: 1,
-                key: "x".into(),
-                value: "2".into()
-            }
-        );
+        assert_eq!(two.steps[0], Command::write(1, "x", "2"));
     }
 }

@@ -350,21 +350,6 @@ mod tests {
         Simulation::replay(config, &steps).expect("a valid run")
     }
 
-    fn write(replica: ReplicaId, value: &str) -> Command {
-        Command::Write {
-            replica,
-            key: "x".into(),
-            value: value.into(),
-        }
-    }
-
-    fn deliver(message: u32, to: ReplicaId) -> Command {
-        Command::Deliver {
-            message: MessageId(message),
-            to,
-        }
-    }
-
     fn answer(sim: &Simulation, value: &str) -> StoreAnswer {
         StoreAnswer {
             store: [("x".to_string(), json!(value))].into(),
@@ -377,10 +362,10 @@ mod tests {
     fn a_key_may_hold_any_concurrent_write() {
         // B and C write x concurrently; A receives B's, then C's.
         let sim = run(vec![
-            write(1, "B1"),
-            write(2, "C2"),
-            deliver(1, 0),
-            deliver(2, 0),
+            Command::write(1, "x", "B1"),
+            Command::write(2, "x", "C2"),
+            Command::deliver(1, 0),
+            Command::deliver(2, 0),
         ]);
         // The engine's own order leaves C2; B1 is as legal.
         assert_eq!(store(&sim, &[], 0, &answer(&sim, "C2")), None);
@@ -393,11 +378,11 @@ mod tests {
     fn a_key_may_not_hold_a_write_that_another_happened_after() {
         // C wrote x after it had B's write: B1 is overwritten everywhere.
         let sim = run(vec![
-            write(1, "B1"),
-            deliver(1, 2),
-            write(2, "C2"),
-            deliver(1, 0),
-            deliver(2, 0),
+            Command::write(1, "x", "B1"),
+            Command::deliver(1, 2),
+            Command::write(2, "x", "C2"),
+            Command::deliver(1, 0),
+            Command::deliver(2, 0),
         ]);
         assert_eq!(store(&sim, &[], 0, &answer(&sim, "C2")), None);
         let (kind, expected, got, why) = store(&sim, &[], 0, &answer(&sim, "B1")).expect("a flaw");
@@ -410,7 +395,11 @@ mod tests {
     #[test]
     fn a_held_message_missing_from_the_buffer_was_delivered_too_early() {
         // B writes twice; A receives the second first and must hold it.
-        let sim = run(vec![write(1, "B1"), write(1, "B2"), deliver(2, 0)]);
+        let sim = run(vec![
+            Command::write(1, "x", "B1"),
+            Command::write(1, "x", "B2"),
+            Command::deliver(2, 0),
+        ]);
         let early = StoreAnswer {
             store: [("x".to_string(), json!("B2"))].into(),
             vector_clock: vec![0, 2, 0],

@@ -18,35 +18,9 @@ use crate::tell::{self, Observed};
 /// How long the node has to send a write to every peer.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// One step in words: `m3 from B arrives at A`.
+/// One step in words, as the proof tells it: `m3 arrives at A`.
 pub fn describe(case: &Case, index: usize) -> String {
-    let mut writes = 0u32;
-    for (i, step) in case.steps.iter().enumerate() {
-        if let Command::Write { .. } = step {
-            writes += 1;
-        }
-        if i < index {
-            continue;
-        }
-        return match step {
-            Command::Write {
-                replica,
-                key,
-                value,
-            } => format!("{} writes {key}={value}, m{writes}", replica_name(*replica)),
-            Command::Deliver { message, to } => {
-                format!("{message} arrives at {}", replica_name(*to))
-            }
-            Command::Drop { message, to } => {
-                format!("the copy of {message} to {} is lost", replica_name(*to))
-            }
-            Command::Duplicate { message, to } => {
-                format!("{message} is sent to {} again", replica_name(*to))
-            }
-            other => format!("{other:?}"),
-        };
-    }
-    String::new()
+    tell::step(case, index)
 }
 
 /// What the node sent, checked message by message: each must be one of its

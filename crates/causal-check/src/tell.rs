@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use causal_core::{replica_name, Command, Config, Conflicts, Delivery, MessageId, Simulation};
+use causal_core::{
+    explain, replica_name, Command, Config, Conflicts, Delivery, MessageId, Simulation,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -220,38 +222,24 @@ pub fn guarantee(case: &Case, flaw: &Flaw) -> Guarantee {
     }
 }
 
-/// One step in the proof's words.
-fn step_words(sim_after: &Simulation, step: &Command, writes: &mut u32) -> String {
-    match step {
-        Command::Write {
-            replica,
-            key,
-            value,
-        } => {
-            *writes += 1;
-            let m = MessageId(*writes);
-            let at = sim_after
-                .messages()
-                .get(m)
-                .map(|m| clock(m.clock.entries()))
-                .unwrap_or_default();
-            format!(
-                "{} writes {key}={value} (m{}, at {at})",
-                replica_name(*replica),
-                writes
-            )
-        }
-        Command::Deliver { message, to } => {
-            format!("{message} arrives at {}", replica_name(*to))
-        }
-        Command::Drop { message, to } => {
-            format!("the copy of {message} to {} is lost", replica_name(*to))
-        }
-        Command::Duplicate { message, to } => {
-            format!("{message} is sent to {} again", replica_name(*to))
-        }
-        other => format!("{other:?}"),
-    }
+/// Step `index` of `case` in the explaining layer's words, a write with
+/// its message and clock: "B writes x = 1 (m1 at [0,1,0])", "m1 arrives at A".
+pub fn step(case: &Case, index: usize) -> String {
+    let Some(command) = case.steps.get(index) else {
+        return String::new();
+    };
+    let written = case.steps[..=index]
+        .iter()
+        .filter(|s| matches!(s, Command::Write { .. }))
+        .count();
+    let sim = match command {
+        Command::Write { .. } => engine(case, index + 1),
+        _ => None,
+    };
+    let made = sim
+        .as_ref()
+        .and_then(|sim| sim.messages().get(MessageId(written as u32)));
+    explain::step(command, made)
 }
 
 /// The case told as a proof: which writes, with which clocks, what happened
@@ -269,12 +257,11 @@ pub fn proof(case: &Case, flaw: &Flaw, guarantee: Guarantee) -> String {
             .iter()
             .map(|m| {
                 format!(
-                    "{} be {}'s write {}={} at {}",
+                    "{} be {}'s write {} at {}",
                     m.id,
                     replica_name(m.sender),
-                    m.key,
-                    m.value,
-                    clock(m.clock.entries())
+                    explain::assignment(m),
+                    m.clock
                 )
             })
             .collect();
@@ -306,10 +293,8 @@ pub fn proof(case: &Case, flaw: &Flaw, guarantee: Guarantee) -> String {
     text.push_str(&format!(
         "The node under test is {node}; the checker plays the other replicas. "
     ));
-    let mut writes = 0;
-    let said: Vec<String> = case.steps[..=flaw.step.min(case.steps.len() - 1)]
-        .iter()
-        .map(|s| step_words(&sim, s, &mut writes))
+    let said: Vec<String> = (0..=flaw.step.min(case.steps.len() - 1))
+        .map(|index| step(case, index))
         .collect();
     text.push_str(&format!("In order: {}. ", said.join("; ")));
     let demand = demand(case, flaw, &sim);
@@ -340,17 +325,10 @@ fn demand(case: &Case, flaw: &Flaw, sim: &Simulation) -> String {
                         .find(|g| !g.is_empty())
                 });
             match waiting {
-                Some(gap) => {
-                    let ids: Vec<String> = gap
-                        .messages(sim.messages())
-                        .map(|m| m.to_string())
-                        .collect();
-                    format!(
-                        "{node} must hold back what arrived until {} ({}) is delivered",
-                        ids.join(", "),
-                        gap
-                    )
-                }
+                Some(gap) => format!(
+                    "{node} must hold back what arrived until {} is delivered",
+                    explain::waits_for(&gap, sim.messages())
+                ),
                 None => format!("{node} must hold back what happened after an undelivered write"),
             }
         }
@@ -501,20 +479,9 @@ mod tests {
             replicas: 3,
             node: 0,
             steps: vec![
-                Command::Write {
-                    replica: 1,
-                    key: "x".into(),
-                    value: "B1".into(),
-                },
-                Command::Write {
-                    replica: 1,
-                    key: "x".into(),
-                    value: "B2".into(),
-                },
-                Command::Deliver {
-                    message: MessageId(2),
-                    to: 0,
-                },
+                Command::write(1, "x", "B1"),
+                Command::write(1, "x", "B2"),
+                Command::deliver(2, 0),
             ],
         };
         let flaw = Flaw {
@@ -529,11 +496,15 @@ mod tests {
         assert_eq!(g, Guarantee::MonotonicWrites);
         let proof = proof(&case, &flaw, g);
         assert!(
-            proof.starts_with("Let m1 be B's write x=B1 at [0,1,0], and m2 be B's write x=B2 at [0,2,0]. By their clocks, m1 happened before m2 ([0,1,0] < [0,2,0])."),
+            proof.starts_with("Let m1 be B's write x = B1 at [0,1,0], and m2 be B's write x = B2 at [0,2,0]. By their clocks, m1 happened before m2 ([0,1,0] < [0,2,0])."),
             "{proof}"
         );
         assert!(
-            proof.contains("A must hold back what arrived until m1 (B#1)"),
+            proof.contains("In order: B writes x = B1 (m1 at [0,1,0]); B writes x = B2 (m2 at [0,2,0]); m2 arrives at A."),
+            "{proof}"
+        );
+        assert!(
+            proof.contains("A must hold back what arrived until B#1 (m1) is delivered"),
             "{proof}"
         );
         assert!(proof.contains("but the node applied m2"), "{proof}");

@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::{replica_name, Event, Messages, ReplicaId};
+use crate::{explain, replica_name, Event, Messages, ReplicaId};
 
 /// The regular expression ShiViz parses the log with.
 pub const SHIVIZ_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
@@ -85,19 +85,12 @@ impl ShivizLog {
     /// Takes one event of the run; gives out the ShiViz event made before
     /// it once nothing more can be added to it.
     pub fn push(&mut self, messages: &Messages, event: &Event) -> Option<ShivizEvent> {
-        let name = |r: ReplicaId| replica_name(r);
+        let said = || explain::event(event, messages).1;
         match event {
             Event::Delivered {
                 replica, message, ..
             } if event.is_write() => {
-                let (key, value) = messages
-                    .get(*message)
-                    .map(|m| (m.key.to_string(), m.value.to_string()))
-                    .unwrap_or_default();
-                let out = self.tick(
-                    *replica,
-                    format!("{} writes {key} = {value} ({message})", name(*replica)),
-                );
+                let out = self.tick(*replica, said());
                 let at = (message.0 as usize).saturating_sub(1) * self.replicas;
                 if self.sent.len() < at + self.replicas {
                     self.sent.resize(at + self.replicas, 0);
@@ -120,61 +113,13 @@ impl ShivizLog {
                 }
                 None
             }
-            Event::Held {
-                replica,
-                message,
-                from,
-                waits_for,
-            } => self.tick(
-                *replica,
-                format!(
-                    "{} receives {message} from {} and holds it back: it waits for {waits_for}",
-                    name(*replica),
-                    name(*from)
-                ),
-            ),
-            Event::Discarded {
-                replica,
-                message,
-                from,
-            } => self.tick(
-                *replica,
-                format!(
-                    "{} receives {message} from {} again and discards it",
-                    name(*replica),
-                    name(*from)
-                ),
-            ),
-            Event::Delivered {
-                replica,
-                message,
-                from,
-                released,
-                ..
-            } => {
-                let description = if *released {
-                    format!(
-                        "{} delivers {message} from {} out of its hold-back buffer",
-                        name(*replica),
-                        name(*from)
-                    )
-                } else {
-                    format!(
-                        "{} receives {message} from {} and delivers it",
-                        name(*replica),
-                        name(*from)
-                    )
-                };
-                self.tick(*replica, description)
-            }
+            Event::Held { replica, .. }
+            | Event::Discarded { replica, .. }
+            | Event::Delivered { replica, .. } => self.tick(*replica, said()),
             Event::Violation(v) => {
                 // A violation follows the delivery it happened at.
                 if let Some(last) = self.pending.as_mut().filter(|e| e.host == v.replica) {
-                    let _ = write!(
-                        last.description,
-                        "; violation: {} happened before {} and is not delivered",
-                        v.missing, v.message
-                    );
+                    let _ = write!(last.description, "; {}", explain::violation(v));
                 }
                 None
             }

@@ -1,53 +1,231 @@
 //! `causal-sim`: runs a scenario file natively and prints its outcome.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::process::ExitCode;
 
-use causal_core::quoted;
+use causal_core::{explain, quoted, Conflicts, MAX_REPLICAS, MIN_REPLICAS};
 use causal_core::{
     Census, Command, Delivery, Event, Puzzle, Report, Scenario, Simulation, Solution, StepError,
 };
 use causal_core::{ShivizLog, SHIVIZ_REGEX};
+use clap::error::{ContextKind, ContextValue, ErrorKind as UsageError};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use serde::Serialize;
 
-const HELP: &str = "\
-causal-sim: run a Causal Playground scenario file natively.
+/// causal-sim: run a Causal Playground scenario file natively.
+#[derive(Parser)]
+#[command(name = "causal-sim", disable_version_flag = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Do,
+}
 
-USAGE:
-    causal-sim run FILE       play every step, then print the state report (JSON):
-                              each replica's clock, store, held and delivered
-                              messages, the copies in flight, the violations,
-                              and whether the replicas agree
-    causal-sim trace FILE     print one JSON line per event, with its step number
-    causal-sim shiviz FILE    print the run as a ShiViz log: the first line is the
-                              regular expression ShiViz needs, then an empty line,
-                              then the log
-    causal-sim census FILE    count every order in which the copies in flight at
-                              the end of FILE can be received (each once): the
-                              orders, those that break causal order, those that
-                              end with replicas that disagree, and each distinct
-                              outcome with its orders and one of them (JSON);
-                              at most 12 copies in flight
-    causal-sim solve PUZZLE   the fewest moves that solve a puzzle file
-                              (lessons/puzzles/*.json) and one shortest solution,
-                              under its rule and under each other rule (JSON);
-                              a search gives up after 200,000 states or about
-                              256 MB, and says so (\"verdict\": \"not-found\")
-    causal-sim --help         print this help
+/// What to do with the file.
+#[derive(Subcommand)]
+enum Do {
+    /// play every step, then print the state report (JSON):
+    /// each replica's clock, store, held and delivered messages, the copies
+    /// in flight, the violations, and whether the replicas agree
+    Run(File),
+    /// print one JSON line per event, with its step number
+    Trace(File),
+    /// print the run as a ShiViz log: the first line is the regular
+    /// expression ShiViz needs, then an empty line, then the log
+    Shiviz(File),
+    /// count every order in which the copies in flight at the end of FILE
+    /// can be received (each once): the orders, those that break causal
+    /// order, those that end with replicas that disagree, and each distinct
+    /// outcome with its orders and one of them (JSON); at most 12 copies in
+    /// flight
+    Census(File),
+    /// the fewest moves that solve a puzzle file (lessons/puzzles/*.json)
+    /// and one shortest solution, under its rule and under each other rule
+    /// (JSON); a search gives up after 200,000 states or about 256 MB, and
+    /// says so ("verdict": "not-found")
+    Solve(PuzzleFile),
+}
 
+/// The scenario file a command reads.
+#[derive(Args)]
+struct File {
+    /// a scenario file (version 1), or - for standard input
+    #[arg(value_name = "FILE")]
+    file: String,
+}
+
+/// The puzzle file `solve` reads.
+#[derive(Args)]
+struct PuzzleFile {
+    /// a puzzle file, or - for standard input
+    #[arg(value_name = "PUZZLE")]
+    file: String,
+}
+
+impl Do {
+    /// Its name on the command line, and the file it reads.
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Do::Run(f) => ("run", &f.file),
+            Do::Trace(f) => ("trace", &f.file),
+            Do::Shiviz(f) => ("shiviz", &f.file),
+            Do::Census(f) => ("census", &f.file),
+            Do::Solve(f) => ("solve", &f.file),
+        }
+    }
+}
+
+/// What the command line asks for.
+enum Parsed {
+    Help,
+    Run(Do),
+}
+
+/// Reads the command line; bad usage is a one-line reason, as bad input is.
+fn parse(args: &[OsString]) -> Result<Parsed, String> {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(Parsed::Run(cli.command)),
+        Err(e) => match e.kind() {
+            UsageError::DisplayHelp => Ok(Parsed::Help),
+            UsageError::InvalidSubcommand => {
+                let name = match e.get(ContextKind::InvalidSubcommand) {
+                    Some(ContextValue::String(name)) => name.clone(),
+                    _ => String::new(),
+                };
+                Err(format!(
+                    "unknown command {}: use {} (see causal-sim --help)",
+                    quoted(&name),
+                    either(&names())
+                ))
+            }
+            _ => Err(usage()),
+        },
+    }
+}
+
+/// The commands' names, as the help and the usage line list them.
+fn names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// "run, trace, shiviz, census or solve".
+fn either(names: &[String]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// The one-line usage that bad usage prints.
+fn usage() -> String {
+    format!(
+        "usage: causal-sim {} FILE (see causal-sim --help)",
+        names().join("|")
+    )
+}
+
+/// The help: the commands with what they read, from the command line's
+/// own types; the file's format, its lists from the engine's.
+fn help() -> String {
+    let cli = Cli::command();
+    let usage: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| {
+            let file = c
+                .get_positionals()
+                .filter_map(|a| a.get_value_names()?.first().map(|n| n.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            format!("    causal-sim {} {file}", c.get_name())
+        })
+        .collect();
+    let width = usage.iter().map(String::len).max().unwrap_or(0) + 2;
+    let mut text =
+        String::from("causal-sim: run a Causal Playground scenario file natively.\n\nUSAGE:\n");
+    for (line, command) in usage.iter().zip(cli.get_subcommands()) {
+        let about = command
+            .get_about()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let mut lines = wrap(&about, 78 - width).into_iter();
+        text.push_str(&format!(
+            "{line:width$}{}\n",
+            lines.next().unwrap_or_default()
+        ));
+        for more in lines {
+            text.push_str(&format!("{:width$}{more}\n", ""));
+        }
+    }
+    text.push_str(&format!(
+        "{:width$}print this help\n",
+        "    causal-sim --help"
+    ));
+    let names = |names: Vec<&str>| either(&names.into_iter().map(String::from).collect::<Vec<_>>());
+    let examples = [
+        Command::write(0, "x", "1"),
+        Command::deliver(1, 1),
+        Command::drop(1, 2),
+        Command::duplicate(1, 2),
+        Command::DeliverAll,
+        Command::DeliverNext { to: 1 },
+        Command::Reorder {
+            to: 1,
+            index: 2,
+            position: 0,
+        },
+    ];
+    let steps: Vec<(String, String)> = examples
+        .iter()
+        .map(|c| {
+            let json = serde_json::to_string(c).unwrap_or_default();
+            (
+                json.replace(",\"", ", \"").replace("\":", "\": "),
+                explain::instruction(c),
+            )
+        })
+        .collect();
+    text.push_str(&format!(
+        "
 FILE is a scenario file (version 1), or - for standard input:
-    {\"version\": 1, \"replicas\": 3, \"delivery\": \"causal\", \"conflicts\": \"overwrite\",
-     \"steps\": [...]}
-delivery is causal, fifo or unordered; conflicts is overwrite, lww or
-multi-value; replicas is 2 to 8. Each step is one of
-    {\"op\": \"write\", \"replica\": 0, \"key\": \"x\", \"value\": \"1\"}
-    {\"op\": \"deliver\", \"message\": 1, \"to\": 1}     the earliest copy arrives
-    {\"op\": \"drop\", \"message\": 1, \"to\": 2}        the earliest copy is lost
-    {\"op\": \"duplicate\", \"message\": 1, \"to\": 2}   another copy goes in flight
-    {\"op\": \"deliver-all\"}                        everything, in sending order
-    {\"op\": \"deliver-next\", \"to\": 1}              the first copy of a lane
-    {\"op\": \"reorder\", \"to\": 1, \"index\": 2, \"position\": 0}
+    {{\"version\": 1, \"replicas\": 3, \"delivery\": \"causal\", \"conflicts\": \"overwrite\",
+     \"steps\": [...]}}
+delivery is {};
+conflicts is {}; replicas is {MIN_REPLICAS} to {MAX_REPLICAS}.
+Each step is one of, for example
+",
+        names(Delivery::ALL.iter().map(|d| d.name()).collect()),
+        names(Conflicts::ALL.iter().map(|c| c.name()).collect()),
+    ));
+    for (json, words) in steps {
+        text.push_str(&format!("    {json}\n        {words}\n"));
+    }
+    text.push_str(AFTER);
+    text
+}
+
+/// `text` in lines of at most `width` characters, broken between words.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + word.len() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
+const AFTER: &str = "
+A deliver, drop or duplicate takes the earliest copy of the message in
+flight to that replica; deliver-all delivers every copy in sending order.
 
 EXAMPLE:
     $ echo '{\"version\": 1, \"steps\": [
@@ -96,16 +274,15 @@ impl From<std::io::Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<OsString> = std::env::args_os().collect();
     let mut stdout = BufWriter::new(std::io::stdout().lock());
-    let result = match args.as_slice() {
-        [flag] if flag == "--help" || flag == "-h" || flag == "help" => {
-            stdout.write_all(HELP.as_bytes()).map_err(Failure::Output)
+    let result = match parse(&args) {
+        Ok(Parsed::Help) => stdout.write_all(help().as_bytes()).map_err(Failure::Output),
+        Ok(Parsed::Run(command)) => {
+            let (command, file) = command.parts();
+            run(command, file, &mut stdout)
         }
-        [command, file] => run(command, file, &mut stdout),
-        _ => Err(Failure::Input(
-            "usage: causal-sim run|trace|shiviz|census|solve FILE (see causal-sim --help)".into(),
-        )),
+        Err(reason) => Err(Failure::Input(reason)),
     };
     let result = result.and_then(|()| stdout.flush().map_err(Failure::Output));
     let result = result.and_then(|()| {
@@ -180,12 +357,6 @@ fn say(reason: &str) {
 /// output; a long trace or log is then written as the run is played again,
 /// never held whole in memory.
 fn run(command: &str, file: &str, out: &mut impl Write) -> Result<(), Failure> {
-    if !matches!(command, "run" | "trace" | "shiviz" | "census" | "solve") {
-        return Err(Failure::Input(format!(
-            "unknown command {}: use run, trace, shiviz, census or solve (see causal-sim --help)",
-            quoted(command)
-        )));
-    }
     let text = read(file).map_err(Failure::Input)?;
     if command == "solve" {
         return solve(&text, out);

@@ -1,7 +1,7 @@
 //! Commands in words, in the model's terms (deliver m2 to C), never in the
 //! page's (no buttons, no dragging): the page words its own controls.
 
-use crate::{replica_name, Command};
+use crate::{replica_name, Command, Message};
 
 /// What to do, as a lesson asks it: "Deliver m2 to C."
 pub fn instruction(command: &Command) -> String {
@@ -92,5 +92,15 @@ pub fn happening(command: &Command) -> String {
         Command::Reorder { to, .. } => {
             format!("the messages to {} change order", replica_name(*to))
         }
+    }
+}
+
+/// A step of a run as it happened, a write with the message it made:
+/// "A writes x = 1 (m1 at [1,0,0])", "m2 arrives at C".
+pub fn step(command: &Command, made: Option<&Message>) -> String {
+    let said = happening(command);
+    match (command, made) {
+        (Command::Write { .. }, Some(m)) => format!("{said} ({} at {})", m.id, m.clock),
+        _ => said,
     }
 }

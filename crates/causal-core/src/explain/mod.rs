@@ -17,7 +17,9 @@
 //! after them, the full formula on demand (a disclosure on the page).
 
 mod command;
+mod event;
 mod receive;
 
-pub use command::{happening, instruction, short};
+pub use command::{happening, instruction, short, step};
+pub use event::{assignment, event, events, sentence, violation, Tone, HELD_WAITS};
 pub use receive::{held_sentence, receive, waits_for, Explanation, Test};
