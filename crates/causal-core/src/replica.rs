@@ -173,6 +173,9 @@ pub struct Replica {
     progress: Progress,
     store: Store,
     delivered: Vec<MessageId>,
+    /// Deliveries no longer listed in `delivered` (a site forgets the
+    /// order of what it delivered; a simulation never does).
+    forgotten: u64,
 }
 
 impl Replica {
@@ -187,6 +190,7 @@ impl Replica {
             },
             store: Store::new(conflicts),
             delivered: Vec::new(),
+            forgotten: 0,
         }
     }
 
@@ -211,9 +215,24 @@ impl Replica {
         &self.progress.hold_back
     }
 
-    /// Messages it has delivered (its own writes included), in delivery order.
+    /// Messages it has delivered (its own writes included), in delivery
+    /// order; for a [`Site`](crate::Site)'s replica, only those of its
+    /// latest write or receive.
     pub fn delivered(&self) -> &[MessageId] {
         &self.delivered
+    }
+
+    /// How many messages it has delivered in all, its own writes included.
+    pub fn delivered_count(&self) -> u64 {
+        self.forgotten + self.delivered.len() as u64
+    }
+
+    /// Forgets which messages it delivered, in what order (their count, the
+    /// clock and the store stay), so that a long-running replica's memory
+    /// does not grow with its history.
+    pub(crate) fn forget_delivery_order(&mut self) {
+        self.forgotten += self.delivered.len() as u64;
+        self.delivered.clear();
     }
 
     /// How many of `sender`'s writes it has delivered.
@@ -225,6 +244,14 @@ impl Replica {
     pub fn has_delivered(&self, message: &Message) -> bool {
         let dot = message.dot();
         self.progress.logs[dot.replica].contains(dot.seq)
+    }
+
+    /// Whether it has delivered the message with this dot.
+    pub fn has_delivered_dot(&self, dot: Dot) -> bool {
+        self.progress
+            .logs
+            .get(dot.replica)
+            .is_some_and(|log| log.contains(dot.seq))
     }
 
     /// Whether it has delivered or holds this message: a copy of it now

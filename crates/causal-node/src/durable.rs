@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
-use causal_core::{Config, Dot, Event, ReplicaId, Site, Value};
+use causal_core::{Config, Dot, Event, NodeEvent, NodeEventKind, ReplicaId, Site, Value};
 use redb::{
     Database, ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction,
 };
@@ -65,38 +65,10 @@ pub struct Restored {
     pub next_event: u64,
 }
 
-/// What a node did, as `GET /events` shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// Its own write.
-    Write,
-    /// A message from a peer arrived.
-    Receive,
-    /// A message was delivered (at once, or out of the hold-back buffer).
-    Deliver,
-    /// A message was held back.
-    Hold,
-    /// A message arrived again: a duplicate, discarded.
-    Discard,
-}
-
-impl Kind {
-    /// Its name on the wire.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Write => "write",
-            Kind::Receive => "receive",
-            Kind::Deliver => "deliver",
-            Kind::Hold => "hold",
-            Kind::Discard => "discard",
-        }
-    }
-}
-
-/// One event as it is kept.
+/// One event as it is kept (its number is its key).
 #[derive(Serialize, Deserialize)]
 struct Logged {
-    kind: String,
+    kind: NodeEventKind,
     message: Replicate,
 }
 
@@ -108,7 +80,7 @@ pub struct Change {
     /// (peer, arrival number, message) to queue.
     pub outgoing: Vec<(ReplicaId, u64, Vec<u8>)>,
     /// What happened, in order, numbered from the first number given.
-    pub events: Vec<(Kind, Replicate)>,
+    pub events: Vec<(NodeEventKind, Replicate)>,
     /// The number of the first of `events`.
     pub first_event: u64,
 }
@@ -298,9 +270,7 @@ impl Durable {
         let delivered = txn
             .open_table(DELIVERED)
             .map_err(|e| disk("delivered", e))?;
-        if delivered.len().map_err(|e| disk("delivered", e))?
-            != site.replica().delivered().len() as u64
-        {
+        if delivered.len().map_err(|e| disk("delivered", e))? != site.replica().delivered_count() {
             return Err(damaged(
                 "its list of delivered messages disagrees with its log",
             ));
@@ -367,7 +337,7 @@ impl Durable {
         &self,
         after: u64,
         limit: usize,
-    ) -> Result<(Vec<serde_json::Value>, u64), String> {
+    ) -> Result<(Vec<NodeEvent<Replicate>>, u64), String> {
         let txn = self.begin_read()?;
         let log = txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
         let mut out = Vec::new();
@@ -387,11 +357,11 @@ impl Durable {
                     )
                 })?;
                 next = seq.value();
-                out.push(serde_json::json!({
-                    "seq": next,
-                    "kind": logged.kind,
-                    "message": logged.message,
-                }));
+                out.push(NodeEvent {
+                    seq: next,
+                    kind: logged.kind,
+                    message: logged.message,
+                });
             }
         }
         Ok((out, next))
@@ -452,7 +422,7 @@ impl<'txn> Tables<'txn> {
             .iter()
             .filter(|e| matches!(e, Event::Delivered { message, .. } if site.message(*message).is_some()))
             .count();
-        let mut count = (site.replica().delivered().len() - delivered_now) as u64;
+        let mut count = site.replica().delivered_count() - delivered_now as u64;
         let mut keys = BTreeSet::new();
         for event in events {
             match event {
@@ -504,11 +474,8 @@ impl<'txn> Tables<'txn> {
                 .map_err(|e| disk("outbox", e))?;
         }
         for (seq, (kind, message)) in (change.first_event..).zip(change.events) {
-            let bytes = serde_json::to_vec(&Logged {
-                kind: kind.name().to_string(),
-                message,
-            })
-            .map_err(|e| disk("events", e))?;
+            let bytes =
+                serde_json::to_vec(&Logged { kind, message }).map_err(|e| disk("events", e))?;
             self.events
                 .insert(seq, bytes.as_slice())
                 .map_err(|e| disk("events", e))?;
@@ -560,6 +527,10 @@ fn check_identity(shown: &str, bytes: &[u8], identity: &Identity) -> Result<(), 
     Ok(())
 }
 
+/// redb's page cache (1 GiB by default, filled as the log grows): a
+/// node's memory stays bounded by what it needs, not by its history.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 enum Opening {
     InUse,
     Failed(String),
@@ -571,7 +542,11 @@ fn create(path: &Path) -> Result<Database, Opening> {
     let shown = path.display();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let opened = std::panic::catch_unwind(|| Database::create(path));
+    let opened = std::panic::catch_unwind(|| {
+        redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+    });
     std::panic::set_hook(previous);
     match opened {
         Ok(Ok(db)) => Ok(db),

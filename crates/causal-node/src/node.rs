@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
-use causal_core::{Event, Receipt, ReplicaId, Site, VectorClock};
+use causal_core::{Event, NodeEventKind as Kind, Receipt, ReplicaId, Site, VectorClock};
 
 use crate::config::Config;
-use crate::durable::{Change, Durable, Kind, Tables};
+use crate::durable::{Change, Durable, Tables};
 use crate::wire::{Replicate, StoreView, BODY_LIMIT};
 
 /// Why an operation failed.
@@ -222,6 +222,15 @@ impl Node {
             store: replica.store().to_map(),
             vector_clock: replica.clock().entries().to_vec(),
             buffered: self.site.held().map(Replicate::of).collect(),
+        })
+    }
+
+    /// What it keeps in memory (`GET /admin/memory`).
+    pub fn memory(&self) -> serde_json::Value {
+        serde_json::json!({
+            "messages_kept": self.site.kept(),
+            "held": self.site.replica().hold_back().len(),
+            "delivered": self.site.replica().delivered_count(),
         })
     }
 
