@@ -227,6 +227,20 @@ impl Replica {
         self.forgotten + self.delivered.len() as u64
     }
 
+    /// It made `writes` writes whose contents are lost (its history was):
+    /// its own entry of the clock, and the count of its own writes, go up
+    /// to `writes`, so its next write is numbered `writes + 1`. Never down.
+    pub(crate) fn resume_own(&mut self, writes: u64) {
+        let mut own = vec![0; self.progress.clock.len()];
+        own[self.id] = writes;
+        self.progress.clock.merge(&VectorClock::from_entries(own));
+        let log = &mut self.progress.logs[self.id];
+        if writes > log.prefix {
+            // Its own writes are delivered in order, with no runs above.
+            log.prefix = writes;
+        }
+    }
+
     /// Forgets which messages it delivered, in what order (their count, the
     /// clock and the store stay), so that a long-running replica's memory
     /// does not grow with its history.

@@ -219,6 +219,22 @@ impl Site {
         message
     }
 
+    /// This replica lost its history (its data, on a real node) after
+    /// making `writes` writes, which its peers have seen: it takes up its
+    /// numbering there, so that its next write is `writes + 1` and no peer
+    /// discards it as a duplicate of a lost one. What it lost stays lost
+    /// here. Returns whether anything changed (never when it has made as
+    /// many already).
+    pub fn resume(&mut self, writes: u64) -> bool {
+        let me = self.replica.id();
+        if writes <= self.replica.clock().get(me) {
+            return false;
+        }
+        self.forget_latest();
+        self.replica.resume_own(writes);
+        true
+    }
+
     /// Whether a message from `sender` stamped `clock` could come from a
     /// replica of this run (validate before receiving, as crdts does).
     pub fn validate(&self, sender: ReplicaId, clock: &VectorClock) -> Result<(), Refusal> {
@@ -399,6 +415,31 @@ mod tests {
             assert_eq!(receipt, Receipt::Discarded);
         }
         assert_eq!(b, before);
+    }
+
+    /// A site that lost its history takes up its numbering where its peers
+    /// saw it: its next write is not a duplicate of a lost one.
+    #[test]
+    fn a_resumed_site_numbers_its_writes_after_the_lost_ones() {
+        let mut b = Site::new(1, config(Delivery::Causal)).unwrap();
+        let mut a = Site::new(0, config(Delivery::Causal)).unwrap();
+        for n in 1..=3 {
+            let m = a.write("x", &n.to_string()).clone();
+            b.receive(0, &m.key, &m.value, m.clock).unwrap();
+        }
+        // A loses everything, and resumes after its 3 writes.
+        let mut a = Site::new(0, config(Delivery::Causal)).unwrap();
+        assert!(a.resume(3));
+        assert!(!a.resume(2), "never down");
+        assert_eq!(a.replica().clock(), &vc(&[3, 0, 0]));
+        let m = a.write("y", "4").clone();
+        assert_eq!(m.clock, vc(&[4, 0, 0]));
+        let (receipt, _) = b.receive(0, &m.key, &m.value, m.clock).unwrap();
+        assert_eq!(receipt, Receipt::Delivered);
+        // B's writes, which depend on A's lost ones, are delivered at A.
+        let w = b.write("z", "b").clone();
+        let (receipt, _) = a.receive(1, &w.key, &w.value, w.clock).unwrap();
+        assert_eq!(receipt, Receipt::Delivered);
     }
 
     #[test]

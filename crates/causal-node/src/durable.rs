@@ -9,8 +9,9 @@
 //! them is answered (group commit).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use causal_core::{Config, Dot, Event, NodeEvent, NodeEventKind, ReplicaId, Site, Value};
 use redb::{
@@ -52,6 +53,27 @@ pub struct Durable {
     path: PathBuf,
     /// The file held data before this node opened it.
     existed: bool,
+    /// What the node acknowledged last, kept beside the database (see
+    /// [`Durable::acknowledge`]).
+    record: Mutex<std::fs::File>,
+    record_path: PathBuf,
+    /// What that file said when the node started.
+    recorded: Option<Acknowledged>,
+}
+
+/// How much a node had acknowledged: entries in its log (its writes and
+/// the messages it received), and its own writes among them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Acknowledged {
+    pub arrivals: u64,
+    pub writes: u64,
+}
+
+/// A log entry that is no message: the node lost its history after making
+/// this many writes, and took up its numbering there.
+#[derive(Serialize, Deserialize)]
+struct Resumed {
+    resumed_after: u64,
 }
 
 /// What a node comes back with.
@@ -107,11 +129,49 @@ impl Durable {
             }
             Opening::Failed(e) => e,
         })?;
+        let record_path = dir.join("acknowledged");
+        let mut record = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&record_path)
+            .map_err(|e| format!("cannot open {}: {e}", record_path.display()))?;
+        let mut text = String::new();
+        let _ = record.read_to_string(&mut text);
+        let recorded = parse_record(&text);
         Ok(Durable {
             db: RwLock::new(Some(db)),
             path,
             existed,
+            record: Mutex::new(record),
+            record_path,
+            recorded,
         })
+    }
+
+    /// What the node had acknowledged when it last stopped, as the file
+    /// beside the database says (none if it says nothing readable).
+    pub fn recorded(&self) -> Option<Acknowledged> {
+        self.recorded
+    }
+
+    /// Keeps what the node has acknowledged, once a commit is done and
+    /// before any of its requests is answered, in a small file of its own
+    /// beside the database. redb, finding its newest commit damaged after
+    /// a crash, silently reads the file back at the one before; this file
+    /// is not redb's, so a node that comes back with less than it
+    /// acknowledged can tell, and say so. It is overwritten in place, one
+    /// short write, not flushed to the device: it survives the process
+    /// being killed, and after a power cut it can only be behind, never
+    /// ahead (it is written after the commit), so it never raises a false
+    /// alarm.
+    pub fn acknowledge(&self, done: Acknowledged) -> Result<(), String> {
+        let mut file = self.record.lock().unwrap_or_else(|p| p.into_inner());
+        let line = format!("{:020} {:020}\n", done.arrivals, done.writes);
+        file.seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| file.write_all(line.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", self.record_path.display()))
     }
 
     /// Opens the file again, after a failed write (redb repairs it if it
@@ -181,7 +241,7 @@ impl Durable {
                 Some(bytes) => check_identity(&shown.to_string(), &bytes, &identity)?,
                 None if self.existed && !empty_ok => {
                     return Err(format!(
-                        "{shown} holds no history (it is empty or was cut to nothing): this node's writes would be numbered from 1 again, and its peers would discard them as duplicates; restore the file, or start with --empty-history to begin again knowingly"
+                        "{shown} holds no history (it is empty or was cut to nothing): this node's writes would be numbered from 1 again, and its peers would discard them as duplicates; restore the file, or start with --empty-history to take up its numbering from its peers"
                     ));
                 }
                 None => {
@@ -217,8 +277,17 @@ impl Durable {
         let mut arrivals = 0;
         for entry in log.iter().map_err(|e| disk("log", e))? {
             let (n, bytes) = entry.map_err(|e| disk("log", e))?;
-            let message: Replicate = serde_json::from_slice(bytes.value())
-                .map_err(|e| damaged(&format!("log entry {}: {e}", n.value())))?;
+            let message: Replicate = match serde_json::from_slice(bytes.value()) {
+                Ok(message) => message,
+                Err(e) => match serde_json::from_slice::<Resumed>(bytes.value()) {
+                    Ok(resumed) => {
+                        site.resume(resumed.resumed_after);
+                        arrivals = n.value() + 1;
+                        continue;
+                    }
+                    Err(_) => return Err(damaged(&format!("log entry {}: {e}", n.value()))),
+                },
+            };
             if message.sender == node_id {
                 site.write(&message.key, &message.value);
             } else {
@@ -483,6 +552,23 @@ impl<'txn> Tables<'txn> {
         Ok(())
     }
 
+    /// Logs, as entry `n`, that the node took up its numbering after
+    /// `writes` writes (its history was lost), and keeps its clock.
+    pub fn resumed(&mut self, site: &Site, n: u64, writes: u64) -> Result<(), String> {
+        let bytes = serde_json::to_vec(&Resumed {
+            resumed_after: writes,
+        })
+        .map_err(|e| disk("log", e))?;
+        self.log
+            .insert(n, bytes.as_slice())
+            .map_err(|e| disk("log", e))?;
+        let clock = serde_json::to_vec(site.replica().clock()).map_err(|e| disk("meta", e))?;
+        self.meta
+            .insert("clock", clock.as_slice())
+            .map_err(|e| disk("meta", e))?;
+        Ok(())
+    }
+
     /// Keeps which peers are held.
     pub fn set_holds(&mut self, holds: &BTreeSet<ReplicaId>) -> Result<(), String> {
         let bytes = serde_json::to_vec(holds).map_err(|e| disk("meta", e))?;
@@ -564,6 +650,15 @@ fn create(path: &Path) -> Result<Database, Opening> {
             )))
         }
     }
+}
+
+/// `arrivals writes`, as [`Durable::acknowledge`] writes it.
+fn parse_record(text: &str) -> Option<Acknowledged> {
+    let mut numbers = text.split_whitespace().map(|n| n.parse::<u64>().ok());
+    let (Some(Some(arrivals)), Some(Some(writes))) = (numbers.next(), numbers.next()) else {
+        return None;
+    };
+    Some(Acknowledged { arrivals, writes })
 }
 
 fn dot(dot: Dot) -> (u64, u64) {
