@@ -2,12 +2,12 @@
 //! sentence saying so, never a panic. Everything a node sends is kept as
 //! text and shown as text.
 
-use causal_core::{replica_name, Value};
-use serde::Deserialize;
+use causal_core::{replica_name, NodeEvent, Value};
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 /// A message as the nodes send it (`POST /replicate`, `buffered`, events).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct WireMessage {
     /// The key written.
     pub key: String,
@@ -84,31 +84,11 @@ pub struct StoreReport {
     pub buffered: Vec<WireMessage>,
 }
 
-/// An event of a node's log (`GET /events`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoggedEvent {
-    /// Its number in the node's log, from 1.
-    pub seq: u64,
-    /// What happened.
-    pub kind: Kind,
-    /// To which message.
-    pub message: WireMessage,
-}
+/// An event of a node's log (`GET /events`): the shape causal-node writes.
+pub type LoggedEvent = NodeEvent<WireMessage>;
 
 /// What a logged event says happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// The node's own write.
-    Write,
-    /// A message from a peer arrived.
-    Receive,
-    /// It was delivered (at once, or later out of the buffer).
-    Deliver,
-    /// It was held back.
-    Hold,
-    /// It was a duplicate.
-    Discard,
-}
+pub use causal_core::NodeEventKind as Kind;
 
 /// One page of a node's log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,33 +165,23 @@ pub fn store(body: &str, nodes: usize) -> Result<StoreReport, String> {
 /// are skipped.
 pub fn events(body: &str, nodes: usize) -> Result<EventsPage, String> {
     #[derive(Deserialize)]
-    struct RawEvent {
-        seq: u64,
-        kind: String,
-        message: WireMessage,
-    }
-    #[derive(Deserialize)]
     struct Raw {
-        events: Vec<RawEvent>,
+        events: Vec<Json>,
         next: u64,
     }
     let raw: Raw = parse(body)?;
     let mut events = Vec::with_capacity(raw.events.len());
     for e in raw.events {
-        let kind = match e.kind.as_str() {
-            "write" => Kind::Write,
-            "receive" => Kind::Receive,
-            "deliver" => Kind::Deliver,
-            "hold" => Kind::Hold,
-            "discard" => Kind::Discard,
-            _ => continue,
-        };
-        e.message.check(nodes)?;
-        events.push(LoggedEvent {
-            seq: e.seq,
-            kind,
-            message: e.message,
-        });
+        let known = e
+            .get("kind")
+            .and_then(Json::as_str)
+            .and_then(Kind::from_name);
+        if known.is_none() {
+            continue;
+        }
+        let event: LoggedEvent = serde_json::from_value(e).map_err(|e| unlike_the_api(&e))?;
+        event.message.check(nodes)?;
+        events.push(event);
     }
     Ok(EventsPage {
         events,
@@ -286,15 +256,17 @@ pub fn reason(body: &str) -> String {
 }
 
 fn parse<'a, T: Deserialize<'a>>(body: &'a str) -> Result<T, String> {
-    serde_json::from_str(body).map_err(|e| {
-        let e = e.to_string();
-        let e = if e.chars().count() > 120 {
-            format!("{}\u{2026}", e.chars().take(119).collect::<String>())
-        } else {
-            e
-        };
-        format!("its answer is not the nodes' API ({e})")
-    })
+    serde_json::from_str(body).map_err(|e| unlike_the_api(&e))
+}
+
+fn unlike_the_api(e: &serde_json::Error) -> String {
+    let e = e.to_string();
+    let e = if e.chars().count() > 120 {
+        format!("{}\u{2026}", e.chars().take(119).collect::<String>())
+    } else {
+        e
+    };
+    format!("its answer is not the nodes' API ({e})")
 }
 
 #[cfg(test)]
@@ -341,6 +313,22 @@ mod tests {
         assert_eq!(page.events.len(), 1);
         assert_eq!(page.events[0].kind, Kind::Write);
         assert_eq!(page.next, 2);
+        // Exactly what causal-node writes reads back the same.
+        let written = serde_json::json!({ "events": [LoggedEvent {
+            seq: 7,
+            kind: Kind::Hold,
+            message: WireMessage { key: "x".into(), value: "2".into(), sender: 1, clock: vec![1, 1, 0] },
+        }], "next": 7 });
+        let page = events(&written.to_string(), 3).unwrap();
+        assert_eq!(page.events[0].seq, 7);
+        assert_eq!(page.events[0].kind, Kind::Hold);
+        assert_eq!(page.events[0].message.id(), "B:1,1,0");
+        assert!(events(
+            r#"{"events":[{"seq":1,"kind":"hold","message":{"key":"x"}}],"next":1}"#,
+            3
+        )
+        .unwrap_err()
+        .contains("not the nodes' API"));
         let links = queues(
             r#"{"peers":[{"peer":1,"held":true,"queued":[{"key":"x","value":"1","sender":0,"clock":[1,0,0]}]},{"peer":2,"held":false,"queued":[]}]}"#,
             3,

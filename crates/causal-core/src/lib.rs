@@ -52,6 +52,7 @@
 //! - `simulation.rs`: the state machine ([`Simulation`]), its history, previews
 //!   and where a copy is ([`Whereabouts`]).
 //! - `site.rs`: one replica on its own, receiving messages known by their dot (a node's [`Site`]).
+//! - `node_event.rs`: what a real node did, as it logs it and the live view reads it ([`NodeEvent`]).
 //! - `scenario.rs`, `report.rs`: the [`Scenario`] file and the state [`Report`] formats.
 //! - `quote.rs`: input [`quoted`] shortened in error messages, numbers in [`thousands`].
 //! - `scheduler.rs`: seeded choices for autoplay ([`Scheduler`]).
@@ -82,6 +83,7 @@ mod lesson;
 mod lookup;
 mod message;
 mod network;
+mod node_event;
 mod puzzle;
 mod question;
 mod quote;
@@ -112,6 +114,7 @@ pub use lesson::{check_act, Lesson, LessonError, Step, Target, LESSON_VERSION};
 pub use lookup::Lookup;
 pub use message::{replica_name, Dot, Message, MessageId, Messages, ReplicaId};
 pub use network::{CopyId, InFlight, Network};
+pub use node_event::{NodeEvent, NodeEventKind};
 pub use puzzle::{
     Goal, Move, Puzzle, PuzzleError, Solution, SOLVE_MAX_BYTES, SOLVE_MAX_MOVES, SOLVE_MAX_STATES,
 };

@@ -174,6 +174,9 @@ pub struct Replica {
     progress: Progress,
     store: Store,
     delivered: Appended<MessageId>,
+    /// Deliveries no longer listed in `delivered` (a site forgets the
+    /// order of what it delivered; a simulation never does).
+    forgotten: u64,
 }
 
 impl Replica {
@@ -188,6 +191,7 @@ impl Replica {
             },
             store: Store::new(conflicts),
             delivered: Appended::new(),
+            forgotten: 0,
         }
     }
 
@@ -212,9 +216,38 @@ impl Replica {
         &self.progress.hold_back
     }
 
-    /// Messages it has delivered (its own writes included), in delivery order.
+    /// Messages it has delivered (its own writes included), in delivery
+    /// order; for a [`Site`](crate::Site)'s replica, only those of its
+    /// latest write or receive.
     pub fn delivered(&self) -> &Appended<MessageId> {
         &self.delivered
+    }
+
+    /// How many messages it has delivered in all, its own writes included.
+    pub fn delivered_count(&self) -> u64 {
+        self.forgotten + self.delivered.len() as u64
+    }
+
+    /// It made `writes` writes whose contents are lost (its history was):
+    /// its own entry of the clock, and the count of its own writes, go up
+    /// to `writes`, so its next write is numbered `writes + 1`. Never down.
+    pub(crate) fn resume_own(&mut self, writes: u64) {
+        let mut own = vec![0; self.progress.clock.len()];
+        own[self.id] = writes;
+        self.progress.clock.merge(&VectorClock::from_entries(own));
+        let log = &mut self.progress.logs[self.id];
+        if writes > log.prefix {
+            // Its own writes are delivered in order, with no runs above.
+            log.prefix = writes;
+        }
+    }
+
+    /// Forgets which messages it delivered, in what order (their count, the
+    /// clock and the store stay), so that a long-running replica's memory
+    /// does not grow with its history.
+    pub(crate) fn forget_delivery_order(&mut self) {
+        self.forgotten += self.delivered.len() as u64;
+        self.delivered = Appended::new();
     }
 
     /// How many of `sender`'s writes it has delivered.
@@ -226,6 +259,14 @@ impl Replica {
     pub fn has_delivered(&self, message: &Message) -> bool {
         let dot = message.dot();
         self.progress.logs[dot.replica].contains(dot.seq)
+    }
+
+    /// Whether it has delivered the message with this dot.
+    pub fn has_delivered_dot(&self, dot: Dot) -> bool {
+        self.progress
+            .logs
+            .get(dot.replica)
+            .is_some_and(|log| log.contains(dot.seq))
     }
 
     /// Whether it has delivered or holds this message: a copy of it now

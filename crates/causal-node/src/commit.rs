@@ -110,6 +110,7 @@ fn commit(shared: &Shared, group: Vec<Request>) {
             return;
         }
     }
+    let before = node.acknowledged();
     let outcome = match node.durable().begin() {
         Err(e) => {
             applied.extend(group.into_iter().map(|r| refuse(r, &e)));
@@ -148,7 +149,16 @@ fn commit(shared: &Shared, group: Vec<Request>) {
     };
     let wrote = applied.iter().any(|a| matches!(a, Applied::Put(_, Ok(_))));
     match &outcome {
-        Ok(()) => shared.healthy(),
+        Ok(()) => {
+            shared.healthy();
+            let now = node.acknowledged();
+            if now != before {
+                // Before any request of the group is answered.
+                if let Err(e) = node.durable().acknowledge(now) {
+                    tracing::error!("{e}");
+                }
+            }
+        }
         Err(reason) => {
             if let Err(e) = node.roll_back(reason) {
                 shared.broken(format!("{reason}; and the state cannot be reloaded: {e}"));

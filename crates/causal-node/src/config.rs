@@ -43,9 +43,11 @@ pub struct Args {
     /// What a key keeps for concurrent writes: overwrite, lww or multi-value.
     #[arg(long, env = "CONFLICTS", default_value = "overwrite")]
     conflicts: String,
-    /// Start even though the database holds no history (emptied, or cut to
-    /// 0 bytes): the node begins again as new, and its peers will discard
-    /// its first writes as duplicates of the lost ones.
+    /// Start even though the database lost its history (emptied, cut to 0
+    /// bytes, or read back at an earlier commit): before it takes a write,
+    /// the node asks every peer how many of its writes they have seen
+    /// (waiting for each to answer) and numbers its writes after those;
+    /// what it lost stays lost.
     #[arg(long = "empty-history")]
     empty_history: bool,
 }

@@ -9,10 +9,11 @@
 //! them is answered (group commit).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
-use causal_core::{Config, Dot, Event, ReplicaId, Site, Value};
+use causal_core::{Config, Dot, Event, NodeEvent, NodeEventKind, ReplicaId, Site, Value};
 use redb::{
     Database, ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction,
 };
@@ -52,6 +53,27 @@ pub struct Durable {
     path: PathBuf,
     /// The file held data before this node opened it.
     existed: bool,
+    /// What the node acknowledged last, kept beside the database (see
+    /// [`Durable::acknowledge`]).
+    record: Mutex<std::fs::File>,
+    record_path: PathBuf,
+    /// What that file said when the node started.
+    recorded: Option<Acknowledged>,
+}
+
+/// How much a node had acknowledged: entries in its log (its writes and
+/// the messages it received), and its own writes among them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Acknowledged {
+    pub arrivals: u64,
+    pub writes: u64,
+}
+
+/// A log entry that is no message: the node lost its history after making
+/// this many writes, and took up its numbering there.
+#[derive(Serialize, Deserialize)]
+struct Resumed {
+    resumed_after: u64,
 }
 
 /// What a node comes back with.
@@ -65,38 +87,10 @@ pub struct Restored {
     pub next_event: u64,
 }
 
-/// What a node did, as `GET /events` shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// Its own write.
-    Write,
-    /// A message from a peer arrived.
-    Receive,
-    /// A message was delivered (at once, or out of the hold-back buffer).
-    Deliver,
-    /// A message was held back.
-    Hold,
-    /// A message arrived again: a duplicate, discarded.
-    Discard,
-}
-
-impl Kind {
-    /// Its name on the wire.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Write => "write",
-            Kind::Receive => "receive",
-            Kind::Deliver => "deliver",
-            Kind::Hold => "hold",
-            Kind::Discard => "discard",
-        }
-    }
-}
-
-/// One event as it is kept.
+/// One event as it is kept (its number is its key).
 #[derive(Serialize, Deserialize)]
 struct Logged {
-    kind: String,
+    kind: NodeEventKind,
     message: Replicate,
 }
 
@@ -108,7 +102,7 @@ pub struct Change {
     /// (peer, arrival number, message) to queue.
     pub outgoing: Vec<(ReplicaId, u64, Vec<u8>)>,
     /// What happened, in order, numbered from the first number given.
-    pub events: Vec<(Kind, Replicate)>,
+    pub events: Vec<(NodeEventKind, Replicate)>,
     /// The number of the first of `events`.
     pub first_event: u64,
 }
@@ -135,11 +129,49 @@ impl Durable {
             }
             Opening::Failed(e) => e,
         })?;
+        let record_path = dir.join("acknowledged");
+        let mut record = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&record_path)
+            .map_err(|e| format!("cannot open {}: {e}", record_path.display()))?;
+        let mut text = String::new();
+        let _ = record.read_to_string(&mut text);
+        let recorded = parse_record(&text);
         Ok(Durable {
             db: RwLock::new(Some(db)),
             path,
             existed,
+            record: Mutex::new(record),
+            record_path,
+            recorded,
         })
+    }
+
+    /// What the node had acknowledged when it last stopped, as the file
+    /// beside the database says (none if it says nothing readable).
+    pub fn recorded(&self) -> Option<Acknowledged> {
+        self.recorded
+    }
+
+    /// Keeps what the node has acknowledged, once a commit is done and
+    /// before any of its requests is answered, in a small file of its own
+    /// beside the database. redb, finding its newest commit damaged after
+    /// a crash, silently reads the file back at the one before; this file
+    /// is not redb's, so a node that comes back with less than it
+    /// acknowledged can tell, and say so. It is overwritten in place, one
+    /// short write, not flushed to the device: it survives the process
+    /// being killed, and after a power cut it can only be behind, never
+    /// ahead (it is written after the commit), so it never raises a false
+    /// alarm.
+    pub fn acknowledge(&self, done: Acknowledged) -> Result<(), String> {
+        let mut file = self.record.lock().unwrap_or_else(|p| p.into_inner());
+        let line = format!("{:020} {:020}\n", done.arrivals, done.writes);
+        file.seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| file.write_all(line.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", self.record_path.display()))
     }
 
     /// Opens the file again, after a failed write (redb repairs it if it
@@ -209,7 +241,7 @@ impl Durable {
                 Some(bytes) => check_identity(&shown.to_string(), &bytes, &identity)?,
                 None if self.existed && !empty_ok => {
                     return Err(format!(
-                        "{shown} holds no history (it is empty or was cut to nothing): this node's writes would be numbered from 1 again, and its peers would discard them as duplicates; restore the file, or start with --empty-history to begin again knowingly"
+                        "{shown} holds no history (it is empty or was cut to nothing): this node's writes would be numbered from 1 again, and its peers would discard them as duplicates; restore the file, or start with --empty-history to take up its numbering from its peers"
                     ));
                 }
                 None => {
@@ -245,8 +277,17 @@ impl Durable {
         let mut arrivals = 0;
         for entry in log.iter().map_err(|e| disk("log", e))? {
             let (n, bytes) = entry.map_err(|e| disk("log", e))?;
-            let message: Replicate = serde_json::from_slice(bytes.value())
-                .map_err(|e| damaged(&format!("log entry {}: {e}", n.value())))?;
+            let message: Replicate = match serde_json::from_slice(bytes.value()) {
+                Ok(message) => message,
+                Err(e) => match serde_json::from_slice::<Resumed>(bytes.value()) {
+                    Ok(resumed) => {
+                        site.resume(resumed.resumed_after);
+                        arrivals = n.value() + 1;
+                        continue;
+                    }
+                    Err(_) => return Err(damaged(&format!("log entry {}: {e}", n.value()))),
+                },
+            };
             if message.sender == node_id {
                 site.write(&message.key, &message.value);
             } else {
@@ -298,9 +339,7 @@ impl Durable {
         let delivered = txn
             .open_table(DELIVERED)
             .map_err(|e| disk("delivered", e))?;
-        if delivered.len().map_err(|e| disk("delivered", e))?
-            != site.replica().delivered().len() as u64
-        {
+        if delivered.len().map_err(|e| disk("delivered", e))? != site.replica().delivered_count() {
             return Err(damaged(
                 "its list of delivered messages disagrees with its log",
             ));
@@ -367,7 +406,7 @@ impl Durable {
         &self,
         after: u64,
         limit: usize,
-    ) -> Result<(Vec<serde_json::Value>, u64), String> {
+    ) -> Result<(Vec<NodeEvent<Replicate>>, u64), String> {
         let txn = self.begin_read()?;
         let log = txn.open_table(EVENTS).map_err(|e| disk("events", e))?;
         let mut out = Vec::new();
@@ -387,11 +426,11 @@ impl Durable {
                     )
                 })?;
                 next = seq.value();
-                out.push(serde_json::json!({
-                    "seq": next,
-                    "kind": logged.kind,
-                    "message": logged.message,
-                }));
+                out.push(NodeEvent {
+                    seq: next,
+                    kind: logged.kind,
+                    message: logged.message,
+                });
             }
         }
         Ok((out, next))
@@ -452,7 +491,7 @@ impl<'txn> Tables<'txn> {
             .iter()
             .filter(|e| matches!(e, Event::Delivered { message, .. } if site.message(*message).is_some()))
             .count();
-        let mut count = (site.replica().delivered().len() - delivered_now) as u64;
+        let mut count = site.replica().delivered_count() - delivered_now as u64;
         let mut keys = BTreeSet::new();
         for event in events {
             match event {
@@ -504,15 +543,29 @@ impl<'txn> Tables<'txn> {
                 .map_err(|e| disk("outbox", e))?;
         }
         for (seq, (kind, message)) in (change.first_event..).zip(change.events) {
-            let bytes = serde_json::to_vec(&Logged {
-                kind: kind.name().to_string(),
-                message,
-            })
-            .map_err(|e| disk("events", e))?;
+            let bytes =
+                serde_json::to_vec(&Logged { kind, message }).map_err(|e| disk("events", e))?;
             self.events
                 .insert(seq, bytes.as_slice())
                 .map_err(|e| disk("events", e))?;
         }
+        Ok(())
+    }
+
+    /// Logs, as entry `n`, that the node took up its numbering after
+    /// `writes` writes (its history was lost), and keeps its clock.
+    pub fn resumed(&mut self, site: &Site, n: u64, writes: u64) -> Result<(), String> {
+        let bytes = serde_json::to_vec(&Resumed {
+            resumed_after: writes,
+        })
+        .map_err(|e| disk("log", e))?;
+        self.log
+            .insert(n, bytes.as_slice())
+            .map_err(|e| disk("log", e))?;
+        let clock = serde_json::to_vec(site.replica().clock()).map_err(|e| disk("meta", e))?;
+        self.meta
+            .insert("clock", clock.as_slice())
+            .map_err(|e| disk("meta", e))?;
         Ok(())
     }
 
@@ -560,6 +613,10 @@ fn check_identity(shown: &str, bytes: &[u8], identity: &Identity) -> Result<(), 
     Ok(())
 }
 
+/// redb's page cache (1 GiB by default, filled as the log grows): a
+/// node's memory stays bounded by what it needs, not by its history.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 enum Opening {
     InUse,
     Failed(String),
@@ -571,7 +628,11 @@ fn create(path: &Path) -> Result<Database, Opening> {
     let shown = path.display();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let opened = std::panic::catch_unwind(|| Database::create(path));
+    let opened = std::panic::catch_unwind(|| {
+        redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+    });
     std::panic::set_hook(previous);
     match opened {
         Ok(Ok(db)) => Ok(db),
@@ -589,6 +650,15 @@ fn create(path: &Path) -> Result<Database, Opening> {
             )))
         }
     }
+}
+
+/// `arrivals writes`, as [`Durable::acknowledge`] writes it.
+fn parse_record(text: &str) -> Option<Acknowledged> {
+    let mut numbers = text.split_whitespace().map(|n| n.parse::<u64>().ok());
+    let (Some(Some(arrivals)), Some(Some(writes))) = (numbers.next(), numbers.next()) else {
+        return None;
+    };
+    Some(Acknowledged { arrivals, writes })
 }
 
 fn dot(dot: Dot) -> (u64, u64) {

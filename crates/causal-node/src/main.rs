@@ -55,10 +55,14 @@ async fn serve(config: Config) -> Result<(), String> {
         .map(|(j, url)| (j, url.to_string()))
         .collect();
     let node_id = config.node_id;
-    let node = tokio::task::spawn_blocking(move || Node::open(config))
+    let mut node = tokio::task::spawn_blocking(move || Node::open(config))
         .await
         .map_err(|e| e.to_string())??;
-    behind_its_peers(&node, &peers).await?;
+    if node.config().empty_history {
+        take_up_numbering(&mut node, &peers).await?;
+    } else {
+        behind_its_peers(&node, &peers).await?;
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -104,6 +108,26 @@ async fn serve(config: Config) -> Result<(), String> {
     }
 }
 
+/// How many of node `me`'s writes the node at `url` has seen (delivered,
+/// or held back), if it answers `GET /store`.
+async fn seen_by(client: &causal_node::client::Client, url: &str, me: usize) -> Option<u64> {
+    let answer = client.get(&format!("{url}/store")).await.ok()?;
+    if answer.status != 200 {
+        return None;
+    }
+    let seen = serde_json::from_slice::<serde_json::Value>(&answer.body).ok()?;
+    let delivered = seen["vector_clock"][me].as_u64().unwrap_or(0);
+    let held = seen["buffered"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["sender"].as_u64() == Some(me as u64))
+        .filter_map(|m| m["clock"][me].as_u64())
+        .max()
+        .unwrap_or(0);
+    Some(delivered.max(held))
+}
+
 /// A node whose database holds fewer of its own writes than a peer has
 /// seen lost acknowledged writes (a data directory replaced or emptied, a
 /// damaged file read back at an earlier commit): it would number new writes
@@ -111,34 +135,47 @@ async fn serve(config: Config) -> Result<(), String> {
 /// Peers that do not answer (not started yet) are not asked.
 async fn behind_its_peers(node: &Node, peers: &[(usize, String)]) -> Result<(), String> {
     let me = node.config().node_id;
-    let view = node
-        .view()
-        .map_err(|e| format!("cannot read the state: {e}"))?;
-    let made = view.vector_clock.get(me).copied().unwrap_or(0);
+    let made = node.acknowledged().writes;
     let client = causal_node::client::Client::new(Duration::from_secs(1));
     for (peer, url) in peers {
-        let Ok(answer) = client.get(&format!("{url}/store")).await else {
+        let Some(seen) = seen_by(&client, url, me).await else {
             continue;
         };
-        let Ok(seen) = serde_json::from_slice::<serde_json::Value>(&answer.body) else {
-            continue;
-        };
-        let delivered = seen["vector_clock"][me].as_u64().unwrap_or(0);
-        let held = seen["buffered"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|m| m["sender"].as_u64() == Some(me as u64))
-            .filter_map(|m| m["clock"][me].as_u64())
-            .max()
-            .unwrap_or(0);
-        let seen = delivered.max(held);
         if seen > made {
             return Err(format!(
-                "node {peer} ({url}) has seen {seen} writes of node {me}, but this node's database holds only {made}: acknowledged writes were lost (its data directory was replaced or emptied, or a damaged file was read back at an earlier commit); its new writes would reuse their numbers and the peers would discard them. Restore the data directory from a copy"
+                "node {peer} ({url}) has seen {seen} writes of node {me}, but this node's database holds only {made}: acknowledged writes were lost (its data directory was replaced or emptied, or a damaged file was read back at an earlier commit); its new writes would reuse their numbers and the peers would discard them. Restore the data directory from a copy, or start with --empty-history to take up its numbering from its peers"
             ));
         }
     }
+    Ok(())
+}
+
+/// `--empty-history`: before it accepts a write, the node asks every peer
+/// how many of its writes they have seen (waiting for those that do not
+/// answer yet: one of them may have seen the most) and takes up its
+/// numbering after the most, so that no peer discards its new writes as
+/// duplicates of lost ones.
+async fn take_up_numbering(node: &mut Node, peers: &[(usize, String)]) -> Result<(), String> {
+    let me = node.config().node_id;
+    let client = causal_node::client::Client::new(Duration::from_secs(2));
+    let mut most = 0;
+    for (peer, url) in peers {
+        let mut asked = 0u32;
+        let seen = loop {
+            if let Some(seen) = seen_by(&client, url, me).await {
+                break seen;
+            }
+            if asked.is_multiple_of(50) {
+                tracing::warn!(
+                    "waiting for node {peer} ({url}) to say how many of node {me}'s writes it has seen, before taking writes"
+                );
+            }
+            asked += 1;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        most = most.max(seen);
+    }
+    tokio::task::block_in_place(|| node.resume_numbering(most))?;
     Ok(())
 }
 

@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
-use causal_core::{Event, Receipt, ReplicaId, Site, VectorClock};
+use causal_core::{Event, NodeEventKind as Kind, Receipt, ReplicaId, Site, VectorClock};
 
 use crate::config::Config;
-use crate::durable::{Change, Durable, Kind, Tables};
+use crate::durable::{Acknowledged, Change, Durable, Tables};
 use crate::wire::{Replicate, StoreView, BODY_LIMIT};
 
 /// Why an operation failed.
@@ -51,7 +51,7 @@ impl Node {
         let durable = Durable::open(&config.data_dir)?;
         durable.prepare(config.node_id, engine_config(&config), config.empty_history)?;
         let restored = durable.restore(config.node_id, engine_config(&config))?;
-        Ok(Node {
+        let mut node = Node {
             site: restored.site,
             arrivals: restored.arrivals,
             next_event: restored.next_event,
@@ -59,7 +59,60 @@ impl Node {
             stale: None,
             durable: Arc::new(durable),
             config,
-        })
+        };
+        let now = node.acknowledged();
+        match node.durable.recorded() {
+            Some(then) if then.arrivals > now.arrivals || then.writes > now.writes => {
+                if !node.config.empty_history {
+                    return Err(format!(
+                        "{} holds {} log entries, {} of them this node's writes, but the node had acknowledged {} and {} (as the file \"acknowledged\" beside it says): the database came back at an earlier commit (redb falls back to the one before, silently, when the newest is damaged), so acknowledged writes were lost. Restore the data directory from a copy, or start with --empty-history to take up this node's numbering after its acknowledged writes and what its peers saw (what was lost stays lost here)",
+                        node.config.data_dir.join("node.redb").display(),
+                        now.arrivals,
+                        now.writes,
+                        then.arrivals,
+                        then.writes
+                    ));
+                }
+                node.resume_numbering(then.writes)?;
+            }
+            _ => {}
+        }
+        node.durable.acknowledge(node.acknowledged())?;
+        Ok(node)
+    }
+
+    /// How much it has acknowledged: entries in its log, and its own writes.
+    pub fn acknowledged(&self) -> Acknowledged {
+        Acknowledged {
+            arrivals: self.arrivals,
+            writes: self.site.replica().clock().get(self.config.node_id),
+        }
+    }
+
+    /// Its history was lost after it made `writes` writes (as its peers
+    /// or its own record saw): it takes up its numbering there, logged and
+    /// committed, so its next write is not discarded by the peers as a
+    /// duplicate of a lost one. Whether anything changed.
+    pub fn resume_numbering(&mut self, writes: u64) -> Result<bool, String> {
+        if !self.site.resume(writes) {
+            return Ok(false);
+        }
+        let committed = self.durable.begin().and_then(|txn| {
+            Tables::open(&txn)?.resumed(&self.site, self.arrivals, writes)?;
+            txn.commit().map_err(|e| format!("commit: {e}"))
+        });
+        if let Err(reason) = committed {
+            self.roll_back(&reason)?;
+            return Err(format!("cannot take up the numbering: {reason}"));
+        }
+        self.arrivals += 1;
+        self.durable.acknowledge(self.acknowledged())?;
+        tracing::warn!(
+            "node {} took up its numbering after its {writes} writes: its next write is {}",
+            self.config.node_id,
+            writes + 1
+        );
+        Ok(true)
     }
 
     /// The configuration.
@@ -222,6 +275,15 @@ impl Node {
             store: replica.store().to_map(),
             vector_clock: replica.clock().entries().to_vec(),
             buffered: self.site.held().map(Replicate::of).collect(),
+        })
+    }
+
+    /// What it keeps in memory (`GET /admin/memory`).
+    pub fn memory(&self) -> serde_json::Value {
+        serde_json::json!({
+            "messages_kept": self.site.kept(),
+            "held": self.site.replica().hold_back().len(),
+            "delivered": self.site.replica().delivered_count(),
         })
     }
 

@@ -176,6 +176,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/admin/release", post(release))
         .route("/events", get(events))
         .route("/admin/queues", get(queues))
+        .route("/admin/memory", get(memory))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -432,7 +433,28 @@ async fn queues(State(shared): State<Arc<Shared>>) -> Result<Response, Refused> 
     Ok(Json(json!({ "peers": peers })).into_response())
 }
 
-const ROUTES: &str = "POST /put, POST /replicate, GET /store, GET /, GET /events?after=N, POST /admin/hold, POST /admin/release, GET /admin/queues";
+/// What the node keeps in memory: the messages whose contents it holds
+/// (held back, or just delivered), how many are held, how many it
+/// delivered in all, and its resident size where the system says.
+async fn memory(State(shared): State<Arc<Shared>>) -> Result<Response, Refused> {
+    let reader = Arc::clone(&shared);
+    let mut figures = tokio::task::spawn_blocking(move || reader.lock().memory())
+        .await
+        .map_err(|e| Refused::from(Failure::Disk(e.to_string())))?;
+    figures["resident_kb"] = resident_kb().map_or(serde_json::Value::Null, Into::into);
+    Ok(Json(figures).into_response())
+}
+
+/// The process's resident set, in KiB (Linux's /proc).
+fn resident_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+const ROUTES: &str = "POST /put, POST /replicate, GET /store, GET /, GET /events?after=N, POST /admin/hold, POST /admin/release, GET /admin/queues, GET /admin/memory";
 
 async fn no_route(method: axum::http::Method, uri: Uri) -> Refused {
     Refused(

@@ -17,7 +17,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use causal_node::client::Client;
 use causal_node::wire::BODY_LIMIT;
-use common::{bounded, free_ports, fresh_dir, Cluster, PATIENCE};
+use common::{
+    bounded, fake_peer, free_ports, fresh_dir, lone_node, run_to_end, start_once, wait_answering,
+    Cluster, PATIENCE,
+};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -53,10 +56,6 @@ async fn a_write_too_big_to_replicate_is_refused_before_it_is_acknowledged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_refuses_a_message_is_reported() {
     bounded(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let peer_port = listener.local_addr().expect("address").port();
         let refuse = || async {
             (
                 StatusCode::BAD_REQUEST,
@@ -64,31 +63,17 @@ async fn a_peer_that_refuses_a_message_is_reported() {
             )
                 .into_response()
         };
-        let app = Router::new().route("/replicate", post(refuse));
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (peer_port, server) = fake_peer(Router::new().route("/replicate", post(refuse))).await;
         let dir = fresh_dir("refused");
         let port = free_ports(1)[0];
-        let child = Command::new(env!("CARGO_BIN_EXE_causal-node"))
-            .current_dir(&dir)
-            .env_clear()
-            .env("NODE_ID", "0")
-            .env("NUM_NODES", "2")
-            .env("PORT", port.to_string())
-            .env("PEERS", format!("http://127.0.0.1:{peer_port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
+        let child = lone_node(&dir, port, &format!("http://127.0.0.1:{peer_port}"))
             .stderr(Stdio::piped())
             .spawn()
             .expect("start causal-node");
         let client = Client::new(Duration::from_secs(10));
         let url = format!("http://127.0.0.1:{port}");
+        wait_answering(&client, &url).await;
         let deadline = Instant::now() + PATIENCE;
-        while client.get(&url).await.is_err() {
-            assert!(Instant::now() < deadline, "the node never answered");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
         let answer = client
             .post(&format!("{url}/put"), r#"{"key":"x","value":"1"}"#)
             .await
@@ -208,23 +193,6 @@ async fn a_full_disk_changes_nothing_and_the_node_recovers() {
     .await;
 }
 
-fn start_once(dir: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_causal-node"))
-        .current_dir(dir)
-        .env_clear()
-        .env("NODE_ID", "0")
-        .env("NUM_NODES", "2")
-        .env("PORT", "1")
-        .env("PEERS", "http://127.0.0.1:9")
-        .args(extra)
-        .output()
-        .expect("run causal-node");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).trim().to_string(),
-    )
-}
-
 /// A database emptied (cut to 0 bytes) after the node wrote is refused:
 /// starting afresh would number its writes from 1 again. `--empty-history`
 /// starts it knowingly. A database cut short is damaged, said in one line.
@@ -235,6 +203,13 @@ async fn an_emptied_or_cut_database_is_refused_with_a_reason() {
         for n in 0..200 {
             cluster.put(0, &format!("k{n}"), &"v".repeat(500)).await;
         }
+        // Its peer has them all (a write it lost before sending it would
+        // stay missing there, and hold the later ones back).
+        cluster
+            .until(1, "node 0's 200 writes", |s| {
+                s["vector_clock"] == json!([200, 0])
+            })
+            .await;
         cluster.kill(0);
         let file = cluster.dir.join("data/node-0/node.redb");
         let bytes = std::fs::read(&file).expect("the database");
@@ -255,12 +230,20 @@ async fn an_emptied_or_cut_database_is_refused_with_a_reason() {
         // Still refused the second time (the refusal wrote no history).
         let (code, _) = start_once(&cluster.dir, &[]);
         assert_eq!(code, Some(1));
-        // Knowingly, and with no peer up that saw its writes (one would
-        // refuse it, as the next test shows): it starts as new.
-        cluster.kill(1);
+        // Knowingly: it takes up its numbering after the 200 writes it had
+        // acknowledged (its peer saw them too), so its next write is 201,
+        // which the peer applies rather than discarding.
         cluster.spawn_with(0, &["--empty-history"]);
         cluster.wait_up(0).await;
-        assert_eq!(cluster.store(0).await["vector_clock"], json!([0, 0]));
+        assert_eq!(cluster.store(0).await["vector_clock"], json!([200, 0]));
+        let answer = cluster.put(0, "after", "1").await;
+        assert_eq!(answer["vector_clock"], json!([201, 0]));
+        let store = cluster
+            .until(1, "the write after", |s| {
+                s["vector_clock"] == json!([201, 0])
+            })
+            .await;
+        assert_eq!(store["store"]["after"], "1");
     })
     .await;
 }
@@ -323,9 +306,11 @@ async fn half_sent_requests_time_out_and_every_refusal_has_a_short_reason() {
 }
 
 /// A node whose data directory was replaced after its peers saw its writes
-/// is refused at start: it would number new writes as the lost ones.
+/// is refused at start: it would number new writes as the lost ones. With
+/// `--empty-history` it asks its peers how far they saw it, and numbers
+/// its writes after that: none is discarded as a duplicate.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_node_behind_what_its_peers_saw_of_it_is_refused() {
+async fn a_node_behind_what_its_peers_saw_of_it_is_refused_or_takes_up_their_count() {
     bounded(async {
         let cluster = Cluster::start("behind", 2, &[]).await;
         for n in 0..3 {
@@ -336,22 +321,84 @@ async fn a_node_behind_what_its_peers_saw_of_it_is_refused() {
             .await;
         cluster.kill(0);
         std::fs::remove_dir_all(cluster.dir.join("data/node-0")).expect("replace it");
-        let output = Command::new(env!("CARGO_BIN_EXE_causal-node"))
-            .current_dir(&cluster.dir)
-            .env_clear()
-            .env("NODE_ID", "0")
-            .env("NUM_NODES", "2")
-            .env("PORT", cluster.ports[0].to_string())
-            .env("PEERS", cluster.url(1))
-            .output()
-            .expect("run causal-node");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let (code, stderr) = run_to_end(
+            lone_node(&cluster.dir, cluster.ports[0], &cluster.url(1)).stderr(Stdio::piped()),
+        );
+        assert_eq!(code, Some(1), "{stderr}");
         assert!(
             stderr.contains("has seen 3 writes of node 0, but this node's database holds only 0"),
             "{stderr}"
         );
-        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("--empty-history"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+        cluster.spawn_with(0, &["--empty-history"]);
+        cluster.wait_up(0).await;
+        assert_eq!(cluster.store(0).await["vector_clock"], json!([3, 0]));
+        let answer = cluster.put(0, "new", "4").await;
+        assert_eq!(answer["vector_clock"], json!([4, 0]));
+        let store = cluster
+            .until(1, "the new write", |s| s["vector_clock"] == json!([4, 0]))
+            .await;
+        assert_eq!(store["store"]["new"], "4", "applied, not discarded");
+        // Restarted as it is now, it keeps its numbering.
+        cluster.kill(0);
+        cluster.spawn(0);
+        cluster.wait_up(0).await;
+        assert_eq!(
+            cluster.put(0, "newer", "5").await["vector_clock"],
+            json!([5, 0])
+        );
+        cluster.settled().await;
+    })
+    .await;
+}
+
+/// After a crash, redb reads a file whose newest commit is damaged back at
+/// the one before, with no word: here the file is put back as it was two
+/// acknowledged writes earlier, with the peer down, so only the node can
+/// tell. It refuses to start, saying what was lost; `--empty-history` takes
+/// up its numbering after the acknowledged writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_back_at_an_earlier_commit_is_refused() {
+    bounded(async {
+        let cluster = Cluster::start("earlier", 2, &[]).await;
+        cluster.kill(1);
+        for n in 0..3 {
+            cluster.put(0, &format!("k{n}"), "v").await;
+        }
+        cluster.kill(0);
+        let file = cluster.dir.join("data/node-0/node.redb");
+        let earlier = std::fs::read(&file).expect("the database");
+        cluster.spawn(0);
+        cluster.wait_up(0).await;
+        for n in 3..5 {
+            cluster.put(0, &format!("k{n}"), "v").await;
+        }
+        cluster.kill(0);
+        std::fs::write(&file, &earlier).expect("put the earlier file back");
+
+        let (code, stderr) = start_once(&cluster.dir, &[]);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains("holds 3 log entries, 3 of them this node's writes, but the node had acknowledged 5 and 5"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("acknowledged writes were lost"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        // Refused again: the refusal changed nothing.
+        let (code, _) = start_once(&cluster.dir, &[]);
+        assert_eq!(code, Some(1));
+
+        // Knowingly (the peer must answer first: it may have seen more).
+        cluster.spawn(1);
+        cluster.wait_up(1).await;
+        cluster.spawn_with(0, &["--empty-history"]);
+        cluster.wait_up(0).await;
+        let store = cluster.store(0).await;
+        assert_eq!(store["vector_clock"], json!([5, 0]), "{store}");
+        let answer = cluster.put(0, "k5", "v").await;
+        assert_eq!(answer["vector_clock"], json!([6, 0]));
     })
     .await;
 }

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{free_ports, fresh_dir};
+use common::{fake_peer, free_ports, fresh_dir, lone_node, wait_answering, Killed};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -59,15 +59,6 @@ impl Peer {
 }
 
 type Shared = Arc<Mutex<Peer>>;
-
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn batch(State(peer): State<Shared>, body: Bytes) -> Response {
     let mut peer = peer.lock().expect("peer");
@@ -115,39 +106,21 @@ fn run_case(seed: u64, failing: u64, batches: bool, writes: usize, at_once: usiz
             batch_requests: 0,
             single_requests: 0,
         }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let peer_port = listener.local_addr().expect("address").port();
         let app = Router::new()
             .route("/replicate/batch", post(batch))
             .route("/replicate", post(single))
             .with_state(Arc::clone(&peer));
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (peer_port, server) = fake_peer(app).await;
         let dir = fresh_dir("order");
         let port = free_ports(1)[0];
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_causal-node"))
-            .current_dir(&dir)
-            .env_clear()
-            .env("NODE_ID", "0")
-            .env("NUM_NODES", "2")
-            .env("PORT", port.to_string())
-            .env("PEERS", format!("http://127.0.0.1:{peer_port}"))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
+        let child = lone_node(&dir, port, &format!("http://127.0.0.1:{peer_port}"))
             .spawn()
             .expect("start causal-node");
         // Killed however the case ends (a failing case panics).
         let _node = Killed(child);
         let client = causal_node::client::Client::new(Duration::from_secs(10));
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + common::PATIENCE;
-        while client.get(&url).await.is_err() {
-            assert!(Instant::now() < deadline, "the node never answered");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_answering(&client, &url).await;
         // Writes from several clients at once, so batches of every size form.
         let mut tasks = tokio::task::JoinSet::new();
         for lane in 0..at_once {

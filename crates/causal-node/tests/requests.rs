@@ -6,14 +6,8 @@ mod common;
 
 use std::process::Command;
 
-use common::{bounded, fresh_dir, Cluster};
+use common::{bounded, fresh_dir, node, run_to_end, wait_answering, Cluster};
 use serde_json::{json, Value};
-
-fn node() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_causal-node"));
-    command.env_clear();
-    command
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_400_with_a_reason_and_change_nothing() {
@@ -239,15 +233,6 @@ async fn one_arrival_releases_a_whole_chain() {
     .await;
 }
 
-fn stderr_of(command: &mut Command) -> (Option<i32>, String) {
-    let output = command.output().expect("run causal-node");
-    assert!(output.stdout.is_empty() || output.status.success());
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).trim().to_string(),
-    )
-}
-
 /// Environment, expected exit status, words of the reason.
 type Case = (Vec<(&'static str, String)>, i32, &'static str);
 
@@ -355,7 +340,7 @@ fn bad_configuration_stops_with_a_reason() {
         for (k, v) in &env {
             command.env(k, v);
         }
-        let (status, stderr) = stderr_of(&mut command);
+        let (status, stderr) = run_to_end(&mut command);
         assert_eq!(status, Some(code), "{env:?}: {stderr}");
         assert!(
             stderr.contains(reason),
@@ -364,7 +349,7 @@ fn bad_configuration_stops_with_a_reason() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
     // The same by flags; and --help explains them with an example.
-    let (status, stderr) = stderr_of(node().args(["--node-id", "4", "--peers", peers]));
+    let (status, stderr) = run_to_end(node().args(["--node-id", "4", "--peers", peers]));
     assert_eq!(status, Some(2));
     assert!(
         stderr.contains("NODE_ID must be a number from 0 to 2"),
@@ -457,11 +442,7 @@ async fn logs_are_quiet_unless_asked_for() {
             let child = command.spawn().expect("start causal-node");
             let client = causal_node::client::Client::new(std::time::Duration::from_secs(10));
             let url = format!("http://127.0.0.1:{}", ports[0]);
-            let deadline = std::time::Instant::now() + common::PATIENCE;
-            while client.get(&url).await.is_err() {
-                assert!(std::time::Instant::now() < deadline, "never answered");
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
+            wait_answering(&client, &url).await;
             for body in [json!({"key": "x", "value": "1"}), json!({"key": "x"})] {
                 client
                     .post(&format!("{url}/put"), body.to_string())

@@ -269,6 +269,75 @@ impl Drop for Cluster {
     }
 }
 
+/// The causal-node binary, with an empty environment.
+pub fn node() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_causal-node"));
+    command.env_clear();
+    command
+}
+
+/// Node 0 of two in `dir`, listening on `port`, its one peer at `peer`.
+pub fn lone_node(dir: &std::path::Path, port: u16, peer: &str) -> Command {
+    let mut command = node();
+    command
+        .current_dir(dir)
+        .env("NODE_ID", "0")
+        .env("NUM_NODES", "2")
+        .env("PORT", port.to_string())
+        .env("PEERS", peer)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    command
+}
+
+/// Runs `command` to its end: its exit status and what it said on stderr.
+pub fn run_to_end(command: &mut Command) -> (Option<i32>, String) {
+    let output = command.output().expect("run causal-node");
+    assert!(output.stdout.is_empty() || output.status.success());
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    )
+}
+
+/// Node 0 of two started once in `dir` (on a port it cannot listen on,
+/// its peer nowhere): it stops, and says why.
+pub fn start_once(dir: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
+    run_to_end(lone_node(dir, 1, "http://127.0.0.1:9").args(extra))
+}
+
+/// A child process killed however the test ends (a failing test panics).
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until `url` answers at all.
+pub async fn wait_answering(client: &Client, url: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    while client.get(url).await.is_err() {
+        assert!(Instant::now() < deadline, "{url} never answered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Serves `app` on a loopback port chosen now, as a node's stand-in peer:
+/// the port, and the server's task.
+pub async fn fake_peer(app: axum::Router) -> (u16, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (port, server)
+}
+
 /// Runs a test's body within [`TEST_LIMIT`].
 pub async fn bounded<F: std::future::Future<Output = ()>>(body: F) {
     tokio::time::timeout(TEST_LIMIT, body)
