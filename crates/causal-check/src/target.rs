@@ -1,7 +1,7 @@
 //! The node under test: a command started afresh for each case, or a node
 //! already running at a URL.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read;
 use std::net::TcpListener;
@@ -39,12 +39,68 @@ pub struct Running {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// The nodes started and not yet ended: the orphans the checker adopts are
-/// everything else it did not start.
-static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+/// The nodes started and not yet ended (each the leader of its process
+/// group), with their working directories: the orphans the checker adopts
+/// are everything else it did not start.
+static LIVE: Mutex<BTreeMap<u32, PathBuf>> = Mutex::new(BTreeMap::new());
 
-fn live() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
+fn live() -> std::sync::MutexGuard<'static, BTreeMap<u32, PathBuf>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Ends every node started, with its process group, when the checker is
+/// interrupted (Ctrl-C: SIGINT) or told to end (SIGTERM, SIGHUP): the nodes
+/// run in process groups of their own, so the terminal's signal never
+/// reaches them. Then the checker exits, with 128 and the signal's number.
+/// (A checker killed outright, SIGKILL, cannot act: each node is started
+/// with the kernel's parent-death signal, so it is killed with it.)
+pub fn end_nodes_on_signals() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+        else {
+            return;
+        };
+        let listening = {
+            let _inside = runtime.enter();
+            [
+                (SignalKind::interrupt(), 2),
+                (SignalKind::terminate(), 15),
+                (SignalKind::hangup(), 1),
+            ]
+            .into_iter()
+            .map(|(kind, number)| signal(kind).map(|s| (s, number)))
+            .collect::<Result<Vec<_>, _>>()
+        };
+        let Ok(mut listening) = listening else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let number = runtime.block_on(async move {
+                let [(a, na), (b, nb), (c, nc)] = &mut listening[..] else {
+                    return 15;
+                };
+                tokio::select! {
+                    _ = a.recv() => *na,
+                    _ = b.recv() => *nb,
+                    _ = c.recv() => *nc,
+                }
+            });
+            // Held to the end: no node starts after this.
+            let nodes = live();
+            let pids: BTreeSet<u32> = nodes.keys().copied().collect();
+            family::end(&pids, 0);
+            end_orphans_but(&pids);
+            for dir in nodes.values() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            eprintln!("causal-check: stopped by a signal; every node it started is ended");
+            std::process::exit(128 + number);
+        });
+    }
 }
 
 impl Drop for Running {
@@ -65,12 +121,16 @@ impl Drop for Running {
 /// Ends the processes the checker adopted that are no node running now:
 /// helpers of ended nodes that had left their process group.
 pub fn end_orphans() {
+    let known = live().keys().copied().collect();
+    end_orphans_but(&known);
+}
+
+fn end_orphans_but(known: &BTreeSet<u32>) {
     if !family::adopting() {
         return;
     }
-    let known = live().clone();
     for _ in 0..3 {
-        let orphans = family::adopted(&known);
+        let orphans = family::adopted(known);
         if orphans.is_empty() {
             return;
         }
@@ -228,6 +288,8 @@ fn spawn(
     let mut command_line = Command::new(&program);
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command_line, 0);
+    #[cfg(target_os = "linux")]
+    end_with_the_checker(&mut command_line);
     let mut registry = live();
     let child = command_line
         .args(args)
@@ -241,7 +303,7 @@ fn spawn(
         .stderr(output2)
         .spawn()
         .map_err(|e| Unreachable(format!("cannot start {}: {e}", command[0])))?;
-    registry.insert(child.id());
+    registry.insert(child.id(), dir.path().to_path_buf());
     drop(registry);
     let running = Running {
         api: NodeApi::new(&format!("http://127.0.0.1:{port}"), request),
@@ -256,6 +318,30 @@ fn spawn(
         log,
         port,
     })
+}
+
+/// Has the kernel kill the node when the checker's thread that started it
+/// ends, however it ends (`PR_SET_PDEATHSIG`): a checker killed outright
+/// leaves no node behind.
+#[cfg(target_os = "linux")]
+fn end_with_the_checker(command: &mut Command) {
+    use rustix::process::{getpid, getppid, set_parent_process_death_signal, Signal};
+    let checker = getpid();
+    let ask = move || -> std::io::Result<()> {
+        set_parent_process_death_signal(Some(Signal::KILL))?;
+        // The checker died before the request took hold: end now.
+        if getppid() != Some(checker) {
+            // ESRCH, made without allocating.
+            return Err(std::io::Error::from_raw_os_error(3));
+        }
+        Ok(())
+    };
+    // SAFETY: between fork and exec the closure makes two system calls
+    // (prctl, getppid) and allocates nothing, as a forked child must not.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(command, ask);
+    }
 }
 
 impl Pending {
