@@ -174,6 +174,7 @@ fn usage(reason: &str) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    target::guard();
     let command = Cli::command().after_help(after_help());
     let cli = match command
         .try_get_matches()

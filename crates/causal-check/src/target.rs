@@ -93,6 +93,9 @@ pub fn end_nodes_on_signals() {
             let nodes = live();
             let pids: BTreeSet<u32> = nodes.keys().copied().collect();
             family::end(&pids, 0);
+            for &pid in &pids {
+                tell_guardian('-', pid);
+            }
             end_orphans_but(&pids);
             for dir in nodes.values() {
                 let _ = std::fs::remove_dir_all(dir);
@@ -101,6 +104,87 @@ pub fn end_nodes_on_signals() {
             std::process::exit(128 + number);
         });
     }
+}
+
+/// The guardian: the checker's own program started again as a process of
+/// its own (its own process group, so Ctrl-C does not reach it), told on a
+/// pipe which nodes run. When the checker ends, however it ends (killed
+/// outright too), the kernel closes the pipe, and the guardian ends the
+/// process group of every node still listed.
+static GUARDIAN: Mutex<Option<(u32, std::process::ChildStdin)>> = Mutex::new(None);
+
+/// Set in the guardian's environment: the program is the guardian.
+const GUARDIAN_ENV: &str = "CAUSAL_CHECK_GUARDIAN";
+
+fn guardian() -> std::sync::MutexGuard<'static, Option<(u32, std::process::ChildStdin)>> {
+    GUARDIAN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Starts the guardian; called first by the checker's `main`. In the
+/// guardian's own process this serves as the guardian and never returns.
+pub fn guard() {
+    if std::env::var_os(GUARDIAN_ENV).is_some() {
+        serve_as_guardian();
+    }
+    // Its own program, even if the file was replaced meanwhile.
+    let program = if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        match std::env::current_exe() {
+            Ok(program) => program,
+            Err(_) => return,
+        }
+    };
+    let mut command = Command::new(program);
+    command
+        .env(GUARDIAN_ENV, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0).arg0("causal-check-guardian");
+    }
+    // Without a guardian the nodes still end with the checker's thread
+    // (the parent-death signal) and on Ctrl-C or SIGTERM.
+    if let Ok(mut child) = command.spawn() {
+        if let Some(pipe) = child.stdin.take() {
+            *guardian() = Some((child.id(), pipe));
+        }
+    }
+}
+
+/// Tells the guardian that node `pid` runs (`+`) or has ended (`-`).
+fn tell_guardian(sign: char, pid: u32) {
+    use std::io::Write;
+    if let Some((_, pipe)) = guardian().as_mut() {
+        let _ = writeln!(pipe, "{sign}{pid}");
+    }
+}
+
+/// The guardian: keeps the list of running nodes until its pipe closes,
+/// then ends the process group of each.
+fn serve_as_guardian() -> ! {
+    use std::io::BufRead;
+    let mut nodes = BTreeSet::new();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else {
+            break;
+        };
+        let (sign, pid) = line.split_at(line.len().min(1));
+        match (sign, pid.parse::<u32>()) {
+            ("+", Ok(pid)) => {
+                nodes.insert(pid);
+            }
+            ("-", Ok(pid)) => {
+                nodes.remove(&pid);
+            }
+            _ => {}
+        }
+    }
+    family::end(&nodes, 0);
+    std::process::exit(0)
 }
 
 impl Drop for Running {
@@ -113,6 +197,7 @@ impl Drop for Running {
             let _ = child.kill();
             let _ = child.wait();
             live().remove(&pid);
+            tell_guardian('-', pid);
             end_orphans();
         }
     }
@@ -129,6 +214,10 @@ fn end_orphans_but(known: &BTreeSet<u32>) {
     if !family::adopting() {
         return;
     }
+    // The guardian is the checker's child too, and no orphan.
+    let mut known = known.clone();
+    known.extend(guardian().as_ref().map(|(pid, _)| *pid));
+    let known = &known;
     for _ in 0..3 {
         let orphans = family::adopted(known);
         if orphans.is_empty() {
@@ -304,6 +393,7 @@ fn spawn(
         .spawn()
         .map_err(|e| Unreachable(format!("cannot start {}: {e}", command[0])))?;
     registry.insert(child.id(), dir.path().to_path_buf());
+    tell_guardian('+', child.id());
     drop(registry);
     let running = Running {
         api: NodeApi::new(&format!("http://127.0.0.1:{port}"), request),
