@@ -185,34 +185,61 @@ pub(crate) trait Mode {
     fn cases(&self, seed: u64) -> Vec<Case>;
     /// What tells one order played from another, for the coverage line.
     fn order(&self, case: &Case) -> String;
-    /// Plays `case` on nodes started for it: the steps played, or the flaw
-    /// and the replica where it showed.
+    /// Starts the nodes of `case` afresh.
+    fn start(&self, case: &Case) -> Result<Vec<Running>, Unreachable>;
+    /// Plays `case` on `nodes`: the steps played, or the flaw and the
+    /// replica where it showed.
+    fn play(&self, case: &Case, nodes: &[Running]) -> Result<usize, (Flaw, ReplicaId)>;
+    /// Adds to a flaw what the nodes answer now, beside the engine.
+    fn observe(&self, _case: &Case, _nodes: &[Running], _flaw: &mut Flaw) {}
+    /// The smallest case as reported, once shrunk.
+    fn settle(&self, case: Case, flaw: Flaw, _summary: &mut Summary) -> (Case, Flaw) {
+        (case, flaw)
+    }
+
+    /// Plays `case` on nodes started for it: a node that exited is told
+    /// with its exit status and last output; a run in which a node's port
+    /// turned out to be another program's is played again, never judged.
     fn run(
         &self,
         case: &Case,
         summary: &mut Summary,
-    ) -> Result<Result<usize, (Flaw, ReplicaId)>, Unreachable>;
-    /// The smallest case as reported, once shrunk.
-    fn settle(&self, case: Case, flaw: Flaw, _summary: &mut Summary) -> (Case, Flaw) {
-        (case, flaw)
+    ) -> Result<Result<usize, (Flaw, ReplicaId)>, Unreachable> {
+        for _ in 0..CASE_ATTEMPTS {
+            summary.runs += 1;
+            let mut nodes = self.start(case)?;
+            let (flaw, at) = match self.play(case, &nodes) {
+                Ok(steps) => return Ok(Ok(steps)),
+                Err(found) => found,
+            };
+            match judged(&mut nodes, flaw, summary) {
+                Judged::Flaw(mut flaw) => {
+                    self.observe(case, &nodes, &mut flaw);
+                    return Ok(Err((flaw, at)));
+                }
+                Judged::Crashed(flaw) => return Ok(Err((flaw, at))),
+                Judged::Again => {}
+            }
+        }
+        Err(Unreachable(format!(
+            "another program kept taking a node's port during a case ({CASE_ATTEMPTS} tries)"
+        )))
     }
 }
 
 /// What a run that showed a flaw comes to, once the nodes are asked how
 /// they are.
-pub(crate) enum Judged {
+enum Judged {
     /// The flaw as the node's answers showed it.
     Flaw(Flaw),
-    /// A node exited: the flaw told as that crash, with its exit status
-    /// and last output.
+    /// A node exited: the flaw told as that crash.
     Crashed(Flaw),
-    /// A node's port turned out to be another program's: the run is played
-    /// again, never judged.
+    /// A node's port turned out to be another program's.
     Again,
 }
 
 /// Judges a run on `nodes` that showed `flaw`.
-pub(crate) fn judged(nodes: &mut [Running], mut flaw: Flaw, summary: &mut Summary) -> Judged {
+fn judged(nodes: &mut [Running], mut flaw: Flaw, summary: &mut Summary) -> Judged {
     if let Some(exited) = nodes.iter_mut().find_map(Running::exited) {
         flaw.kind = Kind::BadResponse;
         flaw.got = serde_json::json!(exited);
@@ -253,33 +280,20 @@ impl Mode for OneNode<'_> {
         case.order_key()
     }
 
-    fn run(
-        &self,
-        case: &Case,
-        summary: &mut Summary,
-    ) -> Result<Result<usize, (Flaw, ReplicaId)>, Unreachable> {
-        for _ in 0..CASE_ATTEMPTS {
-            summary.runs += 1;
-            let node: Running = start(
-                self.command,
-                case.node,
-                case.replicas,
-                &self.peers.urls()[..case.replicas - 1],
-                self.options.startup,
-                self.options.request,
-            )?;
-            let flaw = match play(case, &node.api, Some(&self.peers)) {
-                Ok(steps) => return Ok(Ok(steps)),
-                Err(flaw) => flaw,
-            };
-            match judged(&mut [node], flaw, summary) {
-                Judged::Flaw(flaw) | Judged::Crashed(flaw) => return Ok(Err((flaw, case.node))),
-                Judged::Again => {}
-            }
-        }
-        Err(Unreachable(format!(
-            "another program kept taking the node's port during a case ({CASE_ATTEMPTS} tries)"
-        )))
+    fn start(&self, case: &Case) -> Result<Vec<Running>, Unreachable> {
+        let node = start(
+            self.command,
+            case.node,
+            case.replicas,
+            &self.peers.urls()[..case.replicas - 1],
+            self.options.startup,
+            self.options.request,
+        )?;
+        Ok(vec![node])
+    }
+
+    fn play(&self, case: &Case, nodes: &[Running]) -> Result<usize, (Flaw, ReplicaId)> {
+        play(case, &nodes[0].api, Some(&self.peers)).map_err(|flaw| (flaw, case.node))
     }
 }
 

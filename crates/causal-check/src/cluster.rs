@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use crate::api::{NodeApi, StoreAnswer, WireMessage};
 use crate::case::Case;
-use crate::check::{judged, run_cases, Judged, Mode, Options, Progress, Summary, CASE_ATTEMPTS};
+use crate::check::{run_cases, Mode, Options, Progress, Summary};
 use crate::flaw::{Flaw, Kind};
 use crate::judge::{at, Finding};
 use crate::peers::Peers;
@@ -319,39 +319,24 @@ impl Mode for Cluster<'_> {
         format!("{:?}", case.steps)
     }
 
-    /// A crash is told with its exit status and last output; a run where a
-    /// node's port turned out to be another program's is played again.
-    fn run(
-        &self,
-        case: &Case,
-        summary: &mut Summary,
-    ) -> Result<Result<usize, (Flaw, ReplicaId)>, Unreachable> {
-        for _ in 0..CASE_ATTEMPTS {
-            summary.runs += 1;
-            let mut nodes = start_cluster(self.command, case, &self.links, self.options)?;
-            let apis: Vec<&NodeApi> = nodes.iter().map(|n| &n.api).collect();
-            let (flaw, node) = match play_cluster(case, &apis, &self.links) {
-                Ok(steps) => return Ok(Ok(steps)),
-                Err(found) => found,
-            };
-            let mut flaw = match judged(&mut nodes, flaw, summary) {
-                Judged::Flaw(flaw) => flaw,
-                Judged::Crashed(flaw) => return Ok(Err((flaw, node))),
-                Judged::Again => continue,
-            };
-            // Beside the engine's replicas, what each node shows now.
-            if let Ok(sim) = Simulation::replay(case.config(), &case.steps[..=flaw.step]) {
-                flaw.observed = nodes
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(r, n)| n.api.store().ok().map(|a| observe(&sim, r, &a)))
-                    .collect();
-            }
-            return Ok(Err((flaw, node)));
+    fn start(&self, case: &Case) -> Result<Vec<Running>, Unreachable> {
+        start_cluster(self.command, case, &self.links, self.options)
+    }
+
+    fn play(&self, case: &Case, nodes: &[Running]) -> Result<usize, (Flaw, ReplicaId)> {
+        let apis: Vec<&NodeApi> = nodes.iter().map(|n| &n.api).collect();
+        play_cluster(case, &apis, &self.links)
+    }
+
+    /// Beside the engine's replicas, what each node shows now.
+    fn observe(&self, case: &Case, nodes: &[Running], flaw: &mut Flaw) {
+        if let Ok(sim) = Simulation::replay(case.config(), &case.steps[..=flaw.step]) {
+            flaw.observed = nodes
+                .iter()
+                .enumerate()
+                .filter_map(|(r, n)| n.api.store().ok().map(|a| observe(&sim, r, &a)))
+                .collect();
         }
-        Err(Unreachable(
-            "another program kept taking the nodes' ports during a case".into(),
-        ))
     }
 
     /// Played once more, to know where it shows and what each node says.
