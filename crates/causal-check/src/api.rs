@@ -9,6 +9,8 @@ use causal_core::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::http::{Answer, Client};
+
 /// A write as it travels between nodes: the body of `POST /replicate`, and
 /// an entry of `GET /store`'s `buffered`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,26 +94,15 @@ impl fmt::Display for BadResponse {
 /// A node's base URL and a connection pool to it.
 pub struct NodeApi {
     base: String,
-    agent: ureq::Agent,
-}
-
-/// An HTTP answer: status code and body.
-struct Answer {
-    code: u16,
-    body: String,
+    client: Client,
 }
 
 impl NodeApi {
     /// The API at `base` (`http://127.0.0.1:5000`), each request bounded by `timeout`.
     pub fn new(base: &str, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .build()
-            .into();
         NodeApi {
             base: base.trim_end_matches('/').to_string(),
-            agent,
+            client: Client::new(timeout),
         }
     }
 
@@ -121,30 +112,12 @@ impl NodeApi {
     }
 
     fn get(&self, path: &str) -> Result<Answer, String> {
-        let url = format!("{}{path}", self.base);
-        let mut response = self.agent.get(&url).call().map_err(|e| e.to_string())?;
-        let code = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| e.to_string())?;
-        Ok(Answer { code, body })
+        self.client.get(&format!("{}{path}", self.base))
     }
 
     fn post(&self, path: &str, body: &Value) -> Result<Answer, String> {
-        let url = format!("{}{path}", self.base);
-        let mut response = self
-            .agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .send(body.to_string())
-            .map_err(|e| e.to_string())?;
-        let code = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| e.to_string())?;
-        Ok(Answer { code, body })
+        self.client
+            .post(&format!("{}{path}", self.base), body.to_string())
     }
 
     /// `GET /`: the greeting's text when it answers 200.
@@ -178,7 +151,7 @@ impl NodeApi {
             Ok(stored) if answer.code == 200 && stored.status == "stored" => {
                 Ok(stored.vector_clock)
             }
-            _ => Err(bad(answer.describe())),
+            _ => Err(bad(describe(&answer))),
         }
     }
 
@@ -204,7 +177,7 @@ impl NodeApi {
             (200, Ok("applied")) => Ok(Receipt::Applied),
             (202, Ok("buffered")) => Ok(Receipt::Buffered),
             (200, Ok("discarded")) => Ok(Receipt::Discarded),
-            _ => Err(bad(answer.describe())),
+            _ => Err(bad(describe(&answer))),
         }
     }
 
@@ -221,16 +194,15 @@ impl NodeApi {
                 request: "GET /store",
                 expected: r#"200 {"store": {...}, "vector_clock": [...], "buffered": [...]}"#
                     .into(),
-                got: answer.describe(),
+                got: describe(&answer),
             }),
         }
     }
 }
 
-impl Answer {
-    fn describe(&self) -> String {
-        format!("{} {}", self.code, shorten(&self.body))
-    }
+/// An answer as a message quotes it: its status and body, shortened.
+fn describe(answer: &Answer) -> String {
+    format!("{} {}", answer.code, shorten(&answer.body))
 }
 
 /// A body as a message quotes it: one line, at most 200 characters.

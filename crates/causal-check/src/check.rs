@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use causal_core::splitmix64;
-use causal_core::{replica_name, MessageId};
+use causal_core::{replica_name, MessageId, ReplicaId};
 
 use crate::case::{every_order, Case};
 use crate::family::Listener;
@@ -142,6 +142,10 @@ pub struct Summary {
     pub orders: usize,
     /// Node runs started again because another program took the node's port.
     pub retried: usize,
+    /// Time spent shrinking the flaws found.
+    pub shrinking: Duration,
+    /// Node runs spent shrinking them.
+    pub shrink_runs: usize,
 }
 
 impl Summary {
@@ -170,48 +174,127 @@ impl Summary {
 
 /// How many times one case is played again when another program takes the
 /// node's port while it runs.
-const CASE_ATTEMPTS: usize = 4;
+pub(crate) const CASE_ATTEMPTS: usize = 4;
 
-/// Plays `case` on a node started for it; a node that crashed is told with
-/// its exit status and last output; a run in which the node's port turned
-/// out to be another program's is played again, never judged.
-fn run_case(
-    options: &Options,
-    command: &[String],
-    peers: &Peers,
-    case: &Case,
-    summary: &mut Summary,
-) -> Result<Result<usize, Flaw>, Unreachable> {
-    for _ in 0..CASE_ATTEMPTS {
-        summary.runs += 1;
-        let mut node: Running = start(
-            command,
+/// A way of playing cases: one node with the checker as its peers
+/// ([`OneNode`]), or a whole cluster with the checker as its network
+/// (`cluster::Cluster`). [`run_cases`] is the loop both share.
+pub(crate) trait Mode {
+    /// The cases to play for the case drawn from `seed`: that one, or one
+    /// per order of its last arrivals (`--exhaustive`).
+    fn cases(&self, seed: u64) -> Vec<Case>;
+    /// What tells one order played from another, for the coverage line.
+    fn order(&self, case: &Case) -> String;
+    /// Starts the nodes of `case` afresh.
+    fn start(&self, case: &Case) -> Result<Vec<Running>, Unreachable>;
+    /// Plays `case` on `nodes`: the steps played, or the flaw and the
+    /// replica where it showed.
+    fn play(&self, case: &Case, nodes: &[Running]) -> Result<usize, (Flaw, ReplicaId)>;
+    /// Adds to a flaw what the nodes answer now, beside the engine.
+    fn observe(&self, _case: &Case, _nodes: &[Running], _flaw: &mut Flaw) {}
+    /// The smallest case as reported, once shrunk.
+    fn settle(&self, case: Case, flaw: Flaw, _summary: &mut Summary) -> (Case, Flaw) {
+        (case, flaw)
+    }
+
+    /// Plays `case` on nodes started for it: a node that exited is told
+    /// with its exit status and last output; a run in which a node's port
+    /// turned out to be another program's is played again, never judged.
+    fn run(
+        &self,
+        case: &Case,
+        summary: &mut Summary,
+    ) -> Result<Result<usize, (Flaw, ReplicaId)>, Unreachable> {
+        for _ in 0..CASE_ATTEMPTS {
+            summary.runs += 1;
+            let mut nodes = self.start(case)?;
+            let (flaw, at) = match self.play(case, &nodes) {
+                Ok(steps) => return Ok(Ok(steps)),
+                Err(found) => found,
+            };
+            match judged(&mut nodes, flaw, summary) {
+                Judged::Flaw(mut flaw) => {
+                    self.observe(case, &nodes, &mut flaw);
+                    return Ok(Err((flaw, at)));
+                }
+                Judged::Crashed(flaw) => return Ok(Err((flaw, at))),
+                Judged::Again => {}
+            }
+        }
+        Err(Unreachable(format!(
+            "another program kept taking a node's port during a case ({CASE_ATTEMPTS} tries)"
+        )))
+    }
+}
+
+/// What a run that showed a flaw comes to, once the nodes are asked how
+/// they are.
+enum Judged {
+    /// The flaw as the node's answers showed it.
+    Flaw(Flaw),
+    /// A node exited: the flaw told as that crash.
+    Crashed(Flaw),
+    /// A node's port turned out to be another program's.
+    Again,
+}
+
+/// Judges a run on `nodes` that showed `flaw`.
+fn judged(nodes: &mut [Running], mut flaw: Flaw, summary: &mut Summary) -> Judged {
+    if let Some(exited) = nodes.iter_mut().find_map(Running::exited) {
+        flaw.kind = Kind::BadResponse;
+        flaw.got = serde_json::json!(exited);
+        flaw.why = format!("{exited}, at this step ({})", flaw.why);
+        flaw.observed.clear();
+        return Judged::Crashed(flaw);
+    }
+    if nodes.iter().any(|n| n.listener() == Listener::Stranger) {
+        summary.retried += 1;
+        return Judged::Again;
+    }
+    Judged::Flaw(flaw)
+}
+
+/// One node started afresh for each case, the checker playing its peers.
+struct OneNode<'a> {
+    options: &'a Options,
+    command: &'a [String],
+    peers: Peers,
+}
+
+impl Mode for OneNode<'_> {
+    fn cases(&self, seed: u64) -> Vec<Case> {
+        let drawn = Case::generate(self.options.nodes, None, seed);
+        match self.options.exhaustive {
+            None => vec![drawn],
+            Some(most) => match drawn.for_every_order(most) {
+                Some((base, copies)) => every_order(&copies)
+                    .iter()
+                    .map(|order| base.then_delivered(order))
+                    .collect(),
+                None => vec![drawn],
+            },
+        }
+    }
+
+    fn order(&self, case: &Case) -> String {
+        case.order_key()
+    }
+
+    fn start(&self, case: &Case) -> Result<Vec<Running>, Unreachable> {
+        let node = start(
+            self.command,
             case.node,
             case.replicas,
-            &peers.urls()[..case.replicas - 1],
-            options.startup,
-            options.request,
+            &self.peers.urls()[..case.replicas - 1],
+            self.options.startup,
+            self.options.request,
         )?;
-        let mut flaw = match play(case, &node.api, Some(peers)) {
-            Ok(steps) => return Ok(Ok(steps)),
-            Err(flaw) => flaw,
-        };
-        if let Some(exited) = node.exited() {
-            flaw.kind = Kind::BadResponse;
-            flaw.got = serde_json::json!(exited);
-            flaw.why = format!("{exited}, at this step ({})", flaw.why);
-            flaw.observed.clear();
-            return Ok(Err(flaw));
-        }
-        if node.listener() == Listener::Stranger {
-            summary.retried += 1;
-            continue;
-        }
-        return Ok(Err(flaw));
+        Ok(vec![node])
     }
-    Err(Unreachable(format!(
-        "another program kept taking the node's port during a case ({CASE_ATTEMPTS} tries)"
-    )))
+
+    fn play(&self, case: &Case, nodes: &[Running]) -> Result<usize, (Flaw, ReplicaId)> {
+        play(case, &nodes[0].api, Some(&self.peers)).map_err(|flaw| (flaw, case.node))
+    }
 }
 
 /// How many node runs shrinking one flaw may take.
@@ -221,10 +304,78 @@ pub(crate) const SHRINK_BUDGET: usize = 300;
 /// timeout per run).
 pub(crate) const SHRINK_TIME: Duration = Duration::from_secs(60);
 
-/// Runs the check. `Err` when the node could not be started or reached.
-pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summary, Unreachable> {
+/// The cases drawn from the seed, each played by `mode`; the first case
+/// that shows a kind of flaw is shrunk and reported.
+pub(crate) fn run_cases(
+    options: &Options,
+    mode: &dyn Mode,
+    report: &mut dyn FnMut(Progress),
+) -> Result<Summary, Unreachable> {
     let began = Instant::now();
     let mut summary = Summary::default();
+    let mut orders = BTreeSet::new();
+    for index in 0..options.cases {
+        report(Progress::Case {
+            case: index + 1,
+            of: options.cases,
+            flaws: summary.found.len(),
+        });
+        let seed = splitmix64(options.seed ^ splitmix64(index as u64));
+        summary.cases += 1;
+        for mut case in mode.cases(seed) {
+            orders.insert(mode.order(&case));
+            // A node that fails to start once is given a second try.
+            let played = match mode.run(&case, &mut summary) {
+                Ok(played) => played,
+                Err(_) => mode.run(&case, &mut summary)?,
+            };
+            let (flaw, node) = match played {
+                Ok(steps) => {
+                    summary.steps += steps;
+                    continue;
+                }
+                Err(found) => found,
+            };
+            summary.steps += flaw.step + 1;
+            *summary.counts.entry(flaw.kind).or_default() += 1;
+            if summary.found.iter().any(|f| f.flaw.kind == flaw.kind) {
+                continue;
+            }
+            case.node = node;
+            let shrinking = Instant::now();
+            let runs = summary.runs;
+            let mut budget = SHRINK_BUDGET;
+            let mut attempt = |c: &Case| -> Result<Option<Flaw>, Unreachable> {
+                // A node that fails to start now and then while shrinking
+                // costs a candidate, never the flaw already found.
+                for _ in 0..2 {
+                    if budget == 0 || shrinking.elapsed() > SHRINK_TIME {
+                        return Ok(None);
+                    }
+                    budget -= 1;
+                    if let Ok(played) = mode.run(c, &mut summary) {
+                        return Ok(played.err().map(|(flaw, _)| flaw));
+                    }
+                }
+                Ok(None)
+            };
+            let (small, flaw) = shrink(case, flaw, &mut attempt)?;
+            let (small, flaw) = mode.settle(small, flaw, &mut summary);
+            summary.shrinking += shrinking.elapsed();
+            summary.shrink_runs += summary.runs - runs;
+            let found = found(options, small, flaw);
+            report(Progress::Found(&found));
+            summary.found.push(found);
+        }
+    }
+    summary.orders = orders.len();
+    summary.elapsed = began.elapsed();
+    summary.retried += crate::target::ports_taken();
+    Ok(summary)
+}
+
+/// Runs the check. `Err` when the node could not be started or reached.
+pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summary, Unreachable> {
     match &options.target {
         Target::Command(command) => {
             let peers = Peers::start(&vec![
@@ -232,124 +383,77 @@ pub fn check(options: &Options, report: &mut dyn FnMut(Progress)) -> Result<Summ
                 options.nodes.saturating_sub(1)
             ])
             .map_err(|e| Unreachable(format!("cannot listen as the node's peers: {e}")))?;
-            let mut orders = BTreeSet::new();
-            for index in 0..options.cases {
-                report(Progress::Case {
-                    case: index + 1,
-                    of: options.cases,
-                    flaws: summary.found.len(),
-                });
-                let seed = splitmix64(options.seed ^ splitmix64(index as u64));
-                let drawn = Case::generate(options.nodes, None, seed);
-                let cases = match options.exhaustive {
-                    None => vec![drawn],
-                    Some(most) => match drawn.for_every_order(most) {
-                        Some((base, copies)) => every_order(&copies)
-                            .iter()
-                            .map(|order| base.then_delivered(order))
-                            .collect(),
-                        None => vec![drawn],
-                    },
-                };
-                summary.cases += 1;
-                for case in cases {
-                    orders.insert(case.order_key());
-                    // A node that fails to start once is given a second try.
-                    let played = match run_case(options, command, &peers, &case, &mut summary) {
-                        Ok(played) => played,
-                        Err(_) => run_case(options, command, &peers, &case, &mut summary)?,
-                    };
-                    match played {
-                        Ok(steps) => summary.steps += steps,
-                        Err(flaw) => {
-                            summary.steps += flaw.step + 1;
-                            *summary.counts.entry(flaw.kind).or_default() += 1;
-                            if summary.found.iter().any(|f| f.flaw.kind == flaw.kind) {
-                                continue;
-                            }
-                            let mut budget = SHRINK_BUDGET;
-                            let began = Instant::now();
-                            let mut attempt = |c: &Case| -> Result<Option<Flaw>, Unreachable> {
-                                // A node that fails to start now and then
-                                // while shrinking costs a candidate, never
-                                // the flaw already found.
-                                for _ in 0..2 {
-                                    if budget == 0 || began.elapsed() > SHRINK_TIME {
-                                        return Ok(None);
-                                    }
-                                    budget -= 1;
-                                    if let Ok(played) =
-                                        run_case(options, command, &peers, c, &mut summary)
-                                    {
-                                        return Ok(played.err());
-                                    }
-                                }
-                                Ok(None)
-                            };
-                            let (case, flaw) = shrink(case, flaw, &mut attempt)?;
-                            let found = found(options, case, flaw);
-                            report(Progress::Found(&found));
-                            summary.found.push(found);
-                        }
-                    }
-                }
-            }
-            summary.orders = orders.len();
+            let mode = OneNode {
+                options,
+                command,
+                peers,
+            };
+            run_cases(options, &mode, report)
         }
-        Target::Url { url, peers } => {
-            let (node, at) = attach(url, options.startup, options.request)?;
-            let listeners =
-                match peers {
-                    Some(addrs) => Some(Peers::start(addrs).map_err(|e| {
-                        Unreachable(format!("cannot listen as the node's peers: {e}"))
-                    })?),
-                    None => None,
-                };
-            if at >= options.nodes {
-                return Err(Unreachable(format!(
-                    "the node at {url} says it is node {at}, but --nodes is {}",
-                    options.nodes
-                )));
-            }
-            let state = node
-                .api
-                .store()
-                .map_err(|bad| Unreachable(bad.to_string()))?;
-            if state.vector_clock.len() != options.nodes {
-                return Err(Unreachable(format!(
-                    "the node at {url} has a clock of {} entries: run it with NUM_NODES={} or give --nodes {}",
-                    state.vector_clock.len(),
-                    options.nodes,
-                    state.vector_clock.len()
-                )));
-            }
-            let fresh = state.store.is_empty()
-                && state.buffered.is_empty()
-                && state.vector_clock.iter().all(|&c| c == 0);
-            if !fresh {
-                return Err(Unreachable(format!(
-                    "the node at {url} is not fresh (GET /store shows writes, a buffer or a clock); start it afresh"
-                )));
-            }
-            report(Progress::Case {
-                case: 1,
-                of: 1,
-                flaws: 0,
-            });
-            let case = Case::generate(options.nodes, Some(at), options.seed);
-            summary.cases = 1;
-            summary.runs = 1;
-            summary.orders = 1;
-            match play(&case, &node.api, listeners.as_ref()) {
-                Ok(steps) => summary.steps = steps,
-                Err(flaw) => {
-                    summary.steps = flaw.step + 1;
-                    summary.counts.insert(flaw.kind, 1);
-                    let found = found(options, case.truncated(flaw.step), flaw);
-                    report(Progress::Found(&found));
-                    summary.found.push(found);
-                }
-            }
+        Target::Url { url, peers } => check_running(options, url, peers.as_deref(), report),
+    }
+}
+
+/// One case on a node already running at `url`, no shrinking.
+fn check_running(
+    options: &Options,
+    url: &str,
+    peers: Option<&[SocketAddr]>,
+    report: &mut dyn FnMut(Progress),
+) -> Result<Summary, Unreachable> {
+    let began = Instant::now();
+    let mut summary = Summary::default();
+    let (node, at) = attach(url, options.startup, options.request)?;
+    let listeners = match peers {
+        Some(addrs) => Some(
+            Peers::start(addrs)
+                .map_err(|e| Unreachable(format!("cannot listen as the node's peers: {e}")))?,
+        ),
+        None => None,
+    };
+    if at >= options.nodes {
+        return Err(Unreachable(format!(
+            "the node at {url} says it is node {at}, but --nodes is {}",
+            options.nodes
+        )));
+    }
+    let state = node
+        .api
+        .store()
+        .map_err(|bad| Unreachable(bad.to_string()))?;
+    if state.vector_clock.len() != options.nodes {
+        return Err(Unreachable(format!(
+            "the node at {url} has a clock of {} entries: run it with NUM_NODES={} or give --nodes {}",
+            state.vector_clock.len(),
+            options.nodes,
+            state.vector_clock.len()
+        )));
+    }
+    let fresh = state.store.is_empty()
+        && state.buffered.is_empty()
+        && state.vector_clock.iter().all(|&c| c == 0);
+    if !fresh {
+        return Err(Unreachable(format!(
+            "the node at {url} is not fresh (GET /store shows writes, a buffer or a clock); start it afresh"
+        )));
+    }
+    report(Progress::Case {
+        case: 1,
+        of: 1,
+        flaws: 0,
+    });
+    let case = Case::generate(options.nodes, Some(at), options.seed);
+    summary.cases = 1;
+    summary.runs = 1;
+    summary.orders = 1;
+    match play(&case, &node.api, listeners.as_ref()) {
+        Ok(steps) => summary.steps = steps,
+        Err(flaw) => {
+            summary.steps = flaw.step + 1;
+            summary.counts.insert(flaw.kind, 1);
+            let found = found(options, case.truncated(flaw.step), flaw);
+            report(Progress::Found(&found));
+            summary.found.push(found);
         }
     }
     summary.elapsed = began.elapsed();

@@ -17,15 +17,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use causal_core::{replica_name, splitmix64, Command, MessageId, ReplicaId, Simulation};
+use causal_core::{replica_name, Command, MessageId, ReplicaId, Simulation};
 use serde_json::{json, Value};
 
 use crate::api::{NodeApi, StoreAnswer, WireMessage};
 use crate::case::Case;
-use crate::check::{found, shrink, Options, Progress, Summary, SHRINK_BUDGET, SHRINK_TIME};
-use crate::family::Listener;
+use crate::check::{run_cases, Mode, Options, Progress, Summary};
 use crate::flaw::{Flaw, Kind};
-use crate::judge::Finding;
+use crate::judge::{at, Finding};
 use crate::peers::Peers;
 use crate::play::{observe, SEND_TIMEOUT};
 use crate::target::{start_all, Running, Unreachable};
@@ -73,7 +72,7 @@ pub fn cluster_case(replicas: usize, seed: u64) -> Case {
 /// flaw's case node is the replica where it showed (`at`).
 pub fn play_cluster(
     case: &Case,
-    apis: &[NodeApi],
+    apis: &[&NodeApi],
     links: &Peers,
 ) -> Result<usize, (Flaw, ReplicaId)> {
     let k = case.replicas;
@@ -137,10 +136,6 @@ pub fn play_cluster(
         }
     }
     Ok(case.steps.len())
-}
-
-fn at(step: usize, (kind, expected, got, why): Finding) -> Flaw {
-    crate::judge::at(step, (kind, expected, got, why))
 }
 
 fn invalid(step: usize, why: impl ToString) -> Flaw {
@@ -288,18 +283,13 @@ fn values(sim: &Simulation, replica: ReplicaId, got: &StoreAnswer) -> Option<Fin
     None
 }
 
-/// The cluster of one case: K nodes started for it.
-struct Started {
-    nodes: Vec<Running>,
-    apis: Vec<NodeApi>,
-}
-
+/// The nodes of one case, started for it.
 fn start_cluster(
     command: &[String],
     case: &Case,
     links: &Peers,
     options: &Options,
-) -> Result<Started, Unreachable> {
+) -> Result<Vec<Running>, Unreachable> {
     let k = case.replicas;
     let urls = links.urls();
     let peers: Vec<Vec<String>> = (0..k)
@@ -310,59 +300,55 @@ fn start_cluster(
                 .collect()
         })
         .collect();
-    let nodes = start_all(command, &peers, options.startup, options.request)?;
-    let apis = nodes
-        .iter()
-        .map(|n| NodeApi::new(n.api.base(), options.request))
-        .collect();
-    Ok(Started { nodes, apis })
+    start_all(command, &peers, options.startup, options.request)
 }
 
-/// Plays `case` on a fresh cluster; a crash is told with its exit status
-/// and last output; a run where a node's port turned out to be another
-/// program's is played again.
-fn run_cluster(
-    options: &Options,
-    command: &[String],
-    links: &Peers,
-    case: &Case,
-    summary: &mut Summary,
-) -> Result<Result<usize, (Flaw, ReplicaId)>, Unreachable> {
-    for _ in 0..4 {
-        summary.runs += 1;
-        let mut cluster = start_cluster(command, case, links, options)?;
-        let (mut flaw, node) = match play_cluster(case, &cluster.apis, links) {
-            Ok(steps) => return Ok(Ok(steps)),
-            Err(found) => found,
-        };
-        if let Some(exited) = cluster.nodes.iter_mut().find_map(|n| n.exited()) {
-            flaw.kind = Kind::BadResponse;
-            flaw.got = json!(exited);
-            flaw.why = format!("{exited}, at this step ({})", flaw.why);
-            return Ok(Err((flaw, node)));
-        }
-        if cluster
-            .nodes
-            .iter()
-            .any(|n| n.listener() == Listener::Stranger)
-        {
-            summary.retried += 1;
-            continue;
-        }
-        // Beside the engine's replicas, what each node shows now.
+/// K nodes started afresh for each case, the checker their network.
+struct Cluster<'a> {
+    options: &'a Options,
+    command: &'a [String],
+    links: Peers,
+}
+
+impl Mode for Cluster<'_> {
+    fn cases(&self, seed: u64) -> Vec<Case> {
+        vec![cluster_case(self.options.nodes, seed)]
+    }
+
+    fn order(&self, case: &Case) -> String {
+        format!("{:?}", case.steps)
+    }
+
+    fn start(&self, case: &Case) -> Result<Vec<Running>, Unreachable> {
+        start_cluster(self.command, case, &self.links, self.options)
+    }
+
+    fn play(&self, case: &Case, nodes: &[Running]) -> Result<usize, (Flaw, ReplicaId)> {
+        let apis: Vec<&NodeApi> = nodes.iter().map(|n| &n.api).collect();
+        play_cluster(case, &apis, &self.links)
+    }
+
+    /// Beside the engine's replicas, what each node shows now.
+    fn observe(&self, case: &Case, nodes: &[Running], flaw: &mut Flaw) {
         if let Ok(sim) = Simulation::replay(case.config(), &case.steps[..=flaw.step]) {
-            flaw.observed = cluster
-                .apis
+            flaw.observed = nodes
                 .iter()
                 .enumerate()
-                .filter_map(|(r, api)| api.store().ok().map(|a| observe(&sim, r, &a)))
+                .filter_map(|(r, n)| n.api.store().ok().map(|a| observe(&sim, r, &a)))
                 .collect();
         }
-        return Ok(Err((flaw, node)));
     }
-    Err(Unreachable(
-        "another program kept taking the nodes' ports during a case".into(),
-    ))
+
+    /// Played once more, to know where it shows and what each node says.
+    fn settle(&self, mut case: Case, flaw: Flaw, summary: &mut Summary) -> (Case, Flaw) {
+        if let Ok(Err((again, node))) = self.run(&case, summary) {
+            if again.kind == flaw.kind && again.step == flaw.step {
+                case.node = node;
+                return (case, again);
+            }
+        }
+        (case, flaw)
+    }
 }
 
 /// Checks a cluster of `options.nodes` copies of `command`.
@@ -371,65 +357,15 @@ pub fn check_cluster(
     command: &[String],
     report: &mut dyn FnMut(Progress),
 ) -> Result<Summary, Unreachable> {
-    let began = Instant::now();
-    let mut summary = Summary::default();
     let k = options.nodes;
     let links = Peers::start(&vec![SocketAddr::from(([127, 0, 0, 1], 0)); k * (k - 1)])
         .map_err(|e| Unreachable(format!("cannot listen as the network: {e}")))?;
-    let mut orders = BTreeSet::new();
-    for index in 0..options.cases {
-        report(Progress::Case {
-            case: index + 1,
-            of: options.cases,
-            flaws: summary.found.len(),
-        });
-        let seed = splitmix64(options.seed ^ splitmix64(index as u64));
-        let mut case = cluster_case(k, seed);
-        orders.insert(format!("{:?}", case.steps));
-        summary.cases += 1;
-        match run_cluster(options, command, &links, &case, &mut summary)? {
-            Ok(steps) => summary.steps += steps,
-            Err((flaw, node)) => {
-                summary.steps += flaw.step + 1;
-                *summary.counts.entry(flaw.kind).or_default() += 1;
-                if summary.found.iter().any(|f| f.flaw.kind == flaw.kind) {
-                    continue;
-                }
-                case.node = node;
-                let mut budget = SHRINK_BUDGET;
-                let began = Instant::now();
-                let mut attempt = |c: &Case| -> Result<Option<Flaw>, Unreachable> {
-                    for _ in 0..2 {
-                        if budget == 0 || began.elapsed() > SHRINK_TIME {
-                            return Ok(None);
-                        }
-                        budget -= 1;
-                        if let Ok(played) = run_cluster(options, command, &links, c, &mut summary) {
-                            return Ok(played.err().map(|(flaw, _)| flaw));
-                        }
-                    }
-                    Ok(None)
-                };
-                let (mut small, mut flaw) = shrink(case, flaw, &mut attempt)?;
-                // Once more, to know where it shows and what each node says.
-                if let Ok(Err((again, node))) =
-                    run_cluster(options, command, &links, &small, &mut summary)
-                {
-                    if again.kind == flaw.kind && again.step == flaw.step {
-                        small.node = node;
-                        flaw = again;
-                    }
-                }
-                let found = found(options, small, flaw);
-                report(Progress::Found(&found));
-                summary.found.push(found);
-            }
-        }
-    }
-    summary.orders = orders.len();
-    summary.elapsed = began.elapsed();
-    summary.retried += crate::target::ports_taken();
-    Ok(summary)
+    let mode = Cluster {
+        options,
+        command,
+        links,
+    };
+    run_cases(options, &mode, report)
 }
 
 #[cfg(test)]

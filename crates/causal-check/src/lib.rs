@@ -18,6 +18,7 @@
 //! # Layout
 //!
 //! - [`api`]: the node's HTTP API as the checker calls it, read strictly.
+//! - [`http`]: the blocking HTTP client the checker sends with.
 //! - [`peers`]: listeners playing the node's peers, recording what it sends.
 //! - [`target`]: starting a node for a case, or attaching to a running one.
 //! - [`case`]: a test case, drawn from a seed, cut down, written as a scenario.
@@ -26,7 +27,9 @@
 //! - [`flaw`]: the kinds of flaw.
 //! - [`check`]: the loop over cases, shrinking and reporting.
 
-#![forbid(unsafe_code)]
+// One `unsafe` block: the kernel's parent-death signal asked for between
+// fork and exec (target.rs).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 // A flaw ends a case, once per case: its size on the way out costs nothing.
 #![allow(clippy::result_large_err)]
@@ -37,6 +40,7 @@ pub mod check;
 pub mod cluster;
 pub mod family;
 pub mod flaw;
+pub mod http;
 pub mod judge;
 pub mod peers;
 pub mod play;

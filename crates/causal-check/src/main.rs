@@ -174,6 +174,7 @@ fn usage(reason: &str) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    target::guard();
     let command = Cli::command().after_help(after_help());
     let cli = match command
         .try_get_matches()
@@ -197,6 +198,7 @@ fn main() -> ExitCode {
         }
     };
     family::adopt_orphans();
+    target::end_nodes_on_signals();
     let code = run(cli);
     target::end_orphans();
     code
@@ -316,9 +318,11 @@ fn conclude(
                 "no flaw found".to_string()
             } else {
                 format!(
-                    "{} kind(s) of flaw found: {}; reproducers in {}",
+                    "{} kind(s) of flaw found: {}; shrinking took {:.1} s ({} node runs); reproducers in {}",
                     kinds.len(),
                     kinds.join(", "),
+                    summary.shrinking.as_secs_f64(),
+                    summary.shrink_runs,
                     options.out.display()
                 )
             };

@@ -1,7 +1,7 @@
 //! The node under test: a command started afresh for each case, or a node
 //! already running at a URL.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read;
 use std::net::TcpListener;
@@ -39,12 +39,152 @@ pub struct Running {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// The nodes started and not yet ended: the orphans the checker adopts are
-/// everything else it did not start.
-static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+/// The nodes started and not yet ended (each the leader of its process
+/// group), with their working directories: the orphans the checker adopts
+/// are everything else it did not start.
+static LIVE: Mutex<BTreeMap<u32, PathBuf>> = Mutex::new(BTreeMap::new());
 
-fn live() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
+fn live() -> std::sync::MutexGuard<'static, BTreeMap<u32, PathBuf>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Ends every node started, with its process group, when the checker is
+/// interrupted (Ctrl-C: SIGINT) or told to end (SIGTERM, SIGHUP): the nodes
+/// run in process groups of their own, so the terminal's signal never
+/// reaches them. Then the checker exits, with 128 and the signal's number.
+/// (A checker killed outright, SIGKILL, cannot act: each node is started
+/// with the kernel's parent-death signal, so it is killed with it.)
+pub fn end_nodes_on_signals() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+        else {
+            return;
+        };
+        let listening = {
+            let _inside = runtime.enter();
+            [
+                (SignalKind::interrupt(), 2),
+                (SignalKind::terminate(), 15),
+                (SignalKind::hangup(), 1),
+            ]
+            .into_iter()
+            .map(|(kind, number)| signal(kind).map(|s| (s, number)))
+            .collect::<Result<Vec<_>, _>>()
+        };
+        let Ok(mut listening) = listening else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let number = runtime.block_on(async move {
+                let [(a, na), (b, nb), (c, nc)] = &mut listening[..] else {
+                    return 15;
+                };
+                tokio::select! {
+                    _ = a.recv() => *na,
+                    _ = b.recv() => *nb,
+                    _ = c.recv() => *nc,
+                }
+            });
+            // Held to the end: no node starts after this.
+            let nodes = live();
+            let pids: BTreeSet<u32> = nodes.keys().copied().collect();
+            family::end(&pids, 0);
+            for &pid in &pids {
+                tell_guardian('-', pid);
+            }
+            end_orphans_but(&pids);
+            for dir in nodes.values() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            eprintln!("causal-check: stopped by a signal; every node it started is ended");
+            std::process::exit(128 + number);
+        });
+    }
+}
+
+/// The guardian: the checker's own program started again as a process of
+/// its own (its own process group, so Ctrl-C does not reach it), told on a
+/// pipe which nodes run. When the checker ends, however it ends (killed
+/// outright too), the kernel closes the pipe, and the guardian ends the
+/// process group of every node still listed.
+static GUARDIAN: Mutex<Option<(u32, std::process::ChildStdin)>> = Mutex::new(None);
+
+/// Set in the guardian's environment: the program is the guardian.
+const GUARDIAN_ENV: &str = "CAUSAL_CHECK_GUARDIAN";
+
+fn guardian() -> std::sync::MutexGuard<'static, Option<(u32, std::process::ChildStdin)>> {
+    GUARDIAN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Starts the guardian; called first by the checker's `main`. In the
+/// guardian's own process this serves as the guardian and never returns.
+pub fn guard() {
+    if std::env::var_os(GUARDIAN_ENV).is_some() {
+        serve_as_guardian();
+    }
+    // Its own program, even if the file was replaced meanwhile.
+    let program = if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        match std::env::current_exe() {
+            Ok(program) => program,
+            Err(_) => return,
+        }
+    };
+    let mut command = Command::new(program);
+    command
+        .env(GUARDIAN_ENV, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0).arg0("causal-check-guardian");
+    }
+    // Without a guardian the nodes still end with the checker's thread
+    // (the parent-death signal) and on Ctrl-C or SIGTERM.
+    if let Ok(mut child) = command.spawn() {
+        if let Some(pipe) = child.stdin.take() {
+            *guardian() = Some((child.id(), pipe));
+        }
+    }
+}
+
+/// Tells the guardian that node `pid` runs (`+`) or has ended (`-`).
+fn tell_guardian(sign: char, pid: u32) {
+    use std::io::Write;
+    if let Some((_, pipe)) = guardian().as_mut() {
+        let _ = writeln!(pipe, "{sign}{pid}");
+    }
+}
+
+/// The guardian: keeps the list of running nodes until its pipe closes,
+/// then ends the process group of each.
+fn serve_as_guardian() -> ! {
+    use std::io::BufRead;
+    let mut nodes = BTreeSet::new();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else {
+            break;
+        };
+        let (sign, pid) = line.split_at(line.len().min(1));
+        match (sign, pid.parse::<u32>()) {
+            ("+", Ok(pid)) => {
+                nodes.insert(pid);
+            }
+            ("-", Ok(pid)) => {
+                nodes.remove(&pid);
+            }
+            _ => {}
+        }
+    }
+    family::end(&nodes, 0);
+    std::process::exit(0)
 }
 
 impl Drop for Running {
@@ -57,6 +197,7 @@ impl Drop for Running {
             let _ = child.kill();
             let _ = child.wait();
             live().remove(&pid);
+            tell_guardian('-', pid);
             end_orphans();
         }
     }
@@ -65,12 +206,20 @@ impl Drop for Running {
 /// Ends the processes the checker adopted that are no node running now:
 /// helpers of ended nodes that had left their process group.
 pub fn end_orphans() {
+    let known = live().keys().copied().collect();
+    end_orphans_but(&known);
+}
+
+fn end_orphans_but(known: &BTreeSet<u32>) {
     if !family::adopting() {
         return;
     }
-    let known = live().clone();
+    // The guardian is the checker's child too, and no orphan.
+    let mut known = known.clone();
+    known.extend(guardian().as_ref().map(|(pid, _)| *pid));
+    let known = &known;
     for _ in 0..3 {
-        let orphans = family::adopted(&known);
+        let orphans = family::adopted(known);
         if orphans.is_empty() {
             return;
         }
@@ -228,6 +377,8 @@ fn spawn(
     let mut command_line = Command::new(&program);
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command_line, 0);
+    #[cfg(target_os = "linux")]
+    end_with_the_checker(&mut command_line);
     let mut registry = live();
     let child = command_line
         .args(args)
@@ -241,7 +392,8 @@ fn spawn(
         .stderr(output2)
         .spawn()
         .map_err(|e| Unreachable(format!("cannot start {}: {e}", command[0])))?;
-    registry.insert(child.id());
+    registry.insert(child.id(), dir.path().to_path_buf());
+    tell_guardian('+', child.id());
     drop(registry);
     let running = Running {
         api: NodeApi::new(&format!("http://127.0.0.1:{port}"), request),
@@ -256,6 +408,30 @@ fn spawn(
         log,
         port,
     })
+}
+
+/// Has the kernel kill the node when the checker's thread that started it
+/// ends, however it ends (`PR_SET_PDEATHSIG`): a checker killed outright
+/// leaves no node behind.
+#[cfg(target_os = "linux")]
+fn end_with_the_checker(command: &mut Command) {
+    use rustix::process::{getpid, getppid, set_parent_process_death_signal, Signal};
+    let checker = getpid();
+    let ask = move || -> std::io::Result<()> {
+        set_parent_process_death_signal(Some(Signal::KILL))?;
+        // The checker died before the request took hold: end now.
+        if getppid() != Some(checker) {
+            // ESRCH, made without allocating.
+            return Err(std::io::Error::from_raw_os_error(3));
+        }
+        Ok(())
+    };
+    // SAFETY: between fork and exec the closure makes two system calls
+    // (prctl, getppid) and allocates nothing, as a forked child must not.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(command, ask);
+    }
 }
 
 impl Pending {

@@ -804,3 +804,82 @@ fn causal_node_passes_as_a_cluster() {
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
     assert_eq!(outcome.lines[0]["kind"], "delivered-too-early");
 }
+
+/// A checker stopped by Ctrl-C (SIGINT) or SIGTERM, or killed outright
+/// (SIGKILL), leaves nothing it started running: neither the node nor a
+/// helper the node started in its process group.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_checker_stopped_or_killed_leaves_no_node_running() {
+    use rustix::process::{kill_process, Pid, Signal};
+    // What runs with `program` as its program and `tag` in its arguments
+    // (the checker's own command line names both, as arguments).
+    let running = |program: &str, tag: &str| -> Vec<String> {
+        processes_with(tag)
+            .into_iter()
+            .filter(|p| {
+                p.split_once(": ")
+                    .is_some_and(|(_, l)| l.starts_with(program))
+            })
+            .collect()
+    };
+    for (number, signal) in [(2, Signal::INT), (15, Signal::TERM), (9, Signal::KILL)] {
+        let tag = format!("stopped-{}-{number}", std::process::id());
+        let helper = format!("sleep 300.{}{number}", std::process::id());
+        // The node hangs on its first write, so it is running when the
+        // checker is stopped; its helper sleeps in its process group.
+        let script = format!("{helper} & exec \"$0\" \"$@\"");
+        let out = tempfile::tempdir().expect("a temporary directory");
+        let mut checker = Command::new(CHECKER)
+            .args(["--cases", "5", "--seed", "1", "--request-timeout", "300"])
+            .arg("--out")
+            .arg(out.path())
+            .args([
+                "--",
+                "sh",
+                "-c",
+                &script,
+                TOY,
+                "--hang-on-put",
+                "--tag",
+                &tag,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("causal-check starts");
+        let started = Instant::now();
+        let left = || {
+            let mut left = running(TOY, &tag);
+            left.extend(running("sleep", &helper));
+            left
+        };
+        while running(TOY, &tag).is_empty() || running("sleep", &helper).is_empty() {
+            assert!(
+                started.elapsed() < BOUND,
+                "the node never started ({number})"
+            );
+            assert!(
+                checker.try_wait().expect("wait").is_none(),
+                "the checker ended first"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = Pid::from_raw(checker.id() as i32).expect("a pid");
+        kill_process(pid, signal).expect("the signal is sent");
+        let (code, _, stderr) = finish(checker);
+        if number != 9 {
+            assert_eq!(code, 128 + number, "{stderr}");
+            assert!(stderr.contains("stopped by a signal"), "{stderr}");
+        }
+        // Bounded: the kernel and the guardian act at once.
+        let started = Instant::now();
+        let mut still = left();
+        while !still.is_empty() && started.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(50));
+            still = left();
+        }
+        assert!(still.is_empty(), "signal {number} left running: {still:?}");
+    }
+}

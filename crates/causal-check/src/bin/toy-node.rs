@@ -22,11 +22,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
+use causal_check::http::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -172,9 +174,7 @@ async fn put(State(node): State<Shared>, body: String) -> (StatusCode, String) {
     for peer in n.peers.clone() {
         let body = serde_json::to_string(&m).unwrap_or_default();
         std::thread::spawn(move || {
-            let _ = ureq::post(format!("{peer}/replicate"))
-                .header("content-type", "application/json")
-                .send(body);
+            let _ = Client::new(Duration::from_secs(5)).post(&format!("{peer}/replicate"), body);
         });
     }
     reply(
@@ -264,7 +264,7 @@ fn main() {
         .build()
         .expect("a runtime");
     if let Some(squatter) = after("--squatter", 1) {
-        let _ = ureq::get(format!("{squatter}/squat?port={port}")).call();
+        let _ = Client::new(Duration::from_secs(5)).get(&format!("{squatter}/squat?port={port}"));
     }
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
