@@ -235,6 +235,40 @@ test('a puzzle opened from the list below comes into view; a lesson and a puzzle
   }, { viewport: LAPTOP });
 });
 
+test('Undo brings back what each step closed: a lesson a puzzle closed, after a load over the puzzle', async () => {
+  await withPage(async (page) => {
+    await page.click(`${tid('lesson-open')}[data-lesson="why-hold-back"]`);
+    await page.locator(`${tid('lesson-panel')}[data-step="1"]`).waitFor();
+    await page.click(tid('lesson-next'));
+    await page.locator(`${tid('lesson-panel')}[data-step="2"]`).waitFor();
+    // A puzzle over the lesson closes it; a preset over the puzzle closes that.
+    await page.click(`${tid('puzzle-open')}[data-puzzle="split-brain"]`);
+    await page.locator(`${tid('puzzle-panel')}[data-puzzle="split-brain"]`).waitFor();
+    await page.waitForFunction((sel) => !document.querySelector(sel), tid('lesson-panel'));
+    await loadClassic(page);
+    await page.waitForFunction((sel) => !document.querySelector(sel), tid('puzzle-panel'));
+    await page.evaluate(() => document.activeElement?.blur());
+    // Undo: the puzzle, as it was; Undo again: the lesson, at its step.
+    await page.keyboard.press('Control+z');
+    await page.locator(`${tid('puzzle-panel')}[data-puzzle="split-brain"]`).waitFor();
+    assert.equal(await page.locator(tid('lesson-panel')).count(), 0, 'one at a time');
+    await page.keyboard.press('Control+z');
+    await page.locator(`${tid('lesson-panel')}[data-lesson="why-hold-back"][data-step="2"]`).waitFor();
+    assert.equal(await page.locator(tid('puzzle-panel')).count(), 0);
+    // The same with the Undo button, after Redo twice: the classic again.
+    await page.click(tid('redo'));
+    await page.locator(`${tid('puzzle-panel')}[data-puzzle="split-brain"]`).waitFor();
+    await page.waitForFunction((sel) => !document.querySelector(sel), tid('lesson-panel'));
+    await page.click(tid('redo'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]')?.max === '6');
+    assert.equal(await page.locator(tid('puzzle-panel')).count(), 0);
+    await page.click(tid('undo'));
+    await page.locator(tid('puzzle-panel')).waitFor();
+    await page.click(tid('undo'));
+    await page.locator(`${tid('lesson-panel')}[data-lesson="why-hold-back"][data-step="2"]`).waitFor();
+  }, { viewport: LAPTOP });
+});
+
 test('a puzzle says when its goal can no longer be reached, and how to go back', async () => {
   await withPage(async (page) => {
     const panel = page.locator(tid('puzzle-panel'));
