@@ -281,8 +281,10 @@ pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
             },
         );
     }
-    use_effect_with(puzzle, |puzzle| {
-        if puzzle.is_some() {
+    // Once the lesson it replaced has closed: the rule at work, beside an
+    // open lesson, leaves the space above the puzzle's panel then.
+    use_effect_with((puzzle, lesson.name.is_some()), |(puzzle, lesson_open)| {
+        if puzzle.is_some() && !lesson_open {
             bring_into_view("[data-testid=\"puzzle-panel\"]");
         }
     });
