@@ -190,6 +190,62 @@ test('presenter mode at 1024x768: every step of the classic on one screen, the r
 });
 
 // ---------------------------------------------------------------------------
+// The toolbar, with six branches, an earlier step and every lesson begun.
+
+/** The toolbar's lines: its controls grouped by the line they sit on. */
+const toolbarLines = (page) => page.evaluate(() => {
+  const boxes = [...document.querySelectorAll('.toolbar-row > *, .toolbar .timeline-box > *, .toolbar .timeline-next > *')]
+    .filter((e) => !e.classList.contains('timeline-next') && !e.classList.contains('timeline-note'))
+    .map((e) => e.getBoundingClientRect())
+    .filter((r) => r.height > 0);
+  const lines = [];
+  for (const r of boxes.sort((a, b) => a.top - b.top)) {
+    const line = lines.find((l) => r.top < l.bottom && r.bottom > l.top);
+    if (line) { line.top = Math.min(line.top, r.top); line.bottom = Math.max(line.bottom, r.bottom); } else lines.push({ top: r.top, bottom: r.bottom });
+  }
+  return lines.length;
+});
+
+for (const [size, most] of [[LAPTOP, 2], [PROJECTOR, 3]]) {
+  test(`at ${size.width}x${size.height} the toolbar keeps to ${most} lines and the lessons to one, with six branches and every lesson begun`, async () => {
+    const begun = () => {
+      for (const [name, at] of [['why-hold-back', '8'], ['vector-clocks', '9'], ['concurrent-writes', '10'], ['fifo-is-not-causal', '7'], ['lost-and-duplicated', 'done']]) {
+        localStorage.setItem(`causal-playground/lesson/${name}`, at);
+      }
+    };
+    await withPage(async (page) => {
+      await loadClassic(page);
+      for (const at of [5, 4, 3, 2, 1]) {
+        await page.locator(tid('timeline')).fill(String(at));
+        await waitStep(page, at);
+        await page.fill(tid('write-key-1'), `k${at}`);
+        await page.fill(tid('write-value-1'), 'v');
+        await page.click(tid('write-1'));
+        await waitStep(page, at + 1);
+      }
+      await page.locator(tid('branch-6')).waitFor();
+      await page.locator(tid('timeline')).fill('1');
+      await waitStep(page, 1);
+      await page.locator(tid('next')).waitFor();
+      await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+      // The badges are short on the screen, whole for a screen reader.
+      const badge = page.locator(`${tid('lesson-open')}[data-lesson="why-hold-back"] .lesson-badge`);
+      assert.equal(await badge.textContent(), 'step 9 of 9');
+      const shown = await badge.boundingBox();
+      assert.ok(shown.width < 40, `"9/9" on the screen, not the words: ${JSON.stringify(shown)}`);
+      const lessonTops = await page.$$eval(tid('lesson-open'), (all) => new Set(all.map((b) => Math.round(b.getBoundingClientRect().top))).size);
+      assert.equal(lessonTops, 1, 'the lessons in one line');
+      const lines = await toolbarLines(page);
+      assert.ok(lines <= most, `the toolbar on ${lines} lines`);
+      assert.equal(await page.getAttribute(tid('branch-6'), 'aria-current'), 'true');
+      assert.match(await page.getAttribute(tid('branch-6'), 'title'), /Branch 6 \(2 steps, from branch 5 at step 1\)/);
+      const replica = await box(page, tid('replica-0'));
+      assert.ok(replica.y < size.height, `the replicas start on the first screen (${replica.y})`);
+    }, { viewport: size, init: begun });
+  });
+}
+
+// ---------------------------------------------------------------------------
 // Lessons and puzzles.
 
 test('a puzzle opened from the list below comes into view; a lesson and a puzzle are never open at once, each one Undo away', async () => {
