@@ -190,6 +190,62 @@ test('presenter mode at 1024x768: every step of the classic on one screen, the r
 });
 
 // ---------------------------------------------------------------------------
+// The toolbar, with six branches, an earlier step and every lesson begun.
+
+/** The toolbar's lines: its controls grouped by the line they sit on. */
+const toolbarLines = (page) => page.evaluate(() => {
+  const boxes = [...document.querySelectorAll('.toolbar-row > *, .toolbar .timeline-box > *, .toolbar .timeline-next > *')]
+    .filter((e) => !e.classList.contains('timeline-next') && !e.classList.contains('timeline-note'))
+    .map((e) => e.getBoundingClientRect())
+    .filter((r) => r.height > 0);
+  const lines = [];
+  for (const r of boxes.sort((a, b) => a.top - b.top)) {
+    const line = lines.find((l) => r.top < l.bottom && r.bottom > l.top);
+    if (line) { line.top = Math.min(line.top, r.top); line.bottom = Math.max(line.bottom, r.bottom); } else lines.push({ top: r.top, bottom: r.bottom });
+  }
+  return lines.length;
+});
+
+for (const [size, most] of [[LAPTOP, 2], [PROJECTOR, 3]]) {
+  test(`at ${size.width}x${size.height} the toolbar keeps to ${most} lines and the lessons to one, with six branches and every lesson begun`, async () => {
+    const begun = () => {
+      for (const [name, at] of [['why-hold-back', '8'], ['vector-clocks', '9'], ['concurrent-writes', '10'], ['fifo-is-not-causal', '7'], ['lost-and-duplicated', 'done']]) {
+        localStorage.setItem(`causal-playground/lesson/${name}`, at);
+      }
+    };
+    await withPage(async (page) => {
+      await loadClassic(page);
+      for (const at of [5, 4, 3, 2, 1]) {
+        await page.locator(tid('timeline')).fill(String(at));
+        await waitStep(page, at);
+        await page.fill(tid('write-key-1'), `k${at}`);
+        await page.fill(tid('write-value-1'), 'v');
+        await page.click(tid('write-1'));
+        await waitStep(page, at + 1);
+      }
+      await page.locator(tid('branch-6')).waitFor();
+      await page.locator(tid('timeline')).fill('1');
+      await waitStep(page, 1);
+      await page.locator(tid('next')).waitFor();
+      await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+      // The badges are short on the screen, whole for a screen reader.
+      const badge = page.locator(`${tid('lesson-open')}[data-lesson="why-hold-back"] .lesson-badge`);
+      assert.equal(await badge.textContent(), 'step 9 of 9');
+      const shown = await badge.boundingBox();
+      assert.ok(shown.width < 40, `"9/9" on the screen, not the words: ${JSON.stringify(shown)}`);
+      const lessonTops = await page.$$eval(tid('lesson-open'), (all) => new Set(all.map((b) => Math.round(b.getBoundingClientRect().top))).size);
+      assert.equal(lessonTops, 1, 'the lessons in one line');
+      const lines = await toolbarLines(page);
+      assert.ok(lines <= most, `the toolbar on ${lines} lines`);
+      assert.equal(await page.getAttribute(tid('branch-6'), 'aria-current'), 'true');
+      assert.match(await page.getAttribute(tid('branch-6'), 'title'), /Branch 6 \(2 steps, from branch 5 at step 1\)/);
+      const replica = await box(page, tid('replica-0'));
+      assert.ok(replica.y < size.height, `the replicas start on the first screen (${replica.y})`);
+    }, { viewport: size, init: begun });
+  });
+}
+
+// ---------------------------------------------------------------------------
 // Lessons and puzzles.
 
 test('a puzzle opened from the list below comes into view; a lesson and a puzzle are never open at once, each one Undo away', async () => {
@@ -232,6 +288,40 @@ test('a puzzle opened from the list below comes into view; a lesson and a puzzle
     await page.locator(`${tid('lesson-panel')}[data-lesson="why-hold-back"][data-step="2"]`).waitFor();
     assert.equal(await puzzle.count(), 0);
     assert.equal(await page.locator(tid('census-locked')).count(), 0, 'the census is back');
+  }, { viewport: LAPTOP });
+});
+
+test('Undo brings back what each step closed: a lesson a puzzle closed, after a load over the puzzle', async () => {
+  await withPage(async (page) => {
+    await page.click(`${tid('lesson-open')}[data-lesson="why-hold-back"]`);
+    await page.locator(`${tid('lesson-panel')}[data-step="1"]`).waitFor();
+    await page.click(tid('lesson-next'));
+    await page.locator(`${tid('lesson-panel')}[data-step="2"]`).waitFor();
+    // A puzzle over the lesson closes it; a preset over the puzzle closes that.
+    await page.click(`${tid('puzzle-open')}[data-puzzle="split-brain"]`);
+    await page.locator(`${tid('puzzle-panel')}[data-puzzle="split-brain"]`).waitFor();
+    await page.waitForFunction((sel) => !document.querySelector(sel), tid('lesson-panel'));
+    await loadClassic(page);
+    await page.waitForFunction((sel) => !document.querySelector(sel), tid('puzzle-panel'));
+    await page.evaluate(() => document.activeElement?.blur());
+    // Undo: the puzzle, as it was; Undo again: the lesson, at its step.
+    await page.keyboard.press('Control+z');
+    await page.locator(`${tid('puzzle-panel')}[data-puzzle="split-brain"]`).waitFor();
+    assert.equal(await page.locator(tid('lesson-panel')).count(), 0, 'one at a time');
+    await page.keyboard.press('Control+z');
+    await page.locator(`${tid('lesson-panel')}[data-lesson="why-hold-back"][data-step="2"]`).waitFor();
+    assert.equal(await page.locator(tid('puzzle-panel')).count(), 0);
+    // The same with the Undo button, after Redo twice: the classic again.
+    await page.click(tid('redo'));
+    await page.locator(`${tid('puzzle-panel')}[data-puzzle="split-brain"]`).waitFor();
+    await page.waitForFunction((sel) => !document.querySelector(sel), tid('lesson-panel'));
+    await page.click(tid('redo'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]')?.max === '6');
+    assert.equal(await page.locator(tid('puzzle-panel')).count(), 0);
+    await page.click(tid('undo'));
+    await page.locator(tid('puzzle-panel')).waitFor();
+    await page.click(tid('undo'));
+    await page.locator(`${tid('lesson-panel')}[data-lesson="why-hold-back"][data-step="2"]`).waitFor();
   }, { viewport: LAPTOP });
 });
 

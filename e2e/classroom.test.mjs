@@ -390,6 +390,49 @@ test('axe-core finds nothing in an embed (light and dark)', async () => {
   }
 });
 
+test('axe-core finds nothing in the embed builder, its preview loaded (light and dark)', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    await withPage(async (page) => {
+      await page.emulateMedia({ colorScheme });
+      await loadClassic(page);
+      await page.click(tid('embed'));
+      await page.locator(tid('embed-code')).waitFor();
+      await page.fill(tid('embed-to'), '4');
+      await page.check(tid('embed-readonly'));
+      await page.waitForFunction((sel) => /steps=0-4&amp;readonly#s=/.test(document.querySelector(sel).value), tid('embed-code'));
+      await page.frameLocator(tid('embed-preview')).locator(`${tid('timeline')}[max="4"]`).waitFor();
+      const violations = await axeViolations(page);
+      assert.deepEqual(violations, [], `${colorScheme}: ${describeViolations(violations)}`);
+    }, { viewport: { width: 1366, height: 900 } });
+  }
+});
+
+test('axe-core finds nothing on a phone with the lesson sheet open at an act (light and dark)', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, colorScheme });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}#lesson=why-hold-back`, { waitUntil: 'load' });
+      await page.locator(`${tid('lesson-panel')}[data-step="1"]`).waitFor();
+      // The sheet at a prediction, its choices shown, then at an act.
+      await page.tap(tid('lesson-next'));
+      await page.tap(tid('lesson-next'));
+      await page.locator(`${tid('lesson-step')}[data-kind="predict"]`).waitFor();
+      let violations = await axeViolations(page);
+      assert.deepEqual(violations, [], `${colorScheme}, a prediction: ${describeViolations(violations)}`);
+      await page.tap(`${tid('lesson-choice')}[data-choice="1"]`);
+      const verdict = await page.locator(tid('lesson-feedback')).getAttribute('data-verdict');
+      if (verdict === 'wrong') await page.tap(tid('lesson-reveal'));
+      await page.tap(tid('lesson-next'));
+      await page.locator(`${tid('lesson-step')}[data-kind="act"]`).waitFor();
+      violations = await axeViolations(page);
+      assert.deepEqual(violations, [], `${colorScheme}, an act: ${describeViolations(violations)}`);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
 test('prefers-reduced-motion turns animation off', async () => {
   await withPage(async (page) => {
     await page.emulateMedia({ reducedMotion: 'reduce' });

@@ -209,50 +209,71 @@ pub struct OpenLesson {
     pub resume: Callback<(String, usize, usize)>,
 }
 
-/// A lesson set aside by a puzzle: where it was, and the run it was on.
+/// A lesson set aside by a puzzle: where it was, and the run it was on
+/// (every branch and the timeline's position, under its rules).
 type Aside = (
     (String, usize, usize),
     causal_core::Config,
-    Vec<causal_core::Command>,
+    crate::history::History,
 );
+
+/// Lessons set aside that Undo can still return to: the newest few.
+const ASIDE_KEPT: usize = 8;
 
 /// A lesson and a puzzle are never open at once (DESIGN.md section 6):
 /// opening a puzzle closes the lesson, and Undo back to the lesson's run
 /// opens it again where it was (opening a lesson sets the puzzle aside in
 /// the reducer, and Undo brings it back; the lesson then steps aside in
 /// turn). Opening either brings its panel into view.
+///
+/// Each lesson a puzzle closed is kept with its run until the page shows
+/// that run again, with no lesson or puzzle open: Undo may pass through
+/// other sessions (a load after the puzzle) before it gets there.
 #[hook]
 pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
     // The run of the render before this one: when a puzzle has just
-    // replaced the lesson's run, that is the lesson's.
-    let previous = use_mut_ref(|| state.simulation.clone());
-    let before = previous.replace(state.simulation.clone());
-    let aside = use_mut_ref(|| None::<Aside>);
+    // replaced the lesson's run, that is the lesson's. (A history shares
+    // its steps: keeping it copies none.)
+    let run = || (state.simulation.config(), state.history.clone());
+    let previous = use_mut_ref(run);
+    let before = previous.replace(run());
+    let aside = use_mut_ref(Vec::<Aside>::new);
     let puzzle = state.puzzle.as_ref().map(|p| p.name.clone());
     let loading = state.loading();
     {
-        let now = state.simulation.clone();
+        let now = state.clone();
         let lesson = lesson.clone();
         use_effect_with(
-            (puzzle.clone(), lesson.name.clone(), loading),
-            move |(puzzle, open, loading)| {
+            (puzzle.clone(), lesson.name.clone(), loading, state.revision),
+            move |(puzzle, open, loading, _)| {
                 if *loading {
                     return;
                 }
                 let mut aside = aside.borrow_mut();
                 match (puzzle, open) {
                     (Some(_), Some(_)) => {
-                        *aside = lesson
-                            .position
-                            .clone()
-                            .map(|position| (position, before.config(), before.history().to_vec()));
+                        if let Some(position) = lesson.position.clone() {
+                            // The lesson's own run, not a blank page's.
+                            if before.1.steps() > 0 {
+                                aside.push((position, before.0, before.1));
+                                let extra = aside.len().saturating_sub(ASIDE_KEPT);
+                                aside.drain(..extra);
+                            }
+                        }
                         lesson.close.emit(());
                     }
-                    (None, None) => {
-                        if let Some((position, config, history)) = aside.take() {
-                            if now.config() == config && now.history() == history.as_slice() {
-                                lesson.resume.emit(position);
-                            }
+                    (None, None) if !aside.is_empty() => {
+                        let config = now.simulation.config();
+                        let (steps, cursor) = (now.steps(), now.cursor());
+                        let found = aside.iter().rposition(|(_, c, history)| {
+                            *c == config
+                                && history.steps() == steps
+                                && history.cursor() == cursor
+                                && *history == now.history
+                        });
+                        if let Some(i) = found {
+                            let (position, ..) = aside.remove(i);
+                            lesson.resume.emit(position);
                         }
                     }
                     _ => {}
@@ -260,8 +281,10 @@ pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
             },
         );
     }
-    use_effect_with(puzzle, |puzzle| {
-        if puzzle.is_some() {
+    // Once the lesson it replaced has closed: the rule at work, beside an
+    // open lesson, leaves the space above the puzzle's panel then.
+    use_effect_with((puzzle, lesson.name.is_some()), |(puzzle, lesson_open)| {
+        if puzzle.is_some() && !lesson_open {
             bring_into_view("[data-testid=\"puzzle-panel\"]");
         }
     });

@@ -303,10 +303,10 @@ pub fn touch_hint() -> Html {
         return html! {};
     }
     html! {
-        <p class="touch-hint" data-testid="touch-hint">
+        <aside class="touch-hint" data-testid="touch-hint" aria-label="Moving a card by touch">
             <span aria-hidden="true">{ "\u{261d} " }</span>
             { "To move a card, press and hold it for a moment until it lifts, then drag it onto its replica. A quick swipe scrolls the page." }
-        </p>
+        </aside>
     }
 }
 

@@ -34,6 +34,17 @@ pub struct Guide {
     pub resume: Callback<(String, usize, usize)>,
 }
 
+/// Where a lesson opens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// Where the learner left it (its start if never begun), on its own run.
+    Saved,
+    /// At its first step, on its own run.
+    Start,
+    /// At `step`, on the run shown, whose first `base` steps are the lesson's.
+    On { step: usize, base: usize },
+}
+
 /// The lessons beside the run in `state`; `embedded` is the lesson an
 /// embedding page asked for.
 #[hook]
@@ -41,14 +52,21 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
     let guide = use_reducer(tutor::Lessons::default);
     let answers = use_state(lesson_effects::saved_answers);
     let catalogue = use_memo((), |_| lessons::catalogue());
-    // (name, from the start)
     let open_lesson = {
         let (run, guide) = (state.dispatcher(), guide.dispatcher());
-        Callback::from(
-            move |(name, from_start): (String, bool)| match lessons::lesson(&name) {
-                Ok(lesson) => {
+        Callback::from(move |(name, at): (String, At)| {
+            let lesson = match lessons::lesson(&name) {
+                Ok(lesson) => lesson,
+                // A lesson reopened on the run shown was open a moment ago:
+                // nothing the user asked for failed.
+                Err(_) if matches!(at, At::On { .. }) => return,
+                Err(why) => return run.dispatch(Action::Refuse(Notice::error(Place::Page, why))),
+            };
+            let (step, base) = match at {
+                At::On { step, base } => (step, base),
+                At::Saved | At::Start => {
                     let step = match lesson_effects::saved_progress(&name) {
-                        Progress::At(step) if !from_start => step,
+                        Progress::At(step) if at == At::Saved => step,
                         _ => 0,
                     };
                     let commands = Tutor::history_at(&lesson, step);
@@ -58,22 +76,22 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
                         config: lesson.start.config(),
                         commands,
                     });
-                    guide.dispatch(TutorAction::Open {
-                        name,
-                        lesson,
-                        step,
-                        base,
-                    });
+                    (step, base)
                 }
-                Err(why) => run.dispatch(Action::Refuse(Notice::error(Place::Page, why))),
-            },
-        )
+            };
+            guide.dispatch(TutorAction::Open {
+                name,
+                lesson,
+                step,
+                base,
+            });
+        })
     };
-    let on_open = open_lesson.reform(|name| (name, false));
+    let on_open = open_lesson.reform(|name| (name, At::Saved));
     {
         // On opening: a `#lesson=NAME` address, else the lesson left open
         // (the saved session holds its run).
-        let (on_open, guide) = (on_open.clone(), guide.dispatcher());
+        let (on_open, open_lesson) = (on_open.clone(), open_lesson.clone());
         use_effect_with((), move |_| {
             if let Some(name) = embedded.or_else(|| {
                 hooks::location_hash()
@@ -82,14 +100,7 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
             }) {
                 on_open.emit(name);
             } else if let Some((name, step, base)) = lesson_effects::saved_open() {
-                if let Ok(lesson) = lessons::lesson(&name) {
-                    guide.dispatch(TutorAction::Open {
-                        name,
-                        lesson,
-                        step,
-                        base,
-                    });
-                }
+                open_lesson.emit((name, At::On { step, base }));
             }
         });
     }
@@ -160,24 +171,12 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
             <LessonPanel tutor={tutor.clone()} {act} {following} {on_choose}
                 on_reveal={make_callback(&guide, |()| TutorAction::Reveal)}
                 on_next={make_callback(&guide, move |()| TutorAction::Next { cursor })}
-                on_restart={open_lesson.reform(move |()| (name.clone(), true))}
+                on_restart={open_lesson.reform(move |()| (name.clone(), At::Start))}
                 on_close={make_callback(&guide, |()| TutorAction::Close)}
                 on_open={on_open.clone()} />
         }
     });
-    let resume = {
-        let guide = guide.dispatcher();
-        Callback::from(move |(name, step, base): (String, usize, usize)| {
-            if let Ok(lesson) = lessons::lesson(&name) {
-                guide.dispatch(TutorAction::Open {
-                    name,
-                    lesson,
-                    step,
-                    base,
-                });
-            }
-        })
-    };
+    let resume = open_lesson.reform(|(name, step, base)| (name, At::On { step, base }));
     Guide {
         list,
         open: guide.open.as_ref().map(|t| t.name.clone()),

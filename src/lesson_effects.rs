@@ -20,6 +20,12 @@ const RESULTS_KEY: &str = "causal-playground/lesson-results";
 /// yew's to set; an attribute of our own survives its re-renders).
 const HIGHLIGHT: &str = "data-lesson-highlight";
 
+/// The class a lane's box carries while its lane, empty, is highlighted:
+/// the highlight goes round the whole box ("nothing in flight"), never
+/// round an empty pill. A class set here, not a `:has()` rule: that made
+/// every action restyle the page (ARCHITECTURE.md, the budgets).
+const EMPTY_LANE: &str = "lesson-empty-lane";
+
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
@@ -143,20 +149,25 @@ pub fn selector(target: &causal_core::Target) -> String {
 #[hook]
 pub fn use_lesson_highlight(selectors: Vec<String>, revision: u64) {
     use_effect_with((selectors, revision), |(selectors, _)| {
-        let marked = mark(selectors);
+        let (marked, boxes) = mark(selectors);
         move || {
             for element in marked {
                 let _ = element.remove_attribute(HIGHLIGHT);
+            }
+            for lane_box in boxes {
+                let _ = lane_box.class_list().remove_1(EMPTY_LANE);
             }
         }
     });
 }
 
-fn mark(selectors: &[String]) -> Vec<web_sys::Element> {
+/// Marks what `selectors` match; returns them, and the boxes of the empty
+/// lanes among them, which carry [`EMPTY_LANE`].
+fn mark(selectors: &[String]) -> (Vec<web_sys::Element>, Vec<web_sys::Element>) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut marked = Vec::new();
+    let (mut marked, mut boxes) = (Vec::new(), Vec::new());
     for selector in selectors {
         let Ok(found) = document.query_selector_all(selector) else {
             continue;
@@ -167,11 +178,20 @@ fn mark(selectors: &[String]) -> Vec<web_sys::Element> {
                 .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
             {
                 let _ = element.set_attribute(HIGHLIGHT, "true");
+                let empty_lane =
+                    element.class_list().contains("lane") && element.child_element_count() == 0;
+                if let Some(lane_box) = element
+                    .parent_element()
+                    .filter(|p| empty_lane && p.class_list().contains("lane-box"))
+                {
+                    let _ = lane_box.class_list().add_1(EMPTY_LANE);
+                    boxes.push(lane_box);
+                }
                 marked.push(element);
             }
         }
     }
-    marked
+    (marked, boxes)
 }
 
 /// When `done` names a lesson just finished, tells the page that embeds

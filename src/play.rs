@@ -70,6 +70,15 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
             _ => false,
         })
     };
+    // Solved, or no longer solvable: the panel says so, and comes into view
+    // to say it (on a phone the move was made far below it).
+    use_effect_with((solved, stuck), |&(solved, stuck)| {
+        if solved || stuck {
+            crate::classroom::bring_into_view(
+                ".puzzle-panel .puzzle-solved, [data-testid=\"puzzle-stuck\"]",
+            );
+        }
+    });
     let solved_names = use_state(|| {
         Rc::new(
             storage()

@@ -248,7 +248,7 @@ pub fn autoplay(props: &AutoplayProps) -> Html {
                 { "Random delivery" }</button>
             <label class="field narrow">
                 <span>{ "Speed" }</span>
-                <select onchange={speed} aria-label="Autoplay speed" ~value={props.speed_ms.to_string()}>
+                <select onchange={speed} aria-label="Autoplay speed" title="Autoplay speed" ~value={props.speed_ms.to_string()}>
                     { for [(1600, "slow"), (800, "normal"), (300, "fast")].iter().map(|(ms, name)| html! {
                         <option value={ms.to_string()} selected={*ms == props.speed_ms}>{ *name }</option>
                     }) }
@@ -257,7 +257,7 @@ pub fn autoplay(props: &AutoplayProps) -> Html {
             <label class="field narrow">
                 <span>{ "Seed" }</span>
                 <input data-testid="seed" type="text" inputmode="numeric" value={props.seed.to_string()}
-                       onchange={seed} size="8" title="The same seed replays the same choices" />
+                       onchange={seed} size="8" title="Seed: the same seed replays the same choices" />
             </label>
         </div>
     }

@@ -91,11 +91,6 @@ pub fn lesson_list(props: &ListProps) -> Html {
             Callback::from(move |_: MouseEvent| on_open.emit(name.clone()))
         };
         let current = props.open.as_deref() == Some(entry.name);
-        let badge = match progress {
-            Progress::New => None,
-            Progress::At(step) => Some(format!("step {} of {}", step + 1, entry.steps)),
-            Progress::Done => Some("done".to_string()),
-        };
         // "Why hold back: Alice, Bob and Carol" shows as "Why hold back".
         let short = entry.title.split(':').next().unwrap_or(&entry.title).to_string();
         html! {
@@ -107,8 +102,17 @@ pub fn lesson_list(props: &ListProps) -> Html {
                         title={format!("{}: {} ({} steps)", entry.title, entry.summary, entry.steps)} {onclick}>
                     <span class="lesson-number">{ i + 1 }</span>
                     <span class="lesson-title">{ short }</span>
-                    if let Some(badge) = badge {
-                        <span class={classes!("lesson-badge", matches!(progress, Progress::Done).then_some("done"))}>{ badge }</span>
+                    // Short, so the list stays one line: "3/11" shown, "step 3
+                    // of 11" read (lessons.css draws the slash).
+                    if let Progress::At(step) = progress {
+                        <span class="lesson-badge">
+                            <span class="visually-hidden">{ "step " }</span>
+                            <span class="lesson-at">{ step + 1 }</span>
+                            <span class="visually-hidden">{ " of " }</span>
+                            { entry.steps }
+                        </span>
+                    } else if matches!(progress, Progress::Done) {
+                        <span class="lesson-badge done">{ "done" }</span>
                     }
                 </button>
             </li>

@@ -61,30 +61,39 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <div class="timeline-next">
                     <button type="button" class="next" data-testid="next"
                             title="Play the next step of this run, as it happened (Redo)"
+                            aria-describedby="timeline-note"
                             onclick={{ let cb = props.on_next.clone(); Callback::from(move |_: MouseEvent| cb.emit(())) }}>
                         { format!("Next: step {} \u{25b8}", props.cursor + 1) }
                     </button>
-                    <p class="timeline-note">{ "You are looking at an earlier step: Next (or Redo) plays the following one. Acting here starts a new branch; this one is kept." }</p>
+                    <p class="timeline-note" id="timeline-note">{ "An earlier step: Next (or Redo) plays the following one; acting here starts a new branch, and keeps this one." }</p>
                 </div>
             }
+            // The branches in one line, by number (each says in full what it
+            // is to a screen reader and in its tooltip): a long list scrolls
+            // sideways instead of pushing the replicas down.
             if props.branches.len() > 1 {
-                <ul class="branches" data-testid="branches" aria-label="Branches">
-                    { for props.branches.iter().enumerate().map(|(i, b)| {
-                        let cb = props.on_branch.clone();
-                        let current = i == props.current;
-                        let split = b.split.map(|(from, at)| format!(", from branch {from} at step {at}")).unwrap_or_default();
-                        html! {
-                            <li key={i}>
-                                <button type="button" data-testid={format!("branch-{}", b.number)}
-                                        class={classes!(current.then_some("current"))}
-                                        aria-current={current.then_some("true")}
-                                        onclick={Callback::from(move |_| cb.emit(i))}>
-                                    { format!("Branch {} ({} steps{split})", b.number, b.steps) }
-                                </button>
-                            </li>
-                        }
-                    }) }
-                </ul>
+                <div class="branches-box">
+                    <span class="branches-label" aria-hidden="true">{ "Branch" }</span>
+                    <ul class="branches" data-testid="branches" aria-label="Branches">
+                        { for props.branches.iter().enumerate().map(|(i, b)| {
+                            let cb = props.on_branch.clone();
+                            let current = i == props.current;
+                            let split = b.split.map(|(from, at)| format!(", from branch {from} at step {at}")).unwrap_or_default();
+                            let full = format!("Branch {} ({} steps{split})", b.number, b.steps);
+                            html! {
+                                <li key={i}>
+                                    <button type="button" data-testid={format!("branch-{}", b.number)}
+                                            class={classes!(current.then_some("current"))}
+                                            aria-current={current.then_some("true")} title={full.clone()}
+                                            onclick={Callback::from(move |_| cb.emit(i))}>
+                                        <span aria-hidden="true">{ b.number }</span>
+                                        <span class="visually-hidden">{ full }</span>
+                                    </button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                </div>
             }
         </section>
     }
