@@ -63,7 +63,6 @@ impl Notice {
     }
 }
 
-
 impl State {
     pub(super) fn refuse(&mut self, place: Place, text: String) {
         self.notice = Some(Notice::error(place, text));
@@ -84,7 +83,6 @@ impl State {
         self.log.truncate(LOG_LINES);
     }
 }
-
 
 pub(super) use causal_core::explain::sentence as capitalise;
 
