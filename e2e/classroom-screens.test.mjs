@@ -325,6 +325,28 @@ test('Undo brings back what each step closed: a lesson a puzzle closed, after a 
   }, { viewport: LAPTOP });
 });
 
+test('a lesson that points at an empty lane outlines the lane\'s box, never an empty pill', async () => {
+  await withPage(async (page) => {
+    await page.locator(`${tid('lesson-panel')}[data-step="7"]`).waitFor();
+    const lane = page.locator(`${tid('lane-1')}[data-lesson-highlight="true"]`);
+    await lane.waitFor({ state: 'attached' });
+    assert.equal(await page.locator(`${tid('lane-1')} > *`).count(), 0, 'nothing in flight to B');
+    const laneBox = page.locator('.lane-box.lesson-empty-lane');
+    await laneBox.waitFor();
+    assert.equal(await laneBox.getAttribute('data-lane'), '1');
+    assert.equal(await laneBox.evaluate((e) => getComputedStyle(e).outlineStyle), 'solid');
+    // The step's act sends m1 again: a card in the lane, which is outlined
+    // itself, and the box's outline goes.
+    await page.click(`${tid('resend')}[data-message="1"][data-to="1"]`);
+    await page.locator(`${tid('lane-1')} ${tid('inflight')}[data-message="1"]`).waitFor();
+    await page.waitForFunction(() => !document.querySelector('.lane-box.lesson-empty-lane'));
+  }, {
+    url: `${server.url}#lesson=lost-and-duplicated`,
+    viewport: LAPTOP,
+    init: () => localStorage.setItem('causal-playground/lesson/lost-and-duplicated', '6'),
+  });
+});
+
 test('a puzzle says when its goal can no longer be reached, and how to go back', async () => {
   await withPage(async (page) => {
     const panel = page.locator(tid('puzzle-panel'));
