@@ -5,92 +5,96 @@ use crate::{replica_name, Command, Message};
 
 /// What to do, as a lesson asks it: "Deliver m2 to C."
 pub fn instruction(command: &Command) -> String {
+    words(command, Voice::Instruction)
+}
+
+/// A command in a few words, as a learner names it: "m2 to C".
+pub fn short(command: &Command) -> String {
+    words(command, Voice::Short)
+}
+
+/// A command as something that happens, for a question: "m2 arrives at C".
+pub fn happening(command: &Command) -> String {
+    words(command, Voice::Happening)
+}
+
+/// The ways a command is said.
+#[derive(Clone, Copy)]
+enum Voice {
+    Instruction,
+    Short,
+    Happening,
+}
+
+/// Each command's words side by side, one voice taken.
+fn words(command: &Command, voice: Voice) -> String {
+    use Voice::*;
     match command {
         Command::Write {
             replica,
             key,
             value,
-        } => format!("At {}, write {key} = {value}.", replica_name(*replica)),
+        } => {
+            let r = replica_name(*replica);
+            match voice {
+                Instruction => format!("At {r}, write {key} = {value}."),
+                Short => format!("a write of {key} = {value} at {r}"),
+                Happening => format!("{r} writes {key} = {value}"),
+            }
+        }
         Command::Deliver { message, to } => {
-            format!("Deliver {message} to {}.", replica_name(*to))
+            let to = replica_name(*to);
+            match voice {
+                Instruction => format!("Deliver {message} to {to}."),
+                Short => format!("{message} to {to}"),
+                Happening => format!("{message} arrives at {to}"),
+            }
         }
         Command::Drop { message, to } => {
-            format!("Lose {message} on its way to {}.", replica_name(*to))
+            let to = replica_name(*to);
+            match voice {
+                Instruction => format!("Lose {message} on its way to {to}."),
+                Short => format!("losing {message} on its way to {to}"),
+                Happening => format!("{message}'s copy to {to} is lost"),
+            }
         }
         Command::Duplicate { message, to } => {
-            format!("Send {message} to {} again.", replica_name(*to))
+            let to = replica_name(*to);
+            match voice {
+                Instruction => format!("Send {message} to {to} again."),
+                Short => format!("sending {message} to {to} again"),
+                Happening => format!("{message} is sent to {to} again"),
+            }
         }
-        Command::DeliverAll => "Deliver every message in flight.".into(),
+        Command::DeliverAll => match voice {
+            Instruction => "Deliver every message in flight.",
+            Short => "delivering everything",
+            Happening => "every message in flight arrives",
+        }
+        .into(),
         Command::DeliverNext { to } => {
-            format!(
-                "Deliver the first message in flight to {}.",
-                replica_name(*to)
-            )
+            let to = replica_name(*to);
+            match voice {
+                Instruction => format!("Deliver the first message in flight to {to}."),
+                Short => format!("the first message in flight to {to}"),
+                Happening => format!("the first message in flight to {to} arrives"),
+            }
         }
         Command::Reorder {
             to,
             index,
             position,
-        } => format!(
-            "Among the messages in flight to {}, move number {} to place {}.",
-            replica_name(*to),
-            index + 1,
-            position + 1
-        ),
-    }
-}
-
-/// A command in a few words, as a learner names it: "m2 to C".
-pub fn short(command: &Command) -> String {
-    match command {
-        Command::Write {
-            replica,
-            key,
-            value,
-        } => format!("a write of {key} = {value} at {}", replica_name(*replica)),
-        Command::Deliver { message, to } => format!("{message} to {}", replica_name(*to)),
-        Command::Drop { message, to } => {
-            format!("losing {message} on its way to {}", replica_name(*to))
-        }
-        Command::Duplicate { message, to } => {
-            format!("sending {message} to {} again", replica_name(*to))
-        }
-        Command::DeliverAll => "delivering everything".into(),
-        Command::DeliverNext { to } => {
-            format!("the first message in flight to {}", replica_name(*to))
-        }
-        Command::Reorder { to, .. } => {
-            format!("that move among the messages to {}", replica_name(*to))
-        }
-    }
-}
-
-/// A command as something that happens, for a question: "m2 arrives at C".
-pub fn happening(command: &Command) -> String {
-    match command {
-        Command::Write {
-            replica,
-            key,
-            value,
-        } => format!("{} writes {key} = {value}", replica_name(*replica)),
-        Command::Deliver { message, to } => {
-            format!("{message} arrives at {}", replica_name(*to))
-        }
-        Command::Drop { message, to } => {
-            format!("{message}'s copy to {} is lost", replica_name(*to))
-        }
-        Command::Duplicate { message, to } => {
-            format!("{message} is sent to {} again", replica_name(*to))
-        }
-        Command::DeliverAll => "every message in flight arrives".into(),
-        Command::DeliverNext { to } => {
-            format!(
-                "the first message in flight to {} arrives",
-                replica_name(*to)
-            )
-        }
-        Command::Reorder { to, .. } => {
-            format!("the messages to {} change order", replica_name(*to))
+        } => {
+            let to = replica_name(*to);
+            match voice {
+                Instruction => format!(
+                    "Among the messages in flight to {to}, move number {} to place {}.",
+                    index + 1,
+                    position + 1
+                ),
+                Short => format!("that move among the messages to {to}"),
+                Happening => format!("the messages to {to} change order"),
+            }
         }
     }
 }

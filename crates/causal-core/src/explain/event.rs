@@ -96,29 +96,16 @@ pub fn event(event: &Event, messages: &Messages) -> (Tone, String) {
             message,
             from,
             clock,
-            released: false,
-        } => (
-            Tone::Plain,
-            format!(
-                "{} received {} and delivered it: its clock is now {clock}",
-                replica_name(*replica),
-                self::from(*message, *from)
-            ),
-        ),
-        Event::Delivered {
-            replica,
-            message,
-            from,
-            clock,
-            released: true,
-        } => (
-            Tone::Plain,
-            format!(
-                "{} delivered {} out of its hold-back buffer: its clock is now {clock}",
-                replica_name(*replica),
-                self::from(*message, *from)
-            ),
-        ),
+            released,
+        } => {
+            let (r, what) = (replica_name(*replica), self::from(*message, *from));
+            let done = if *released {
+                format!("{r} delivered {what} out of its hold-back buffer")
+            } else {
+                format!("{r} received {what} and delivered it")
+            };
+            (Tone::Plain, format!("{done}: its clock is now {clock}"))
+        }
         Event::Sent { message, from, to } => (
             Tone::Plain,
             format!(
