@@ -52,8 +52,8 @@ fn live() -> std::sync::MutexGuard<'static, BTreeMap<u32, PathBuf>> {
 /// interrupted (Ctrl-C: SIGINT) or told to end (SIGTERM, SIGHUP): the nodes
 /// run in process groups of their own, so the terminal's signal never
 /// reaches them. Then the checker exits, with 128 and the signal's number.
-/// (A checker killed outright, SIGKILL, cannot act: each node is started
-/// with the kernel's parent-death signal, so it is killed with it.)
+/// (A checker killed outright, SIGKILL, cannot act: the kernel's
+/// parent-death signal and the guardian, below, end its nodes then.)
 pub fn end_nodes_on_signals() {
     #[cfg(unix)]
     {
