@@ -49,14 +49,17 @@ fn live() -> std::sync::MutexGuard<'static, BTreeMap<u32, PathBuf>> {
 }
 
 /// Ends every node started, with its process group, when the checker is
-/// interrupted (Ctrl-C: SIGINT) or told to end (SIGTERM, SIGHUP): the nodes
+/// interrupted (Ctrl-C: SIGINT) or told to end (SIGTERM): the nodes
 /// run in process groups of their own, so the terminal's signal never
 /// reaches them. Then the checker exits, with 128 and the signal's number.
-/// (A checker killed outright, SIGKILL, cannot act: each node is started
-/// with the kernel's parent-death signal, so it is killed with it.)
+/// (A checker killed outright, SIGKILL, cannot act: the kernel's
+/// parent-death signal and the guardian, below, end its nodes then.)
 pub fn end_nodes_on_signals() {
     #[cfg(unix)]
     {
+        // Not SIGHUP: `nohup` asks that it be ignored, and a handler would
+        // undo that; a hangup that does end the checker leaves the nodes to
+        // the guardian.
         use tokio::signal::unix::{signal, SignalKind};
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_io()
@@ -66,27 +69,22 @@ pub fn end_nodes_on_signals() {
         };
         let listening = {
             let _inside = runtime.enter();
-            [
-                (SignalKind::interrupt(), 2),
-                (SignalKind::terminate(), 15),
-                (SignalKind::hangup(), 1),
-            ]
-            .into_iter()
-            .map(|(kind, number)| signal(kind).map(|s| (s, number)))
-            .collect::<Result<Vec<_>, _>>()
+            [(SignalKind::interrupt(), 2), (SignalKind::terminate(), 15)]
+                .into_iter()
+                .map(|(kind, number)| signal(kind).map(|s| (s, number)))
+                .collect::<Result<Vec<_>, _>>()
         };
         let Ok(mut listening) = listening else {
             return;
         };
         std::thread::spawn(move || {
             let number = runtime.block_on(async move {
-                let [(a, na), (b, nb), (c, nc)] = &mut listening[..] else {
+                let [(a, na), (b, nb)] = &mut listening[..] else {
                     return 15;
                 };
                 tokio::select! {
                     _ = a.recv() => *na,
                     _ = b.recv() => *nb,
-                    _ = c.recv() => *nc,
                 }
             });
             // Held to the end: no node starts after this.
