@@ -19,7 +19,7 @@ use causal_node::client::Client;
 use causal_node::wire::BODY_LIMIT;
 use common::{
     bounded, fake_peer, free_ports, fresh_dir, lone_node, run_to_end, start_once, wait_answering,
-    Cluster, PATIENCE,
+    Cluster, Killed, PATIENCE,
 };
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -399,6 +399,97 @@ async fn a_database_back_at_an_earlier_commit_is_refused() {
         assert_eq!(store["vector_clock"], json!([5, 0]), "{store}");
         let answer = cluster.put(0, "k5", "v").await;
         assert_eq!(answer["vector_clock"], json!([6, 0]));
+    })
+    .await;
+}
+
+/// The damage itself: after `kill -9`, one byte flipped in any page the
+/// newest commits wrote. redb then either reads the file as it was or
+/// falls back to an earlier commit without a word; the node must never
+/// start with fewer writes than it acknowledged: it refuses, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flipped_byte_in_the_newest_pages_never_loses_a_write_silently() {
+    bounded(async {
+        let dir = fresh_dir("flipped");
+        let port = free_ports(1)[0];
+        let peer = "http://127.0.0.1:9";
+        let client = Client::new(Duration::from_secs(10));
+        let url = format!("http://127.0.0.1:{port}");
+        let run = |writes: std::ops::Range<usize>| {
+            let (client, url, dir) = (client.clone(), url.clone(), dir.clone());
+            async move {
+                let mut node = Killed(lone_node(&dir, port, peer).spawn().expect("start"));
+                wait_answering(&client, &url).await;
+                for n in writes {
+                    let body = json!({ "key": format!("k{n}"), "value": "v" }).to_string();
+                    let answer = client.post(&format!("{url}/put"), body).await.expect("put");
+                    assert_eq!(answer.status, 200, "{}", answer.text());
+                }
+                let _ = node.0.kill();
+                let _ = node.0.wait();
+            }
+        };
+        let file = dir.join("data/node-0/node.redb");
+        let record = dir.join("data/node-0/acknowledged");
+        run(0..3).await;
+        let earlier = std::fs::read(&file).expect("the database");
+        run(3..5).await;
+        let newest = std::fs::read(&file).expect("the database");
+        let acknowledged = std::fs::read(&record).expect("the record");
+        const PAGE: usize = 4096;
+        let pages: Vec<usize> = (1..newest.len() / PAGE)
+            .filter(|&i| {
+                earlier.get(i * PAGE..(i + 1) * PAGE) != newest.get(i * PAGE..(i + 1) * PAGE)
+            })
+            .collect();
+        assert!(!pages.is_empty());
+        let mut refused = 0;
+        for page in pages {
+            let mut damaged = newest.clone();
+            damaged[page * PAGE + 100] ^= 0xff;
+            std::fs::write(&file, &damaged).expect("damage it");
+            std::fs::write(&record, &acknowledged).expect("the record as it was");
+            let mut child = lone_node(&dir, port, peer)
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start");
+            let deadline = Instant::now() + PATIENCE;
+            loop {
+                if let Some(status) = child.try_wait().expect("wait") {
+                    let mut stderr = String::new();
+                    if let Some(mut pipe) = child.stderr.take() {
+                        use std::io::Read;
+                        let _ = pipe.read_to_string(&mut stderr);
+                    }
+                    assert_eq!(status.code(), Some(1), "page {page}: {stderr}");
+                    assert!(
+                        stderr.contains("acknowledged writes were lost")
+                            || stderr.contains("damaged"),
+                        "page {page}: {stderr}"
+                    );
+                    refused += 1;
+                    break;
+                }
+                if let Ok(answer) = client.get(&format!("{url}/store")).await {
+                    let store: Value = serde_json::from_slice(&answer.body).expect("JSON");
+                    assert_eq!(
+                        store["vector_clock"],
+                        json!([5, 0]),
+                        "page {page}: started with fewer writes than it acknowledged"
+                    );
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "page {page}: neither started nor refused"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        eprintln!("refused after {refused} of the flips");
+        let _ = std::fs::remove_dir_all(&dir);
     })
     .await;
 }
