@@ -26,7 +26,7 @@ use crate::check::{run_cases, Mode, Options, Progress, Summary};
 use crate::flaw::{Flaw, Kind};
 use crate::judge::{at, Finding};
 use crate::peers::Peers;
-use crate::play::{observe, SEND_TIMEOUT};
+use crate::play::{invalid, observe, SEND_TIMEOUT};
 use crate::target::{start_all, Running, Unreachable};
 
 /// The listener of the link from `from` to `to` among `k` nodes.
@@ -136,17 +136,6 @@ pub fn play_cluster(
         }
     }
     Ok(case.steps.len())
-}
-
-fn invalid(step: usize, why: impl ToString) -> Flaw {
-    Flaw {
-        kind: Kind::BadResponse,
-        step,
-        expected: Value::Null,
-        got: Value::Null,
-        why: format!("the case cannot be played: {}", why.to_string()),
-        observed: Vec::new(),
-    }
 }
 
 /// Waits until `writer` has sent `message` on each of its links, and keeps

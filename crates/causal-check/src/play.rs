@@ -251,7 +251,7 @@ fn play_on(
 
 /// A step the engine refuses: the case itself is wrong (never a node's flaw;
 /// cases are checked before they are played).
-fn invalid(step: usize, why: impl ToString) -> Flaw {
+pub(crate) fn invalid(step: usize, why: impl ToString) -> Flaw {
     Flaw {
         kind: Kind::BadResponse,
         step,
