@@ -281,21 +281,23 @@ export const TALL = { width: 1366, height: 1400 };
 export const run = promisify(execFile);
 
 /**
- * target/release/causal-sim, built if it is absent: `{ sim }` with its path,
- * or `{ sim: null, missing }` saying why there is none.
+ * target/release/causal-sim, built (or brought up to date: a binary left by
+ * an older checkout would compare the page with old words) before use:
+ * `{ sim }` with its path, or `{ sim: null, missing }` saying why there is none.
  */
 export async function causalSim() {
   const path = join(ROOT, 'target', 'release', 'causal-sim');
   const exists = () => access(path).then(() => true, () => false);
   let missing = '';
-  if (!(await exists())) {
-    try {
-      await run('cargo', ['build', '--release', '-p', 'causal-core'], { cwd: ROOT, timeout: 600_000 });
-    } catch (err) {
-      missing = `cargo build --release -p causal-core failed: ${err.message.split('\n')[0]}`;
-    }
+  try {
+    await run('cargo', ['build', '--release', '-p', 'causal-core', '--bin', 'causal-sim'], {
+      cwd: ROOT,
+      timeout: 600_000,
+    });
+  } catch (err) {
+    missing = `cargo build --release -p causal-core failed: ${err.message.split('\n')[0]}`;
   }
-  if (await exists()) return { sim: path, missing: '' };
+  if (!missing && (await exists())) return { sim: path, missing: '' };
   return { sim: null, missing: missing || `${path} is absent` };
 }
 
