@@ -10,6 +10,16 @@ use std::sync::Arc;
 /// How many items a shared chunk holds.
 const CHUNK: usize = 64;
 
+/// The items of an [`Appended`], in order: the full chunks', then the tail's.
+pub type Iter<'a, T> = std::iter::Chain<
+    std::iter::FlatMap<
+        std::slice::Iter<'a, Arc<[T]>>,
+        std::slice::Iter<'a, T>,
+        fn(&'a Arc<[T]>) -> std::slice::Iter<'a, T>,
+    >,
+    std::slice::Iter<'a, T>,
+>;
+
 /// A growing list whose clones share everything but the last chunk.
 pub struct Appended<T> {
     /// Chunks of exactly [`CHUNK`] items, shared by every clone.
@@ -54,11 +64,9 @@ impl<T> Appended<T> {
     }
 
     /// Every item, in the order pushed.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
-        self.full
-            .iter()
-            .flat_map(|chunk| chunk.iter())
-            .chain(self.tail.iter())
+    pub fn iter(&self) -> Iter<'_, T> {
+        let chunk: fn(&Arc<[T]>) -> std::slice::Iter<'_, T> = |chunk| chunk.iter();
+        self.full.iter().flat_map(chunk).chain(self.tail.iter())
     }
 
     /// The items from `start` (from 0) on, found without walking the ones
@@ -167,10 +175,10 @@ impl<T> FromIterator<T> for Appended<T> {
 
 impl<'a, T> IntoIterator for &'a Appended<T> {
     type Item = &'a T;
-    type IntoIter = Box<dyn DoubleEndedIterator<Item = &'a T> + 'a>;
+    type IntoIter = Iter<'a, T>;
 
     fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+        self.iter()
     }
 }
 
