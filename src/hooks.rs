@@ -14,6 +14,16 @@ pub use crate::address::{clear_location_hash, location_hash, set_location_hash};
 use crate::by_ptr::ByPtr;
 use crate::share::{self, FRAGMENT_PREFIX};
 
+/// Runs `then` once, before the browser draws its next frame. Work that
+/// reads or sets the layout (a scroll position) waits for the layout the
+/// frame computes anyway, instead of forcing one in the middle of a render.
+pub fn next_frame(then: impl FnOnce() + 'static) {
+    if let Some(window) = web_sys::window() {
+        let then = wasm_bindgen::closure::Closure::once_into_js(then);
+        let _ = window.request_animation_frame(then.unchecked_ref());
+    }
+}
+
 /// Where the session is kept in local storage.
 pub const STORAGE_KEY: &str = "causal-playground/session";
 

@@ -107,24 +107,24 @@ fn chunk_view(props: &ChunkProps) -> Html {
     let ends = |x1: i32, x2: i32| within(x1) || (!props.open && within(x2));
     match props.layer {
         Layer::Ruler => chunk.ruler.iter().filter(|(step, x)| (step % props.every == 0 || *step == 1) && within(*x)).map(|(step, x)| html! {
-            <text class="d-step" x={(x + 2).to_string()} y="11">{ step }</text>
+            <text key={*step} class="d-step" x={(x + 2).to_string()} y="11">{ step }</text>
         }).collect(),
-        Layer::Waits => chunk.waits.iter().filter(|w| ends(w.x1, w.x2)).map(|w| html! {
-            <line class="d-wait" data-message={w.message.0.to_string()} data-replica={w.replica.to_string()}
+        Layer::Waits => chunk.waits.iter().enumerate().filter(|(_, w)| ends(w.x1, w.x2)).map(|(i, w)| html! {
+            <line key={i} class="d-wait" data-message={w.message.0.to_string()} data-replica={w.replica.to_string()}
                   x1={w.x1.to_string()} y1={w.y.to_string()} x2={w.x2.to_string()} y2={w.y.to_string()} />
         }).collect(),
-        Layer::Arrows => chunk.arrows.iter().filter(|a| ends(a.x1, a.x2)).map(|a| {
+        Layer::Arrows => chunk.arrows.iter().enumerate().filter(|(_, a)| ends(a.x1, a.x2)).map(|(i, a)| {
             let class = classes!("d-arrow", match a.end {
                 ArrowEnd::Received => "received",
                 ArrowEnd::InFlight => "inflight",
                 ArrowEnd::Dropped => "dropped",
             });
             html! {
-                <line {class} data-message={a.message.0.to_string()} data-from={a.from.to_string()} data-to={a.to.to_string()}
+                <line key={i} {class} data-message={a.message.0.to_string()} data-from={a.from.to_string()} data-to={a.to.to_string()}
                       x1={a.x1.to_string()} y1={a.y1.to_string()} x2={a.x2.to_string()} y2={a.y2.to_string()} />
             }
         }).collect(),
-        Layer::Marks => chunk.marks.iter().filter(|m| within(m.x)).map(|m| {
+        Layer::Marks => chunk.marks.iter().enumerate().filter(|(_, m)| within(m.x)).map(|(i, m)| {
             let rel = match (&props.selected, m.kind) {
                 (Some((s, clocks)), MarkKind::Write) => Relation::of(clocks, *s, m.message).map_or("", Relation::name),
                 _ => "",
@@ -150,7 +150,7 @@ fn chunk_view(props: &ChunkProps) -> Html {
             // The label is read out on focus and shown in the caption on
             // hover (a <title> per mark would double the diagram's nodes).
             html! {
-                <g {class} data-kind={m.kind.name()} data-replica={m.replica.to_string()}
+                <g key={i} {class} data-kind={m.kind.name()} data-replica={m.replica.to_string()}
                    data-message={m.message.0.to_string()} data-step={m.step.to_string()}
                    data-timestamp={m.timestamp.clone()} tabindex="0" role="img" aria-label={describe_mark(m, props.hidden)}>
                     // How it relates to the selected write: a ring round
@@ -210,8 +210,9 @@ pub fn diagram(props: &DiagramProps) -> Html {
     // Follow the run as it grows, when the newest step was in view when the
     // reader last scrolled (or never did): a reader who scrolled back to
     // study an earlier step is not pulled away, a load of thousands of steps
-    // ends at its last, and an undo needs no scrolling (reading the scroll
-    // width costs a layout).
+    // ends at its last, and an undo needs no scrolling. Reading or setting
+    // the scroll position costs a layout: it waits for the next frame, which
+    // lays the page out anyway.
     let following = use_mut_ref(|| true);
     {
         let scroller = scroller.clone();
@@ -223,17 +224,20 @@ pub fn diagram(props: &DiagramProps) -> Html {
             move |&(steps, width, _)| {
                 let grew = steps > *shown.borrow();
                 *shown.borrow_mut() = steps;
-                if let Some(el) = scroller
-                    .cast::<Element>()
-                    .filter(|_| grew && *following.borrow())
-                {
-                    el.set_scroll_left(el.scroll_width());
-                }
-                if let Some(el) = scroller
-                    .cast::<Element>()
-                    .filter(|_| width > DRAW_ALL_WIDTH)
-                {
-                    window.set(Some(window_in_view(&el, width)));
+                let follow = grew && *following.borrow();
+                let windowed = width > DRAW_ALL_WIDTH;
+                if follow || windowed {
+                    crate::hooks::next_frame(move || {
+                        let Some(el) = scroller.cast::<Element>() else {
+                            return;
+                        };
+                        if follow {
+                            el.set_scroll_left(el.scroll_width());
+                        }
+                        if windowed {
+                            window.set(Some(window_in_view(&el, width)));
+                        }
+                    });
                 }
             },
         );
