@@ -53,9 +53,6 @@ const FLOAT_MARGIN: f64 = 6.0;
 /// drag changes them as it moves), and its timer.
 type EdgeScroll = (Rc<Cell<i32>>, Interval);
 
-/// Where a first touch drag is remembered, so its hint goes away for good.
-pub const TOUCH_USED_KEY: &str = "causal-playground/touch-drag-used";
-
 /// The event the window hears when a finger first drags a card.
 const TOUCH_USED_EVENT: &str = "causal-touch-drag-used";
 
@@ -269,9 +266,7 @@ fn touch_drag_used() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    if let Ok(Some(storage)) = window.local_storage() {
-        let _ = storage.set_item(TOUCH_USED_KEY, "1");
-    }
+    let _ = crate::storage::TOUCH_USED.write("1");
     if let Ok(event) = web_sys::Event::new(TOUCH_USED_EVENT) {
         let _ = window.dispatch_event(&event);
     }
@@ -279,10 +274,7 @@ fn touch_drag_used() {
 
 /// Whether a finger has dragged a card on this browser before.
 fn touch_drag_known() -> bool {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(TOUCH_USED_KEY).ok().flatten())
-        .is_some()
+    crate::storage::TOUCH_USED.read().is_some()
 }
 
 /// On a touch screen, until a finger has dragged a card once: a quick swipe

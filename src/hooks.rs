@@ -13,6 +13,7 @@ use yew::prelude::*;
 pub use crate::address::{clear_location_hash, location_hash, set_location_hash};
 use crate::by_ptr::ByPtr;
 use crate::share::{self, FRAGMENT_PREFIX};
+use crate::storage;
 
 /// Runs `then` once, before the browser draws its next frame. Work that
 /// reads or sets the layout (a scroll position) waits for the layout the
@@ -24,27 +25,12 @@ pub fn next_frame(then: impl FnOnce() + 'static) {
     }
 }
 
-/// Where the session is kept in local storage.
-pub const STORAGE_KEY: &str = "causal-playground/session";
-
-/// Local storage; none in an embed (`?embed`): its session belongs to the
-/// embedding page, and must neither show nor overwrite the user's own.
-fn storage() -> Option<web_sys::Storage> {
-    if crate::address::embedded() {
-        return None;
-    }
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
-/// Where the session Undo returns to from the start of the saved one is kept.
-pub const PREVIOUS_KEY: &str = "causal-playground/previous";
-
 /// The saved session's text, if there is one (and storage is available).
 /// One this page cannot read (damaged, or saved by another version of the
 /// playground) is kept as it is: nothing is saved over it until the user
 /// says so (see [`use_saved_work`]).
 pub fn saved_session() -> Option<String> {
-    let text = storage()?.get_item(STORAGE_KEY).ok().flatten()?;
+    let text = storage::SESSION.read()?;
     keep(|k| {
         k.known = Some(text.clone());
         if let Err(e) = share::decode(&text) {
@@ -97,9 +83,9 @@ fn keep<T>(f: impl FnOnce(&mut Keeper) -> T) -> T {
 /// Saves `encoded` as the session, unless storage holds one this page
 /// cannot read (kept until the user says), or says why it could not.
 fn store(encoded: &str, followed: u64) {
-    let Some(storage) = storage() else {
+    if !storage::SESSION.available() {
         return;
-    };
+    }
     keep(|k| {
         if k.followed != followed {
             return;
@@ -108,7 +94,7 @@ fn store(encoded: &str, followed: u64) {
             k.unsaved = Some(encoded.to_string());
             return;
         }
-        let stored = storage.get_item(STORAGE_KEY).ok().flatten();
+        let stored = storage::SESSION.read();
         if let Some(text) = stored.filter(|t| Some(t) != k.known.as_ref()) {
             // Saved by another tab since: kept if this page cannot read it.
             if let Err(e) = share::decode(&text) {
@@ -117,7 +103,7 @@ fn store(encoded: &str, followed: u64) {
                 return;
             }
         }
-        match storage.set_item(STORAGE_KEY, encoded) {
+        match storage::SESSION.write(encoded) {
             Ok(()) => {
                 k.known = Some(encoded.to_string());
                 k.failed = None;
@@ -191,7 +177,7 @@ pub fn download_saved_work() -> Result<(), String> {
 pub fn replace_saved_work() {
     let unsaved = keep(|k| {
         k.unreadable = None;
-        k.known = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        k.known = storage::SESSION.read();
         (k.unsaved.take(), k.followed)
     });
     match unsaved {
@@ -199,9 +185,7 @@ pub fn replace_saved_work() {
         // Nothing tried to save since the page opened: its session is a
         // fresh one, which storage holding nothing stands for.
         (None, _) => {
-            if let Some(storage) = storage() {
-                let _ = storage.remove_item(STORAGE_KEY);
-            }
+            storage::SESSION.remove();
             keep(|k| k.known = None);
         }
     }
@@ -218,41 +202,43 @@ pub fn use_saved_work(on_follow: Callback<crate::session::Session>) -> SavedWork
         KEEPER.with(|k| {
             k.borrow_mut().changed = Some(Callback::from(move |()| redraw.force_update()))
         });
-        let listener = storage().and(web_sys::window()).map(|window| {
-            EventListener::new(&window, "storage", move |event| {
-                // A `StorageEvent`: its key and new value.
-                let field = |name: &str| {
-                    js_sys::Reflect::get(event, &wasm_bindgen::JsValue::from_str(name))
-                        .ok()
-                        .and_then(|v| v.as_string())
-                };
-                if field("key").as_deref() != Some(STORAGE_KEY) {
-                    return;
-                }
-                let Some(text) = field("newValue") else {
-                    return;
-                };
-                let session = keep(|k| {
-                    if k.known.as_ref() == Some(&text) || k.unreadable.is_some() {
-                        return None;
+        let listener = web_sys::window()
+            .filter(|_| storage::SESSION.available())
+            .map(|window| {
+                EventListener::new(&window, "storage", move |event| {
+                    // A `StorageEvent`: its key and new value.
+                    let field = |name: &str| {
+                        js_sys::Reflect::get(event, &wasm_bindgen::JsValue::from_str(name))
+                            .ok()
+                            .and_then(|v| v.as_string())
+                    };
+                    if field("key").as_deref() != Some(storage::SESSION.name) {
+                        return;
                     }
-                    match share::decode(&text) {
-                        Ok(session) => {
-                            k.known = Some(text);
-                            k.followed += 1;
-                            Some(session)
+                    let Some(text) = field("newValue") else {
+                        return;
+                    };
+                    let session = keep(|k| {
+                        if k.known.as_ref() == Some(&text) || k.unreadable.is_some() {
+                            return None;
                         }
-                        Err(e) => {
-                            k.unreadable = Some((text, e.saved_cause().to_string()));
-                            None
+                        match share::decode(&text) {
+                            Ok(session) => {
+                                k.known = Some(text);
+                                k.followed += 1;
+                                Some(session)
+                            }
+                            Err(e) => {
+                                k.unreadable = Some((text, e.saved_cause().to_string()));
+                                None
+                            }
                         }
+                    });
+                    if let Some(session) = session {
+                        on_follow.emit(session);
                     }
-                });
-                if let Some(session) = session {
-                    on_follow.emit(session);
-                }
-            })
-        });
+                })
+            });
         move || {
             drop(listener);
             KEEPER.with(|k| k.borrow_mut().changed = None);
@@ -270,7 +256,7 @@ pub fn use_saved_work(on_follow: Callback<crate::session::Session>) -> SavedWork
 
 /// The saved previous session's text, if there is one.
 pub fn saved_previous() -> Option<String> {
-    storage()?.get_item(PREVIOUS_KEY).ok().flatten()
+    storage::PREVIOUS.read()
 }
 
 /// Whenever the session Undo returns to changes: saves it (as `encode`
@@ -280,13 +266,11 @@ pub fn use_save_previous<T: 'static>(
     previous: Option<ByPtr<T>>,
     encode: impl FnOnce(&T) -> String + 'static,
 ) {
-    use_effect_with(previous, move |previous| {
-        if let Some(storage) = storage() {
-            let _ = match previous {
-                Some(session) => storage.set_item(PREVIOUS_KEY, &encode(session)),
-                None => storage.remove_item(PREVIOUS_KEY),
-            };
+    use_effect_with(previous, move |previous| match previous {
+        Some(session) => {
+            let _ = storage::PREVIOUS.write(&encode(session));
         }
+        None => storage::PREVIOUS.remove(),
     });
 }
 

@@ -7,14 +7,11 @@ use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 use crate::components::lesson::Progress;
+use crate::storage;
 use crate::tutor::FirstAnswer;
 
 /// The address fragment that opens a lesson: `#lesson=NAME`.
 pub const LESSON_PREFIX: &str = "lesson=";
-
-const PROGRESS_KEY: &str = "causal-playground/lesson/";
-const OPEN_KEY: &str = "causal-playground/lesson-open";
-const RESULTS_KEY: &str = "causal-playground/lesson-results";
 
 /// The attribute a highlighted element carries (the page's classes are
 /// yew's to set; an attribute of our own survives its re-renders).
@@ -25,10 +22,6 @@ const HIGHLIGHT: &str = "data-lesson-highlight";
 /// round an empty pill. A class set here, not a `:has()` rule: that made
 /// every action restyle the page (ARCHITECTURE.md, the budgets).
 const EMPTY_LANE: &str = "lesson-empty-lane";
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
 
 /// The lesson a fragment names (`lesson=NAME`), if it names one.
 pub fn lesson_in(fragment: &str) -> Option<String> {
@@ -45,7 +38,7 @@ pub fn lesson_in(fragment: &str) -> Option<String> {
 
 /// How far the learner got in lesson `name`, as saved.
 pub fn saved_progress(name: &str) -> Progress {
-    let saved = storage().and_then(|s| s.get_item(&format!("{PROGRESS_KEY}{name}")).ok().flatten());
+    let saved = storage::LESSON_PROGRESS.read_item(name);
     match saved.as_deref() {
         Some("done") => Progress::Done,
         Some(step) => step.parse().map_or(Progress::New, Progress::At),
@@ -56,16 +49,16 @@ pub fn saved_progress(name: &str) -> Progress {
 /// Every first answer recorded in this browser, oldest first (nothing if
 /// storage is unavailable or what it holds cannot be read).
 pub fn saved_answers() -> Vec<FirstAnswer> {
-    storage()
-        .and_then(|s| s.get_item(RESULTS_KEY).ok().flatten())
+    storage::LESSON_RESULTS
+        .read()
         .and_then(|text| crate::json::from_json(&text).ok())
         .unwrap_or_default()
 }
 
 /// Keeps `answers` in this browser's storage, and nowhere else.
 pub fn save_answers(answers: &[FirstAnswer]) {
-    if let (Some(storage), Some(text)) = (storage(), crate::json::to_json(answers)) {
-        let _ = storage.set_item(RESULTS_KEY, &text);
+    if let Some(text) = crate::json::to_json(answers) {
+        let _ = storage::LESSON_RESULTS.write(&text);
     }
 }
 
@@ -76,7 +69,7 @@ pub fn now() -> String {
 
 /// The lesson that was open when the page was left: (name, step, base).
 pub fn saved_open() -> Option<(String, usize, usize)> {
-    let text = storage()?.get_item(OPEN_KEY).ok().flatten()?;
+    let text = storage::LESSON_OPEN.read()?;
     let mut parts = text.split(' ');
     let name = parts.next()?.to_string();
     let step = parts.next()?.parse().ok()?;
@@ -89,28 +82,21 @@ pub fn saved_open() -> Option<(String, usize, usize)> {
 /// once no lesson is open.
 #[hook]
 pub fn use_lesson_progress(open: Option<(String, usize, usize, bool)>) {
-    use_effect_with(open, |open| {
-        let Some(storage) = storage() else {
-            return;
-        };
-        match open {
-            Some((name, step, base, done)) => {
-                let progress = if *done {
-                    "done".to_string()
-                } else {
-                    step.to_string()
-                };
-                let _ = storage.set_item(&format!("{PROGRESS_KEY}{name}"), &progress);
-                if *done {
-                    let _ = storage.remove_item(OPEN_KEY);
-                } else {
-                    let _ = storage.set_item(OPEN_KEY, &format!("{name} {step} {base}"));
-                }
-            }
-            None => {
-                let _ = storage.remove_item(OPEN_KEY);
+    use_effect_with(open, |open| match open {
+        Some((name, step, base, done)) => {
+            let progress = if *done {
+                "done".to_string()
+            } else {
+                step.to_string()
+            };
+            let _ = storage::LESSON_PROGRESS.write_item(name, &progress);
+            if *done {
+                storage::LESSON_OPEN.remove();
+            } else {
+                let _ = storage::LESSON_OPEN.write(&format!("{name} {step} {base}"));
             }
         }
+        None => storage::LESSON_OPEN.remove(),
     });
 }
 

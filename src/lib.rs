@@ -30,7 +30,9 @@
 //! - [`census`]: the outcome census of the state shown, run in slices.
 //! - [`puzzles`], [`play`]: the puzzle files, embedded, and playing one.
 //! - [`by_ptr`]: shared data compared by identity, for props and memo keys.
-//! - [`hooks`]: side effects: storage, the address, the autoplay timer, shortcuts.
+//! - [`storage`]: every key the page keeps in the browser, and the one way
+//!   to read and write them.
+//! - [`hooks`]: side effects: the saved session, the autoplay timer, shortcuts.
 //! - [`exchange`]: side effects of sharing, importing and exporting.
 //! - [`files`]: downloads, uploads and the clipboard, in the browser.
 //! - [`classroom`]: presenter mode, shortcuts, Embed and postMessage, for the page.
@@ -74,6 +76,7 @@ pub mod puzzles;
 pub mod session;
 pub mod share;
 pub mod state;
+pub mod storage;
 pub mod text;
 pub mod trace;
 pub mod tutor;

@@ -15,9 +15,8 @@ use crate::components::puzzle::{PuzzleListProps, PuzzlePanelProps};
 use crate::hooks;
 use crate::puzzles;
 use crate::state::{Action, State};
+use crate::storage;
 
-/// Where the names of the solved puzzles are kept in local storage.
-pub const SOLVED_KEY: &str = "causal-playground/solved-puzzles";
 /// What a puzzle's address starts with: `#puzzle=NAME`.
 pub const PUZZLE_FRAGMENT: &str = "puzzle=";
 /// Milliseconds between two moves of a solution played on the page.
@@ -29,10 +28,6 @@ pub struct UsePuzzle {
     pub list: PuzzleListProps,
     /// The panel of the one being played.
     pub panel: Option<PuzzlePanelProps>,
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// The puzzles' list and panel for `state`.
@@ -81,10 +76,9 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
     });
     let solved_names = use_state(|| {
         Rc::new(
-            storage()
-                .and_then(|s| s.get_item(SOLVED_KEY).ok().flatten())
-                .and_then(|text| js_sys::JSON::parse(&text).ok())
-                .and_then(|names| serde_wasm_bindgen::from_value::<BTreeSet<String>>(names).ok())
+            storage::SOLVED_PUZZLES
+                .read()
+                .and_then(|text| crate::json::from_json::<BTreeSet<String>>(&text).ok())
                 .unwrap_or_default(),
         )
     });
@@ -96,12 +90,8 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
                 let mut more = (**names).clone();
                 more.insert(name.clone());
                 // Storage may be disabled: the page then remembers this visit only.
-                let text = serde_wasm_bindgen::to_value(&more)
-                    .ok()
-                    .and_then(|names| js_sys::JSON::stringify(&names).ok())
-                    .and_then(|text| text.as_string());
-                if let (Some(s), Some(text)) = (storage(), text) {
-                    let _ = s.set_item(SOLVED_KEY, &text);
+                if let Some(text) = crate::json::to_json(&more) {
+                    let _ = storage::SOLVED_PUZZLES.write(&text);
                 }
                 names.set(Rc::new(more));
             }

@@ -309,14 +309,10 @@ pub enum Sender {
     Ask(String),
 }
 
-/// The origins the user allowed to drive this tab (kept for the tab's life).
-const ALLOWED_KEY: &str = "causal-playground/allowed-origins";
-
 thread_local! {
     static ALLOWED: RefCell<Vec<String>> = RefCell::new(
-        web_sys::window()
-            .and_then(|w| w.session_storage().ok().flatten())
-            .and_then(|s| s.get_item(ALLOWED_KEY).ok().flatten())
+        crate::storage::ALLOWED_ORIGINS
+            .read()
             .map(|list| list.lines().map(str::to_string).collect())
             .unwrap_or_default(),
     );
@@ -328,9 +324,7 @@ fn allow(origin: &str) {
         if !allowed.iter().any(|o| o == origin) {
             allowed.push(origin.to_string());
         }
-        if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
-            let _ = storage.set_item(ALLOWED_KEY, &allowed.join("\n"));
-        }
+        let _ = crate::storage::ALLOWED_ORIGINS.write(&allowed.join("\n"));
     });
 }
 

@@ -324,3 +324,75 @@ async fn a_reset_keeps_the_run_one_undo_away_and_says_so() {
     assert!(page.errors().is_empty(), "{:?}", page.errors());
     page.close().await;
 }
+
+/// Each key lives where `storage` says, under the name a user's browser
+/// already holds it by: local storage for what outlives the tab, session
+/// storage for what lasts as long as the tab.
+#[wasm_bindgen_test]
+fn each_key_is_kept_where_storage_says() {
+    use causal_playground::storage;
+    let window = web_sys::window().expect("a window");
+    let local = window
+        .local_storage()
+        .ok()
+        .flatten()
+        .expect("local storage");
+    let tab = window
+        .session_storage()
+        .ok()
+        .flatten()
+        .expect("session storage");
+
+    storage::LESSON_PROGRESS
+        .write_item("causal-basics", "3")
+        .expect("kept");
+    assert_eq!(
+        local
+            .get_item("causal-playground/lesson/causal-basics")
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("3")
+    );
+    assert_eq!(
+        storage::LESSON_PROGRESS
+            .read_item("causal-basics")
+            .as_deref(),
+        Some("3")
+    );
+    assert_eq!(storage::LESSON_PROGRESS.read_item("another"), None);
+
+    storage::ALLOWED_ORIGINS
+        .write("https://example.org")
+        .expect("kept");
+    assert_eq!(
+        tab.get_item("causal-playground/allowed-origins")
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("https://example.org")
+    );
+    assert_eq!(
+        local
+            .get_item("causal-playground/allowed-origins")
+            .ok()
+            .flatten(),
+        None
+    );
+
+    local
+        .set_item("causal-playground/session", "saved")
+        .expect("stored");
+    assert_eq!(storage::SESSION.read().as_deref(), Some("saved"));
+    storage::SESSION.remove();
+    assert_eq!(
+        local.get_item("causal-playground/session").ok().flatten(),
+        None
+    );
+    assert_eq!(storage::SESSION.read(), None);
+
+    storage::ALLOWED_ORIGINS.remove();
+    local
+        .remove_item("causal-playground/lesson/causal-basics")
+        .expect("removed");
+}
