@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 pub use crate::address::{clear_location_hash, location_hash, set_location_hash};
 use crate::by_ptr::ByPtr;
+use crate::keymap::{self, Command, KeyPress, Place};
 use crate::share::{self, FRAGMENT_PREFIX};
 use crate::storage;
 
@@ -401,12 +402,13 @@ pub fn use_history_keys(on_undo: Callback<()>, on_redo: Callback<()>) {
                     let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
-                    if !(e.ctrl_key() || e.meta_key()) || in_text_field(e) {
+                    if in_text_field(e) {
                         return;
                     }
-                    match (e.key().as_str(), e.shift_key()) {
-                        ("z" | "Z", false) => on_undo.emit(()),
-                        ("z" | "Z", true) | ("y" | "Y", false) => on_redo.emit(()),
+                    let key = e.key();
+                    match keymap::command(Place::Page, KeyPress::of(e, &key)) {
+                        Some(Command::Undo) => on_undo.emit(()),
+                        Some(Command::Redo) => on_redo.emit(()),
                         _ => return,
                     }
                     e.prevent_default();

@@ -32,6 +32,8 @@
 //! - [`by_ptr`]: shared data compared by identity, for props and memo keys.
 //! - [`storage`]: every key the page keeps in the browser, and the one way
 //!   to read and write them.
+//! - [`keymap`]: every keyboard shortcut, once: the handlers, the `?` list,
+//!   the footer and the tooltips read it.
 //! - [`hooks`]: side effects: the saved session, the autoplay timer, shortcuts.
 //! - [`exchange`]: side effects of sharing, importing and exporting.
 //! - [`files`]: downloads, uploads and the clipboard, in the browser.
@@ -63,6 +65,7 @@ pub mod guide;
 pub mod history;
 pub mod hooks;
 pub mod json;
+pub mod keymap;
 pub mod lesson_effects;
 pub mod lessons;
 pub mod live;
@@ -496,11 +499,27 @@ pub fn app() -> Html {
             { diagram }
             { event_log }
             <footer class="help">
-                <p>{ "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: Enter delivers, Delete drops, Alt+\u{2191}/\u{2193} moves it. Ctrl+Z undoes, Ctrl+Shift+Z redoes; ? lists every shortcut." }</p>
+                <p>{ keys_in_words() }</p>
                 { live::link() }
             </footer>
         </div>
     }
+}
+
+/// The footer's reminder of the ways to move a card and the history, with
+/// the keys the keymap gives.
+fn keys_in_words() -> String {
+    use keymap::{keys, Command};
+    format!(
+        "Drag a card onto its replica to deliver it, or within its lane to reorder. On a focused card: {} delivers, {} drops, {} or {} moves it. {} undoes, {} redoes; {} lists every shortcut.",
+        keys(Command::Deliver),
+        keys(Command::Drop),
+        keys(Command::MoveUp),
+        keys(Command::MoveDown),
+        keys(Command::Undo),
+        keys(Command::Redo),
+        keys(Command::Help)
+    )
 }
 
 /// How far the load or move under way is, with a way to stop it.

@@ -1,110 +1,13 @@
 //! Classroom keys and presenter mode, as hooks (side effects on the document:
-//! key listeners, full screen, the root element's class).
-//!
-//! Every shortcut of the page is listed once, in [`SHORTCUTS`]: the help
-//! dialog (`?`) shows that list, so it cannot leave one out.
+//! key listeners, full screen, the root element's class). What a key means
+//! is the keymap's to say ([`crate::keymap`]).
 
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-/// One shortcut: the keys, where they work, what they do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shortcut {
-    /// The keys, as written on the keyboard.
-    pub keys: &'static str,
-    /// What they do.
-    pub does: &'static str,
-}
-
-/// A group of shortcuts that work in the same place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShortcutGroup {
-    /// Where they work.
-    pub title: &'static str,
-    /// The shortcuts.
-    pub shortcuts: &'static [Shortcut],
-}
-
-/// Every keyboard shortcut of the page.
-pub const SHORTCUTS: &[ShortcutGroup] = &[
-    ShortcutGroup {
-        title: "Anywhere on the page (not while typing)",
-        shortcuts: &[
-            Shortcut {
-                keys: "?",
-                does: "Show or hide this list of shortcuts",
-            },
-            Shortcut {
-                keys: "P",
-                does: "Presenter mode on or off: larger type, fewer controls",
-            },
-            Shortcut {
-                keys: "F",
-                does: "Full screen on or off",
-            },
-            Shortcut {
-                keys: "Esc",
-                does: "Close this list",
-            },
-            Shortcut {
-                keys: "Ctrl+Z",
-                does: "Undo",
-            },
-            Shortcut {
-                keys: "Ctrl+Shift+Z or Ctrl+Y",
-                does: "Redo",
-            },
-            Shortcut {
-                keys: "Tab, Shift+Tab",
-                does: "Move between controls, cards and the diagram",
-            },
-        ],
-    },
-    ShortcutGroup {
-        title: "On a focused message card",
-        shortcuts: &[
-            Shortcut {
-                keys: "Enter",
-                does: "Deliver it to its replica",
-            },
-            Shortcut {
-                keys: "Delete",
-                does: "Drop it (the network loses it)",
-            },
-            Shortcut {
-                keys: "D",
-                does: "Duplicate it",
-            },
-            Shortcut {
-                keys: "Alt+\u{2191}, Alt+\u{2193}",
-                does: "Move it up or down its lane",
-            },
-        ],
-    },
-    ShortcutGroup {
-        title: "In presenter mode (a presentation clicker sends these)",
-        shortcuts: &[
-            Shortcut {
-                keys: "Page Down, \u{2192}, \u{2193}, Space",
-                does: "Next step of the timeline",
-            },
-            Shortcut {
-                keys: "Page Up, \u{2190}, \u{2191}",
-                does: "Previous step",
-            },
-            Shortcut {
-                keys: "Home, End",
-                does: "First step, last step",
-            },
-            Shortcut {
-                keys: "D",
-                does: "The space-time diagram in place of the replicas, and back",
-            },
-        ],
-    },
-];
+use crate::keymap::{self, Command, KeyPress, Place};
 
 /// Where a clicker key moves the timeline (or the lesson).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,13 +56,15 @@ pub fn use_page_keys(presenting: bool, keys: PageKeys) {
                         return;
                     };
                     let target = focused_tag(e);
+                    let key = e.key();
+                    let pressed = KeyPress::of(e, &key);
                     if keys.history_moves
                         && (e.ctrl_key() || e.meta_key())
                         && !matches!(target.as_str(), "INPUT" | "TEXTAREA")
                     {
-                        let m = match (e.key().as_str(), e.shift_key()) {
-                            ("z" | "Z", false) => Some(Move::Previous),
-                            ("z" | "Z", true) | ("y" | "Y", false) => Some(Move::Next),
+                        let m = match keymap::command(Place::Page, pressed) {
+                            Some(Command::Undo) => Some(Move::Previous),
+                            Some(Command::Redo) => Some(Move::Next),
                             _ => None,
                         };
                         if let Some(m) = m {
@@ -174,35 +79,41 @@ pub fn use_page_keys(presenting: bool, keys: PageKeys) {
                     if matches!(target.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
                         return;
                     }
-                    let handled = match e.key().as_str() {
-                        "?" => {
+                    // A card has keys of its own, even while presenting.
+                    let command = keymap::command(Place::Page, pressed).or_else(|| {
+                        (presenting && !on_card(e))
+                            .then(|| keymap::command(Place::Presenting, pressed))
+                            .flatten()
+                    });
+                    let handled = match command {
+                        Some(Command::Help) => {
                             keys.on_help.emit(());
                             true
                         }
-                        "p" | "P" => {
+                        Some(Command::Present) => {
                             keys.on_present.emit(());
                             true
                         }
-                        "f" | "F" => {
+                        Some(Command::FullScreen) => {
                             toggle_full_screen();
                             true
                         }
-                        "Escape" => {
+                        Some(Command::Close) => {
                             keys.on_escape.emit(());
                             false
                         }
-                        "d" | "D" if presenting && !on_card(e) => {
+                        Some(Command::Diagram) => {
                             keys.on_diagram.emit(());
                             true
                         }
-                        key if presenting && !on_card(e) => match clicker_move(key, &target) {
+                        Some(command) => match clicker_move(command, &key, &target) {
                             Some(m) => {
                                 keys.on_move.emit(m);
                                 true
                             }
                             None => false,
                         },
-                        _ => false,
+                        None => false,
                     };
                     if handled {
                         e.prevent_default();
@@ -213,14 +124,15 @@ pub fn use_page_keys(presenting: bool, keys: PageKeys) {
     });
 }
 
-/// The move a clicker key asks for; Space on a button presses the button.
-fn clicker_move(key: &str, target: &str) -> Option<Move> {
-    match key {
-        "PageDown" | "ArrowRight" | "ArrowDown" => Some(Move::Next),
-        " " if !matches!(target, "BUTTON" | "A" | "SUMMARY") => Some(Move::Next),
-        "PageUp" | "ArrowLeft" | "ArrowUp" => Some(Move::Previous),
-        "Home" => Some(Move::First),
-        "End" => Some(Move::Last),
+/// The move a clicker's `command` asks for; Space on a button presses the
+/// button.
+fn clicker_move(command: Command, key: &str, target: &str) -> Option<Move> {
+    match command {
+        Command::Next if key == " " && matches!(target, "BUTTON" | "A" | "SUMMARY") => None,
+        Command::Next => Some(Move::Next),
+        Command::Previous => Some(Move::Previous),
+        Command::First => Some(Move::First),
+        Command::Last => Some(Move::Last),
         _ => None,
     }
 }

@@ -7,6 +7,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::keymap::{self, Command};
+
 fn select_value(e: &Event) -> String {
     e.target_unchecked_into::<HtmlSelectElement>().value()
 }
@@ -160,9 +162,9 @@ pub fn history(props: &HistoryProps) -> Html {
     html! {
         <div class="buttons" role="group" aria-label="History">
             <button type="button" data-testid="undo" disabled={!props.can_undo} onclick={click(&props.on_undo)}
-                    title="Undo (Ctrl+Z)">{ "Undo" }</button>
+                    title={format!("Undo ({})", keymap::keys(Command::Undo))}>{ "Undo" }</button>
             <button type="button" data-testid="redo" disabled={!props.can_redo} onclick={click(&props.on_redo)}
-                    title="Redo (Ctrl+Shift+Z)">{ "Redo" }</button>
+                    title={format!("Redo ({})", keymap::keys(Command::Redo))}>{ "Redo" }</button>
             <button type="button" data-testid="reset" onclick={click(&props.on_reset)}
                     title="Start afresh with the same replicas and rules">{ "Reset" }</button>
             <button type="button" data-testid="deliver-all" disabled={!props.can_deliver}

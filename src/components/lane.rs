@@ -13,6 +13,7 @@ use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 use crate::drag::{use_drag, Release};
+use crate::keymap::{self, Command, KeyPress, Place};
 
 /// What delivering a card now would do, in words, and its kind for styling.
 #[derive(Clone, Debug, PartialEq)]
@@ -352,27 +353,28 @@ fn card(props: &CardProps) -> Html {
                 (Some(t), Some(n)) => t.unchecked_ref::<web_sys::Node>() == &n,
                 _ => false,
             };
-            if !on_card || e.ctrl_key() || e.meta_key() {
+            if !on_card {
                 return;
             }
-            let moved = match (e.key().as_str(), e.alt_key()) {
-                ("Enter", false) => {
+            let key = e.key();
+            let moved = match keymap::command(Place::Card, KeyPress::of(&e, &key)) {
+                Some(Command::Deliver) => {
                     focus_neighbour(&node);
                     actions.deliver.emit(target);
                     None
                 }
-                ("Delete" | "Backspace", false) => {
+                Some(Command::Drop) => {
                     focus_neighbour(&node);
                     actions.drop.emit(target);
                     None
                 }
-                ("d" | "D", false) => {
+                Some(Command::Duplicate) => {
                     actions.duplicate.emit(target);
                     None
                 }
-                ("ArrowUp", true) if index > 0 => Some(index - 1),
-                ("ArrowDown", true) if !last => Some(index + 1),
-                ("ArrowUp" | "ArrowDown", true) => None,
+                Some(Command::MoveUp) if index > 0 => Some(index - 1),
+                Some(Command::MoveDown) if !last => Some(index + 1),
+                Some(Command::MoveUp | Command::MoveDown) => None,
                 _ => return,
             };
             e.prevent_default();

@@ -116,7 +116,7 @@ pub fn puzzle_panel(props: &PuzzlePanelProps) -> Html {
             }
             if props.stuck {
                 <p class="puzzle-stuck" data-testid="puzzle-stuck" role="status">{
-                    "The goal can no longer be reached from here: no order of the moves left gets there. Undo (Ctrl+Z) takes back your last move; Start again goes back to the puzzle's start."
+                    format!("The goal can no longer be reached from here: no order of the moves left gets there. Undo ({}) takes back your last move; Start again goes back to the puzzle's start.", crate::keymap::keys(crate::keymap::Command::Undo))
                 }</p>
             }
             if let Some(rules) = &props.other_rules {

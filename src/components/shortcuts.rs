@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::present::SHORTCUTS;
+use crate::keymap::SHORTCUTS;
 
 /// Props of [`Shortcuts`].
 #[derive(Properties, PartialEq)]
