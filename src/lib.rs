@@ -93,7 +93,7 @@ use callback::make_callback;
 use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
 use components::diagram::Diagram;
 use components::held::HeldView;
-use components::lane::{CardActions, CardView, Lane};
+use components::lane::{CardActions, CardView, Lane, LaneView};
 use components::lesson::LessonList;
 use components::log::{self, LogProps};
 use components::notice::{self, NoticeProps};
@@ -218,7 +218,6 @@ pub fn app() -> Html {
     // every action restyle the page (about 9 ms each).
     let with_lesson = guide.panel.is_some();
     let rule_at_work = html! { <RuleAtWork rule={config.delivery} decision={(*decision).clone()} hidden={hiding} /> };
-    let diverged = simulation.diverged_keys();
     // Cards with their previews and held messages with their explanations,
     // worked out once per change of state, not on every hover or drag.
     // Keyed by the trace's identity, as the diagram: a slice of a load
@@ -234,42 +233,56 @@ pub fn app() -> Html {
     } else {
         actions
     };
-    let on_highlight = actions.highlight.clone();
+    let exchange = exchange::use_exchange(&state, &svg_ref, drawn.0.clone());
 
-    let columns = (0..config.replicas).map(|r| {
-        let replica = &simulation.replicas()[r];
-        let hint = (*dragging)
+    // What the embed and the whole page both show.
+    let shared = Shared {
+        under_way: state
+            .job
             .as_ref()
-            .and_then(|(card, over)| DropHint::of(card, *over, r));
-        let write_error = state
+            .map(|job| progress(job, make_callback(&state, |()| Action::Cancel))),
+        notice: state
             .notice
             .as_ref()
-            .filter(|n| n.place == Place::WriteForm(r))
-            .map(|n| n.text.clone());
-        let readonly = classroom.readonly;
-        let on_write = make_callback(&state, move |(key, value)| {
-            (!readonly).then_some(Action::Write { replica: r, key, value })
-        });
-        html! {
-            <div class={classes!("column", format!("r{r}"))} key={r}>
-                <Lane to={r} lane={if hiding { views[r].0.concealed() } else { views[r].0.clone() }} highlighted={(*highlighted).clone()}
-                      actions={actions.clone()} />
-                <ReplicaPanel replica={r}
-                    clock={replica.clock().entries().to_vec()}
-                    changed={state.changed.iter().filter(|(at, _)| *at == r).map(|(_, k)| *k).collect::<Vec<_>>()}
-                    revision={state.revision}
-                    store={replica.store().iter().map(|(k, v)| (k.to_string(), v)).collect::<Vec<_>>()}
-                    diverged={diverged.clone()}
-                    held={if hiding { views[r].1.iter().map(HeldView::concealed).collect() } else { views[r].1.clone() }}
-                    delivered={replica.delivered().len()}
-                    highlighted={(*highlighted).clone()}
-                    {hint} {write_error} {on_write} on_highlight={on_highlight.clone()}
-                    on_resend={actions.duplicate.clone()} />
-                { for state.check.as_ref().and_then(|found| components::observed::answer(found, r)) }
-            </div>
-        }
-    });
-    let exchange = exchange::use_exchange(&state, &svg_ref, drawn.0.clone());
+            .filter(|n| n.place == Place::Page)
+            .map(|n| {
+                notice::notice(&NoticeProps {
+                    text: n.text.clone(),
+                    severity: n.severity,
+                    on_dismiss: make_callback(&state, |()| Action::Dismiss),
+                })
+            }),
+        replicas: replicas(
+            &state,
+            &views,
+            &actions,
+            &dragging,
+            &highlighted,
+            hiding,
+            classroom.readonly,
+        ),
+        diagram: html! {
+            <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} hidden={hiding} />
+        },
+        log: log::event_log(&LogProps {
+            lines: state
+                .log
+                .iter()
+                .take(LOG_SHOWN)
+                .map(|line| describe::concealed(line, hiding))
+                .collect(),
+        }),
+    };
+    if let Some(options) = &*embed {
+        return embed_page(
+            options,
+            &state,
+            &classroom,
+            guide.panel,
+            with_lesson,
+            shared,
+        );
+    }
     // A scenario file dropped anywhere on the page is imported.
     let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
     let ondrop = {
@@ -281,167 +294,24 @@ pub fn app() -> Html {
             }
         })
     };
-    let playing = state.playing;
-    let toggle = make_callback(
-        &state,
-        move |()| {
-            if playing {
-                Action::Pause
-            } else {
-                Action::Play
-            }
-        },
-    );
-    let on_seek = make_callback(&state, Action::Seek);
-    // What the embed and the whole page both show.
-    let under_way = state
-        .job
-        .as_ref()
-        .map(|job| progress(job, make_callback(&state, |()| Action::Cancel)));
-    let page_notice = state
-        .notice
-        .as_ref()
-        .filter(|n| n.place == Place::Page)
-        .map(|n| {
-            notice::notice(&NoticeProps {
-                text: n.text.clone(),
-                severity: n.severity,
-                on_dismiss: make_callback(&state, |()| Action::Dismiss),
-            })
-        });
-    let diagram = html! {
-        <Diagram drawing={drawn.0.clone()} clocks={drawn.1.clone()} svg_ref={svg_ref.clone()} hidden={hiding} />
-    };
-    let event_log = log::event_log(&LogProps {
-        lines: state
-            .log
-            .iter()
-            .take(LOG_SHOWN)
-            .map(|line| describe::concealed(line, hiding))
-            .collect(),
-    });
-    if let Some(options) = &*embed {
-        return html! {
-            <main class={classes!("app", "embedded", classroom.readonly.then_some("readonly"), with_lesson.then_some("lesson-shown"))}
-                  aria-label="Causal Playground">
-                <h1 class="visually-hidden">
-                    { match &state.preset { Some(p) => format!("Causal Playground: {}", p.title), None => "Causal Playground".to_string() } }
-                </h1>
-                if !options.problems.is_empty() {
-                    <p class="embed-problems" role="alert">
-                        { format!("Some of this address was not used: {}.", options.problems.join("; ")) }
-                    </p>
-                }
-                { for under_way }
-                { for page_notice }
-                { components::embed_steps::embed_steps(&components::embed_steps::EmbedStepsProps {
-                    cursor: state.cursor(),
-                    range: classroom.range,
-                    on_seek: on_seek.clone(),
-                }) }
-                { components::embed_steps::embed_status(simulation, config.delivery) }
-                { guide.panel.clone() }
-                <h2 class="visually-hidden">{ "Replicas and the messages in flight to them" }</h2>
-                <div class="columns" id="replicas" style={format!("--replicas: {}", config.replicas)}>
-                    { for columns }
-                </div>
-                { diagram }
-                // The log stays, unseen, as the live region a screen reader hears.
-                <div class="visually-hidden">
-                    { event_log }
-                </div>
-                { classroom.panels }
-            </main>
-        };
-    }
+    let Shared {
+        under_way,
+        notice: page_notice,
+        replicas,
+        diagram,
+        log: event_log,
+    } = shared;
     html! {
         <div class={classes!("app", with_lesson.then_some("with-lesson lesson-shown"))} {ondragover} {ondrop}>
             { controls::skip_link("replicas") }
-            <header class="top">
-                <div class="title">
-                    <h1>{ "Causal Playground" }</h1>
-                    <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
-                </div>
-                { classroom.actions }
-                { share_bar::share_bar(&ShareBarProps {
-                    link: exchange.link.clone(),
-                    on_share: exchange.on_share.clone(),
-                    on_file: exchange.on_file.clone(),
-                    on_export: exchange.on_export.clone(),
-                    on_embed: classroom.on_embed.clone(),
-                }) }
-            </header>
+            { header(&classroom, &exchange) }
             { classroom.panels }
             { for under_way }
             // While a puzzle is played its refusals are told beside its panel.
             if puzzle.panel.is_none() { { for page_notice.clone() } }
-            { notice::saved_work(&notice::SavedWorkProps {
-                saved: saved_work,
-                on_download: {
-                    let state = state.clone();
-                    Callback::from(move |()| {
-                        if let Err(why) = hooks::download_saved_work() {
-                            state.dispatch(Action::Refuse(state::Notice::error(Place::Page, format!("The session could not be downloaded: {why}."))));
-                        }
-                    })
-                },
-                on_replace: Callback::from(|()| hooks::replace_saved_work()),
-            }) }
+            { saved_work_notice(&state, saved_work) }
             <LessonList lessons={guide.list} open={guide.open.clone()} on_open={guide.on_open} answers={guide.answers} />
-            <section class="toolbar" aria-label="Controls">
-                <div class="toolbar-row">
-                    { controls::rules(&RulesProps {
-                        delivery: config.delivery,
-                        conflicts: config.conflicts,
-                        replicas: config.replicas,
-                        on_delivery: make_callback(&state, Action::SetDelivery),
-                        on_conflicts: make_callback(&state, Action::SetConflicts),
-                        on_replicas: make_callback(&state, Action::SetReplicas),
-                    }) }
-                    { controls::presets(&PresetsProps {
-                        presets: (*preset_titles).clone(),
-                        selected: state.preset.as_ref().map(|p| p.name.clone()),
-                        on_load: make_callback(&state, Action::LoadPreset),
-                    }) }
-                    { controls::explain(config.delivery, config.conflicts) }
-                </div>
-                <div class="toolbar-row">
-                    { controls::history(&HistoryProps {
-                        can_undo: state.can_undo(),
-                        can_redo: state.can_redo(),
-                        can_deliver: !simulation.network().is_empty(),
-                        on_undo: make_callback(&state, |()| Action::Undo),
-                        on_redo: make_callback(&state, |()| Action::Redo),
-                        on_reset: make_callback(&state, |()| Action::Reset),
-                        on_deliver_all: make_callback(&state, |()| Action::Apply(Command::DeliverAll)),
-                    }) }
-                    { controls::autoplay(&AutoplayProps {
-                        playing: state.playing,
-                        seed: state.seed,
-                        speed_ms: state.speed_ms,
-                        on_toggle: toggle,
-                        on_step: make_callback(&state, |()| Action::Step),
-                        on_seed: make_callback(&state, Action::SetSeed),
-                        on_speed: make_callback(&state, Action::SetSpeed),
-                        in_flight: simulation.network().len(),
-                        can_redo: state.can_redo(),
-                        on_next: make_callback(&state, |()| Action::Redo),
-                    }) }
-                    { timeline::timeline(&TimelineProps {
-                        cursor: state.cursor(),
-                        steps: state.steps(),
-                        current: state.current(),
-                        branches: state.branches().iter().enumerate().map(|(i, b)| BranchView {
-                            number: i + 1,
-                            steps: b.len(),
-                            split: b.parent.map(|(p, at)| (p + 1, at)),
-                        }).collect(),
-                        on_seek,
-                        on_branch: make_callback(&state, Action::SwitchBranch),
-                        on_next: make_callback(&state, |()| Action::Redo),
-                    }) }
-                </div>
-            </section>
+            { toolbar(&state, &preset_titles) }
             if let Some(preset) = &state.preset {
                 <section class="preset-info" aria-label="Scenario">
                     <h2>{ &preset.title }</h2>
@@ -460,7 +330,7 @@ pub fn app() -> Html {
             <section aria-label="Outcome">
                 <Status violations={simulation.violations().to_vec()}
                         converged={simulation.converged()}
-                        diverged={diverged.clone()}
+                        diverged={simulation.diverged_keys()}
                         in_flight={simulation.network().len()}
                         awaiting={Awaiting::of(simulation)} hidden={hiding} />
             </section>
@@ -471,37 +341,262 @@ pub fn app() -> Html {
             if !classroom.presenting { <drag::TouchHint /> }
             <main class={classes!("columns", state.check.is_some().then_some("with-observed"))} id="replicas" tabindex="-1" aria-label="Replicas"
                   style={format!("--replicas: {}", config.replicas)}>
-                { for columns }
+                { replicas }
             </main>
             if guide.open.is_none() {
                 <div class="guide">{ rule_at_work }</div>
             }
-            <div class="explore">
-                if hiding {
-                    // Every order's outcome would answer the prediction.
-                    <section class="census-box" aria-label="Every order">
-                        <h2>{ "Every order" }</h2>
-                        <p class="census-intro">{ "What every order leads to: " }{ components::lane::hidden_outcome() }</p>
-                    </section>
-                } else {
-                    { components::census::census(&components::census::CensusProps {
-                        status: census.status.clone(),
-                        elsewhere: census.elsewhere,
-                        in_flight: simulation.network().len(),
-                        on_explore: census.explore.clone(),
-                        on_cancel: census.cancel.clone(),
-                        on_open: census.open.clone(),
-                        puzzle: state.puzzle.as_ref().map(|p| p.puzzle.title.clone()),
-                    }) }
-                }
-                { components::puzzle::puzzle_list(&puzzle.list) }
-            </div>
+            { explore(&state, &census, &puzzle, hiding) }
             { diagram }
             { event_log }
             <footer class="help">
                 <p>{ keys_in_words() }</p>
                 { live::link() }
             </footer>
+        </div>
+    }
+}
+
+/// What the embed and the whole page both show, made once per render.
+struct Shared {
+    /// The load or move under way, with its Cancel button.
+    under_way: Option<Html>,
+    /// The page's notice (a refusal, an error), if there is one.
+    notice: Option<Html>,
+    /// A column per replica: its lane of messages in flight and its panel.
+    replicas: Html,
+    /// The space-time diagram.
+    diagram: Html,
+    /// "What just happened".
+    log: Html,
+}
+
+/// The page inside an `<iframe>` (`?embed`): the replicas, the diagram and
+/// what `options` ask for, with the log kept for screen readers only.
+fn embed_page(
+    options: &embed::Embed,
+    state: &UseReducerHandle<State>,
+    classroom: &classroom::Classroom,
+    lesson: Option<Html>,
+    with_lesson: bool,
+    shared: Shared,
+) -> Html {
+    let simulation = &state.simulation;
+    let config = simulation.config();
+    html! {
+        <main class={classes!("app", "embedded", classroom.readonly.then_some("readonly"), with_lesson.then_some("lesson-shown"))}
+              aria-label="Causal Playground">
+            <h1 class="visually-hidden">
+                { match &state.preset { Some(p) => format!("Causal Playground: {}", p.title), None => "Causal Playground".to_string() } }
+            </h1>
+            if !options.problems.is_empty() {
+                <p class="embed-problems" role="alert">
+                    { format!("Some of this address was not used: {}.", options.problems.join("; ")) }
+                </p>
+            }
+            { for shared.under_way }
+            { for shared.notice }
+            { components::embed_steps::embed_steps(&components::embed_steps::EmbedStepsProps {
+                cursor: state.cursor(),
+                range: classroom.range,
+                on_seek: make_callback(state, Action::Seek),
+            }) }
+            { components::embed_steps::embed_status(simulation, config.delivery) }
+            { lesson }
+            <h2 class="visually-hidden">{ "Replicas and the messages in flight to them" }</h2>
+            <div class="columns" id="replicas" style={format!("--replicas: {}", config.replicas)}>
+                { shared.replicas }
+            </div>
+            { shared.diagram }
+            // The log stays, unseen, as the live region a screen reader hears.
+            <div class="visually-hidden">
+                { shared.log }
+            </div>
+            { classroom.panels.clone() }
+        </main>
+    }
+}
+
+/// A column per replica: the messages in flight to it, then its panel
+/// (clock, store, hold-back buffer, write form).
+fn replicas(
+    state: &UseReducerHandle<State>,
+    views: &[(LaneView, Vec<HeldView>)],
+    actions: &CardActions,
+    dragging: &UseStateHandle<Dragging>,
+    highlighted: &UseStateHandle<Vec<MessageId>>,
+    hiding: bool,
+    readonly: bool,
+) -> Html {
+    let simulation = &state.simulation;
+    let diverged = simulation.diverged_keys();
+    (0..simulation.config().replicas)
+        .map(|r| {
+            let replica = &simulation.replicas()[r];
+            let hint = (**dragging)
+                .as_ref()
+                .and_then(|(card, over)| DropHint::of(card, *over, r));
+            let write_error = state
+                .notice
+                .as_ref()
+                .filter(|n| n.place == Place::WriteForm(r))
+                .map(|n| n.text.clone());
+            let on_write = make_callback(state, move |(key, value)| {
+                (!readonly).then_some(Action::Write { replica: r, key, value })
+            });
+            let (lane, held) = &views[r];
+            html! {
+                <div class={classes!("column", format!("r{r}"))} key={r}>
+                    <Lane to={r} lane={if hiding { lane.concealed() } else { lane.clone() }} highlighted={(**highlighted).clone()}
+                          actions={actions.clone()} />
+                    <ReplicaPanel replica={r}
+                        clock={replica.clock().entries().to_vec()}
+                        changed={state.changed.iter().filter(|(at, _)| *at == r).map(|(_, k)| *k).collect::<Vec<_>>()}
+                        revision={state.revision}
+                        store={replica.store().iter().map(|(k, v)| (k.to_string(), v)).collect::<Vec<_>>()}
+                        diverged={diverged.clone()}
+                        held={if hiding { held.iter().map(HeldView::concealed).collect() } else { held.clone() }}
+                        delivered={replica.delivered().len()}
+                        highlighted={(**highlighted).clone()}
+                        {hint} {write_error} {on_write} on_highlight={actions.highlight.clone()}
+                        on_resend={actions.duplicate.clone()} />
+                    { for state.check.as_ref().and_then(|found| components::observed::answer(found, r)) }
+                </div>
+            }
+        })
+        .collect()
+}
+
+/// The title, the tagline, the classroom's buttons and the share bar.
+fn header(classroom: &classroom::Classroom, exchange: &exchange::Exchange) -> Html {
+    html! {
+        <header class="top">
+            <div class="title">
+                <h1>{ "Causal Playground" }</h1>
+                <p class="tagline">{ "Write at a replica, then drag the messages in flight onto replicas in any order. Watch the vector clocks, and the hold-back buffer keep causal order." }</p>
+            </div>
+            { classroom.actions.clone() }
+            { share_bar::share_bar(&ShareBarProps {
+                link: exchange.link.clone(),
+                on_share: exchange.on_share.clone(),
+                on_file: exchange.on_file.clone(),
+                on_export: exchange.on_export.clone(),
+                on_embed: classroom.on_embed.clone(),
+            }) }
+        </header>
+    }
+}
+
+/// What the user is told about the session saved in this browser, with a
+/// way out when it cannot be read or saved.
+fn saved_work_notice(state: &UseReducerHandle<State>, saved: hooks::SavedWork) -> Html {
+    notice::saved_work(&notice::SavedWorkProps {
+        saved,
+        on_download: {
+            let state = state.clone();
+            Callback::from(move |()| {
+                if let Err(why) = hooks::download_saved_work() {
+                    state.dispatch(Action::Refuse(state::Notice::error(
+                        Place::Page,
+                        format!("The session could not be downloaded: {why}."),
+                    )));
+                }
+            })
+        },
+        on_replace: Callback::from(|()| hooks::replace_saved_work()),
+    })
+}
+
+/// The rules, the presets, the history's buttons, autoplay and the timeline.
+fn toolbar(state: &UseReducerHandle<State>, preset_titles: &[(&'static str, String)]) -> Html {
+    let simulation = &state.simulation;
+    let config = simulation.config();
+    let playing = state.playing;
+    html! {
+        <section class="toolbar" aria-label="Controls">
+            <div class="toolbar-row">
+                { controls::rules(&RulesProps {
+                    delivery: config.delivery,
+                    conflicts: config.conflicts,
+                    replicas: config.replicas,
+                    on_delivery: make_callback(state, Action::SetDelivery),
+                    on_conflicts: make_callback(state, Action::SetConflicts),
+                    on_replicas: make_callback(state, Action::SetReplicas),
+                }) }
+                { controls::presets(&PresetsProps {
+                    presets: preset_titles.to_vec(),
+                    selected: state.preset.as_ref().map(|p| p.name.clone()),
+                    on_load: make_callback(state, Action::LoadPreset),
+                }) }
+                { controls::explain(config.delivery, config.conflicts) }
+            </div>
+            <div class="toolbar-row">
+                { controls::history(&HistoryProps {
+                    can_undo: state.can_undo(),
+                    can_redo: state.can_redo(),
+                    can_deliver: !simulation.network().is_empty(),
+                    on_undo: make_callback(state, |()| Action::Undo),
+                    on_redo: make_callback(state, |()| Action::Redo),
+                    on_reset: make_callback(state, |()| Action::Reset),
+                    on_deliver_all: make_callback(state, |()| Action::Apply(Command::DeliverAll)),
+                }) }
+                { controls::autoplay(&AutoplayProps {
+                    playing,
+                    seed: state.seed,
+                    speed_ms: state.speed_ms,
+                    on_toggle: make_callback(state, move |()| if playing { Action::Pause } else { Action::Play }),
+                    on_step: make_callback(state, |()| Action::Step),
+                    on_seed: make_callback(state, Action::SetSeed),
+                    on_speed: make_callback(state, Action::SetSpeed),
+                    in_flight: simulation.network().len(),
+                    can_redo: state.can_redo(),
+                    on_next: make_callback(state, |()| Action::Redo),
+                }) }
+                { timeline::timeline(&TimelineProps {
+                    cursor: state.cursor(),
+                    steps: state.steps(),
+                    current: state.current(),
+                    branches: state.branches().iter().enumerate().map(|(i, b)| BranchView {
+                        number: i + 1,
+                        steps: b.len(),
+                        split: b.parent.map(|(p, at)| (p + 1, at)),
+                    }).collect(),
+                    on_seek: make_callback(state, Action::Seek),
+                    on_branch: make_callback(state, Action::SwitchBranch),
+                    on_next: make_callback(state, |()| Action::Redo),
+                }) }
+            </div>
+        </section>
+    }
+}
+
+/// Every order's outcome (the census) and the puzzles.
+fn explore(
+    state: &UseReducerHandle<State>,
+    census: &census::UseCensus,
+    puzzle: &play::UsePuzzle,
+    hiding: bool,
+) -> Html {
+    html! {
+        <div class="explore">
+            if hiding {
+                // Every order's outcome would answer the prediction.
+                <section class="census-box" aria-label="Every order">
+                    <h2>{ "Every order" }</h2>
+                    <p class="census-intro">{ "What every order leads to: " }{ components::lane::hidden_outcome() }</p>
+                </section>
+            } else {
+                { components::census::census(&components::census::CensusProps {
+                    status: census.status.clone(),
+                    elsewhere: census.elsewhere,
+                    in_flight: state.simulation.network().len(),
+                    on_explore: census.explore.clone(),
+                    on_cancel: census.cancel.clone(),
+                    on_open: census.open.clone(),
+                    puzzle: state.puzzle.as_ref().map(|p| p.puzzle.title.clone()),
+                }) }
+            }
+            { components::puzzle::puzzle_list(&puzzle.list) }
         </div>
     }
 }
