@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use causal_core::{replica_name, Config, ReplicaId, VectorClock};
-use serde_json::json;
+use serde::Serialize;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -32,6 +32,19 @@ const STEADY_MS: i32 = 1000;
 const BUSY_MS: i32 = 250;
 /// Pages of events read in one poll, at most.
 const PAGES_PER_POLL: usize = 20;
+
+/// `POST /put`'s body.
+#[derive(Serialize)]
+struct Put<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+/// `POST /admin/hold` and `/admin/release`'s body: the link to `peer`.
+#[derive(Serialize)]
+struct Peer {
+    peer: usize,
+}
 
 /// Whether a node answers.
 #[derive(Clone, Debug, PartialEq)]
@@ -473,7 +486,10 @@ fn watch(props: &WatchProps) -> Html {
             }
             let (url, dispatcher, poke) = (url.clone(), dispatcher.clone(), poke.clone());
             spawn_local(async move {
-                let body = json!({ "key": key, "value": value });
+                let body = Put {
+                    key: &key,
+                    value: &value,
+                };
                 let error = match net::post(&url, "/put", &body).await {
                     Ok(a) if a.status == 200 => match wire::put(&a.body) {
                         Ok(_) => None,
@@ -504,7 +520,7 @@ fn watch(props: &WatchProps) -> Html {
                     "/admin/release"
                 };
                 let what = if hold { "hold" } else { "release" };
-                let notice = match net::post(&url, path, &json!({ "peer": to })).await {
+                let notice = match net::post(&url, path, &Peer { peer: to }).await {
                     Ok(a) if a.status == 200 => None,
                     Ok(a) => Some(format!(
                         "{} would not {what} its link to {} (HTTP {}): {}",
