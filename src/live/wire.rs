@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use causal_core::{replica_name, NodeEvent, Value};
-use serde::de::{self, DeserializeOwned, IntoDeserializer};
+use serde::de::{self, DeserializeOwned};
 use serde::{Deserialize, Serialize};
 
 /// A message as the nodes send it (`POST /replicate`, `buffered`, events).
@@ -189,7 +189,7 @@ pub fn events(body: &str, nodes: usize) -> Result<EventsPage, String> {
         if !known {
             continue;
         }
-        let event = LoggedEvent::deserialize(e).map_err(|e| unlike_the_api(&e.to_string()))?;
+        let event = logged_event(&e).map_err(|why| unlike_the_api(&why))?;
         event.message.check(nodes)?;
         events.push(event);
     }
@@ -282,7 +282,8 @@ fn unlike_the_api(e: &str) -> String {
 
 /// Any JSON value, where the API leaves room for what the page does not
 /// know (an event of a kind it skips, a store's value it names): enough to
-/// say what it is, and to be read again as one of the API's types.
+/// say what it is, and to read an event of a known kind from it by hand
+/// (a serde reader of its own would cost the page more).
 #[derive(Clone, Debug, PartialEq)]
 enum Loose {
     Null,
@@ -299,6 +300,14 @@ impl Loose {
     fn field(&self, name: &str) -> Option<&Loose> {
         match self {
             Loose::Object(fields) => fields.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The whole number it is, if it is one.
+    fn whole(&self) -> Option<u64> {
+        match self {
+            Loose::Number(n) => n.parse().ok(),
             _ => None,
         }
     }
@@ -387,67 +396,45 @@ fn number_text(n: f64) -> String {
     }
 }
 
-/// Read again as one of the API's types (an event of a known kind).
-impl<'de> de::Deserializer<'de> for Loose {
-    type Error = de::value::Error;
-
-    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self {
-            Loose::Null => visitor.visit_unit(),
-            Loose::Bool(b) => visitor.visit_bool(b),
-            Loose::Number(n) => match (n.parse::<u64>(), n.parse::<i64>()) {
-                (Ok(n), _) => visitor.visit_u64(n),
-                (_, Ok(n)) => visitor.visit_i64(n),
-                _ => Err(de::Error::invalid_type(
-                    de::Unexpected::Other(&format!("the number {n}")),
-                    &visitor,
-                )),
-            },
-            Loose::Text(s) => visitor.visit_string(s),
-            Loose::List(items) => {
-                visitor.visit_seq(de::value::SeqDeserializer::new(items.into_iter()))
-            }
-            Loose::Object(fields) => {
-                visitor.visit_map(de::value::MapDeserializer::new(fields.into_iter()))
-            }
-        }
+/// An event of a kind the page knows, `{"seq", "kind", "message": {"key",
+/// "value", "sender", "clock"}}`, read strictly: what is missing or of the
+/// wrong type is named.
+fn logged_event(event: &Loose) -> Result<LoggedEvent, String> {
+    let kind = match event.field("kind") {
+        Some(Loose::Text(name)) => Kind::from_name(name),
+        _ => None,
     }
-
-    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self {
-            Loose::Null => visitor.visit_none(),
-            other => visitor.visit_some(other),
-        }
+    .ok_or("an event's kind is not one of the API's")?;
+    let seq = whole(event, "seq").ok_or("an event's seq is not a whole number")?;
+    let message = event.field("message").ok_or("an event has no message")?;
+    let text = |name: &str| match message.field(name) {
+        Some(Loose::Text(text)) => Ok(text.clone()),
+        _ => Err(format!("an event's message has no {name} string")),
+    };
+    let (key, value) = (text("key")?, text("value")?);
+    let sender = whole(message, "sender")
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or("an event's message has no sender number")?;
+    let clock = match message.field("clock") {
+        Some(Loose::List(entries)) => entries.iter().map(Loose::whole).collect(),
+        _ => None,
     }
-
-    fn deserialize_enum<V: de::Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        match self {
-            Loose::Text(s) => visitor.visit_enum(s.into_deserializer()),
-            other => Err(de::Error::custom(format!(
-                "{name} is {}, not one of {}",
-                other.shown(),
-                variants.join(", ")
-            ))),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct identifier ignored_any
-    }
+    .ok_or("an event's message has no clock of whole numbers")?;
+    Ok(LoggedEvent {
+        seq,
+        kind,
+        message: WireMessage {
+            key,
+            value,
+            sender,
+            clock,
+        },
+    })
 }
 
-impl<'de> de::IntoDeserializer<'de, de::value::Error> for Loose {
-    type Deserializer = Loose;
-    fn into_deserializer(self) -> Loose {
-        self
-    }
+/// The field `name` of `object`, if it is a whole number.
+fn whole(object: &Loose, name: &str) -> Option<u64> {
+    object.field(name).and_then(Loose::whole)
 }
 
 #[cfg(test)]
@@ -568,16 +555,29 @@ mod tests {
         assert_eq!(page.events.len(), 1);
         assert_eq!(page.events[0].kind, Kind::Deliver);
         assert_eq!(page.events[0].message.id(), "C:0,0,1");
-        for event in [
-            r#"{"seq":-1,"kind":"write","message":{"key":"x","value":"1","sender":0,"clock":[1,0,0]}}"#,
-            r#"{"seq":1.5,"kind":"write","message":{"key":"x","value":"1","sender":0,"clock":[1,0,0]}}"#,
-            r#"{"seq":1,"kind":"write","message":{"key":"x","value":1,"sender":0,"clock":[1,0,0]}}"#,
-            r#"{"seq":1,"kind":"write"}"#,
+        for (event, names) in [
+            (
+                r#"{"seq":-1,"kind":"write","message":{"key":"x","value":"1","sender":0,"clock":[1,0,0]}}"#,
+                "seq",
+            ),
+            (
+                r#"{"seq":1.5,"kind":"write","message":{"key":"x","value":"1","sender":0,"clock":[1,0,0]}}"#,
+                "seq",
+            ),
+            (
+                r#"{"seq":1,"kind":"write","message":{"key":"x","value":1,"sender":0,"clock":[1,0,0]}}"#,
+                "value",
+            ),
+            (
+                r#"{"seq":1,"kind":"write","message":{"key":"x","value":"1","sender":0,"clock":[1,"0",0]}}"#,
+                "clock",
+            ),
+            (r#"{"seq":1,"kind":"write"}"#, "message"),
         ] {
             let body = format!(r#"{{"events":[{event}],"next":1}}"#);
             let why = events(&body, 3).unwrap_err();
             assert!(
-                why.starts_with("its answer is not the nodes' API ("),
+                why.starts_with("its answer is not the nodes' API (") && why.contains(names),
                 "{event}: {why}"
             );
         }
