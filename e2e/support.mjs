@@ -3,17 +3,18 @@
 // console errors. Never downloads a browser.
 //
 // Run directly, it is the static file server that scripts/test starts:
-//   node e2e/support.mjs serve [DIR] [--base /sub/path/] [--port N]
+//   node e2e/support.mjs serve [DIR] [--base /sub/path/] [--port N] [--gzip]
 // prints the page's address on its first line and serves until killed.
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { constants as zlib, gzip } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -150,16 +151,53 @@ const MIME = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+// What a host serves compressed: the page's text and its WebAssembly.
+const COMPRESSED = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.svg', '.txt']);
+const gzipped = promisify(gzip);
+
+/**
+ * A file compressed with gzip -9, made once per version of the file (its
+ * size and time) and kept, so that no request waits for the compression
+ * (startServer makes them all before it answers).
+ */
+function gzipCache() {
+  const kept = new Map();
+  return (file, info) => {
+    const version = `${info.size}:${info.mtimeMs}`;
+    let entry = kept.get(file);
+    if (entry?.version !== version) {
+      entry = { version, body: readFile(file).then((bytes) => gzipped(bytes, { level: zlib.Z_BEST_COMPRESSION })) };
+      kept.set(file, entry);
+    }
+    return entry.body;
+  };
+}
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir) {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name));
+}
+
 /**
  * Serves `dir` (dist/ by default) on 127.0.0.1 under the sub-path `base`
  * (default '/causal-playground/', so that every test also checks that the
  * build works away from the root of a host). Port 0 picks a free port.
+ * With `gzip`, html, css, js, wasm (still `application/wasm`, so the page
+ * compiles it as it streams), json, svg and text go out with
+ * `Content-Encoding: gzip` (gzip -9) to a request that accepts it, as a host
+ * serves them (scripts/bench's slow link); without it, as they are.
  * Resolves to { url, close() } where url is the page's address.
  */
-export async function startServer({ dir = DIST, base = '/causal-playground/', port = 0 } = {}) {
+export async function startServer({ dir = DIST, base = '/causal-playground/', port = 0, gzip: compress = false } = {}) {
   const rootDir = resolve(dir);
   if (!base.startsWith('/')) base = `/${base}`;
   if (!base.endsWith('/')) base = `${base}/`;
+  const compressed = compress ? gzipCache() : null;
+  if (compressed) {
+    const files = (await filesUnder(rootDir)).filter((f) => COMPRESSED.has(extname(f)));
+    await Promise.all(files.map(async (f) => compressed(f, await stat(f))));
+  }
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
@@ -185,11 +223,23 @@ export async function startServer({ dir = DIST, base = '/causal-playground/', po
         res.writeHead(404).end('not found');
         return;
       }
-      res.writeHead(200, {
+      const headers = {
         'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
         'Content-Length': info.size,
         'Cache-Control': 'no-store',
-      });
+      };
+      if (compressed && COMPRESSED.has(extname(file))) {
+        headers.Vary = 'Accept-Encoding';
+        if (/\bgzip\b/i.test(req.headers['accept-encoding'] ?? '')) {
+          const body = await compressed(file, info);
+          headers['Content-Encoding'] = 'gzip';
+          headers['Content-Length'] = body.length;
+          res.writeHead(200, headers);
+          res.end(req.method === 'HEAD' ? undefined : body);
+          return;
+        }
+      }
+      res.writeHead(200, headers);
       if (req.method === 'HEAD') res.end();
       else createReadStream(file).pipe(res);
     } catch (err) {
@@ -250,17 +300,18 @@ export async function screenshot(page, name) {
   return path;
 }
 
-// `node e2e/support.mjs serve [DIR] [--base /sub/] [--port N]`
+// `node e2e/support.mjs serve [DIR] [--base /sub/] [--port N] [--gzip]`
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] !== 'serve') {
-    console.error('usage: node e2e/support.mjs serve [DIR] [--base /sub/path/] [--port N]');
+    console.error('usage: node e2e/support.mjs serve [DIR] [--base /sub/path/] [--port N] [--gzip]');
     process.exit(2);
   }
   const opts = {};
   for (let i = 1; i < args.length; i++) {
     if (args[i] === '--base') opts.base = args[++i];
     else if (args[i] === '--port') opts.port = Number(args[++i]);
+    else if (args[i] === '--gzip') opts.gzip = true;
     else opts.dir = args[i];
   }
   const { url, close } = await startServer(opts);

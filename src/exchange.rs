@@ -86,7 +86,7 @@ pub fn use_exchange(
                 Export::Json => files::download(
                     "causal-playground.json",
                     "application/json",
-                    &state.scenario().to_json(),
+                    &crate::json::to_json_pretty(&state.scenario()).unwrap_or_default(),
                 ),
                 Export::Svg => files::download("causal-playground.svg", "image/svg+xml", &svg()),
                 Export::Png => {

@@ -36,6 +36,31 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
     }
 }
 
+/// `value` as JSON text indented by two spaces, for a file a person reads:
+/// `JSON.stringify(value, null, 2)` in the browser, serde_json's pretty
+/// form natively (the same text); `None` if it cannot be written.
+pub fn to_json_pretty<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // Maps as objects and `None` as null, as serde_json writes them.
+        let value = value
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .ok()?;
+        let indent = wasm_bindgen::JsValue::from_f64(2.0);
+        js_sys::JSON::stringify_with_replacer_and_space(
+            &value,
+            &wasm_bindgen::JsValue::NULL,
+            &indent,
+        )
+        .ok()?
+        .as_string()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        serde_json::to_string_pretty(value).ok()
+    }
+}
+
 /// A scenario file, read as [`Scenario::parse`] reads it (the same checks
 /// and words: the scenario's own reader runs on the value), except where the
 /// text is not JSON at all: then the browser says where it breaks.

@@ -48,18 +48,23 @@ pub fn use_replay_import(on_import: Callback<(String, String)>) {
     });
 }
 
-/// Leaves `text` (a scenario file) for the playground and opens it.
-pub(crate) fn open_in_playground(text: &str) -> Result<(), String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let storage = window
+/// Leaves `text` (a scenario file) for the playground, which reads it once
+/// it opens ([`open_playground`]).
+pub(crate) fn leave_for_playground(text: &str) -> Result<(), String> {
+    let storage = web_sys::window()
+        .ok_or("no window")?
         .session_storage()
         .ok()
         .flatten()
         .ok_or("this browser keeps no session storage")?;
     storage
         .set_item(REPLAY_KEY, text)
-        .map_err(|_| "the run is too large for this browser's session storage".to_string())?;
-    let location = window.location();
+        .map_err(|_| "the run is too large for this browser's session storage".to_string())
+}
+
+/// Opens the playground (this page without `?live=`).
+pub(crate) fn open_playground() -> Result<(), String> {
+    let location = web_sys::window().ok_or("no window")?.location();
     let path = location.pathname().map_err(|_| "no address")?;
     location
         .assign(&path)

@@ -3,6 +3,7 @@
 //! URLs the user gave and the API's paths.
 
 use js_sys::Promise;
+use serde::Serialize;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -26,9 +27,11 @@ pub async fn get(base: &str, path: &str) -> Result<Answer, String> {
     send("GET", base, path, None).await
 }
 
-/// `POST {base}{path}` with a JSON body.
-pub async fn post(base: &str, path: &str, body: &serde_json::Value) -> Result<Answer, String> {
-    send("POST", base, path, Some(body.to_string())).await
+/// `POST {base}{path}` with `body` as JSON (written by the browser's
+/// `JSON.stringify`, `json.rs`).
+pub async fn post<T: Serialize>(base: &str, path: &str, body: &T) -> Result<Answer, String> {
+    let body = crate::json::to_json(body).ok_or("the page could not write the request")?;
+    send("POST", base, path, Some(body)).await
 }
 
 async fn send(

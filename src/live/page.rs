@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use causal_core::{replica_name, Config, ReplicaId, VectorClock};
-use serde_json::json;
+use serde::Serialize;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -32,6 +32,19 @@ const STEADY_MS: i32 = 1000;
 const BUSY_MS: i32 = 250;
 /// Pages of events read in one poll, at most.
 const PAGES_PER_POLL: usize = 20;
+
+/// `POST /put`'s body.
+#[derive(Serialize)]
+struct Put<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+/// `POST /admin/hold` and `/admin/release`'s body: the link to `peer`.
+#[derive(Serialize)]
+struct Peer {
+    peer: usize,
+}
 
 /// Whether a node answers.
 #[derive(Clone, Debug, PartialEq)]
@@ -209,12 +222,39 @@ impl Reducible for Live {
 }
 
 /// What the polls share with the page: whether to poll fast, a poke that
-/// cuts the wait short, and whether the page is still there.
+/// cuts the wait short, whether the page is still there, and how many polls
+/// wait for an answer (the page leaves for the playground once none does,
+/// rather than cut a request short).
 #[derive(Default)]
 struct Pace {
     busy: Cell<bool>,
     poke: Cell<u64>,
     gone: Cell<bool>,
+    asking: Cell<usize>,
+}
+
+impl Pace {
+    /// `GET {url}{path}` for a poll; nothing is asked once the page is gone.
+    async fn get(&self, url: &str, path: &str) -> Result<net::Answer, String> {
+        if self.gone.get() {
+            return Err("the page has stopped watching".into());
+        }
+        self.asking.set(self.asking.get() + 1);
+        let answer = net::get(url, path).await;
+        self.asking.set(self.asking.get() - 1);
+        answer
+    }
+
+    /// Stops the polls and resolves once no request of theirs is on its
+    /// way (each ends within its timeout).
+    async fn stop(&self) {
+        self.gone.set(true);
+        let mut waited = 0;
+        while self.asking.get() > 0 && waited <= net::TIMEOUT_MS {
+            net::sleep(50).await;
+            waited += 50;
+        }
+    }
 }
 
 /// One node's poll loop: `GET /store`, then its log (`GET /events`), then
@@ -225,7 +265,7 @@ async fn poll(i: usize, url: String, n: usize, pace: Rc<Pace>, send: Callback<Li
     let mut has_queues = true;
     while !pace.gone.get() {
         let poke = pace.poke.get();
-        let store = match net::get(&url, "/store").await {
+        let store = match pace.get(&url, "/store").await {
             Ok(a) if a.status == 200 => {
                 wire::store(&a.body, n).map_err(|e| format!("it answers GET /store, but {e}"))
             }
@@ -236,7 +276,7 @@ async fn poll(i: usize, url: String, n: usize, pace: Rc<Pace>, send: Callback<Li
         send.emit(LiveAction::Store(i, store));
         if up && has_log {
             for _ in 0..PAGES_PER_POLL {
-                match net::get(&url, &format!("/events?after={after}")).await {
+                match pace.get(&url, &format!("/events?after={after}")).await {
                     Ok(a) if a.status == 200 => match wire::events(&a.body, n) {
                         Ok(page) => {
                             let more = page.next > after && !page.events.is_empty();
@@ -266,7 +306,7 @@ async fn poll(i: usize, url: String, n: usize, pace: Rc<Pace>, send: Callback<Li
             }
         }
         if up && has_queues {
-            match net::get(&url, "/admin/queues").await {
+            match pace.get(&url, "/admin/queues").await {
                 Ok(a) if a.status == 200 => {
                     let links = match wire::queues(&a.body, n) {
                         Ok(links) => Support::Yes(links),
@@ -473,7 +513,10 @@ fn watch(props: &WatchProps) -> Html {
             }
             let (url, dispatcher, poke) = (url.clone(), dispatcher.clone(), poke.clone());
             spawn_local(async move {
-                let body = json!({ "key": key, "value": value });
+                let body = Put {
+                    key: &key,
+                    value: &value,
+                };
                 let error = match net::post(&url, "/put", &body).await {
                     Ok(a) if a.status == 200 => match wire::put(&a.body) {
                         Ok(_) => None,
@@ -504,7 +547,7 @@ fn watch(props: &WatchProps) -> Html {
                     "/admin/release"
                 };
                 let what = if hold { "hold" } else { "release" };
-                let notice = match net::post(&url, path, &json!({ "peer": to })).await {
+                let notice = match net::post(&url, path, &Peer { peer: to }).await {
                     Ok(a) if a.status == 200 => None,
                     Ok(a) => Some(format!(
                         "{} would not {what} its link to {} (HTTP {}): {}",
@@ -527,6 +570,7 @@ fn watch(props: &WatchProps) -> Html {
 
     let on_replay = {
         let (live, urls, config) = (live.clone(), props.urls.clone(), props.config);
+        let pace = pace.clone();
         Callback::from(move |anyway: bool| {
             let replay: Replay = replay(config, &live.records());
             if !replay.complete() && !anyway {
@@ -541,11 +585,21 @@ fn watch(props: &WatchProps) -> Html {
                 ]));
                 return;
             }
-            if let Err(why) = super::open_in_playground(&replay.scenario_text(&urls)) {
+            if let Err(why) = super::leave_for_playground(&replay.scenario_text(&urls)) {
                 live.dispatch(LiveAction::ReplayNotes(vec![format!(
                     "The run could not be opened: {why}."
                 )]));
+                return;
             }
+            let (pace, live) = (pace.clone(), live.clone());
+            spawn_local(async move {
+                pace.stop().await;
+                if let Err(why) = super::open_playground() {
+                    live.dispatch(LiveAction::ReplayNotes(vec![format!(
+                        "The run could not be opened: {why}. Reload the page to watch the nodes again."
+                    )]));
+                }
+            });
         })
     };
 

@@ -55,7 +55,7 @@ impl Replay {
             steps: self.steps.clone(),
             reorders: Vec::new(),
         };
-        serde_json::to_string_pretty(&scenario).unwrap_or_default()
+        crate::json::to_json_pretty(&scenario).unwrap_or_default()
     }
 }
 
@@ -425,6 +425,36 @@ mod tests {
                 report: Some(r),
             })
             .collect()
+    }
+
+    /// The file is the one serde_json's pretty writer makes, also in the
+    /// browser, where `JSON.stringify` writes it; and it reads back.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_scenario_file_is_written_as_serde_json_writes_it() {
+        let (mut logs, reports) = classic();
+        let odd = msg("k\u{e9}", "say \"hi\"\t\\ \u{1}\u{1f600}", 1, &[1, 2, 0]);
+        logs[1].extend(log(&[(Kind::Write, odd)]).into_iter().map(|mut e| {
+            e.seq = 4;
+            e
+        }));
+        let r = replay(three(), &records(&logs, &reports));
+        assert!(
+            r.steps
+                .iter()
+                .any(|c| matches!(c, Command::Write { key, .. } if key.as_str() == "k\u{e9}")),
+            "{:?}",
+            r.missing
+        );
+        let urls = ["http://127.0.0.1:5000".to_string()];
+        let text = r.scenario_text(&urls);
+        let scenario = crate::json::scenario(&text).unwrap();
+        assert_eq!(scenario.steps, r.steps);
+        assert_eq!(
+            text,
+            serde_json::to_string_pretty(&scenario).unwrap(),
+            "{text}"
+        );
     }
 
     #[test]
