@@ -19,11 +19,9 @@ pub mod wire;
 
 use yew::prelude::*;
 
-pub use page::LiveView;
+use crate::storage;
 
-/// Where the live view hands the playground the run to replay (session
-/// storage: it lasts only as long as the tab).
-const REPLAY_KEY: &str = "causal-playground-live-replay";
+pub use page::LiveView;
 
 /// Whether the address asks for the live view.
 pub fn requested() -> bool {
@@ -38,12 +36,9 @@ pub fn requested() -> bool {
 #[hook]
 pub fn use_replay_import(on_import: Callback<(String, String)>) {
     use_effect_with((), move |_| {
-        let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
-        if let Some(storage) = storage {
-            if let Ok(Some(text)) = storage.get_item(REPLAY_KEY) {
-                let _ = storage.remove_item(REPLAY_KEY);
-                on_import.emit((text, "the live run".to_string()));
-            }
+        if let Some(text) = storage::LIVE_REPLAY.read() {
+            storage::LIVE_REPLAY.remove();
+            on_import.emit((text, "the live run".to_string()));
         }
     });
 }
@@ -51,14 +46,11 @@ pub fn use_replay_import(on_import: Callback<(String, String)>) {
 /// Leaves `text` (a scenario file) for the playground, which reads it once
 /// it opens ([`open_playground`]).
 pub(crate) fn leave_for_playground(text: &str) -> Result<(), String> {
-    let storage = web_sys::window()
-        .ok_or("no window")?
-        .session_storage()
-        .ok()
-        .flatten()
-        .ok_or("this browser keeps no session storage")?;
-    storage
-        .set_item(REPLAY_KEY, text)
+    if !storage::LIVE_REPLAY.available() {
+        return Err("this browser keeps no session storage".to_string());
+    }
+    storage::LIVE_REPLAY
+        .write(text)
         .map_err(|_| "the run is too large for this browser's session storage".to_string())
 }
 

@@ -21,9 +21,8 @@ use crate::components::diagram::Diagram;
 use crate::components::store::{store_view, StoreProps};
 use crate::components::write_form::WriteForm;
 use crate::diagram::Layouter;
+use crate::storage;
 
-/// The nodes last watched, remembered for the form.
-const REMEMBERED: &str = "causal-playground-live-nodes";
 /// What the form offers the first time: scripts/cluster's three nodes.
 const CLUSTER: &str = "http://127.0.0.1:5000, http://127.0.0.1:5101, http://127.0.0.1:5102";
 /// Between polls of a quiet cluster.
@@ -337,10 +336,6 @@ async fn poll(i: usize, url: String, n: usize, pace: Rc<Pace>, send: Callback<Li
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
-
 /// The live view, as the address asks.
 #[function_component(LiveView)]
 pub fn live_view() -> Html {
@@ -405,8 +400,8 @@ fn nodes_form(props: &FormProps) -> Html {
     let field = use_node_ref();
     let error = use_state(|| props.error.clone());
     let initial = if props.given.trim().is_empty() {
-        storage()
-            .and_then(|s| s.get_item(REMEMBERED).ok().flatten())
+        storage::LIVE_NODES
+            .read()
             .unwrap_or_else(|| CLUSTER.to_string())
     } else {
         props.given.clone()
@@ -420,9 +415,7 @@ fn nodes_form(props: &FormProps) -> Html {
             };
             match address::nodes(&input.value()) {
                 Ok(urls) => {
-                    if let Some(s) = storage() {
-                        let _ = s.set_item(REMEMBERED, &urls.join(", "));
-                    }
+                    let _ = storage::LIVE_NODES.write(&urls.join(", "));
                     // The rules the address named stay.
                     let search = web_sys::window()
                         .and_then(|w| w.location().search().ok())
