@@ -459,7 +459,7 @@ export async function deliverButton(page, m, to) {
 }
 
 // ---------------------------------------------------------------------------
-// Share links made by hand (the format in src/share.rs's module doc: a
+// Share links made by hand (the format in src/run/share.rs's module doc: a
 // format byte, the session as postcard writes it, a CRC-32), to open links
 // the page would never make: crafted, invalid after their cursor, huge.
 

@@ -7,89 +7,37 @@
 //!
 //! # Layout
 //!
-//! - [`state`]: the reducer: `State`, `Action`, `impl Reducible`: the
-//!   simulation shown and its event trace, the history, the UI's notices.
-//! - [`trace`]: the events of the run shown, in shared chunks a step appends to.
-//! - [`history`]: the branches (each a tail after its parent's steps), the
-//!   timeline's position, and the sessions loads replaced.
-//! - [`session`]: what a session is made of, and replaying it.
-//! - [`loading`]: loads and long moves of the timeline, replayed in slices.
-//! - [`share`]: a session in a link's fragment (and in local storage).
-//! - [`text`]: the one rule for keys and values, however they come in,
-//!   and text made safe for XML exports.
-//! - [`presets`]: the scenario files under `scenarios/`, embedded.
-//! - [`json`]: JSON text read by the browser's `JSON.parse` (no JSON reader
-//!   in the page's wasm).
-//! - [`lessons`]: the lesson files under `lessons/`, embedded; [`tutor`]: the
-//!   open lesson's state, beside the run's; [`lesson_effects`]: its storage,
-//!   links, highlights and the message to an embedding page; [`guide`]: all
-//!   three wired for the page.
-//! - [`describe`]: the engine's events and gaps in plain words.
-//! - [`view`]: the engine's state turned into what components show.
-//! - [`diagram`]: the space-time diagram's layout, resumed chunk by chunk.
-//! - [`census`]: the outcome census of the state shown, run in slices.
-//! - [`puzzles`], [`play`]: the puzzle files, embedded, and playing one.
-//! - [`by_ptr`]: shared data compared by identity, for props and memo keys.
-//! - [`storage`]: every key the page keeps in the browser, and the one way
-//!   to read and write them.
-//! - [`keymap`]: every keyboard shortcut, once: the handlers, the `?` list,
-//!   the footer and the tooltips read it.
-//! - [`hooks`]: side effects: the saved session, the autoplay timer, shortcuts.
-//! - [`exchange`]: side effects of sharing, importing and exporting.
-//! - [`files`]: downloads, uploads and the clipboard, in the browser.
-//! - [`classroom`]: presenter mode, shortcuts, Embed and postMessage, for the page.
-//! - [`embed`]: the page inside an `<iframe>` (`?embed`), and its snippet.
-//! - [`post_message`]: the postMessage API for the embedding page.
-//! - [`present`]: presenter mode, clicker keys, full screen, every shortcut.
-//! - [`live`]: the live view (`?live=`): real nodes on the page.
-//! - [`observed`]: causal-check's link (`#check=`): its case at the failing
-//!   step, and what the node answered there.
-//! - [`components`]: replica panels, lanes and cards, controls, timeline,
-//!   diagram, share bar, log.
+//! One folder per layer; a layer imports only those above it in this list
+//! (ARCHITECTURE.md, "The layers of the page"):
+//!
+//! - [`data`]: presets, lessons and puzzles, embedded at build time; JSON
+//!   read by the browser's `JSON.parse`.
+//! - [`run`]: the reducer (`State`, `Action`, `impl Reducible`), the events
+//!   of the run in shared chunks, the branching history, sessions, loads
+//!   replayed in slices, the share-link codec, the open lesson's state, and
+//!   the log's words.
+//! - [`browser`]: the address, storage, the keymap, files, drags, hooks
+//!   (effects and timers), postMessage, the census worker, the embed.
+//! - [`components`]: the views, and what they are drawn from.
+//! - [`features`]: lessons, puzzles, the classroom, sharing and exporting,
+//!   causal-check's link, the live view.
+//!
+//! This file is the shell on top: [`App`] runs the hooks and composes the
+//! panels; `main.rs` mounts it.
 
-pub mod address;
-pub mod by_ptr;
-pub mod callback;
-pub mod census;
-pub mod check_link;
-mod chunks;
-pub mod classroom;
+pub mod browser;
 pub mod components;
-pub mod describe;
-pub mod diagram;
-pub mod drag;
-pub mod embed;
-pub mod exchange;
-pub mod files;
-pub mod guide;
-pub mod history;
-pub mod hooks;
-pub mod json;
-pub mod keymap;
-pub mod lesson_effects;
-pub mod lessons;
-pub mod live;
-pub mod loading;
-pub mod observed;
-pub mod play;
-pub mod post_message;
-pub mod present;
-pub mod presets;
-pub mod puzzles;
-pub mod session;
-pub mod share;
-pub mod state;
-pub mod storage;
-pub mod text;
-pub mod trace;
-pub mod tutor;
-pub mod view;
+pub mod data;
+pub mod features;
+pub mod run;
 
 use causal_core::{replica_name, Command, MessageId, ReplicaId};
 use yew::prelude::*;
 
-use by_ptr::ByPtr;
-use callback::make_callback;
+use browser::by_ptr::ByPtr;
+use browser::callback::make_callback;
+use browser::drag::{self, Release};
+use browser::{census, embed, files, hooks, keymap};
 use components::controls::{self, AutoplayProps, HistoryProps, PresetsProps, RulesProps};
 use components::diagram::Diagram;
 use components::held::HeldView;
@@ -102,8 +50,11 @@ use components::rule_at_work::RuleAtWork;
 use components::share_bar::{self, ShareBarProps};
 use components::status::{Awaiting, Status};
 use components::timeline::{self, BranchView, TimelineProps};
-use drag::Release;
-use state::{Action, Place, State};
+use components::{diagram_layout as diagram, view};
+use data::presets;
+use features::{check_link, classroom, exchange, guide, live, play};
+use run::state::{self, Action, Place, State};
+use run::{describe, loading, observed, share, text};
 
 /// Log lines shown: the newest; the diagram holds the whole run.
 const LOG_SHOWN: usize = 60;

@@ -11,8 +11,8 @@ fn main() {
         skeleton.remove();
     }
     // `?live=`: the live view on real nodes instead of the playground.
-    if causal_playground::live::requested() {
-        yew::Renderer::<causal_playground::live::LiveView>::new().render();
+    if causal_playground::features::live::requested() {
+        yew::Renderer::<causal_playground::features::live::LiveView>::new().render();
     } else {
         yew::Renderer::<causal_playground::App>::new().render();
     }

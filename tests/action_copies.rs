@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use causal_core::Command;
-use causal_playground::state::{Action, State};
+use causal_playground::run::state::{Action, State};
 use yew::Reducible;
 
 struct Counting;

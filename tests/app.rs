@@ -312,7 +312,7 @@ async fn a_reset_keeps_the_run_one_undo_away_and_says_so() {
     let log = page.find("[data-testid=\"log\"] li");
     assert_eq!(
         log.text_content().unwrap_or_default(),
-        causal_playground::state::ONE_UNDO_AWAY
+        causal_playground::run::state::ONE_UNDO_AWAY
     );
     page.click("[data-testid=\"undo\"]").await;
     assert_eq!(page.clock(0), "1,0,0");
@@ -330,7 +330,7 @@ async fn a_reset_keeps_the_run_one_undo_away_and_says_so() {
 /// storage for what lasts as long as the tab.
 #[wasm_bindgen_test]
 fn each_key_is_kept_where_storage_says() {
-    use causal_playground::storage;
+    use causal_playground::browser::storage;
     let window = web_sys::window().expect("a window");
     let local = window
         .local_storage()

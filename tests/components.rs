@@ -10,7 +10,7 @@ use causal_core::{Command, Config, MessageId, Simulation, Violation};
 use causal_playground::components::clock::{ClockProps, ClockView};
 use causal_playground::components::held::{HeldList, HeldProps};
 use causal_playground::components::status::{Awaiting, Status, StatusProps};
-use causal_playground::view;
+use causal_playground::components::view;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};

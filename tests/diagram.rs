@@ -1,12 +1,12 @@
 //! Browser tests of the space-time diagram: the SVG the page draws from its
-//! layout (the layout itself is tested natively, in src/diagram.rs), driven
+//! layout (the layout itself is tested natively, in src/components/diagram_layout.rs), driven
 //! through real DOM events on the hooks of DESIGN.md section 6 (`svg[data-testid="diagram"]`, marks
 //! `g.mark` with `data-kind`, `data-replica`, `data-message`, `data-step`).
 #![cfg(target_arch = "wasm32")]
 
 use causal_core::Simulation;
-use causal_playground::diagram::{layout, line_y};
-use causal_playground::presets::preset;
+use causal_playground::components::diagram_layout::{layout, line_y};
+use causal_playground::data::presets::preset;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
@@ -148,7 +148,7 @@ fn arrow_rows(items: &[(&str, u32, usize, usize)]) -> Vec<(String, String, Strin
 }
 
 /// The classic scenario's marks as the layout has them, in the order they
-/// happened: (kind, replica, message, step). src/diagram.rs's tests check
+/// happened: (kind, replica, message, step). src/components/diagram_layout.rs's tests check
 /// them one by one; these check the page draws them.
 fn classic_marks() -> Vec<(&'static str, usize, u32, usize)> {
     let classic = preset("classic").expect("the classic preset");

@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use causal_core::{Report, Scenario, Simulation};
-use causal_playground::post_message::{check_seek, read, scenario_text, Reply, Request};
+use causal_playground::browser::post_message::{check_seek, read, scenario_text, Reply, Request};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

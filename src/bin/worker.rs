@@ -1,12 +1,12 @@
 //! The census worker: a second wasm, built by trunk from index.html
 //! (`data-type="worker"`), that counts every order off the page's main
-//! thread ([`causal_playground::census::count`]). It says it is ready, takes
+//! thread ([`causal_playground::browser::census::count`]). It says it is ready, takes
 //! one request, answers with progress and then the counts; the page
 //! terminates it to cancel (ARCHITECTURE.md, "The census worker").
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use causal_playground::census::{count, Reply, Request};
+    use causal_playground::browser::census::{count, Reply, Request};
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 

@@ -6,7 +6,7 @@ use causal_core::thousands;
 use causal_core::{replica_name, CensusReport, Outcome};
 use yew::prelude::*;
 
-use crate::census::CensusStatus;
+use crate::browser::census::CensusStatus;
 
 /// Outcomes listed; the count says how many more there are.
 const OUTCOMES_SHOWN: usize = 50;

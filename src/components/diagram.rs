@@ -9,8 +9,8 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
-use crate::by_ptr::ByPtr;
-use crate::diagram::{
+use crate::browser::by_ptr::ByPtr;
+use crate::components::diagram_layout::{
     window_around, ArrowEnd, Chunk, Drawing, Mark, MarkKind, Relation, DRAW_ALL_WIDTH, LEFT, SLOT,
     WINDOW_STEP,
 };
@@ -227,7 +227,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 let follow = grew && *following.borrow();
                 let windowed = width > DRAW_ALL_WIDTH;
                 if follow || windowed {
-                    crate::hooks::next_frame(move || {
+                    crate::browser::hooks::next_frame(move || {
                         let Some(el) = scroller.cast::<Element>() else {
                             return;
                         };
@@ -293,7 +293,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
         }
     });
     let names = (0..layout.replicas).map(|r| {
-        let y = crate::diagram::line_y(r);
+        let y = crate::components::diagram_layout::line_y(r);
         html! {
             <g key={format!("line-{r}")}>
                 <line class="d-line" x1={(LEFT - 10).to_string()} y1={y.to_string()}
@@ -314,7 +314,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
             .iter()
             .enumerate()
             .filter(|(_, chunk)| {
-                drawn.is_none_or(|w| chunk.span().is_some_and(|(a, b)| crate::diagram::meets(w, a, b)))
+                drawn.is_none_or(|w| chunk.span().is_some_and(|(a, b)| crate::components::diagram_layout::meets(w, a, b)))
             })
             .map(|(i, chunk)| {
                 html! {
@@ -330,11 +330,11 @@ pub fn diagram(props: &DiagramProps) -> Html {
         let shown = starts.filter(|(_, x)| (from..=to).contains(x)).map(|(step, _)| *step);
         let (first, last) = shown.fold((usize::MAX, 0), |(a, b), s| (a.min(s), b.max(s)));
         let first = first.min(last);
-        let n = crate::text::grouped(layout.steps);
+        let n = crate::run::text::grouped(layout.steps);
         format!(
             "The diagram draws steps {} to {} of {n}, around what is in view: scroll it to see the others.",
-            crate::text::grouped(first),
-            crate::text::grouped(last)
+            crate::run::text::grouped(first),
+            crate::run::text::grouped(last)
         )
     });
     let selection = (*selected).map(|s| {
@@ -352,7 +352,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 Some(Relation::Selected) | None => {}
             }
         }
-        let writes = crate::state::count(past, "write");
+        let writes = crate::run::state::count(past, "write");
         format!("{s}: {writes} happened before it (solid ring), {future} after it (dashed ring), {concurrent} concurrent with it (dotted ring). Click it again to clear.")
     });
     let set_zoom = |factor: f64| {

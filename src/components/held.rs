@@ -6,7 +6,7 @@ use causal_core::{replica_name, MessageId, ReplicaId};
 use yew::prelude::*;
 
 use super::lane::{hidden_outcome, resend_button};
-use crate::describe::Whereabouts;
+use crate::run::describe::Whereabouts;
 
 /// A held message as shown: the explaining layer's words, numbers and
 /// tests ([`causal_core::explain`]), the same the rule at work prints.

@@ -12,8 +12,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
-use crate::drag::{use_drag, Release};
-use crate::keymap::{self, Command, KeyPress, Place};
+use crate::browser::drag::{use_drag, Release};
+use crate::browser::keymap::{self, Command, KeyPress, Place};
 
 /// What delivering a card now would do, in words, and its kind for styling.
 #[derive(Clone, Debug, PartialEq)]

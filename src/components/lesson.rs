@@ -4,8 +4,8 @@
 use causal_core::{Posed, Step};
 use yew::prelude::*;
 
-use crate::lessons::Entry;
-use crate::tutor::{results_by_lesson, results_csv, ActStatus, FirstAnswer, Tutor};
+use crate::data::lessons::Entry;
+use crate::run::tutor::{results_by_lesson, results_csv, ActStatus, FirstAnswer, Tutor};
 
 /// How far a learner got in a lesson, as saved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +40,7 @@ fn results(lessons: &[(Entry, Progress)], answers: &[FirstAnswer]) -> Html {
     let onclick = {
         let csv = results_csv(answers);
         Callback::from(move |_: MouseEvent| {
-            let _ = crate::files::download("lesson-results.csv", "text/csv", &csv);
+            let _ = crate::browser::files::download("lesson-results.csv", "text/csv", &csv);
         })
     };
     let items = rows.iter().map(|(name, asked, first)| {
@@ -238,7 +238,9 @@ pub fn lesson_panel(props: &PanelProps) -> Html {
     } else {
         let content = match step {
             Step::Read { text, .. } => html! { <p class="lesson-text">{ text }</p> },
-            Step::Act { text, expect, .. } => act(text, &crate::tutor::how(expect), &props.act),
+            Step::Act { text, expect, .. } => {
+                act(text, &crate::run::tutor::how(expect), &props.act)
+            }
             Step::Predict { text, posed, .. } => predict(
                 text,
                 posed,
@@ -248,7 +250,7 @@ pub fn lesson_panel(props: &PanelProps) -> Html {
             ),
         };
         let expect = match step {
-            Step::Act { expect, .. } => crate::json::to_json(expect),
+            Step::Act { expect, .. } => crate::data::json::to_json(expect),
             _ => None,
         };
         let can_go_on = tutor.can_go_on(&props.act);

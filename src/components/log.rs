@@ -2,8 +2,8 @@
 
 use yew::prelude::*;
 
-use crate::describe::Tone;
-use crate::state::LogLine;
+use crate::run::describe::Tone;
+use crate::run::state::LogLine;
 
 /// Props of [`event_log`].
 pub struct LogProps {

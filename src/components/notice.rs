@@ -3,8 +3,8 @@
 
 use yew::prelude::*;
 
-use crate::hooks::SavedWork;
-use crate::state::Severity;
+use crate::browser::hooks::SavedWork;
+use crate::run::state::Severity;
 
 /// Props of [`notice`].
 pub struct NoticeProps {

@@ -4,7 +4,7 @@
 use causal_core::replica_name;
 use yew::prelude::*;
 
-use crate::observed::{clock, differences, Answer, Found};
+use crate::run::observed::{clock, differences, Answer, Found};
 
 /// The sentence at the top: which flaw, which guarantee, which step; and
 /// where the timeline is when it is elsewhere.

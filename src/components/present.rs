@@ -3,7 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::embed::{Built, Choice};
+use crate::browser::embed::{Built, Choice};
 
 /// Props of [`present_button`].
 pub struct PresentProps {

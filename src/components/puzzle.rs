@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::puzzles::goal_words;
-use crate::puzzles::ActivePuzzle;
+use crate::data::puzzles::goal_words;
+use crate::data::puzzles::ActivePuzzle;
 
 /// Props of [`puzzle_list`].
 pub struct PuzzleListProps {
@@ -116,7 +116,7 @@ pub fn puzzle_panel(props: &PuzzlePanelProps) -> Html {
             }
             if props.stuck {
                 <p class="puzzle-stuck" data-testid="puzzle-stuck" role="status">{
-                    format!("The goal can no longer be reached from here: no order of the moves left gets there. Undo ({}) takes back your last move; Start again goes back to the puzzle's start.", crate::keymap::keys(crate::keymap::Command::Undo))
+                    format!("The goal can no longer be reached from here: no order of the moves left gets there. Undo ({}) takes back your last move; Start again goes back to the puzzle's start.", crate::browser::keymap::keys(crate::browser::keymap::Command::Undo))
                 }</p>
             }
             if let Some(rules) = &props.other_rules {

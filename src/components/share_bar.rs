@@ -5,7 +5,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{File, HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
-use crate::files::file_from_input;
+use crate::browser::files::file_from_input;
 
 /// What can be exported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::keymap::SHORTCUTS;
+use crate::browser::keymap::SHORTCUTS;
 
 /// Props of [`Shortcuts`].
 #[derive(Properties, PartialEq)]

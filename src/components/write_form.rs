@@ -4,7 +4,7 @@ use causal_core::{replica_name, ReplicaId};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::state::{check_write, MAX_KEY_CHARS, MAX_VALUE_CHARS};
+use crate::run::state::{check_write, MAX_KEY_CHARS, MAX_VALUE_CHARS};
 
 /// Props of [`WriteForm`].
 #[derive(Properties, PartialEq)]

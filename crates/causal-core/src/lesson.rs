@@ -35,7 +35,7 @@ pub const LESSON_VERSION: u32 = 1;
 
 /// What a step points at, by its name in the file: a replica or one of its
 /// parts, a message, or one of the page's panels. The page finds the
-/// elements (`src/lesson_effects.rs`); the engine only checks they exist.
+/// elements (`src/features/lesson_effects.rs`); the engine only checks they exist.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// `replica-i`, `clock-i`, `store-i`, `held-i`, `lane-i`, `write-i`: a
