@@ -1,8 +1,10 @@
 //! Flaws: what a node did wrong at one step, named by kind (DESIGN.md
 //! section 10), with what the engine expected and what the node did.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::Serialize;
 use serde_json::Value;
 
 /// The kinds of flaw, as the JSON line names them.
@@ -87,5 +89,20 @@ pub struct Flaw {
     /// What went wrong, in a sentence about this step.
     pub why: String,
     /// What the node (or each node) answered at that step, when it answered.
-    pub observed: Vec<crate::tell::Observed>,
+    pub observed: Vec<Observed>,
+}
+
+/// What the node answered at the failing step, as the page shows it beside
+/// the engine's replica.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Observed {
+    /// Which replica (0 is A).
+    pub replica: usize,
+    /// Its vector clock.
+    pub clock: Vec<u64>,
+    /// Its store, as it answered.
+    pub store: BTreeMap<String, Value>,
+    /// The messages it holds back, by number, as it listed them (those it
+    /// listed that no replica sent are left out).
+    pub held: Vec<u32>,
 }

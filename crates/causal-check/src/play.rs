@@ -10,10 +10,11 @@ use serde_json::{json, Value};
 
 use crate::api::{BadResponse, NodeApi, StoreAnswer, WireMessage};
 use crate::case::Case;
+use crate::flaw::Observed;
 use crate::flaw::{Flaw, Kind};
 use crate::judge::{self, at, identify, name};
 use crate::peers::{Peers, Sent};
-use crate::tell::{self, Observed};
+use crate::tell;
 
 /// How long the node has to send a write to every peer.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(3);

@@ -5,7 +5,6 @@
 //! The notation is the page's: replicas A, B, C; messages m1, m2; clocks
 //! `[1,0,0]`; a write as `A#1`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use causal_core::{
@@ -15,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::case::Case;
-use crate::flaw::{Flaw, Kind};
+use crate::flaw::{Flaw, Kind, Observed};
 
 /// What a client of the node would see broken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -86,21 +85,6 @@ impl fmt::Display for Guarantee {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// What the node answered at the failing step, as the page shows it beside
-/// the engine's replica.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Observed {
-    /// Which replica (0 is A).
-    pub replica: usize,
-    /// Its vector clock.
-    pub clock: Vec<u64>,
-    /// Its store, as it answered.
-    pub store: BTreeMap<String, Value>,
-    /// The messages it holds back, by number, as it listed them (those it
-    /// listed that no replica sent are left out).
-    pub held: Vec<u32>,
 }
 
 /// A clock in the page's notation: `[1,0,0]`.

@@ -7,14 +7,13 @@
 //! answers every request of its group "not stored" and puts the replica back
 //! to what the disk holds.
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use causal_core::{Receipt, ReplicaId, VectorClock};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::durable::Tables;
 use crate::node::{Failure, Node};
-use crate::server::Shared;
 use crate::wire::Replicate;
 
 /// The most requests in one group.
@@ -65,8 +64,24 @@ enum Applied {
     Nothing,
 }
 
+/// What the commit thread needs of the node it commits for (the server's
+/// shared state): the node itself, a way to say whether commits fail, and
+/// the peers' senders to wake.
+pub trait Host: Send + Sync + 'static {
+    /// The node, locked.
+    fn lock(&self) -> MutexGuard<'_, Node>;
+    /// Commits fail, for `reason`, until one succeeds.
+    fn broken(&self, reason: String);
+    /// A commit succeeded.
+    fn healthy(&self);
+    /// Every peer's sender has something new to send.
+    fn wake_all(&self);
+    /// `peer` is held (or released) by a partition the node was told of.
+    fn set_held(&self, peer: ReplicaId, hold: bool);
+}
+
 /// The channel to the committing thread, and the thread.
-pub fn start(shared: &Arc<Shared>, mut requests: mpsc::Receiver<Request>) {
+pub fn start<H: Host>(shared: &Arc<H>, mut requests: mpsc::Receiver<Request>) {
     let shared = Arc::clone(shared);
     std::thread::Builder::new()
         .name("group-commit".into())
@@ -80,7 +95,7 @@ pub fn start(shared: &Arc<Shared>, mut requests: mpsc::Receiver<Request>) {
                     }
                 }
                 let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    commit(&shared, group)
+                    commit(&*shared, group)
                 }));
                 if committed.is_err() {
                     // The group's requests are answered "not stored" (their
@@ -95,7 +110,7 @@ pub fn start(shared: &Arc<Shared>, mut requests: mpsc::Receiver<Request>) {
         .expect("start the group-commit thread");
 }
 
-fn commit(shared: &Shared, group: Vec<Request>) {
+fn commit(shared: &impl Host, group: Vec<Request>) {
     let mut node = shared.lock();
     let mut applied = Vec::with_capacity(group.len());
     // Still ahead of the disk after an earlier failure: go back first.
@@ -241,7 +256,7 @@ fn refuse(request: Request, reason: &str) -> Applied {
 
 /// Answers one request: what it did if its group was committed; else, unless
 /// it was refused as bad (which changed nothing), "not stored".
-fn answer(shared: &Shared, applied: Applied, failed: Option<&String>) {
+fn answer(shared: &impl Host, applied: Applied, failed: Option<&String>) {
     fn settle<T>(result: Result<T, Failure>, failed: Option<&String>) -> Result<T, Failure> {
         match (result, failed) {
             (Err(Failure::Bad(reason)), _) => Err(Failure::Bad(reason)),

@@ -46,6 +46,24 @@ pub struct Shared {
     trouble: Mutex<Option<String>>,
 }
 
+impl commit::Host for Shared {
+    fn lock(&self) -> MutexGuard<'_, Node> {
+        Shared::lock(self)
+    }
+    fn broken(&self, reason: String) {
+        Shared::broken(self, reason)
+    }
+    fn healthy(&self) {
+        Shared::healthy(self)
+    }
+    fn wake_all(&self) {
+        Shared::wake_all(self)
+    }
+    fn set_held(&self, peer: ReplicaId, hold: bool) {
+        Shared::set_held(self, peer, hold)
+    }
+}
+
 impl Shared {
     /// Shares `node`, and starts the thread that commits its requests.
     pub fn new(node: Node) -> Arc<Self> {
