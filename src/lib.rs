@@ -81,44 +81,10 @@ pub fn app() -> Html {
     let preset_titles = use_memo((), |_| presets::titles());
     let dragging = use_state(|| Dragging::None);
 
-    {
-        let snapshot = state.clone();
-        hooks::use_save_session(
-            state.revision,
-            state.session_revision,
-            state.loading(),
-            move || share::encode(&snapshot.session()),
-        );
-    }
-    hooks::use_save_previous(state.previous().map(ByPtr), share::encode);
-    let saved_work = hooks::use_saved_work(make_callback(&state, Action::FollowSaved));
-    hooks::use_slices(
-        state.revision,
-        state.job.is_some(),
-        make_callback(&state, |()| Action::Continue),
-    );
-    hooks::use_followed_links(make_callback(&state, |fragment: String| {
-        Action::Restore(share::decode(&fragment).map_err(|e| e.to_string()))
-    }));
-    check_link::use_check_address(&state);
-    check_link::use_check_links(make_callback(&state, |fragment: String| {
-        Action::OpenCheck(observed::decode(&fragment).map(Box::new))
-    }));
-    hooks::use_autoplay(
-        state.playing,
-        state.speed_ms,
-        make_callback(&state, |()| Action::Step),
-    );
     // An embed locked to `steps=A-B` moves its timeline with Ctrl+Z and
     // Ctrl+Shift+Z within the lock (classroom's keys), never past it.
     let locked = embed.as_ref().as_ref().is_some_and(|e| e.steps.is_some());
-    hooks::use_history_keys(
-        make_callback(&state, move |()| (!locked).then_some(Action::Undo)),
-        make_callback(&state, move |()| (!locked).then_some(Action::Redo)),
-    );
-    live::use_replay_import(make_callback(&state, |(text, file)| {
-        Action::Import(text, file)
-    }));
+    let saved_work = use_run_effects(&state, locked);
     let census = census::use_census(&state);
     let puzzle = play::use_puzzle(&state);
 
@@ -306,6 +272,50 @@ pub fn app() -> Html {
             </footer>
         </div>
     }
+}
+
+/// The run's side effects: saving it (and the session Undo returns to),
+/// the slices of a load, links followed and another tab's saves,
+/// causal-check's links, autoplay, the history keys (never past an
+/// embed's lock, `locked`) and a replay the live view left. Returns what
+/// the user is told of the session saved in this browser.
+#[hook]
+fn use_run_effects(state: &UseReducerHandle<State>, locked: bool) -> hooks::SavedWork {
+    {
+        let snapshot = state.clone();
+        hooks::use_save_session(
+            state.revision,
+            state.session_revision,
+            state.loading(),
+            move || share::encode(&snapshot.session()),
+        );
+    }
+    hooks::use_save_previous(state.previous().map(ByPtr), share::encode);
+    hooks::use_slices(
+        state.revision,
+        state.job.is_some(),
+        make_callback(state, |()| Action::Continue),
+    );
+    hooks::use_followed_links(make_callback(state, |fragment: String| {
+        Action::Restore(share::decode(&fragment).map_err(|e| e.to_string()))
+    }));
+    check_link::use_check_address(state);
+    check_link::use_check_links(make_callback(state, |fragment: String| {
+        Action::OpenCheck(observed::decode(&fragment).map(Box::new))
+    }));
+    hooks::use_autoplay(
+        state.playing,
+        state.speed_ms,
+        make_callback(state, |()| Action::Step),
+    );
+    hooks::use_history_keys(
+        make_callback(state, move |()| (!locked).then_some(Action::Undo)),
+        make_callback(state, move |()| (!locked).then_some(Action::Redo)),
+    );
+    live::use_replay_import(make_callback(state, |(text, file)| {
+        Action::Import(text, file)
+    }));
+    hooks::use_saved_work(make_callback(state, Action::FollowSaved))
 }
 
 /// What the embed and the whole page both show, made once per render.
