@@ -1,5 +1,11 @@
 //! Mounts the app; everything else is in the library so tests can import it.
 
+/// The page's allocator: talc instead of the default dlmalloc, for its size
+/// (ARCHITECTURE.md, "Budgets"). The page runs on one thread.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn main() {
     // index.html's skeleton stands in for the page until now (ARCHITECTURE.md,
     // "The first screen"); it goes before the app's first render, so the two

@@ -4,6 +4,11 @@
 //! one request, answers with progress and then the counts; the page
 //! terminates it to cancel (ARCHITECTURE.md, "The census worker").
 
+/// The worker's allocator, as the page's (src/main.rs): talc, for its size.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     use causal_playground::browser::census::{count, Reply, Request};

@@ -8,8 +8,8 @@ use causal_core::{Scenario, ScenarioError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// A value of the page's own data (a preset, a lesson, a puzzle), or why
-/// it cannot be read.
+/// A value read from JSON text that comes from outside the page's own
+/// data (saved answers, a causal-check document), or why it cannot be read.
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     #[cfg(target_arch = "wasm32")]
     {

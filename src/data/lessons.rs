@@ -1,12 +1,111 @@
 //! The guided lessons: every file under `lessons/` (not its sub-folders),
 //! read and checked by the engine ([`causal_core::Lesson`]) at build time
-//! (build.rs) and embedded as the engine made them.
+//! (build.rs) and embedded as static data, which becomes the engine's
+//! [`Lesson`] when it is opened (the page reads no JSON for it).
 
 use std::rc::Rc;
 
-use causal_core::Lesson;
+use causal_core::{Choice, Command, Conflicts, Delivery, Lesson, MessageId, Posed, Step, Target};
+
+use crate::data::presets::{CommandData, ScenarioData};
 
 include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
+
+/// A lesson as build.rs embeds it: the fields of [`Lesson`], its questions
+/// already posed by the engine.
+#[derive(Debug)]
+pub struct LessonData {
+    /// [`Lesson::title`].
+    pub title: &'static str,
+    /// [`Lesson::summary`].
+    pub summary: &'static str,
+    /// [`Lesson::start`].
+    pub start: ScenarioData,
+    /// [`Lesson::steps`].
+    pub steps: &'static [StepData],
+    /// [`Lesson::next`].
+    pub next: &'static str,
+}
+
+/// A [`Step`] as build.rs embeds it.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub enum StepData {
+    Read {
+        text: &'static str,
+        highlight: &'static [Target],
+    },
+    Act {
+        text: &'static str,
+        highlight: &'static [Target],
+        expect: CommandData,
+    },
+    /// The question's prompt, its choices (label, why) and the right one.
+    Predict {
+        text: &'static str,
+        highlight: &'static [Target],
+        under: Option<(Delivery, Conflicts)>,
+        prompt: &'static str,
+        choices: &'static [(&'static str, &'static str)],
+        answer: usize,
+    },
+}
+
+impl LessonData {
+    /// The engine's lesson.
+    pub fn lesson(&self) -> Lesson {
+        Lesson {
+            title: self.title.into(),
+            summary: self.summary.into(),
+            start: self.start.scenario(),
+            steps: self.steps.iter().map(StepData::step).collect(),
+            next: self.next.into(),
+        }
+    }
+}
+
+impl StepData {
+    fn step(&self) -> Step {
+        match self {
+            StepData::Read { text, highlight } => Step::Read {
+                text: (*text).into(),
+                highlight: highlight.to_vec(),
+            },
+            StepData::Act {
+                text,
+                highlight,
+                expect,
+            } => Step::Act {
+                text: (*text).into(),
+                highlight: highlight.to_vec(),
+                expect: expect.command(),
+            },
+            StepData::Predict {
+                text,
+                highlight,
+                under,
+                prompt,
+                choices,
+                answer,
+            } => Step::Predict {
+                text: (*text).into(),
+                highlight: highlight.to_vec(),
+                under: *under,
+                posed: Posed {
+                    prompt: (*prompt).into(),
+                    choices: choices
+                        .iter()
+                        .map(|(label, why)| Choice {
+                            label: (*label).into(),
+                            why: (*why).into(),
+                        })
+                        .collect(),
+                    answer: *answer,
+                },
+            },
+        }
+    }
+}
 
 /// A lesson in the list: its name (file name without `.json`), title and summary.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,27 +120,25 @@ pub struct Entry {
     pub steps: usize,
 }
 
-/// The lesson named `name`, read and checked, or why it cannot be opened
-/// (a sentence for the page).
+/// The lesson named `name`, or why it cannot be opened (a sentence for
+/// the page).
 pub fn lesson(name: &str) -> Result<Rc<Lesson>, String> {
-    let (name, text) = LESSONS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+    let (_, data) = LESSONS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
         let shown: String = name.chars().take(40).collect();
         format!("there is no lesson named {shown:?}")
     })?;
-    crate::data::json::from_json(text)
-        .map(Rc::new)
-        .map_err(|e| format!("Lesson {name} cannot be opened: {e}."))
+    Ok(Rc::new(data.lesson()))
 }
 
 /// Every lesson, in the order a learner should take them.
 pub fn catalogue() -> Vec<Entry> {
-    let mut entries: Vec<Entry> = CATALOGUE
+    let mut entries: Vec<Entry> = LESSONS
         .iter()
-        .map(|&(name, (title, summary, steps))| Entry {
+        .map(|(name, data)| Entry {
             name,
-            title: title.to_string(),
-            summary: summary.to_string(),
-            steps,
+            title: data.title.to_string(),
+            summary: data.summary.to_string(),
+            steps: data.steps.len(),
         })
         .collect();
     entries.sort_by_key(|e| {
@@ -68,7 +165,7 @@ mod tests {
 
     #[test]
     fn the_page_gets_each_lesson_as_the_engine_reads_its_file() {
-        assert_eq!(LESSONS.len(), CATALOGUE.len());
+        assert!(!LESSONS.is_empty());
         for (name, _) in LESSONS {
             let path = format!("{}/lessons/{name}.json", env!("CARGO_MANIFEST_DIR"));
             let file = std::fs::read_to_string(&path).unwrap();

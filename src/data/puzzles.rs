@@ -1,13 +1,49 @@
 //! The puzzles: every file under `lessons/puzzles/`, read and checked by the
-//! engine at build time (build.rs) and embedded as it read them (the page
-//! and the tests load the same files), and the puzzle being played: its
-//! moves, what it refuses, the engine's par.
+//! engine at build time (build.rs) and embedded as static data, which
+//! becomes the engine's [`Puzzle`] when it is opened (the page and the tests
+//! load the same files; the page reads no JSON for them), and the puzzle
+//! being played: its moves, what it refuses, the engine's par.
 
 use causal_core::{
-    replica_name, Appended, Command, Config, Delivery, Goal, Move, Puzzle, Solution,
+    replica_name, Appended, Command, Config, Conflicts, Delivery, Goal, MessageId, Move, Puzzle,
+    Solution,
 };
 
+use crate::data::presets::{CommandData, ScenarioData};
+
 include!(concat!(env!("OUT_DIR"), "/puzzles.rs"));
+
+/// A puzzle as build.rs embeds it: the fields of [`Puzzle`]; the goal,
+/// which may hold texts and a list, is built when the puzzle is opened.
+#[derive(Debug)]
+pub struct PuzzleData {
+    /// [`Puzzle::title`].
+    pub title: &'static str,
+    /// [`Puzzle::description`].
+    pub description: &'static str,
+    /// [`Puzzle::rule`].
+    pub rule: Delivery,
+    /// [`Puzzle::start`].
+    pub start: ScenarioData,
+    /// Builds [`Puzzle::goal`].
+    pub goal: fn() -> Goal,
+    /// [`Puzzle::moves`].
+    pub moves: &'static [Move],
+}
+
+impl PuzzleData {
+    /// The engine's puzzle.
+    pub fn puzzle(&self) -> Puzzle {
+        Puzzle {
+            title: self.title.into(),
+            description: self.description.into(),
+            rule: self.rule,
+            start: self.start.scenario(),
+            goal: (self.goal)(),
+            moves: self.moves.to_vec(),
+        }
+    }
+}
 
 /// A puzzle being played: its file, where its start ends, and the engine's
 /// best answer.
@@ -112,12 +148,11 @@ impl ActivePuzzle {
 
 /// The puzzle named `name`, read and solved by the engine, or why not.
 pub fn open(name: &str) -> Result<ActivePuzzle, String> {
-    let (name, text) = PUZZLES
+    let (name, data) = PUZZLES
         .iter()
         .find(|(n, _)| *n == name)
         .ok_or_else(|| format!("there is no puzzle named {}", causal_core::quoted(name)))?;
-    let puzzle: Puzzle =
-        crate::data::json::from_json(text).map_err(|e| format!("puzzle {name}: {e}"))?;
+    let puzzle = data.puzzle();
     let best = puzzle.solve();
     Ok(ActivePuzzle {
         name: name.to_string(),
@@ -129,9 +164,9 @@ pub fn open(name: &str) -> Result<ActivePuzzle, String> {
 
 /// Every puzzle's name and title, in file-name order.
 pub fn titles() -> Vec<(&'static str, String)> {
-    PUZZLE_TITLES
+    PUZZLES
         .iter()
-        .map(|&(name, title)| (name, title.to_string()))
+        .map(|(name, data)| (*name, data.title.to_string()))
         .collect()
 }
 
@@ -228,7 +263,6 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn the_page_gets_each_puzzle_as_the_engine_reads_its_file() {
-        assert_eq!(PUZZLES.len(), PUZZLE_TITLES.len());
         for (name, _) in PUZZLES {
             let path = format!("{}/lessons/puzzles/{name}.json", env!("CARGO_MANIFEST_DIR"));
             let file = std::fs::read_to_string(&path).unwrap();
