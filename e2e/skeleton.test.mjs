@@ -42,6 +42,13 @@ test('with the WebAssembly held back, the skeleton shows the title, what the pag
     await page.locator(tid('replica-0')).waitFor({ state: 'visible' });
     await skeleton.waitFor({ state: 'detached' });
     assert.equal(await page.locator('h1').count(), 1);
+    // The app is styled: its style sheets, which follow the skeleton in the
+    // body, are still there once the app has mounted.
+    const styled = await page.evaluate(() => ({
+      sheets: document.querySelectorAll('link[rel="stylesheet"]').length,
+      maxWidth: getComputedStyle(document.querySelector('.app')).maxWidth,
+    }));
+    assert.deepEqual(styled, { sheets: 5, maxWidth: '1880px' });
   } finally {
     await context.close();
   }

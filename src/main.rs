@@ -7,19 +7,32 @@
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 fn main() {
+    let document = web_sys::window().and_then(|w| w.document());
     // index.html's skeleton stands in for the page until now (ARCHITECTURE.md,
     // "The first screen"); it goes before the app's first render, so the two
     // are never on screen together.
-    if let Some(skeleton) = web_sys::window()
-        .and_then(|w| w.document())
+    if let Some(skeleton) = document
+        .as_ref()
         .and_then(|d| d.get_element_by_id("skeleton"))
     {
         skeleton.remove();
     }
+    // The app gets an element of its own: yew empties the element it mounts
+    // into, and the body also holds the page's style sheets.
+    let root = document.and_then(|d| d.get_element_by_id("app"));
     // `?live=`: the live view on real nodes instead of the playground.
     if causal_playground::features::live::requested() {
-        yew::Renderer::<causal_playground::features::live::LiveView>::new().render();
+        match root {
+            Some(root) => {
+                yew::Renderer::<causal_playground::features::live::LiveView>::with_root(root)
+                    .render()
+            }
+            None => yew::Renderer::<causal_playground::features::live::LiveView>::new().render(),
+        };
     } else {
-        yew::Renderer::<causal_playground::App>::new().render();
+        match root {
+            Some(root) => yew::Renderer::<causal_playground::App>::with_root(root).render(),
+            None => yew::Renderer::<causal_playground::App>::new().render(),
+        };
     }
 }
