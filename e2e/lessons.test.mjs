@@ -326,9 +326,29 @@ test('progress survives a reload: the lesson comes back at the same step', async
 test('an unknown #lesson= link is told, and the page works on', async () => {
   await withPage(async (page) => {
     await page.waitForSelector(tid('error'));
-    assert.match(await page.textContent(tid('error')), /no lesson named "nope"/);
+    assert.match(await page.textContent(tid('error')), /^That lesson cannot be opened: there is no lesson named "nope"\.$/);
     assert.equal(await page.$(panel), null);
   }, { url: `${server.url}#lesson=nope` });
+});
+
+test('on a narrow laptop the lesson list fades where more lessons lie beyond its edge', async () => {
+  const classes = (page) => page.$eval('nav.lessons', (n) => [n.classList.contains('more-before'), n.classList.contains('more-after')]);
+  const twoFrames = (page) => page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+  await withPage(async (page) => {
+    // With a lesson open the list does not fit 1024 px: lessons lie beyond its right edge.
+    await page.waitForSelector(panel);
+    await page.waitForFunction(() => document.querySelector('nav.lessons')?.classList.contains('more-after'));
+    assert.deepEqual(await classes(page), [false, true]);
+    await page.$eval('.lesson-list', (l) => { l.scrollLeft = l.scrollWidth; });
+    await page.waitForFunction(() => !document.querySelector('nav.lessons').classList.contains('more-after'));
+    assert.deepEqual(await classes(page), [true, false]);
+  }, { url: `${server.url}#lesson=why-hold-back`, viewport: { width: 1024, height: 768 } });
+  await withPage(async (page) => {
+    // Wide enough for every lesson: no edge fades.
+    await twoFrames(page);
+    await twoFrames(page);
+    assert.deepEqual(await classes(page), [false, false]);
+  }, { viewport: { width: 1800, height: 900 } });
 });
 
 test('finishing a lesson in an iframe posts lesson-done to the embedding page', async () => {

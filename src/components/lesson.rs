@@ -79,6 +79,39 @@ fn results(lessons: &[(Entry, Progress)], answers: &[FirstAnswer]) -> Html {
 /// a few tabs from the top of the page.
 #[function_component(LessonList)]
 pub fn lesson_list(props: &ListProps) -> Html {
+    // On a narrow screen the list scrolls sideways: its edges fade where more
+    // lessons lie beyond them (before, after). Measured after a change of
+    // the list, a scroll or a resize, in the next frame, which lays the page
+    // out anyway.
+    let list = use_node_ref();
+    let beyond = use_state_eq(|| (false, false));
+    let measure = {
+        let (list, beyond) = (list.clone(), beyond.clone());
+        move || {
+            if let Some(el) = list.cast::<web_sys::Element>() {
+                let left = el.scroll_left();
+                beyond.set((left > 0, left + el.client_width() + 1 < el.scroll_width()));
+            }
+        }
+    };
+    {
+        let measure = measure.clone();
+        use_effect_with((props.lessons.clone(), props.open.clone()), move |_| {
+            crate::browser::hooks::next_frame(measure)
+        });
+    }
+    {
+        let measure = measure.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                gloo_events::EventListener::new(&window, "resize", move |_| {
+                    crate::browser::hooks::next_frame(measure.clone())
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let onscroll = Callback::from(move |_: Event| measure());
     let focused = props
         .lessons
         .iter()
@@ -119,9 +152,10 @@ pub fn lesson_list(props: &ListProps) -> Html {
         }
     });
     html! {
-        <nav class="lessons" aria-label="Guided lessons">
+        <nav class={classes!("lessons", beyond.0.then_some("more-before"), beyond.1.then_some("more-after"))}
+             aria-label="Guided lessons">
             <h2>{ "Learn step by step" }</h2>
-            <ol class="lesson-list" onkeydown={Callback::from(move_focus)}>{ for items }</ol>
+            <ol class="lesson-list" ref={list} {onscroll} onkeydown={Callback::from(move_focus)}>{ for items }</ol>
             { results(&props.lessons, &props.answers) }
         </nav>
     }

@@ -120,8 +120,8 @@ pub struct Entry {
     pub steps: usize,
 }
 
-/// The lesson named `name`, or why it cannot be opened (a sentence for
-/// the page).
+/// The lesson named `name`, or why it cannot be opened (a phrase the page
+/// puts in its own sentence).
 pub fn lesson(name: &str) -> Result<Rc<Lesson>, String> {
     let (_, data) = LESSONS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
         let shown: String = name.chars().take(40).collect();

@@ -60,7 +60,12 @@ pub fn use_guide(state: &UseReducerHandle<State>, embedded: Option<String>) -> G
                 // A lesson reopened on the run shown was open a moment ago:
                 // nothing the user asked for failed.
                 Err(_) if matches!(at, At::On { .. }) => return,
-                Err(why) => return run.dispatch(Action::Refuse(Notice::error(Place::Page, why))),
+                Err(why) => {
+                    return run.dispatch(Action::Refuse(Notice::error(
+                        Place::Page,
+                        format!("That lesson cannot be opened: {why}."),
+                    )))
+                }
             };
             let (step, base) = match at {
                 At::On { step, base } => (step, base),
