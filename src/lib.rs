@@ -31,7 +31,11 @@ pub mod data;
 pub mod features;
 pub mod run;
 
-use causal_core::{replica_name, Command, MessageId, ReplicaId};
+use std::rc::Rc;
+
+use causal_core::{
+    replica_name, Command, Decision, Explanation, MessageId, ReplicaId, VectorClock,
+};
 use yew::prelude::*;
 
 use browser::by_ptr::ByPtr;
@@ -104,46 +108,16 @@ pub fn app() -> Html {
     let simulation = &state.simulation;
     let config = simulation.config();
     let svg_ref = use_node_ref();
-    // The diagram resumes from its last finished chunk (see LayoutCache).
-    let layout_cache = use_mut_ref(diagram::LayoutCache::default);
-    // Keyed by the trace's identity: the state makes a new trace exactly when
-    // the history shown changes, so the diagram is laid out only then.
-    let drawn = use_memo(
-        (ByPtr(state.trace.clone()), config.replicas),
-        |(trace, replicas)| {
-            let messages = simulation.messages();
-            let drawing =
-                layout_cache
-                    .borrow_mut()
-                    .draw(state.trace_epoch, *replicas, trace, messages);
-            let clocks: Vec<_> = messages.iter().map(|m| m.clock.clone()).collect();
-            (ByPtr::new(drawing), ByPtr::new(clocks))
-        },
-    );
-    // The rule at work: the last receive up to the timeline, read off the trace.
-    let decision = use_memo(
-        (ByPtr(state.trace.clone()), config.delivery),
-        |(trace, _)| {
-            causal_core::last_receive(simulation, trace.iter()).map(|d| {
-                let told = causal_core::explain::receive(&d, simulation.messages());
-                (d, told)
-            })
-        },
-    );
+    let Drawn {
+        diagram: drawn,
+        decision,
+        views,
+    } = use_drawn(&state);
     let hiding = guide.hiding;
     // Classes instead of `:has()` in the stylesheets: a `:has()` rule made
     // every action restyle the page (about 9 ms each).
     let with_lesson = guide.panel.is_some();
     let rule_at_work = html! { <RuleAtWork rule={config.delivery} decision={(*decision).clone()} hidden={hiding} /> };
-    // Cards with their previews and held messages with their explanations,
-    // worked out once per change of state, not on every hover or drag.
-    // Keyed by the trace's identity, as the diagram: a slice of a load
-    // under way changes the revision but not what the replicas show.
-    let views = use_memo((ByPtr(state.trace.clone()), config.replicas), |_| {
-        (0..config.replicas)
-            .map(|r| (view::lane(simulation, r), view::held(simulation, r)))
-            .collect::<Vec<_>>()
-    });
     let actions = card_actions(&state, &dragging, &highlighted);
     let actions = if classroom.readonly {
         classroom::read_only(actions)
@@ -271,6 +245,64 @@ pub fn app() -> Html {
                 { live::link() }
             </footer>
         </div>
+    }
+}
+
+/// What the run shown is drawn from, worked out once per change of the
+/// history shown, not on every hover, drag or slice of a load.
+struct Drawn {
+    /// The space-time diagram, and every write's timestamp.
+    diagram: Rc<(ByPtr<diagram::Drawing>, ByPtr<Vec<VectorClock>>)>,
+    /// The rule at work: the last receive up to the timeline, and its
+    /// explanation.
+    decision: Rc<Option<(Decision, Explanation)>>,
+    /// Each replica's lane (cards with their previews) and held messages
+    /// (with their explanations).
+    views: Rc<Vec<(LaneView, Vec<HeldView>)>>,
+}
+
+/// [`Drawn`] for `state`. Keyed by the trace's identity: the state makes a
+/// new trace exactly when the history shown changes (a slice of a load
+/// under way changes the revision but not what is drawn).
+#[hook]
+fn use_drawn(state: &UseReducerHandle<State>) -> Drawn {
+    let simulation = &state.simulation;
+    let config = simulation.config();
+    // The diagram resumes from its last finished chunk (see LayoutCache).
+    let layout_cache = use_mut_ref(diagram::LayoutCache::default);
+    // Keyed by the trace's identity: the state makes a new trace exactly when
+    // the history shown changes, so the diagram is laid out only then.
+    let drawn = use_memo(
+        (ByPtr(state.trace.clone()), config.replicas),
+        |(trace, replicas)| {
+            let messages = simulation.messages();
+            let drawing =
+                layout_cache
+                    .borrow_mut()
+                    .draw(state.trace_epoch, *replicas, trace, messages);
+            let clocks: Vec<_> = messages.iter().map(|m| m.clock.clone()).collect();
+            (ByPtr::new(drawing), ByPtr::new(clocks))
+        },
+    );
+    // The rule at work: the last receive up to the timeline, read off the trace.
+    let decision = use_memo(
+        (ByPtr(state.trace.clone()), config.delivery),
+        |(trace, _)| {
+            causal_core::last_receive(simulation, trace.iter()).map(|d| {
+                let told = causal_core::explain::receive(&d, simulation.messages());
+                (d, told)
+            })
+        },
+    );
+    let views = use_memo((ByPtr(state.trace.clone()), config.replicas), |_| {
+        (0..config.replicas)
+            .map(|r| (view::lane(simulation, r), view::held(simulation, r)))
+            .collect::<Vec<_>>()
+    });
+    Drawn {
+        diagram: drawn,
+        decision,
+        views,
     }
 }
 
