@@ -387,39 +387,49 @@ pub fn use_autoplay(playing: bool, speed_ms: u32, on_tick: Callback<()>) {
     });
 }
 
+/// Calls `on_key` with every key pressed on the page, until the listener
+/// is dropped. Not passive: a handler may stop the browser's own meaning of
+/// a key (its undo would also replay typing into the forms).
+pub fn document_keys(on_key: impl Fn(&KeyboardEvent) + 'static) -> Option<EventListener> {
+    let document = web_sys::window()?.document()?;
+    let options = EventListenerOptions::enable_prevent_default();
+    Some(EventListener::new_with_options(
+        &document,
+        "keydown",
+        options,
+        move |event| {
+            if let Some(e) = event.dyn_ref::<KeyboardEvent>() {
+                on_key(e)
+            }
+        },
+    ))
+}
+
+/// The tag of the element a key was pressed on (`INPUT`, `BUTTON`, ...),
+/// or "" if it is none.
+pub fn focused_tag(e: &KeyboardEvent) -> String {
+    e.target()
+        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
+        .map(|el| el.tag_name())
+        .unwrap_or_default()
+}
+
 /// Ctrl+Z undoes, Ctrl+Shift+Z (or Ctrl+Y) redoes, anywhere but in a text
 /// field, where they keep their usual meaning (a select has none).
 #[hook]
 pub fn use_history_keys(on_undo: Callback<()>, on_redo: Callback<()>) {
     use_effect_with((), move |_| {
-        let listener = web_sys::window()
-            .and_then(|w| w.document())
-            .map(|document| {
-                // Not passive: preventDefault must stop the browser's own undo,
-                // which would otherwise also replay typing into the forms.
-                let options = EventListenerOptions::enable_prevent_default();
-                EventListener::new_with_options(&document, "keydown", options, move |event| {
-                    let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
-                        return;
-                    };
-                    if in_text_field(e) {
-                        return;
-                    }
-                    let key = e.key();
-                    match keymap::command(Place::Page, KeyPress::of(e, &key)) {
-                        Some(Command::Undo) => on_undo.emit(()),
-                        Some(Command::Redo) => on_redo.emit(()),
-                        _ => return,
-                    }
-                    e.prevent_default();
-                })
-            });
+        let listener = document_keys(move |e| {
+            if matches!(focused_tag(e).as_str(), "INPUT" | "TEXTAREA") {
+                return;
+            }
+            match keymap::command(Place::Page, &KeyPress::of(e)) {
+                Some(Command::Undo) => on_undo.emit(()),
+                Some(Command::Redo) => on_redo.emit(()),
+                _ => return,
+            }
+            e.prevent_default();
+        });
         move || drop(listener)
     });
-}
-
-fn in_text_field(e: &KeyboardEvent) -> bool {
-    e.target()
-        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
-        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA"))
 }

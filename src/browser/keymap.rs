@@ -253,19 +253,19 @@ pub const SHORTCUTS: &[ShortcutGroup] = &[
 
 /// A key press as a handler sees it (`KeyboardEvent`'s `key`, `ctrlKey`
 /// or `metaKey`, `shiftKey`, `altKey`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KeyPress<'a> {
-    pub key: &'a str,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyPress {
+    pub key: String,
     pub ctrl: bool,
     pub shift: bool,
     pub alt: bool,
 }
 
-impl<'a> KeyPress<'a> {
+impl KeyPress {
     /// What `e` pressed (⌘ counts as Ctrl).
-    pub fn of(e: &'a web_sys::KeyboardEvent, key: &'a str) -> Self {
+    pub fn of(e: &web_sys::KeyboardEvent) -> Self {
         KeyPress {
-            key,
+            key: e.key(),
             ctrl: e.ctrl_key() || e.meta_key(),
             shift: e.shift_key(),
             alt: e.alt_key(),
@@ -274,7 +274,7 @@ impl<'a> KeyPress<'a> {
 }
 
 impl Press {
-    fn matches(self, p: KeyPress<'_>) -> bool {
+    fn matches(self, p: &KeyPress) -> bool {
         let held = match self.held {
             Held::Nothing => !p.ctrl && !p.alt,
             Held::Ctrl => p.ctrl && !p.shift && !p.alt,
@@ -286,7 +286,7 @@ impl Press {
 }
 
 /// The command `p` gives in `place`, if it gives one.
-pub fn command(place: Place, p: KeyPress<'_>) -> Option<Command> {
+pub fn command(place: Place, p: &KeyPress) -> Option<Command> {
     SHORTCUTS
         .iter()
         .filter(|g| g.place == place)
@@ -308,9 +308,9 @@ pub fn keys(command: Command) -> &'static str {
 mod tests {
     use super::*;
 
-    fn pressed(key: &str, ctrl: bool, shift: bool, alt: bool) -> KeyPress<'_> {
+    fn pressed(key: &str, ctrl: bool, shift: bool, alt: bool) -> KeyPress {
         KeyPress {
-            key,
+            key: key.to_string(),
             ctrl,
             shift,
             alt,
@@ -319,7 +319,7 @@ mod tests {
 
     #[test]
     fn undo_and_redo_need_ctrl_and_tell_shift_apart() {
-        let page = |p| command(Place::Page, p);
+        let page = |p: KeyPress| command(Place::Page, &p);
         assert_eq!(page(pressed("z", true, false, false)), Some(Command::Undo));
         assert_eq!(page(pressed("Z", true, true, false)), Some(Command::Redo));
         assert_eq!(page(pressed("y", true, false, false)), Some(Command::Redo));
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn letters_work_in_either_case_and_not_with_ctrl() {
-        let page = |p| command(Place::Page, p);
+        let page = |p: KeyPress| command(Place::Page, &p);
         assert_eq!(
             page(pressed("p", false, false, false)),
             Some(Command::Present)
@@ -345,7 +345,7 @@ mod tests {
 
     #[test]
     fn a_card_and_a_presentation_have_keys_of_their_own() {
-        let card = |p| command(Place::Card, p);
+        let card = |p: KeyPress| command(Place::Card, &p);
         assert_eq!(
             card(pressed("Enter", false, false, false)),
             Some(Command::Deliver)
@@ -359,7 +359,7 @@ mod tests {
             Some(Command::MoveUp)
         );
         assert_eq!(card(pressed("ArrowUp", false, false, false)), None);
-        let presenting = |p| command(Place::Presenting, p);
+        let presenting = |p: KeyPress| command(Place::Presenting, &p);
         assert_eq!(
             presenting(pressed(" ", false, false, false)),
             Some(Command::Next)
@@ -373,7 +373,7 @@ mod tests {
             Some(Command::Diagram)
         );
         assert_eq!(
-            command(Place::Page, pressed("d", false, false, false)),
+            command(Place::Page, &pressed("d", false, false, false)),
             None
         );
     }

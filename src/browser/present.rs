@@ -2,11 +2,11 @@
 //! key listeners, full screen, the root element's class). What a key means
 //! is the keymap's to say ([`crate::browser::keymap`]).
 
-use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
+use crate::browser::hooks::{self, focused_tag};
 use crate::browser::keymap::{self, Command, KeyPress, Place};
 
 /// Where a clicker key moves the timeline (or the lesson).
@@ -47,79 +47,70 @@ pub struct PageKeys {
 pub fn use_page_keys(presenting: bool, keys: PageKeys) {
     use_effect_with((presenting, keys), move |(presenting, keys)| {
         let (presenting, keys) = (*presenting, keys.clone());
-        let listener = web_sys::window()
-            .and_then(|w| w.document())
-            .map(|document| {
-                let options = EventListenerOptions::enable_prevent_default();
-                EventListener::new_with_options(&document, "keydown", options, move |event| {
-                    let Some(e) = event.dyn_ref::<KeyboardEvent>() else {
-                        return;
-                    };
-                    let target = focused_tag(e);
-                    let key = e.key();
-                    let pressed = KeyPress::of(e, &key);
-                    if keys.history_moves
-                        && (e.ctrl_key() || e.meta_key())
-                        && !matches!(target.as_str(), "INPUT" | "TEXTAREA")
-                    {
-                        let m = match keymap::command(Place::Page, pressed) {
-                            Some(Command::Undo) => Some(Move::Previous),
-                            Some(Command::Redo) => Some(Move::Next),
-                            _ => None,
-                        };
-                        if let Some(m) = m {
-                            keys.on_move.emit(m);
-                            e.prevent_default();
-                        }
-                        return;
-                    }
-                    if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
-                        return;
-                    }
-                    if matches!(target.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
-                        return;
-                    }
-                    // A card has keys of its own, even while presenting.
-                    let command = keymap::command(Place::Page, pressed).or_else(|| {
-                        (presenting && !on_card(e))
-                            .then(|| keymap::command(Place::Presenting, pressed))
-                            .flatten()
-                    });
-                    let handled = match command {
-                        Some(Command::Help) => {
-                            keys.on_help.emit(());
-                            true
-                        }
-                        Some(Command::Present) => {
-                            keys.on_present.emit(());
-                            true
-                        }
-                        Some(Command::FullScreen) => {
-                            toggle_full_screen();
-                            true
-                        }
-                        Some(Command::Close) => {
-                            keys.on_escape.emit(());
-                            false
-                        }
-                        Some(Command::Diagram) => {
-                            keys.on_diagram.emit(());
-                            true
-                        }
-                        Some(command) => match clicker_move(command, &key, &target) {
-                            Some(m) => {
-                                keys.on_move.emit(m);
-                                true
-                            }
-                            None => false,
-                        },
-                        None => false,
-                    };
-                    if handled {
-                        e.prevent_default();
-                    }
-                })
+        let listener = hooks::document_keys(move |e| {
+            let target = focused_tag(e);
+            let pressed = KeyPress::of(e);
+            if keys.history_moves
+                && (e.ctrl_key() || e.meta_key())
+                && !matches!(target.as_str(), "INPUT" | "TEXTAREA")
+            {
+                let m = match keymap::command(Place::Page, &pressed) {
+                    Some(Command::Undo) => Some(Move::Previous),
+                    Some(Command::Redo) => Some(Move::Next),
+                    _ => None,
+                };
+                if let Some(m) = m {
+                    keys.on_move.emit(m);
+                    e.prevent_default();
+                }
+                return;
+            }
+            if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
+                return;
+            }
+            if matches!(target.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
+                return;
+            }
+            // A card has keys of its own, even while presenting.
+            let command = keymap::command(Place::Page, &pressed).or_else(|| {
+                (presenting && !on_card(e))
+                    .then(|| keymap::command(Place::Presenting, &pressed))
+                    .flatten()
             });
+            let handled = match command {
+                Some(Command::Help) => {
+                    keys.on_help.emit(());
+                    true
+                }
+                Some(Command::Present) => {
+                    keys.on_present.emit(());
+                    true
+                }
+                Some(Command::FullScreen) => {
+                    toggle_full_screen();
+                    true
+                }
+                Some(Command::Close) => {
+                    keys.on_escape.emit(());
+                    false
+                }
+                Some(Command::Diagram) => {
+                    keys.on_diagram.emit(());
+                    true
+                }
+                Some(command) => match clicker_move(command, &pressed.key, &target) {
+                    Some(m) => {
+                        keys.on_move.emit(m);
+                        true
+                    }
+                    None => false,
+                },
+                None => false,
+            };
+            if handled {
+                e.prevent_default();
+            }
+        });
         move || drop(listener)
     });
 }
@@ -137,18 +128,9 @@ fn clicker_move(command: Command, key: &str, target: &str) -> Option<Move> {
     }
 }
 
-fn target_element(e: &KeyboardEvent) -> Option<HtmlElement> {
-    e.target().and_then(|t| t.dyn_into::<HtmlElement>().ok())
-}
-
-fn focused_tag(e: &KeyboardEvent) -> String {
-    target_element(e)
-        .map(|el| el.tag_name())
-        .unwrap_or_default()
-}
-
 fn on_card(e: &KeyboardEvent) -> bool {
-    target_element(e)
+    e.target()
+        .and_then(|t| t.dyn_into::<HtmlElement>().ok())
         .and_then(|el| el.closest("[data-testid=\"inflight\"]").ok().flatten())
         .is_some()
 }

@@ -356,8 +356,7 @@ fn card(props: &CardProps) -> Html {
             if !on_card {
                 return;
             }
-            let key = e.key();
-            let moved = match keymap::command(Place::Card, KeyPress::of(&e, &key)) {
+            let moved = match keymap::command(Place::Card, &KeyPress::of(&e)) {
                 Some(Command::Deliver) => {
                     focus_neighbour(&node);
                     actions.deliver.emit(target);
