@@ -165,14 +165,7 @@ pub fn app() -> Html {
         }),
     };
     if let Some(options) = &*embed {
-        return embed_page(
-            options,
-            &state,
-            &classroom,
-            guide.panel,
-            with_lesson,
-            shared,
-        );
+        return embed_page(options, &state, &classroom, guide.panel, shared);
     }
     // A scenario file dropped anywhere on the page is imported.
     let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
@@ -371,9 +364,9 @@ fn embed_page(
     state: &UseReducerHandle<State>,
     classroom: &classroom::Classroom,
     lesson: Option<Html>,
-    with_lesson: bool,
     shared: Shared,
 ) -> Html {
+    let with_lesson = lesson.is_some();
     let simulation = &state.simulation;
     let config = simulation.config();
     html! {

@@ -22,17 +22,16 @@ fn main() {
     let root = document.and_then(|d| d.get_element_by_id("app"));
     // `?live=`: the live view on real nodes instead of the playground.
     if causal_playground::features::live::requested() {
-        match root {
-            Some(root) => {
-                yew::Renderer::<causal_playground::features::live::LiveView>::with_root(root)
-                    .render()
-            }
-            None => yew::Renderer::<causal_playground::features::live::LiveView>::new().render(),
-        };
+        mount::<causal_playground::features::live::LiveView>(root);
     } else {
-        match root {
-            Some(root) => yew::Renderer::<causal_playground::App>::with_root(root).render(),
-            None => yew::Renderer::<causal_playground::App>::new().render(),
-        };
+        mount::<causal_playground::App>(root);
     }
+}
+
+/// Renders `C` into `root` (the body if index.html has none).
+fn mount<C: yew::BaseComponent<Properties = ()>>(root: Option<web_sys::Element>) {
+    match root {
+        Some(root) => yew::Renderer::<C>::with_root(root).render(),
+        None => yew::Renderer::<C>::new().render(),
+    };
 }

@@ -96,7 +96,13 @@ pub fn lesson_list(props: &ListProps) -> Html {
     };
     {
         let measure = measure.clone();
-        use_effect_with((props.lessons.clone(), props.open.clone()), move |_| {
+        // What changes the list's width: a lesson's badge, and which is open.
+        let widths = props
+            .lessons
+            .iter()
+            .map(|(_, p)| p.clone())
+            .collect::<Vec<_>>();
+        use_effect_with((widths, props.open.clone()), move |_| {
             crate::browser::hooks::next_frame(measure)
         });
     }
