@@ -1,7 +1,8 @@
-// The outcome census runs in a Web Worker (a second wasm, fetched when a
-// census starts), so the page answers input while it counts, and Cancel
-// terminates the worker (DESIGN 6.1 and 8; ARCHITECTURE.md, "The census
-// worker").
+// The engine's long searches run in a Web Worker (a second wasm, fetched
+// when first needed): the outcome census, so the page answers input while
+// it counts, and Cancel terminates the worker; and a puzzle's search for
+// its par and for whether its goal is still in reach (DESIGN 6.1 and 8;
+// ARCHITECTURE.md, "The search worker").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tid, useBrowser } from './support.mjs';
@@ -53,5 +54,51 @@ test('Cancel terminates the census worker and shows no counts', async () => {
     await page.locator(tid('census-progress')).waitFor({ state: 'detached' });
     assert.equal(await page.locator(tid('census')).count(), 0);
     assert.equal(await page.locator(tid('explore')).isEnabled(), true);
+  });
+});
+
+test('a puzzle is searched in the worker: its par, whether the goal is still in reach, and its verdict under a rule', async () => {
+  await withPage(async (page) => {
+    assert.equal(page.workers().length, 0, 'no worker before a puzzle');
+    const started = page.waitForEvent('worker');
+    await page.click(`${tid('puzzle-open')}[data-puzzle="held-forever"]`);
+    const worker = await started;
+    assert.match(worker.url(), /worker_loader\.js$/);
+    // The panel shows once the worker has found the par, never without it.
+    const panel = page.locator(tid('puzzle-panel'));
+    await panel.waitFor();
+    assert.match(await panel.getAttribute('data-best'), /^[1-9][0-9]*$/);
+    assert.match(await panel.innerText(), /Par \(the engine's fewest\): [1-9]/);
+    // Delivering m1 to C first: the worker finds the goal out of reach.
+    await page.click(`${tid('lane-2')} ${tid('inflight')}[data-message="1"] ${tid('deliver')}`);
+    await page.locator(tid('puzzle-stuck')).waitFor();
+    await page.click(tid('puzzle-possible'));
+    assert.match(await page.locator(tid('puzzle-verdict')).textContent(), /^Possible under causal delivery/);
+    // Closing the puzzle stops its worker.
+    const closed = new Promise((resolve) => worker.on('close', resolve));
+    await page.click(tid('puzzle-close'));
+    await closed;
+    await panel.waitFor({ state: 'detached' });
+  });
+});
+
+test('a puzzle whose worker cannot load still opens, and says the engine could not search it', async () => {
+  await withPage(async (page, ctx) => {
+    await page.route('**/worker_loader.js', (route) => route.fulfill({
+      contentType: 'text/javascript',
+      body: 'throw new Error("the test holds the worker back");',
+    }));
+    await page.click(`${tid('puzzle-open')}[data-puzzle="fifo-violation"]`);
+    const panel = page.locator(tid('puzzle-panel'));
+    await panel.waitFor();
+    assert.equal(await panel.getAttribute('data-best'), '');
+    assert.match(await panel.innerText(), /The engine could not search this puzzle[^]*failed to load\. Reload the page/);
+    assert.equal(await page.locator(`${tid('puzzle-solution')}:disabled`).count(), 1, 'no solution to show');
+    // The puzzle is still played: a move counts.
+    await page.click(`${tid('lane-2')} ${tid('inflight')}[data-message="2"] ${tid('deliver')}`);
+    await page.locator(`${tid('puzzle-panel')}[data-solved="true"]`).waitFor();
+    // What the console said is the worker's error, and only that.
+    assert.ok(ctx.errors.every((e) => /the test holds the worker back/.test(e)), ctx.errors.join('\n'));
+    ctx.errors.length = 0;
   });
 });

@@ -17,7 +17,7 @@
 //!   replayed in slices, the share-link codec, the open lesson's state, and
 //!   the log's words.
 //! - [`browser`]: the address, storage, the keymap, files, drags, hooks
-//!   (effects and timers), postMessage, the census worker, the embed.
+//!   (effects and timers), postMessage, the search worker, the embed.
 //! - [`components`]: the views, and what they are drawn from.
 //! - [`features`]: lessons, puzzles, the classroom, sharing and exporting,
 //!   causal-check's link, the live view.

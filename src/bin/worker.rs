@@ -1,8 +1,8 @@
-//! The census worker: a second wasm, built by trunk from index.html
-//! (`data-type="worker"`), that counts every order off the page's main
-//! thread ([`causal_playground::browser::census::count`]). It says it is ready, takes
-//! one request, answers with progress and then the counts; the page
-//! terminates it to cancel (ARCHITECTURE.md, "The census worker").
+//! The search worker: a second wasm, built by trunk from index.html
+//! (`data-type="worker"`), that runs the engine's long searches (the
+//! outcome census and the puzzles' search) off the page's main thread
+//! ([`causal_playground::browser::worker::serve`]). The page terminates it
+//! to cancel (ARCHITECTURE.md, "The search worker").
 
 /// The worker's allocator, as the page's (src/main.rs): talc, for its size.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
@@ -11,36 +11,10 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use causal_playground::browser::census::{count, Reply, Request};
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
-
-    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let send = {
-        let scope = scope.clone();
-        move |reply: Reply| {
-            if let Ok(value) = serde_wasm_bindgen::to_value(&reply) {
-                let _ = scope.post_message(&value);
-            }
-        }
-    };
-    let on_message = {
-        let send = send.clone();
-        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            match serde_wasm_bindgen::from_value::<Request>(event.data()) {
-                Ok(request) => count(&request, js_sys::Date::now, &send),
-                Err(e) => send(Reply::Refused {
-                    why: format!("The census worker could not read the run: {e}."),
-                }),
-            }
-        })
-    };
-    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    // The worker lives until the page terminates it.
-    on_message.forget();
-    send(Reply::Ready);
+    causal_playground::browser::worker::serve();
 }
 
-/// Natively there is no worker: the census runs in `causal-sim census`.
+/// Natively there is no worker: the census runs in `causal-sim census`,
+/// a puzzle's search in `causal-sim solve`.
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {}

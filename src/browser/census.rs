@@ -1,11 +1,10 @@
 //! The outcome census on the page: the engine's [`Census`] run from the
-//! state shown, off the main thread, in a Web Worker of its own (a second
-//! wasm, `src/bin/worker.rs`, built by trunk from index.html), so the page
-//! answers every input meanwhile and does not carry the census's code in
-//! its first download. Cancelling terminates the worker. The counts are kept
-//! with where they were counted, so an outcome can still be opened as a
-//! branch from there after the page has moved on (ARCHITECTURE.md, "The
-//! census worker").
+//! state shown, off the main thread, in a search worker of its own
+//! ([`crate::browser::worker`]), so the page answers every input meanwhile
+//! and does not carry the census's code in its first download. Cancelling
+//! terminates the worker. The counts are kept with where they were counted,
+//! so an outcome can still be opened as a branch from there after the page
+//! has moved on (ARCHITECTURE.md, "The search worker").
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -14,11 +13,8 @@ use causal_core::{Census, CensusReport, Command, Config, Simulation};
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
+use crate::browser::worker::{self, Reply};
 use crate::run::state::{Action, State};
-
-/// The census worker's script, beside index.html (trunk names it after the
-/// worker's binary).
-pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 /// Receipts explored between two looks at the clock.
 const RECEIPTS_PER_LOOK: usize = 1024;
 /// Progress is sent at most this often, in milliseconds.
@@ -32,32 +28,6 @@ pub struct Request {
     pub config: Config,
     /// The steps that reach the state shown.
     pub steps: Vec<Command>,
-}
-
-/// What the worker tells the page.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Reply {
-    /// The worker is listening: the page sends its request now (a message
-    /// sent before the worker's wasm runs would be lost).
-    Ready,
-    /// Still counting.
-    Progress {
-        /// Share of the orders counted, estimated.
-        fraction: f64,
-        /// Distinct states explored.
-        states: usize,
-    },
-    /// The counts.
-    Done {
-        /// What the census found.
-        report: CensusReport,
-    },
-    /// Not counted: why, in the page's words.
-    Refused {
-        /// The sentence shown.
-        why: String,
-    },
 }
 
 /// The worker's work: counts every order of `request`, telling `send` the
@@ -145,7 +115,7 @@ pub struct UseCensus {
 }
 
 /// The worker counting, if any: dropping it terminates the worker.
-type Slot = Rc<RefCell<Option<worker::Running>>>;
+type Slot = Rc<RefCell<Option<worker::Worker>>>;
 
 /// The census of the state `state` shows; see [`UseCensus`].
 #[hook]
@@ -202,14 +172,19 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
                 states: 0,
             });
             let setter = status.setter();
-            match worker::start(request, move |reply| match reply {
-                Reply::Ready => {}
+            let started = worker::Worker::start(move |reply| match reply {
                 Reply::Progress { fraction, states } => {
                     setter.set(CensusStatus::Running { fraction, states })
                 }
                 Reply::Done { report } => setter.set(CensusStatus::Done(Rc::new(report))),
                 Reply::Refused { why } => setter.set(CensusStatus::Refused(why)),
-            }) {
+                Reply::Ready | Reply::Searched { .. } => {}
+            })
+            .and_then(|running| {
+                running.ask(&worker::Request::Census(request))?;
+                Ok(running)
+            });
+            match started {
                 Ok(running) => *slot.borrow_mut() = Some(running),
                 Err(why) => status.set(CensusStatus::Refused(why)),
             }
@@ -262,82 +237,6 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
         explore,
         cancel,
         open,
-    }
-}
-
-/// The page's side of the worker: starting it, sending the request once it
-/// listens, and hearing its replies.
-mod worker {
-    use std::cell::Cell;
-    use std::rc::Rc;
-
-    use gloo_events::EventListener;
-    use wasm_bindgen::{JsCast, JsValue};
-
-    use super::{Reply, Request, WORKER_SCRIPT};
-
-    /// A worker counting; dropped, it stops.
-    pub struct Running {
-        worker: web_sys::Worker,
-        _listeners: [EventListener; 2],
-    }
-
-    impl Drop for Running {
-        fn drop(&mut self) {
-            self.worker.terminate();
-        }
-    }
-
-    /// Starts a worker on `request`; `on_reply` hears what it says. The
-    /// worker stops by itself after its last word (the counts or why not).
-    pub fn start(request: Request, on_reply: impl Fn(Reply) + 'static) -> Result<Running, String> {
-        let cannot =
-            |_: JsValue| "The census could not start: this browser refused its worker.".to_string();
-        let worker = web_sys::Worker::new(WORKER_SCRIPT).map_err(cannot)?;
-        let request = serde_wasm_bindgen::to_value(&request).map_err(|e| cannot(e.into()))?;
-        let on_reply = Rc::new(on_reply);
-        let over = Rc::new(Cell::new(false));
-        let on_message = {
-            let (sender, on_reply, over) = (worker.clone(), Rc::clone(&on_reply), Rc::clone(&over));
-            EventListener::new(&worker, "message", move |event| {
-                if over.get() {
-                    return;
-                }
-                let data = event.unchecked_ref::<web_sys::MessageEvent>().data();
-                let reply = serde_wasm_bindgen::from_value::<Reply>(data).unwrap_or_else(|e| {
-                    Reply::Refused {
-                        why: format!("The census worker said something the page cannot read: {e}."),
-                    }
-                });
-                match reply {
-                    Reply::Ready => {
-                        let _ = sender.post_message(&request);
-                    }
-                    Reply::Done { .. } | Reply::Refused { .. } => {
-                        over.set(true);
-                        sender.terminate();
-                    }
-                    Reply::Progress { .. } => {}
-                }
-                on_reply(reply);
-            })
-        };
-        let on_error = {
-            let (stopped, over) = (worker.clone(), over);
-            EventListener::new(&worker, "error", move |_| {
-                if over.replace(true) {
-                    return;
-                }
-                stopped.terminate();
-                on_reply(Reply::Refused {
-                    why: "The census could not run: its worker failed to load. Reload the page and try again.".into(),
-                });
-            })
-        };
-        Ok(Running {
-            worker,
-            _listeners: [on_message, on_error],
-        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The browser's services, each in one place: the address, storage, the
 //! keymap, files and the clipboard, pointer drags, timers and effects
-//! (hooks), postMessage, the census worker and the embed's options. Imports
+//! (hooks), postMessage, the search worker and the embed's options. Imports
 //! [`crate::data`] and [`crate::run`], never a view or a feature.
 
 pub mod address;
@@ -15,3 +15,4 @@ pub mod keymap;
 pub mod post_message;
 pub mod present;
 pub mod storage;
+pub mod worker;

@@ -63,6 +63,8 @@ pub struct PuzzlePanelProps {
     pub solved: bool,
     /// The goal can no longer be reached from the moves made.
     pub stuck: bool,
+    /// Why the engine could not search the puzzle, if it could not.
+    pub search_failed: Option<String>,
     /// The page runs other rules than the puzzle's: what to switch back to.
     pub other_rules: Option<String>,
     /// The engine's answer to "can it be done under the rule shown?", once asked.
@@ -103,8 +105,15 @@ pub fn puzzle_panel(props: &PuzzlePanelProps) -> Html {
             <p class="puzzle-rules">{ format!("Played under {} delivery. Moves allowed: {}.", p.rule, props.active.allowed()) }</p>
             <p class="puzzle-score" aria-live="polite">
                 { format!("Moves made: {}", props.moves) }
-                { match par { Some(par) => format!(" \u{b7} Par (the engine's fewest): {par}"), None => " \u{b7} The engine finds no way to the goal".to_string() } }
+                { match (par, &props.search_failed) {
+                    (Some(par), _) => format!(" \u{b7} Par (the engine's fewest): {par}"),
+                    (None, Some(_)) => String::new(),
+                    (None, None) => " \u{b7} The engine finds no way to the goal".to_string(),
+                } }
             </p>
+            if let Some(why) = &props.search_failed {
+                <p class="puzzle-note" role="status">{ format!("The engine could not search this puzzle, so it cannot give a par or say when the goal is out of reach: {why}") }</p>
+            }
             if props.solved {
                 <p class="puzzle-solved" role="status">{
                     match par {

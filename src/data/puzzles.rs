@@ -3,11 +3,16 @@
 //! becomes the engine's [`Puzzle`] when it is opened (the page and the tests
 //! load the same files; the page reads no JSON for them), and the puzzle
 //! being played: its moves, what it refuses, the engine's par.
+//!
+//! The engine's search ([`search`]) runs in the search worker, not in the
+//! page (ARCHITECTURE.md, "The search worker"): the page asks, and keeps
+//! the answer.
 
 use causal_core::{
     replica_name, Appended, Command, Config, Conflicts, Delivery, Goal, MessageId, Move, Puzzle,
-    Solution,
+    ReplicaId, Solution,
 };
+use serde::{Deserialize, Serialize};
 
 use crate::data::presets::{CommandData, ScenarioData};
 
@@ -46,7 +51,7 @@ impl PuzzleData {
 }
 
 /// A puzzle being played: its file, where its start ends, and the engine's
-/// best answer.
+/// best answer once the search worker has found it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivePuzzle {
     /// The file name without `.json`.
@@ -56,8 +61,8 @@ pub struct ActivePuzzle {
     /// Steps of its start: the moves are the steps after them.
     pub start: usize,
     /// The engine's search under the puzzle's rule: the par and a shortest
-    /// solution.
-    pub best: Solution,
+    /// solution; `None` until the search worker answers.
+    pub best: Option<Best>,
 }
 
 impl ActivePuzzle {
@@ -71,18 +76,16 @@ impl ActivePuzzle {
 
     /// The fewest moves that reach the goal, if the goal can be reached.
     pub fn par(&self) -> Option<usize> {
-        match self.best {
-            Solution::Solved { par, .. } => Some(par),
-            _ => None,
-        }
+        self.best.as_ref().and_then(|b| b.par)
     }
 
     /// A shortest solution, if there is one.
     pub fn solution(&self) -> Vec<Command> {
-        match &self.best {
-            Solution::Solved { moves, .. } => moves.clone(),
-            _ => Vec::new(),
-        }
+        self.best
+            .iter()
+            .flat_map(|b| &b.solution)
+            .map(Played::command)
+            .collect()
     }
 
     /// The moves made on `branch` up to `cursor` (reorders change no
@@ -97,18 +100,11 @@ impl ActivePuzzle {
             .collect()
     }
 
-    /// Whether the goal can still be reached after `moves` (the moves made
-    /// since the start): the engine searches from there, as for the par.
-    /// `false` only when it saw every state there is and none meets the goal.
-    pub fn reachable_after(&self, moves: &[Command]) -> bool {
-        // A violation already seen would be forgotten by a search that starts
-        // after it: such goals are not judged.
-        if mentions_violation(&self.puzzle.goal) {
-            return true;
-        }
-        let mut from = self.puzzle.clone();
-        from.start.steps.extend(moves.iter().cloned());
-        !matches!(from.solve(), Solution::Impossible { .. })
+    /// Whether the page asks, after each move, if the goal can still be
+    /// reached. A violation already seen would be forgotten by a search that
+    /// starts after it: such goals are not judged.
+    pub fn judges_reach(&self) -> bool {
+        !mentions_violation(&self.puzzle.goal)
     }
 
     /// Why `command` is refused in the puzzle, if it is.
@@ -146,20 +142,123 @@ impl ActivePuzzle {
     }
 }
 
-/// The puzzle named `name`, read and solved by the engine, or why not.
+/// The puzzle named `name`, read, or why not. Its best answer is searched
+/// for apart ([`search`]).
 pub fn open(name: &str) -> Result<ActivePuzzle, String> {
-    let (name, data) = PUZZLES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .ok_or_else(|| format!("there is no puzzle named {}", causal_core::quoted(name)))?;
-    let puzzle = data.puzzle();
-    let best = puzzle.solve();
+    let (name, puzzle) = find(name)?;
     Ok(ActivePuzzle {
         name: name.to_string(),
         start: puzzle.start.steps.len(),
         puzzle,
-        best,
+        best: None,
     })
+}
+
+fn find(name: &str) -> Result<(&'static str, Puzzle), String> {
+    PUZZLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, data)| (*n, data.puzzle()))
+        .ok_or_else(|| format!("there is no puzzle named {}", causal_core::quoted(name)))
+}
+
+/// What the page asks the engine about a puzzle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Search {
+    /// The fewest moves from its start, under its rule (the par).
+    Best,
+    /// Whether the goal can still be reached after `moves` (the moves made
+    /// since its start): not only when the engine saw every state there is
+    /// and none meets the goal.
+    After(Vec<Command>),
+    /// Whether the goal can be reached from its start under a rule.
+    Under(Delivery),
+}
+
+/// What the engine found, as the page uses it (a search's states and
+/// limits stay in the worker).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Found {
+    /// For [`Search::Best`].
+    Best(Best),
+    /// For [`Search::After`]: whether the goal can still be reached.
+    Reachable(bool),
+    /// For [`Search::Under`]: the verdict, in words.
+    Verdict(String),
+    /// Why the engine could not search.
+    Failed(String),
+}
+
+/// The par and a shortest solution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Best {
+    /// The fewest moves that reach the goal; `None` when none was found.
+    pub par: Option<usize>,
+    /// One shortest solution.
+    pub solution: Vec<Played>,
+}
+
+/// A move of a solution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Played {
+    /// What is done.
+    pub play: Move,
+    /// To which message.
+    pub message: u32,
+    /// At which replica.
+    pub to: ReplicaId,
+}
+
+impl Played {
+    /// The move as a step of the run.
+    pub fn command(&self) -> Command {
+        let (message, to) = (MessageId(self.message), self.to);
+        match self.play {
+            Move::Deliver => Command::Deliver { message, to },
+            Move::Drop => Command::Drop { message, to },
+            Move::Duplicate => Command::Duplicate { message, to },
+        }
+    }
+
+    fn of(command: &Command) -> Option<Played> {
+        let (play, message, to) = match *command {
+            Command::Deliver { message, to } => (Move::Deliver, message, to),
+            Command::Drop { message, to } => (Move::Drop, message, to),
+            Command::Duplicate { message, to } => (Move::Duplicate, message, to),
+            _ => return None,
+        };
+        Some(Played {
+            play,
+            message: message.0,
+            to,
+        })
+    }
+}
+
+/// The engine's search of puzzle `name` for `search`. The search worker
+/// runs this.
+pub fn search(name: &str, search: &Search) -> Found {
+    let mut puzzle = match find(name) {
+        Ok((_, puzzle)) => puzzle,
+        Err(why) => return Found::Failed(why),
+    };
+    match search {
+        Search::Best => Found::Best(match puzzle.solve() {
+            Solution::Solved { par, moves, .. } => Best {
+                par: Some(par),
+                solution: moves.iter().filter_map(Played::of).collect(),
+            },
+            _ => Best {
+                par: None,
+                solution: Vec::new(),
+            },
+        }),
+        Search::After(moves) => {
+            puzzle.start.steps.extend(moves.iter().cloned());
+            Found::Reachable(!matches!(puzzle.solve(), Solution::Impossible { .. }))
+        }
+        Search::Under(rule) => Found::Verdict(verdict(*rule, &puzzle.solve_under(*rule))),
+    }
 }
 
 /// Every puzzle's name and title, in file-name order.
@@ -170,12 +269,12 @@ pub fn titles() -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// What the engine says about the goal under `rule`, in words.
-pub fn verdict(puzzle: &Puzzle, rule: Delivery) -> String {
-    match puzzle.solve_under(rule) {
+/// What the engine found about the goal under `rule`, in words.
+fn verdict(rule: Delivery, found: &Solution) -> String {
+    match found {
         Solution::Solved { par, .. } => format!(
             "Possible under {rule} delivery: the engine reaches the goal in {par} move{}.",
-            if par == 1 { "" } else { "s" }
+            if *par == 1 { "" } else { "s" }
         ),
         Solution::Impossible { states } => format!(
             "Impossible under {rule} delivery: the engine tried every one of the {states} states the moves can reach, and none meets the goal."
@@ -251,13 +350,42 @@ mod tests {
     fn every_embedded_puzzle_opens_and_its_solution_reaches_the_goal() {
         assert!(PUZZLES.len() >= 6, "at least six puzzles");
         for (name, _) in PUZZLES {
-            let active = open(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let mut active = open(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(active.par(), None, "not searched yet");
+            let Found::Best(best) = search(name, &Search::Best) else {
+                panic!("{name}: the best")
+            };
+            active.best = Some(best);
             let par = active.par().unwrap_or_else(|| panic!("{name} has a par"));
             let solution = active.solution();
             assert_eq!(solution.len(), par, "{name}");
             assert!(active.puzzle.solved_by(&solution), "{name}");
         }
         assert!(open("nope").is_err());
+        assert!(matches!(search("nope", &Search::Best), Found::Failed(_)));
+    }
+
+    /// The three searches the page asks for, as `causal-sim solve` and the
+    /// engine answer them.
+    #[test]
+    fn the_search_after_moves_and_under_another_rule_is_the_engines() {
+        let active = open("held-forever").unwrap();
+        assert!(active.judges_reach());
+        let after = |moves| search("held-forever", &Search::After(moves));
+        assert_eq!(after(Vec::new()), Found::Reachable(true));
+        // Delivering m1 to C first: C will never hold anything back.
+        assert_eq!(after(vec![Command::deliver(1, 2)]), Found::Reachable(false));
+        let fifo = open("fifo-violation").unwrap();
+        assert!(!fifo.judges_reach(), "a violation goal is not judged");
+        let under = |rule| match search("fifo-violation", &Search::Under(rule)) {
+            Found::Verdict(words) => words,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            under(Delivery::Fifo),
+            "Possible under fifo delivery: the engine reaches the goal in 1 move."
+        );
+        assert!(under(Delivery::Causal).starts_with("Impossible under causal delivery"));
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -239,6 +239,12 @@ pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
     let before = previous.replace(run());
     let aside = use_mut_ref(Vec::<Aside>::new);
     let puzzle = state.puzzle.as_ref().map(|p| p.name.clone());
+    // The puzzle whose panel shows: it waits for the engine's par.
+    let panel = state
+        .puzzle
+        .as_ref()
+        .filter(|p| p.best.is_some())
+        .map(|p| p.name.clone());
     let loading = state.loading();
     {
         let now = state.clone();
@@ -283,8 +289,8 @@ pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
     }
     // Once the lesson it replaced has closed: the rule at work, beside an
     // open lesson, leaves the space above the puzzle's panel then.
-    use_effect_with((puzzle, lesson.name.is_some()), |(puzzle, lesson_open)| {
-        if puzzle.is_some() && !lesson_open {
+    use_effect_with((panel, lesson.name.is_some()), |(panel, lesson_open)| {
+        if panel.is_some() && !lesson_open {
             bring_into_view("[data-testid=\"puzzle-panel\"]");
         }
     });

@@ -1,20 +1,22 @@
 //! Side effects of playing puzzles: the address (`#puzzle=NAME` opens one),
-//! the solved puzzles remembered in local storage, and a shortest solution
-//! played on the page one step per tick. The rules (moves refused, the par,
-//! whether the goal is met) come from the engine through [`crate::data::puzzles`].
+//! the solved puzzles remembered in local storage, the engine's searches in
+//! the search worker, and a shortest solution played on the page one step
+//! per tick. The rules (moves refused, the par, whether the goal is met)
+//! come from the engine through [`crate::data::puzzles`].
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
-use causal_core::Delivery;
+use causal_core::{Command, Delivery};
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
 use crate::browser::hooks;
 use crate::browser::storage;
+use crate::browser::worker::{Reply, Request, Worker};
 use crate::components::puzzle::{PuzzleListProps, PuzzlePanelProps};
-use crate::data::puzzles;
+use crate::data::puzzles::{self, Found, Search};
 use crate::run::state::{Action, State};
 
 /// What a puzzle's address starts with: `#puzzle=NAME`.
@@ -50,21 +52,100 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
             None => (0, false, true),
         }
     };
-    // Whether the goal can still be reached from the moves made: the engine
-    // searches again only when the moves change.
-    let stuck = {
-        let moves_made = active.as_ref().filter(|_| same_rules && !solved).map(|p| {
+    // The engine's searches run in a search worker, one while a puzzle is
+    // open (ARCHITECTURE.md, "The search worker"); what it answered.
+    let searcher = use_mut_ref(Searcher::default);
+    let reach = use_state(|| None::<Reach>);
+    let verdict = use_state(|| None::<(String, Delivery, String)>);
+    let failed = use_state(|| None::<String>);
+    {
+        let name = active.as_ref().map(|p| p.name.clone());
+        let (searcher, dispatcher) = (searcher.clone(), state.dispatcher());
+        let (reach, verdict, failed) = (reach.setter(), verdict.setter(), failed.setter());
+        use_effect_with(name, move |name| {
+            failed.set(None);
+            let worker = name.as_ref().and_then(|_| {
+                let (asked, failing) = (searcher.clone(), failed.clone());
+                let heard = move |reply| {
+                    let (id, found) = match reply {
+                        Reply::Searched { id, found } => (id, found),
+                        Reply::Refused { why } => return failing.set(Some(why)),
+                        Reply::Ready | Reply::Progress { .. } | Reply::Done { .. } => return,
+                    };
+                    let Some((name, search)) = asked.borrow_mut().asked.remove(&id) else {
+                        return;
+                    };
+                    match (search, found) {
+                        (_, Found::Failed(why)) => failing.set(Some(why)),
+                        (_, Found::Best(best)) => {
+                            dispatcher.dispatch(Action::PuzzleSearched { name, best })
+                        }
+                        (Search::After(moves), Found::Reachable(reachable)) => {
+                            reach.set(Some(Reach {
+                                name,
+                                moves,
+                                reachable,
+                            }))
+                        }
+                        (Search::Under(rule), Found::Verdict(words)) => {
+                            verdict.set(Some((name, rule, words)))
+                        }
+                        _ => {}
+                    }
+                };
+                Worker::start(heard)
+                    .map_err(|why| failed.set(Some(why)))
+                    .ok()
+            });
+            let mut searcher = searcher.borrow_mut();
+            searcher.worker = worker;
+            searcher.asked.clear();
+        });
+    }
+    let ask = {
+        let (searcher, failed) = (searcher.clone(), failed.setter());
+        move |name: &str, search: Search| {
+            if let Err(why) = searcher.borrow_mut().ask(name, search) {
+                failed.set(Some(why));
+            }
+        }
+    };
+    // The par, once per puzzle opened (and again if Undo brings back one
+    // opened before the worker answered).
+    {
+        let wanted = active
+            .as_ref()
+            .filter(|p| p.best.is_none())
+            .map(|p| p.name.clone());
+        let ask = ask.clone();
+        use_effect_with(wanted, move |wanted| {
+            if let Some(name) = wanted {
+                ask(name, Search::Best);
+            }
+        });
+    }
+    // Whether the goal can still be reached from the moves made: asked
+    // again only when the moves change.
+    let moves_made = active
+        .as_ref()
+        .filter(|p| same_rules && !solved && p.judges_reach())
+        .map(|p| {
             (
                 p.name.clone(),
                 p.moves(state.simulation.history(), state.cursor()),
             )
-        });
-        let active = active.clone();
-        *use_memo(moves_made, move |moves_made| match (moves_made, &active) {
-            (Some((_, moves)), Some(p)) if !moves.is_empty() => !p.reachable_after(moves),
-            _ => false,
         })
-    };
+        .filter(|(_, moves)| !moves.is_empty());
+    let stuck = matches!((&moves_made, &*reach), (Some((name, moves)), Some(r))
+        if r.name == *name && r.moves == *moves && !r.reachable);
+    {
+        let ask = ask.clone();
+        use_effect_with(moves_made, move |moves_made| {
+            if let Some((name, moves)) = moves_made {
+                ask(name, Search::After(moves.clone()));
+            }
+        });
+    }
     // Solved, or no longer solvable: the panel says so, and comes into view
     // to say it (on a phone the move was made far below it).
     use_effect_with((solved, stuck), |&(solved, stuck)| {
@@ -160,10 +241,6 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
         });
     }
 
-    // The engine's answer to "possible under this rule?", for the puzzle
-    // and the rule it was asked about.
-    let verdict = use_state(|| None::<(String, Delivery, String)>);
-
     let dispatcher = state.dispatcher();
     let list = PuzzleListProps {
         puzzles: (*titles).clone(),
@@ -174,61 +251,96 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
             Callback::from(move |name: String| d.dispatch(Action::OpenPuzzle(name)))
         },
     };
-    let panel = active.map(|p| {
-        let start = p.start;
-        PuzzlePanelProps {
-            moves,
-            solved,
-            stuck,
-            other_rules: (!same_rules).then(|| {
-                let c = p.config();
-                format!(
-                    "{} delivery, {} conflicts and {} replicas",
-                    c.delivery, c.conflicts, c.replicas
-                )
-            }),
-            verdict: verdict
-                .as_ref()
-                .filter(|(name, rule, _)| *name == p.name && *rule == config.delivery)
-                .map(|(_, _, text)| text.clone()),
-            playing: *playing,
-            on_solution: {
-                let (queue, playing, d, p) = (
-                    queue.clone(),
-                    playing.clone(),
-                    dispatcher.clone(),
-                    p.clone(),
-                );
-                Callback::from(move |()| {
-                    let mut q = queue.borrow_mut();
-                    q.clear();
-                    q.extend(p.solution().into_iter().map(Action::Apply));
-                    // Back to the start at once; the moves follow, one per tick.
-                    d.dispatch(Action::Seek(start));
-                    playing.set(true);
-                })
-            },
-            on_ask: {
-                let (verdict, p) = (verdict.clone(), p.clone());
-                let rule = config.delivery;
-                Callback::from(move |()| {
-                    verdict.set(Some((
-                        p.name.clone(),
-                        rule,
-                        puzzles::verdict(&p.puzzle, rule),
-                    )))
-                })
-            },
-            on_restart: {
-                let d = dispatcher.clone();
-                Callback::from(move |()| d.dispatch(Action::Seek(start)))
-            },
-            on_close: {
-                let d = dispatcher.clone();
-                Callback::from(move |()| d.dispatch(Action::ClosePuzzle))
-            },
-            active: p,
-        }
-    });
+    // The panel shows once the engine's par is known (or why it is not),
+    // so it never shows a par still to come.
+    let search_failed = (*failed).clone();
+    let panel = active
+        .filter(|p| p.best.is_some() || search_failed.is_some())
+        .map(|p| {
+            let start = p.start;
+            PuzzlePanelProps {
+                moves,
+                solved,
+                stuck,
+                search_failed,
+                other_rules: (!same_rules).then(|| {
+                    let c = p.config();
+                    format!(
+                        "{} delivery, {} conflicts and {} replicas",
+                        c.delivery, c.conflicts, c.replicas
+                    )
+                }),
+                verdict: verdict
+                    .as_ref()
+                    .filter(|(name, rule, _)| *name == p.name && *rule == config.delivery)
+                    .map(|(_, _, text)| text.clone()),
+                playing: *playing,
+                on_solution: {
+                    let (queue, playing, d, p) = (
+                        queue.clone(),
+                        playing.clone(),
+                        dispatcher.clone(),
+                        p.clone(),
+                    );
+                    Callback::from(move |()| {
+                        let mut q = queue.borrow_mut();
+                        q.clear();
+                        q.extend(p.solution().into_iter().map(Action::Apply));
+                        // Back to the start at once; the moves follow, one per tick.
+                        d.dispatch(Action::Seek(start));
+                        playing.set(true);
+                    })
+                },
+                on_ask: {
+                    let name = p.name.clone();
+                    let rule = config.delivery;
+                    Callback::from(move |()| ask(&name, Search::Under(rule)))
+                },
+                on_restart: {
+                    let d = dispatcher.clone();
+                    Callback::from(move |()| d.dispatch(Action::Seek(start)))
+                },
+                on_close: {
+                    let d = dispatcher.clone();
+                    Callback::from(move |()| d.dispatch(Action::ClosePuzzle))
+                },
+                active: p,
+            }
+        });
     UsePuzzle { list, panel }
+}
+
+/// The puzzle's search worker, and what was asked of it and not yet
+/// answered, by request id.
+#[derive(Default)]
+struct Searcher {
+    worker: Option<Worker>,
+    asked: BTreeMap<u32, (String, Search)>,
+    next: u32,
+}
+
+impl Searcher {
+    fn ask(&mut self, name: &str, search: Search) -> Result<(), String> {
+        // A worker that failed to start has said so.
+        let Some(worker) = &self.worker else {
+            return Ok(());
+        };
+        self.next += 1;
+        worker.ask(&Request::Puzzle {
+            id: self.next,
+            name: name.to_string(),
+            search: search.clone(),
+        })?;
+        self.asked.insert(self.next, (name.to_string(), search));
+        Ok(())
+    }
+}
+
+/// The search worker's answer to "can the goal still be reached after
+/// these moves?".
+#[derive(Clone, Debug, PartialEq)]
+struct Reach {
+    name: String,
+    moves: Vec<Command>,
+    reachable: bool,
 }

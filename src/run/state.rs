@@ -28,7 +28,7 @@ use std::rc::Rc;
 use causal_core::{Command, Config, Conflicts, Delivery, ReplicaId, Simulation};
 use yew::Reducible;
 
-use crate::data::puzzles::ActivePuzzle;
+use crate::data::puzzles::{ActivePuzzle, Best};
 use crate::run::describe::Tone;
 use crate::run::history::{Branch, History, Replaced};
 use crate::run::loading::{Job, Origin, Purpose};
@@ -197,6 +197,13 @@ pub enum Action {
     OpenPuzzle(String),
     /// Stop playing the puzzle; the run stays as it is.
     ClosePuzzle,
+    /// The search worker's best answer for the puzzle with this name.
+    PuzzleSearched {
+        /// The puzzle's file name.
+        name: String,
+        /// The par and a shortest solution.
+        best: Best,
+    },
 }
 
 impl Default for State {
@@ -319,7 +326,8 @@ impl State {
                 | Action::Dismiss
                 | Action::Pause
                 | Action::SetSpeed(_)
-                | Action::SetSeed(_) => {}
+                | Action::SetSeed(_)
+                | Action::PuzzleSearched { .. } => {}
                 // A new load replaces the one under way.
                 Action::Import(..)
                 | Action::Restore(_)
@@ -424,6 +432,7 @@ impl State {
             } => self.open_order(branch, step, order, outcome),
             Action::OpenPuzzle(name) => self.open_puzzle(&name),
             Action::ClosePuzzle => self.close_puzzle(),
+            Action::PuzzleSearched { name, best } => self.puzzle_searched(&name, best),
         }
     }
 }

@@ -86,6 +86,14 @@ impl State {
         }
     }
 
+    /// Keeps the search worker's best answer for the puzzle being played, if
+    /// it is still the one named.
+    pub(super) fn puzzle_searched(&mut self, name: &str, best: puzzles::Best) {
+        if let Some(active) = self.puzzle.as_mut().filter(|p| p.name == name) {
+            Rc::make_mut(active).best = Some(best);
+        }
+    }
+
     /// Stops playing the puzzle; the run stays as it is.
     pub(super) fn close_puzzle(&mut self) {
         if let Some(p) = self.puzzle.take() {
