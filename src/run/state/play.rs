@@ -139,4 +139,35 @@ mod tests {
         assert_eq!(undone.session(), playing.session());
         assert_eq!(undone.puzzle, Some(puzzle));
     }
+
+    /// The search worker's par is kept with the puzzle it was asked for,
+    /// and comes back with it on Undo; an answer for another puzzle is not.
+    #[test]
+    fn the_par_the_worker_found_is_kept_with_its_puzzle() {
+        let best = puzzles::Best {
+            par: Some(1),
+            solution: Vec::new(),
+        };
+        let searched = |name: &str| Action::PuzzleSearched {
+            name: name.into(),
+            best: best.clone(),
+        };
+        let opened = run(
+            State::default(),
+            [Action::OpenPuzzle("fifo-violation".into())],
+        );
+        assert_eq!(
+            opened.puzzle.as_ref().unwrap().par(),
+            None,
+            "not yet searched"
+        );
+        let other = run(opened.clone(), [searched("held-forever")]);
+        assert_eq!(other.puzzle, opened.puzzle, "an answer for another puzzle");
+        let found = run(opened, [searched("fifo-violation")]);
+        assert_eq!(found.puzzle.as_ref().unwrap().par(), Some(1));
+        assert!(found.notice.is_none());
+        let (preset, _) = finish(run(found.clone(), [Action::LoadPreset("classic".into())]));
+        let (undone, _) = finish(run(preset, [Action::Undo]));
+        assert_eq!(undone.puzzle, found.puzzle, "Undo brings the par back");
+    }
 }
