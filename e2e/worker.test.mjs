@@ -92,8 +92,9 @@ test('a puzzle whose worker cannot load still opens, and says the engine could n
     const panel = page.locator(tid('puzzle-panel'));
     await panel.waitFor();
     assert.equal(await panel.getAttribute('data-best'), '');
-    assert.match(await panel.innerText(), /The engine could not search this puzzle[^]*failed to load\. Reload the page/);
+    assert.match(await panel.innerText(), /The engine could not search this puzzle, so it gives no par[^]*failed to load\. Reload the page/);
     assert.equal(await page.locator(`${tid('puzzle-solution')}:disabled`).count(), 1, 'no solution to show');
+    assert.equal(await page.locator(`${tid('puzzle-possible')}:disabled`).count(), 1, 'no search to ask for');
     // The puzzle is still played: a move counts.
     await page.click(`${tid('lane-2')} ${tid('inflight')}[data-message="2"] ${tid('deliver')}`);
     await page.locator(`${tid('puzzle-panel')}[data-solved="true"]`).waitFor();

@@ -112,7 +112,7 @@ pub fn puzzle_panel(props: &PuzzlePanelProps) -> Html {
                 } }
             </p>
             if let Some(why) = &props.search_failed {
-                <p class="puzzle-note" role="status">{ format!("The engine could not search this puzzle, so it cannot give a par or say when the goal is out of reach: {why}") }</p>
+                <p class="puzzle-note" role="status">{ format!("The engine could not search this puzzle, so it gives no par and cannot say when the goal is out of reach. {why}") }</p>
             }
             if props.solved {
                 <p class="puzzle-solved" role="status">{
@@ -136,7 +136,8 @@ pub fn puzzle_panel(props: &PuzzlePanelProps) -> Html {
                         disabled={props.playing || par.is_none()}>
                     { if props.playing { "Playing a solution\u{2026}" } else { "Show a solution" } }
                 </button>
-                <button type="button" data-testid="puzzle-possible" onclick={click(&props.on_ask)}>
+                <button type="button" data-testid="puzzle-possible" onclick={click(&props.on_ask)}
+                        disabled={props.search_failed.is_some()}>
                     { "Possible under this rule?" }
                 </button>
                 <button type="button" data-testid="puzzle-restart" onclick={click(&props.on_restart)}>{ "Start again" }</button>
