@@ -103,3 +103,22 @@ test('a puzzle whose worker cannot load still opens, and says the engine could n
     ctx.errors.length = 0;
   });
 });
+
+test('while the worker is on its way, the page says the puzzle is opening, and then shows its panel', async () => {
+  await withPage(async (page) => {
+    // The worker's script is held back until the test lets it go.
+    let letGo;
+    const held = new Promise((resolve) => { letGo = resolve; });
+    await page.route('**/worker_loader.js', async (route) => { await held; await route.continue(); });
+    await page.click(`${tid('puzzle-open')}[data-puzzle="split-brain"]`);
+    const opening = page.locator(tid('puzzle-opening'));
+    await opening.waitFor();
+    assert.match(await opening.innerText(), /^Opening the puzzle “Split brain”: the engine is finding the fewest moves/);
+    assert.equal(await page.locator(tid('puzzle-panel')).count(), 0, 'no panel without its par');
+    letGo();
+    const panel = page.locator(tid('puzzle-panel'));
+    await panel.waitFor();
+    assert.equal(await panel.getAttribute('data-best'), '4');
+    await opening.waitFor({ state: 'detached' });
+  });
+});

@@ -222,6 +222,9 @@ pub fn app() -> Html {
                 { components::puzzle::puzzle_panel(panel) }
                 { for page_notice }
             }
+            if let Some(title) = &puzzle.opening {
+                { components::puzzle::puzzle_opening(title) }
+            }
             if !classroom.presenting { <drag::TouchHint /> }
             <main class={classes!("columns", state.check.is_some().then_some("with-observed"))} id="replicas" tabindex="-1" aria-label="Replicas"
                   style={format!("--replicas: {}", config.replicas)}>

@@ -81,6 +81,16 @@ pub struct PuzzlePanelProps {
     pub on_close: Callback<()>,
 }
 
+/// A puzzle opening: the engine is still finding its par, in the search
+/// worker (which a slow link may still be fetching).
+pub fn puzzle_opening(title: &str) -> Html {
+    html! {
+        <p class="puzzle-opening" data-testid="puzzle-opening" role="status">
+            { format!("Opening the puzzle \u{201c}{title}\u{201d}: the engine is finding the fewest moves that reach its goal\u{2026}") }
+        </p>
+    }
+}
+
 /// The puzzle being played.
 pub fn puzzle_panel(props: &PuzzlePanelProps) -> Html {
     let p = &props.active.puzzle;

@@ -30,6 +30,8 @@ pub struct UsePuzzle {
     pub list: PuzzleListProps,
     /// The panel of the one being played.
     pub panel: Option<PuzzlePanelProps>,
+    /// The title of the puzzle opening: its panel waits for the engine's par.
+    pub opening: Option<String>,
 }
 
 /// The puzzles' list and panel for `state`.
@@ -254,6 +256,10 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
     // The panel shows once the engine's par is known (or why it is not),
     // so it never shows a par still to come.
     let search_failed = (*failed).clone();
+    let opening = active
+        .as_ref()
+        .filter(|p| p.best.is_none() && search_failed.is_none())
+        .map(|p| p.puzzle.title.clone());
     let panel = active
         .filter(|p| p.best.is_some() || search_failed.is_some())
         .map(|p| {
@@ -307,7 +313,11 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
                 active: p,
             }
         });
-    UsePuzzle { list, panel }
+    UsePuzzle {
+        list,
+        panel,
+        opening,
+    }
 }
 
 /// The puzzle's search worker, and what was asked of it and not yet
