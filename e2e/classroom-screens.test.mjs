@@ -98,6 +98,9 @@ test('the embed builder: steps and read-only chosen on the page; its snippet loa
     await page.keyboard.press('PageDown');
     await page.keyboard.press('Control+z');
     await waitStep(page, 4);
+    // One listener decides: the keys moved the timeline, and no Undo ran
+    // beside the moves (it says "Undid: ..." in a notice).
+    assert.equal(await page.locator(tid('error')).count(), 0, 'no notice beside the moves');
     // Clicker keys and buttons keep the range too.
     await page.keyboard.press('Home');
     await waitStep(page, 3);

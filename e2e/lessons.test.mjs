@@ -342,6 +342,25 @@ test('on a narrow laptop the lesson list fades where more lessons lie beyond its
     await page.$eval('.lesson-list', (l) => { l.scrollLeft = l.scrollWidth; });
     await page.waitForFunction(() => !document.querySelector('nav.lessons').classList.contains('more-after'));
     assert.deepEqual(await classes(page), [true, false]);
+    // Presenter mode hides the list, and what changes meanwhile is measured
+    // on a list of no size: here a lesson a puzzle closed, brought back by
+    // Ctrl+Z while presenting. Shown again (a change of its size, with no
+    // window resize), the list is measured as it is: still at its end.
+    await page.click(`${tid('puzzle-open')}[data-puzzle="split-brain"]`);
+    await page.waitForSelector(tid('puzzle-panel'));
+    await page.click(tid('present'));
+    await page.waitForFunction(() => document.documentElement.classList.contains('presenting'));
+    await page.keyboard.press('Control+z');
+    await page.waitForSelector(`${panel}[data-lesson="why-hold-back"]`, { state: 'attached' });
+    await page.click(tid('present'));
+    await page.waitForFunction(() => !document.documentElement.classList.contains('presenting'));
+    await page.waitForFunction(() => document.querySelector('nav.lessons').classList.contains('more-before'));
+    assert.deepEqual(await classes(page), [true, false]);
+    // A wider window: the list is measured again at its new size (with this
+    // lesson open it still overflows, now on both sides of the scroll).
+    await page.setViewportSize({ width: 1800, height: 768 });
+    await page.waitForFunction(() => document.querySelector('nav.lessons').classList.contains('more-after'));
+    assert.deepEqual(await classes(page), [true, true]);
   }, { url: `${server.url}#lesson=why-hold-back`, viewport: { width: 1024, height: 768 } });
   await withPage(async (page) => {
     // Wide enough for every lesson: no edge fades.

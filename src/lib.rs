@@ -85,10 +85,7 @@ pub fn app() -> Html {
     let preset_titles = use_memo((), |_| presets::titles());
     let dragging = use_state(|| Dragging::None);
 
-    // An embed locked to `steps=A-B` moves its timeline with Ctrl+Z and
-    // Ctrl+Shift+Z within the lock (classroom's keys), never past it.
-    let locked = embed.as_ref().as_ref().is_some_and(|e| e.steps.is_some());
-    let saved_work = use_run_effects(&state, locked);
+    let saved_work = use_run_effects(&state);
     let census = census::use_census(&state);
     let puzzle = play::use_puzzle(&state);
 
@@ -304,11 +301,12 @@ fn use_drawn(state: &UseReducerHandle<State>) -> Drawn {
 
 /// The run's side effects: saving it (and the session Undo returns to),
 /// the slices of a load, links followed and another tab's saves,
-/// causal-check's links, autoplay, the history keys (never past an
-/// embed's lock, `locked`) and a replay the live view left. Returns what
+/// causal-check's links, autoplay and a replay the live view left (the
+/// history keys are the classroom's page keys, which know an embed's
+/// lock). Returns what
 /// the user is told of the session saved in this browser.
 #[hook]
-fn use_run_effects(state: &UseReducerHandle<State>, locked: bool) -> hooks::SavedWork {
+fn use_run_effects(state: &UseReducerHandle<State>) -> hooks::SavedWork {
     {
         let snapshot = state.clone();
         hooks::use_save_session(
@@ -335,10 +333,6 @@ fn use_run_effects(state: &UseReducerHandle<State>, locked: bool) -> hooks::Save
         state.playing,
         state.speed_ms,
         make_callback(state, |()| Action::Step),
-    );
-    hooks::use_history_keys(
-        make_callback(state, move |()| (!locked).then_some(Action::Undo)),
-        make_callback(state, move |()| (!locked).then_some(Action::Redo)),
     );
     live::use_replay_import(make_callback(state, |(text, file)| {
         Action::Import(text, file)

@@ -1,5 +1,6 @@
 //! Side effects, kept out of the reducer: saving the session, the autoplay
-//! timer, and keyboard shortcuts.
+//! timer, and the document's key listener (what a key means is
+//! [`crate::browser::present`]'s and the keymap's to say).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,7 +13,6 @@ use yew::prelude::*;
 
 pub use crate::browser::address::{clear_location_hash, location_hash, set_location_hash};
 use crate::browser::by_ptr::ByPtr;
-use crate::browser::keymap::{self, Command, KeyPress, Place};
 use crate::browser::storage;
 use crate::run::share::{self, FRAGMENT_PREFIX};
 
@@ -412,24 +412,4 @@ pub fn focused_tag(e: &KeyboardEvent) -> String {
         .and_then(|t| t.dyn_into::<HtmlElement>().ok())
         .map(|el| el.tag_name())
         .unwrap_or_default()
-}
-
-/// Ctrl+Z undoes, Ctrl+Shift+Z (or Ctrl+Y) redoes, anywhere but in a text
-/// field, where they keep their usual meaning (a select has none).
-#[hook]
-pub fn use_history_keys(on_undo: Callback<()>, on_redo: Callback<()>) {
-    use_effect_with((), move |_| {
-        let listener = document_keys(move |e| {
-            if matches!(focused_tag(e).as_str(), "INPUT" | "TEXTAREA") {
-                return;
-            }
-            match keymap::command(Place::Page, &KeyPress::of(e)) {
-                Some(Command::Undo) => on_undo.emit(()),
-                Some(Command::Redo) => on_redo.emit(()),
-                _ => return,
-            }
-            e.prevent_default();
-        });
-        move || drop(listener)
-    });
 }

@@ -1,6 +1,7 @@
-//! Classroom keys and presenter mode, as hooks (side effects on the document:
-//! key listeners, full screen, the root element's class). What a key means
-//! is the keymap's to say ([`crate::browser::keymap`]).
+//! The page's keys (Undo and Redo, the classroom's keys) and presenter
+//! mode, as hooks (side effects on the document: one key listener, full
+//! screen, the root element's class). Which command a key gives is the
+//! keymap's to say ([`crate::browser::keymap`]).
 
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
@@ -35,81 +36,98 @@ pub struct PageKeys {
     pub on_move: Callback<Move>,
     /// `D` while presenting: the diagram in place of the replicas, and back.
     pub on_diagram: Callback<()>,
-    /// Undo and Redo (Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y) move the timeline one
-    /// step through `on_move`, which keeps an embed's `steps=A-B` lock.
+    /// Ctrl+Z, unless `history_moves`.
+    pub on_undo: Callback<()>,
+    /// Ctrl+Shift+Z or Ctrl+Y, unless `history_moves`.
+    pub on_redo: Callback<()>,
+    /// An embed locked to `steps=A-B`: Undo and Redo move the timeline one
+    /// step through `on_move`, which keeps the lock, instead.
     pub history_moves: bool,
 }
 
-/// The page's keys: `?`, `P`, `F` and `Esc` anywhere but in a text field, and
-/// the clicker keys while `presenting` (not in a form control, where arrows
-/// and Space keep their meaning, nor on a card, which has keys of its own).
+/// What a key press on the page does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Does {
+    Undo,
+    Redo,
+    Help,
+    Present,
+    FullScreen,
+    Close,
+    Diagram,
+    Move(Move),
+}
+
+/// Where a key was pressed, as far as the page's keys care.
+struct Pressed<'a> {
+    press: &'a KeyPress,
+    /// The focused element's tag (`INPUT`, `BUTTON`, ...), or "".
+    target: &'a str,
+    /// On a message card, which has keys of its own.
+    on_card: bool,
+    /// Something nearer the key (a card, a control) has handled it.
+    prevented: bool,
+}
+
+/// What `p` does: one answer per press, so Undo and Redo are decided once,
+/// in the embed's lock or out of it. Undo and Redo work anywhere but in a
+/// text field (where they keep their usual meaning; a select has none);
+/// `?`, `P`, `F` and `Esc` nowhere in a form control; the clicker keys only
+/// while `presenting`, and not on a card.
+fn decide(p: &Pressed, presenting: bool, history_moves: bool) -> Option<Does> {
+    let press = p.press;
+    let typing = matches!(p.target, "INPUT" | "TEXTAREA");
+    let command = keymap::command(Place::Page, press).or_else(|| {
+        (presenting && !p.on_card)
+            .then(|| keymap::command(Place::Presenting, press))
+            .flatten()
+    })?;
+    match command {
+        Command::Undo | Command::Redo if typing => None,
+        Command::Undo if history_moves => Some(Does::Move(Move::Previous)),
+        Command::Redo if history_moves => Some(Does::Move(Move::Next)),
+        Command::Undo => Some(Does::Undo),
+        Command::Redo => Some(Does::Redo),
+        _ if press.ctrl || press.alt || p.prevented => None,
+        _ if typing || p.target == "SELECT" => None,
+        Command::Help => Some(Does::Help),
+        Command::Present => Some(Does::Present),
+        Command::FullScreen => Some(Does::FullScreen),
+        Command::Close => Some(Does::Close),
+        Command::Diagram => Some(Does::Diagram),
+        command => clicker_move(command, &press.key, p.target).map(Does::Move),
+    }
+}
+
+/// The page's keys, in one document listener (see [`decide`]). The clicker
+/// keys work while `presenting`.
 #[hook]
 pub fn use_page_keys(presenting: bool, keys: PageKeys) {
     use_effect_with((presenting, keys), move |(presenting, keys)| {
         let (presenting, keys) = (*presenting, keys.clone());
         let listener = hooks::document_keys(move |e| {
-            let target = focused_tag(e);
-            let pressed = KeyPress::of(e);
-            if keys.history_moves
-                && (e.ctrl_key() || e.meta_key())
-                && !matches!(target.as_str(), "INPUT" | "TEXTAREA")
-            {
-                let m = match keymap::command(Place::Page, &pressed) {
-                    Some(Command::Undo) => Some(Move::Previous),
-                    Some(Command::Redo) => Some(Move::Next),
-                    _ => None,
-                };
-                if let Some(m) = m {
-                    keys.on_move.emit(m);
-                    e.prevent_default();
-                }
-                return;
-            }
-            if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
-                return;
-            }
-            if matches!(target.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
-                return;
-            }
-            // A card has keys of its own, even while presenting.
-            let command = keymap::command(Place::Page, &pressed).or_else(|| {
-                (presenting && !on_card(e))
-                    .then(|| keymap::command(Place::Presenting, &pressed))
-                    .flatten()
-            });
-            let handled = match command {
-                Some(Command::Help) => {
-                    keys.on_help.emit(());
-                    true
-                }
-                Some(Command::Present) => {
-                    keys.on_present.emit(());
-                    true
-                }
-                Some(Command::FullScreen) => {
-                    toggle_full_screen();
-                    true
-                }
-                Some(Command::Close) => {
-                    keys.on_escape.emit(());
-                    false
-                }
-                Some(Command::Diagram) => {
-                    keys.on_diagram.emit(());
-                    true
-                }
-                Some(command) => match clicker_move(command, &pressed.key, &target) {
-                    Some(m) => {
-                        keys.on_move.emit(m);
-                        true
-                    }
-                    None => false,
-                },
-                None => false,
+            let press = KeyPress::of(e);
+            let pressed = Pressed {
+                press: &press,
+                target: &focused_tag(e),
+                on_card: on_card(e),
+                prevented: e.default_prevented(),
             };
-            if handled {
-                e.prevent_default();
+            let Some(does) = decide(&pressed, presenting, keys.history_moves) else {
+                return;
+            };
+            match does {
+                Does::Undo => keys.on_undo.emit(()),
+                Does::Redo => keys.on_redo.emit(()),
+                Does::Help => keys.on_help.emit(()),
+                Does::Present => keys.on_present.emit(()),
+                Does::FullScreen => toggle_full_screen(),
+                // Not prevented: Esc keeps the browser's meaning as well.
+                Does::Close => return keys.on_escape.emit(()),
+                Does::Diagram => keys.on_diagram.emit(()),
+                Does::Move(m) => keys.on_move.emit(m),
             }
+            e.prevent_default();
         });
         move || drop(listener)
     });
@@ -174,4 +192,93 @@ pub fn use_presenting_class(presenting: bool, diagram: bool) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(key: &str, ctrl: bool, shift: bool) -> KeyPress {
+        KeyPress {
+            key: key.to_string(),
+            ctrl,
+            shift,
+            alt: false,
+        }
+    }
+
+    /// What `press` does on `target`, out of a card, nothing handled yet.
+    fn does(press: &KeyPress, target: &str, presenting: bool, locked: bool) -> Option<Does> {
+        let pressed = Pressed {
+            press,
+            target,
+            on_card: false,
+            prevented: false,
+        };
+        decide(&pressed, presenting, locked)
+    }
+
+    #[test]
+    fn undo_and_redo_move_a_locked_embed_and_do_nothing_else() {
+        let (undo, redo, y) = (
+            key("z", true, false),
+            key("Z", true, true),
+            key("y", true, false),
+        );
+        for presenting in [false, true] {
+            assert_eq!(does(&undo, "", presenting, false), Some(Does::Undo));
+            assert_eq!(does(&redo, "", presenting, false), Some(Does::Redo));
+            assert_eq!(does(&y, "BUTTON", presenting, false), Some(Does::Redo));
+            assert_eq!(
+                does(&undo, "", presenting, true),
+                Some(Does::Move(Move::Previous))
+            );
+            assert_eq!(
+                does(&redo, "SELECT", presenting, true),
+                Some(Does::Move(Move::Next))
+            );
+            assert_eq!(does(&y, "", presenting, true), Some(Does::Move(Move::Next)));
+        }
+    }
+
+    #[test]
+    fn a_text_field_keeps_its_keys() {
+        for locked in [false, true] {
+            assert_eq!(does(&key("z", true, false), "INPUT", true, locked), None);
+            assert_eq!(does(&key("Z", true, true), "TEXTAREA", true, locked), None);
+            assert_eq!(does(&key("p", false, false), "INPUT", true, locked), None);
+            assert_eq!(
+                does(&key("PageDown", false, false), "SELECT", true, locked),
+                None
+            );
+        }
+        // Ctrl+Z in a select is Undo (a select has no undo of its own).
+        assert_eq!(
+            does(&key("z", true, false), "SELECT", false, false),
+            Some(Does::Undo)
+        );
+    }
+
+    #[test]
+    fn clicker_keys_only_while_presenting_and_not_with_ctrl() {
+        let next = key("PageDown", false, false);
+        assert_eq!(does(&next, "", false, false), None);
+        assert_eq!(does(&next, "", true, false), Some(Does::Move(Move::Next)));
+        assert_eq!(does(&key("PageDown", true, false), "", true, false), None);
+        assert_eq!(does(&key(" ", false, false), "BUTTON", true, false), None);
+        let on_card = Pressed {
+            press: &key("d", false, false),
+            target: "LI",
+            on_card: true,
+            prevented: false,
+        };
+        assert_eq!(decide(&on_card, true, false), None);
+        let handled = Pressed {
+            press: &key("?", false, true),
+            target: "",
+            on_card: false,
+            prevented: true,
+        };
+        assert_eq!(decide(&handled, false, false), None);
+    }
 }

@@ -81,8 +81,8 @@ fn results(lessons: &[(Entry, Progress)], answers: &[FirstAnswer]) -> Html {
 pub fn lesson_list(props: &ListProps) -> Html {
     // On a narrow screen the list scrolls sideways: its edges fade where more
     // lessons lie beyond them (before, after). Measured after a change of
-    // the list, a scroll or a resize, in the next frame, which lays the page
-    // out anyway.
+    // the list's lessons (in the next frame, which lays the page out
+    // anyway), a scroll, or a change of the list's size.
     let list = use_node_ref();
     let beyond = use_state_eq(|| (false, false));
     let measure = {
@@ -107,14 +107,27 @@ pub fn lesson_list(props: &ListProps) -> Html {
         });
     }
     {
-        let measure = measure.clone();
+        // Any change of the list's size, the window's among them: presenter
+        // mode hides the list and shows it again with no resize of the
+        // window, and a change while it was hidden was measured on a list of
+        // no size. An observer is called once layout is done: it measures
+        // at once.
+        let (list, measure) = (list.clone(), measure.clone());
         use_effect_with((), move |_| {
-            let listener = web_sys::window().map(|window| {
-                gloo_events::EventListener::new(&window, "resize", move |_| {
-                    crate::browser::hooks::next_frame(measure.clone())
-                })
+            use wasm_bindgen::{closure::Closure, JsCast};
+            let watch = list.cast::<web_sys::Element>().and_then(|el| {
+                let resized = Closure::<dyn FnMut()>::new(measure);
+                let observer =
+                    web_sys::ResizeObserver::new(resized.as_ref().unchecked_ref()).ok()?;
+                observer.observe(&el);
+                Some((observer, resized))
             });
-            move || drop(listener)
+            move || {
+                if let Some((observer, resized)) = watch {
+                    observer.disconnect();
+                    drop(resized);
+                }
+            }
         });
     }
     let onscroll = Callback::from(move |_: Event| measure());

@@ -5,6 +5,7 @@
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::browser::callback::make_callback;
 use crate::browser::embed::{self, Embed};
 use crate::browser::files;
 use crate::browser::post_message::use_post_message;
@@ -90,6 +91,8 @@ pub fn use_classroom(state: &UseReducerHandle<State>, options: Option<&Embed>) -
             let diagram = diagram.clone();
             Callback::from(move |()| diagram.set(!*diagram))
         },
+        on_undo: make_callback(state, |()| Action::Undo),
+        on_redo: make_callback(state, |()| Action::Redo),
         history_moves: lock.is_some(),
     };
     // An embed takes the clicker keys too: a slide's frame has the focus.

@@ -129,30 +129,10 @@ impl State {
         let why = crate::run::text::shorten(&why);
         let text = match origin {
             Origin::Import(file) => format!("{file} was not imported: {why}."),
-            Origin::Link => match self.fallback.take() {
-                Some(saved) => {
-                    self.begin_load(Ok(Rc::unwrap_or_clone(saved)), Origin::Saved);
-                    format!("The shared session could not be read ({why}), so your saved session is shown.")
-                }
-                None if self.session().is_blank() => format!(
-                    "The shared session could not be read ({why}), so a fresh one was started."
-                ),
-                None => format!(
-                    "The shared session could not be read ({why}); your session is kept as it was."
-                ),
-            },
-            Origin::Check(_) => match self.fallback.take() {
-                Some(saved) => {
-                    self.begin_load(Ok(Rc::unwrap_or_clone(saved)), Origin::Saved);
-                    format!("causal-check's link could not be opened ({why}), so your saved session is shown.")
-                }
-                None if self.session().is_blank() => format!(
-                    "causal-check's link could not be opened ({why}), so a fresh session was started."
-                ),
-                None => format!(
-                    "causal-check's link could not be opened ({why}); your session is kept as it was."
-                ),
-            },
+            Origin::Link => self.link_failed("The shared session could not be read", "one", &why),
+            Origin::Check(_) => {
+                self.link_failed("causal-check's link could not be opened", "session", &why)
+            }
             Origin::Saved => format!(
                 "The saved session could not be read ({why}), so a fresh one was started. The saved one is kept as it was: the page saves nothing over it until you say so."
             ),
@@ -169,6 +149,22 @@ impl State {
             Origin::Fresh(_) => format!("The page could not start afresh: {why}."),
         };
         self.refuse(Place::Page, text);
+    }
+
+    /// A share link and causal-check's link fall back alike (to the saved
+    /// session, else a fresh one, else the session shown): one wording,
+    /// with the link's own `subject` and word for a `fresh` session.
+    fn link_failed(&mut self, subject: &str, fresh: &str, why: &str) -> String {
+        match self.fallback.take() {
+            Some(saved) => {
+                self.begin_load(Ok(Rc::unwrap_or_clone(saved)), Origin::Saved);
+                format!("{subject} ({why}), so your saved session is shown.")
+            }
+            None if self.session().is_blank() => {
+                format!("{subject} ({why}), so a fresh {fresh} was started.")
+            }
+            None => format!("{subject} ({why}); your session is kept as it was."),
+        }
     }
 
     /// Shows a loaded `session`, with its state at the cursor. The session
@@ -451,6 +447,47 @@ mod tests {
         assert!(refused.check.is_some());
         let (reset, _) = finish(run(opened, [Action::Reset]));
         assert!(reset.check.is_none());
+    }
+
+    #[test]
+    fn a_link_or_a_check_link_that_fails_says_what_the_page_shows_instead() {
+        let saved = share::encode(&run(State::default(), [write(0, "x", "1")]).session());
+        let worked = run(State::default(), [write(2, "z", "1")]);
+        let said = |state: &State, begins: &str, ends: &str| {
+            let text = page_error(state);
+            assert!(
+                text.starts_with(&format!("{begins} (")) && text.ends_with(ends),
+                "{text}"
+            );
+        };
+        let (link, check) = (
+            "The shared session could not be read",
+            "causal-check's link could not be opened",
+        );
+        for (fragment, subject, fresh) in [
+            ("s=AQIDAC", link, "), so a fresh one was started."),
+            ("check=%%", check, "), so a fresh session was started."),
+        ] {
+            said(&State::open(Some(fragment), None), subject, fresh);
+            said(
+                &State::open(Some(fragment), Some(&saved)),
+                subject,
+                "), so your saved session is shown.",
+            );
+        }
+        let kept = "(it is damaged); your session is kept as it was.";
+        let refused = run(
+            worked.clone(),
+            [Action::Restore(Err("it is damaged".into()))],
+        );
+        assert_eq!(page_error(&refused), format!("{link} {kept}"));
+        assert_eq!(refused.session(), worked.session());
+        let refused = run(
+            worked.clone(),
+            [Action::OpenCheck(Err("it is damaged".into()))],
+        );
+        assert_eq!(page_error(&refused), format!("{check} {kept}"));
+        assert_eq!(refused.session(), worked.session());
     }
 
     #[test]
