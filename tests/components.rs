@@ -390,3 +390,67 @@ async fn a_lost_copy_can_be_resent_from_the_held_explanation() {
     assert_eq!(sent.borrow().as_slice(), &[(MessageId(1), 1)]);
     app.destroy();
 }
+
+/// Props of [`PageKeysProbe`]: what `?` calls.
+#[derive(Clone, PartialEq, yew::Properties)]
+struct ProbeProps {
+    on_help: Callback<()>,
+}
+
+/// A component that takes the page's keys, with `?` calling its prop.
+#[yew::function_component(PageKeysProbe)]
+fn page_keys_probe(props: &ProbeProps) -> yew::Html {
+    use causal_playground::browser::present::{use_page_keys, PageKeys};
+    use_page_keys(
+        false,
+        PageKeys {
+            on_help: props.on_help.clone(),
+            on_present: Callback::noop(),
+            on_escape: Callback::noop(),
+            on_move: Callback::noop(),
+            on_diagram: Callback::noop(),
+            on_undo: Callback::noop(),
+            on_redo: Callback::noop(),
+            history_moves: false,
+        },
+    );
+    yew::Html::default()
+}
+
+/// The page's key listener is added once, and a press reaches the
+/// callbacks of the latest render, once: not those of an earlier render,
+/// and not twice.
+#[wasm_bindgen_test]
+async fn a_key_reaches_the_latest_callbacks_once_after_rerenders() {
+    let heard = Rc::new(RefCell::new(Vec::<&str>::new()));
+    let recorder = |who: &'static str| {
+        let heard = Rc::clone(&heard);
+        Callback::from(move |()| heard.borrow_mut().push(who))
+    };
+    let (_root, mut app) = mount::<PageKeysProbe>(ProbeProps {
+        on_help: recorder("first"),
+    })
+    .await;
+    for who in ["second", "third"] {
+        app.update(ProbeProps {
+            on_help: recorder(who),
+        });
+        settle().await;
+    }
+    let press = || {
+        js_sys::eval("document.body.dispatchEvent(new KeyboardEvent('keydown', { key: '?', bubbles: true, cancelable: true }))")
+            .expect("a key press");
+    };
+    press();
+    assert_eq!(heard.borrow().as_slice(), &["third"]);
+    press();
+    assert_eq!(heard.borrow().as_slice(), &["third", "third"]);
+    app.destroy();
+    settle().await;
+    press();
+    assert_eq!(
+        heard.borrow().len(),
+        2,
+        "no listener after the component goes"
+    );
+}

@@ -103,9 +103,13 @@ fn decide(p: &Pressed, presenting: bool, history_moves: bool) -> Option<Does> {
 /// keys work while `presenting`.
 #[hook]
 pub fn use_page_keys(presenting: bool, keys: PageKeys) {
-    use_effect_with((presenting, keys), move |(presenting, keys)| {
-        let (presenting, keys) = (*presenting, keys.clone());
+    // The listener reads the keys of the latest render: it is added once,
+    // not again on every action (the callbacks are new on each render).
+    let latest = use_mut_ref(|| (presenting, keys.clone()));
+    *latest.borrow_mut() = (presenting, keys);
+    use_effect_with((), move |_| {
         let listener = hooks::document_keys(move |e| {
+            let (presenting, keys) = latest.borrow().clone();
             let press = KeyPress::of(e);
             let pressed = Pressed {
                 press: &press,
