@@ -151,13 +151,25 @@ test('touch: after a short hold the card follows the finger above everything, an
       PHONE.height,
     );
     assert.ok((await page.evaluate(() => window.scrollY)) > before, 'the page scrolled under the finger');
-    // Then onto B, away from the edge: the page stops scrolling.
+    // Away from the edge, the page stops scrolling: once the card follows the
+    // finger there, the move has been handled and B's panel stays put. (B is
+    // measured only then: measured while the page still scrolls, on a busy
+    // machine it has moved on by the time the finger gets there.)
+    const middle = { x: edge.x, y: PHONE.height / 2 };
+    await touch('touchMove', [middle]);
+    await page.waitForFunction(([x, y]) => {
+      const r = document.querySelector('[data-dragging="true"]')?.getBoundingClientRect();
+      return r && x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+    }, [middle.x, middle.y]);
+    // Then onto B.
     const b = await page.locator(tid('replica-1')).boundingBox();
     const to = { x: b.x + b.width / 2, y: Math.max(b.y + 40, 80) };
     assert.ok(to.y < b.y + b.height && to.y < PHONE.height - 80, 'B is on screen under the finger');
     for (let i = 1; i <= 4; i++) {
-      await touch('touchMove', [{ x: edge.x + ((to.x - edge.x) * i) / 4, y: edge.y + ((to.y - edge.y) * i) / 4 }]);
+      await touch('touchMove', [{ x: middle.x + ((to.x - middle.x) * i) / 4, y: middle.y + ((to.y - middle.y) * i) / 4 }]);
     }
+    // B says the finger is over it, so letting go there delivers.
+    await page.locator(`${tid('replica-1')}.drop-under`).waitFor();
     const seen = await underPointer(page, to);
     assert.equal(seen.count, 1);
     assert.ok(seen.topIsDragged && seen.holds, `the card is under the finger: ${JSON.stringify(seen)}`);
