@@ -1,6 +1,6 @@
-//! Embedding (DESIGN.md section 6.1): the address's query `?embed` shows the
-//! replicas, lanes, diagram and step controls without the page's chrome, for
-//! an `<iframe>` in a course page or a slide. Its options:
+//! Embedding (README.md, "In the classroom"): the address's query `?embed`
+//! shows the replicas, lanes, diagram and step controls without the page's
+//! chrome, for an `<iframe>` in a course page or a slide. Its options:
 //!
 //! - `&scenario=NAME`: a preset (a file of `scenarios/`), opened at its start;
 //! - `&lesson=NAME`: a lesson (a file of `lessons/`);

@@ -1,12 +1,12 @@
-//! The postMessage API (DESIGN.md section 6.1): a course page or a quiz that
-//! embeds the playground in an `<iframe>` drives it and reads its state with
-//! plain objects, converted by `serde-wasm-bindgen` (no JSON text crosses the
-//! boundary).
+//! The postMessage API (README.md, "In the classroom"): a course page or a quiz
+//! that embeds the playground in an `<iframe>` drives it and reads its state
+//! with plain objects, converted by `serde-wasm-bindgen` (no JSON text crosses
+//! the boundary).
 //!
 //! In: `{causal: "load", scenario: {...}}` (a scenario file's object, played
 //! to its end as an import is) and `{causal: "seek", step: N}`.
 //! Out, to the embedding page: `{causal: "state", step: N, report: {...}}`
-//! (the state report of DESIGN.md section 4) after every change,
+//! (the state report `causal-sim run` prints) after every change,
 //! `{causal: "lesson-done", lesson: NAME}`, and `{causal: "error", error: TEXT,
 //! request: KIND}` for a message that was refused (the state is left as it was).
 //! A message without a string `causal` field is not for us and is ignored.
@@ -51,7 +51,7 @@ pub enum Reply {
     State {
         /// The timeline's position: steps applied.
         step: usize,
-        /// The state report (DESIGN.md section 4).
+        /// The state report, as `causal-sim run` prints it.
         report: Report,
     },
     /// A lesson was finished.

@@ -27,7 +27,7 @@ pub struct DiagramProps {
     #[prop_or_default]
     pub svg_ref: NodeRef,
     /// A lesson's prediction waits for its answer: a hold mark says that
-    /// the message was held back, not what it waits for (DESIGN.md 6.1).
+    /// the message was held back, not what it waits for.
     #[prop_or_default]
     pub hidden: bool,
 }

@@ -51,7 +51,8 @@ impl PreviewKind {
 }
 
 /// What the page says in place of an outcome a lesson asks the learner to
-/// predict (DESIGN.md 6.1, `hidden-outcome`): no word of the outcome itself.
+/// predict (ARCHITECTURE.md, "The explaining layer"): no word of the
+/// outcome itself.
 pub const HIDDEN_TEXT: &str = "hidden until you answer the question";
 
 /// The mark that stands where an outcome would be told while a prediction

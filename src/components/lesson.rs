@@ -1,5 +1,6 @@
 //! The guided lessons: the list to open one from, and the panel that walks
-//! the learner through it (DESIGN.md 6.1 names their hooks).
+//! the learner through it (outside tests drive both by their `data-testid`
+//! hooks: `lesson-open`, `lesson-panel`, `lesson-step` and the rest).
 
 use causal_core::{Posed, Step};
 use yew::prelude::*;

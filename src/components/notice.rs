@@ -16,9 +16,9 @@ pub struct NoticeProps {
     pub on_dismiss: Callback<()>,
 }
 
-/// A dismissable notice. Both tones carry `data-testid="error"` (DESIGN.md
-/// section 6: whatever the page refused, in words); only an error is an
-/// alert, drawn as a banner. A remark floats at the bottom of the window,
+/// A dismissable notice. Both tones carry `data-testid="error"` (the hook
+/// outside tests read for whatever the page refused, in words); only an error
+/// is an alert, drawn as a banner. A remark floats at the bottom of the window,
 /// so it never pushes the replicas down.
 pub fn notice(props: &NoticeProps) -> Html {
     let dismiss = {

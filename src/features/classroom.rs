@@ -223,7 +223,7 @@ type Aside = (
 /// Lessons set aside that Undo can still return to: the newest few.
 const ASIDE_KEPT: usize = 8;
 
-/// A lesson and a puzzle are never open at once (DESIGN.md section 6):
+/// A lesson and a puzzle are never open at once (README.md, "Puzzles"):
 /// opening a puzzle closes the lesson, and Undo back to the lesson's run
 /// opens it again where it was (opening a lesson sets the puzzle aside in
 /// the reducer, and Undo brings it back; the lesson then steps aside in

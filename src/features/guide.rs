@@ -24,7 +24,7 @@ pub struct Guide {
     /// Opens a lesson where the learner left it.
     pub on_open: Callback<String>,
     /// A prediction waits for its answer: every place that would tell its
-    /// outcome hides it (DESIGN.md 6.1, `hidden-outcome`).
+    /// outcome hides it (ARCHITECTURE.md, "The explaining layer").
     pub hiding: bool,
     /// Where the open lesson is, unless finished: name, step, run's base.
     pub position: Option<(String, usize, usize)>,

@@ -119,8 +119,8 @@ pub fn use_lesson_links(on_open: Callback<String>) {
     });
 }
 
-/// The CSS selector of the page's elements a lesson step points at (the
-/// `data-testid`s of DESIGN.md 6).
+/// The CSS selector of the page's elements a lesson step points at, by
+/// their `data-testid` (README.md, "Writing a lesson", lists the names).
 pub fn selector(target: &causal_core::Target) -> String {
     use causal_core::Target;
     match target {

@@ -256,7 +256,7 @@ pub fn how(command: &Command) -> String {
 }
 
 /// The first answer a learner gave to one prediction: evidence of learning,
-/// kept in the browser only (DESIGN.md 6.1, `lesson-results`).
+/// kept in the browser only (shown in `lesson-results`, downloaded as CSV).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FirstAnswer {
     /// The lesson's name.

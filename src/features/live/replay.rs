@@ -42,7 +42,7 @@ impl Replay {
         self.missing.is_empty() && self.differs.is_empty()
     }
 
-    /// The scenario file (section 3 of the design) of the replay.
+    /// The scenario file (README.md, "Scenario files") of the replay.
     pub fn scenario_text(&self, urls: &[String]) -> String {
         let config = self.simulation.config();
         let scenario = Scenario {

@@ -21,9 +21,9 @@ impl State {
     }
 
     /// The scenario file that replays the run up to the timeline's position
-    /// (the engine's portable form, DESIGN.md section 3: a "deliver the next
-    /// copy" as the deliver it did, lane reorders in a field of their own),
-    /// with the preset's title and description.
+    /// (the engine's portable form, README.md, "Scenario files": a "deliver the
+    /// next copy" as the deliver it did, lane reorders in a field of their
+    /// own), with the preset's title and description.
     pub fn scenario(&self) -> Scenario {
         let mut scenario = Scenario::of(&self.simulation);
         if let Some(p) = &self.preset {
