@@ -1,7 +1,8 @@
-//! The outcome census (DESIGN.md section 8: 8 copies in flight under 1 s in
-//! the page). Replicas A, B, C write in turn (x and y alternately), nothing
-//! delivered: 3, 4, 5 and 6 writes leave 6, 8, 10 and 12 copies in flight,
-//! 720 to 479,001,600 orders, explored as 80 to 15,625 states.
+//! The outcome census (budget: 8 copies in flight under 1 s in the page;
+//! ARCHITECTURE.md, "Budgets and how they are measured"). Replicas A, B, C
+//! write in turn (x and y alternately), nothing delivered: 3, 4, 5 and 6 writes
+//! leave 6, 8, 10 and 12 copies in flight, 720 to 479,001,600 orders, explored
+//! as 80 to 15,625 states.
 //!
 //! `cargo bench -p causal-core --bench census`.
 

@@ -1,5 +1,6 @@
-//! The engine's two speed budgets (DESIGN.md section 8), measured against a
-//! straightforward implementation of the original Python nodes' algorithm.
+//! The engine's two speed budgets (ARCHITECTURE.md, "Budgets and how they are
+//! measured"), measured against a straightforward implementation of the
+//! original Python nodes' algorithm.
 //!
 //! - `hold_back/*`: the worst case of the hold-back buffer. Replica A writes
 //!   N messages; every copy to B is delivered in reverse order, so N - 1 are

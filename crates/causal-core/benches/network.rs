@@ -1,6 +1,7 @@
-//! The network's costs on a long run (DESIGN.md section 8: any step, a
-//! duplicate or a reorder, costs about the same however long the run; 40,000
-//! duplicates of one copy cost at most 20 times 5,000).
+//! The network's costs on a long run: any step, a duplicate or a reorder,
+//! costs about the same however long the run; 40,000 duplicates of one copy
+//! cost at most 20 times 5,000 (ARCHITECTURE.md, "Budgets and how they are
+//! measured").
 //!
 //! - `duplicates/N`: replica A writes once; N duplicates of its copy to C
 //!   go in flight, then are all delivered (the first delivers, the others

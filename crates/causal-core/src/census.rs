@@ -1,8 +1,8 @@
-//! The outcome census (DESIGN.md section 6.1): from a state, every order in
-//! which the copies in flight are each received exactly once, counted, with
-//! the orders during which a violation happens, the orders that end with
-//! replicas that disagree, and the distinct outcomes (every replica's store
-//! and clock), each with its number of orders and one order that reaches it.
+//! The outcome census (README.md, "The outcome census"): from a state, every
+//! order in which the copies in flight are each received exactly once, counted,
+//! with the orders during which a violation happens, the orders that end with
+//! replicas that disagree, and the distinct outcomes (every replica's store and
+//! clock), each with its number of orders and one order that reaches it.
 //!
 //! Copies of the same message to the same replica are interchangeable, so an
 //! order is a sequence of receipts `(message, destination)`. Like stateright's

@@ -78,8 +78,8 @@ pub struct StepError<E = Error> {
 }
 
 impl<E: fmt::Display> fmt::Display for StepError<E> {
-    /// `step 4: message 3 is not in flight to replica 1`, as DESIGN.md
-    /// section 3 words it; a refused configuration names no step.
+    /// `step 4: message 3 is not in flight to replica 1`: the step (from 1)
+    /// and the reason; a refused configuration names no step.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.step {
             0 => write!(f, "{}", self.error),

@@ -39,7 +39,7 @@ pub const LESSON_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// `replica-i`, `clock-i`, `store-i`, `held-i`, `lane-i`, `write-i`: a
-    /// replica's panel or one of its parts (the `data-testid` of DESIGN.md 6).
+    /// replica's panel or one of its parts (its `data-testid` on the page).
     Part(&'static str, ReplicaId),
     /// `message-m`: the cards (and held entries) of message m.
     Message(MessageId),

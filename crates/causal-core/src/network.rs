@@ -582,7 +582,8 @@ mod tests {
     }
 
     /// A million writes among 8 replicas put 7 million copies in flight:
-    /// causal-sim's memory budget (DESIGN.md section 8) rests on this.
+    /// causal-sim's memory budget (ARCHITECTURE.md, "Budgets and how they
+    /// are measured") rests on this.
     #[test]
     fn a_copy_in_flight_takes_32_bytes() {
         assert_eq!(std::mem::size_of::<Slot>(), 32);
@@ -718,7 +719,7 @@ mod costs {
     #[test]
     fn a_duplicate_never_walks_the_chain() {
         // Quadratic work (the old chain walk) would make 8 times the
-        // duplicates cost 64 times as much; DESIGN.md allows 20 at most.
+        // duplicates cost 64 times as much; the budget allows 20 at most.
         let (small, large) = (duplicates(5_000), duplicates(40_000));
         assert!(large <= 20 * small, "5,000: {small} steps; 40,000: {large}");
         // And each costs a few steps, not a walk of the thousands before it.

@@ -108,7 +108,8 @@ impl Progress {
         self.logs[dot.replica].contains(dot.seq) || self.hold_back.contains(dot)
     }
 
-    /// The delivery rule's test, as DESIGN.md states it.
+    /// The delivery rule's test, as the rule is stated (under causal, the
+    /// original nodes' test).
     fn deliverable(&self, rule: Delivery, message: &Message) -> bool {
         let j = message.sender;
         match rule {

@@ -1,5 +1,4 @@
-//! The state report: a run's outcome as `causal-sim run` prints it
-//! (DESIGN.md section 4).
+//! The state report: a run's outcome as `causal-sim run` prints it.
 
 use std::collections::BTreeMap;
 
@@ -31,8 +30,8 @@ pub struct InFlightReport {
     pub to: ReplicaId,
 }
 
-/// The state report (DESIGN.md section 4): every replica, the copies in
-/// flight and the violations, as `causal-sim run` prints it.
+/// The state report: every replica, the copies in flight and the violations, as
+/// `causal-sim run` prints it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// Every replica, by number.

@@ -1,5 +1,5 @@
-//! Scenario files (DESIGN.md section 3): a run written down, to load as a
-//! preset, import, export, or run with `causal-sim`.
+//! Scenario files (README.md, "Scenario files"): a run written down, to load as
+//! a preset, import, export, or run with `causal-sim`.
 
 use std::fmt;
 
@@ -863,10 +863,10 @@ impl Scenario {
         }
     }
 
-    /// The portable scenario of `simulation`'s history: its steps use only
-    /// the ops every reader knows (DESIGN.md section 3). A deliver-next
-    /// becomes the deliver it did; a reorder, which changes no replica,
-    /// goes to [`Scenario::reorders`], after the steps it followed.
+    /// The portable scenario of `simulation`'s history: its steps use only the
+    /// ops every reader knows (README.md, "Scenario files"). A deliver-next
+    /// becomes the deliver it did; a reorder, which changes no replica, goes to
+    /// [`Scenario::reorders`], after the steps it followed.
     ///
     /// Replayed, the steps reach the same replicas, and with the reorders the
     /// same lanes. One case is not exact: where a deliver-next took a later

@@ -338,8 +338,8 @@ fn stdout_closed() -> bool {
 }
 
 /// The reason alone, on one line (`step 4: message 3 is not in flight to
-/// replica 1`), as DESIGN.md section 3 words it: scripts can match it. Never
-/// longer than [`MAX_REASON`] characters, whatever the input.
+/// replica 1`), in the file's words (README.md, "causal-sim"): scripts can
+/// match it. Never longer than [`MAX_REASON`] characters, whatever the input.
 fn say(reason: &str) {
     let mut line: String = reason
         .chars()
