@@ -1,5 +1,6 @@
-//! The node's HTTP API (DESIGN.md section 9) as the checker calls it: every
-//! answer is read strictly, and one that is not the API's says why.
+//! The node's HTTP API (README.md, "causal-node: the store across real
+//! processes") as the checker calls it: every answer is read strictly, and one
+//! that is not the API's says why.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -84,7 +84,8 @@ pub struct Found {
 impl Found {
     /// The line on standard output: `{"kind", "steps", "expected", "got"}`.
     pub fn json_line(&self) -> String {
-        /// The fields in the order DESIGN.md lists them.
+        /// `kind`, `steps`, `expected`, `got` first, as `json_line` says,
+        /// then what tells the flaw.
         #[derive(serde::Serialize)]
         struct Line<'a> {
             kind: &'a str,

@@ -1,5 +1,5 @@
-//! Flaws: what a node did wrong at one step, named by kind (DESIGN.md
-//! section 10), with what the engine expected and what the node did.
+//! Flaws: what a node did wrong at one step, named by kind (README.md,
+//! "causal-check"), with what the engine expected and what the node did.
 
 use std::collections::BTreeMap;
 use std::fmt;

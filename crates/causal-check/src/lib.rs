@@ -1,7 +1,7 @@
 //! # causal-check
 //!
 //! Is this node causally consistent? `causal-check` tests any program that
-//! serves the original nodes' HTTP API (DESIGN.md sections 9 and 10): it
+//! serves the original nodes' HTTP API (README.md, "causal-check"): it
 //! starts the node afresh for each case, plays the other replicas itself,
 //! drives the node with writes and with the others' messages (reordered,
 //! delayed, duplicated), and after every step judges the node's answers and

@@ -10,7 +10,8 @@
 //! scripts/bench-support/flask_node.py under the same load
 //! (`BENCH_PYTHON_WRITES`, default 2,000: at its pace that is long enough),
 //! and the ratio of the two rates. `BENCH_PYTHON_SKIPPED` says why it was
-//! not run. Exits 1 when a figure misses DESIGN.md section 8's budget.
+//! not run. Exits 1 when a figure misses its budget (ARCHITECTURE.md,
+//! "Budgets and how they are measured").
 
 #[path = "../tests/common/mod.rs"]
 mod common;
