@@ -3,9 +3,8 @@
 // delivery, its counts checked against `causal-sim census` on the same
 // scenario; an outcome opened as a new branch; more copies than the census
 // takes; and the puzzles, solved by hand and by "show a solution", through
-// the hooks of DESIGN.md section 6.1, in Debian's Chromium against the
-// release build. Every test opens a fresh browser context and fails on any
-// console error.
+// their `data-testid` hooks, in Debian's Chromium against the release build.
+// Every test opens a fresh browser context and fails on any console error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 // End-to-end flows of issue 5: time travel (timeline, branches, undo and
 // redo along a branch), share links (and damaged ones), import of scenario
 // files (picked and dropped, good and bad) and the exports (scenario file,
-// SVG, PNG, ShiViz log), through the hooks of DESIGN.md section 6, in
+// SVG, PNG, ShiViz log), through the page's `data-testid` hooks, in
 // Debian's Chromium driven by playwright-core against the release build.
 // Every test opens a fresh browser context, so local storage starts empty,
 // and fails on any console error.
@@ -462,7 +462,7 @@ test('import: every file of scenarios/ gives its state, the same as causal-sim r
           file,
         );
       }
-      // Undo returns to the session the import replaced (DESIGN.md section 6),
+      // Undo returns to the session the import replaced,
       // Redo comes back to the import, and the timeline walks its steps.
       await page.click(tid('undo'));
       assert.notDeepEqual(await fullState(page), s, `${file}: undone`);

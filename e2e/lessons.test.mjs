@@ -1,10 +1,10 @@
-// Guided lessons end to end (issue 10, DESIGN.md 6.1): every lesson under
-// lessons/ completed through its hooks (acts done on the page as a user does
-// them, at least one prediction answered wrongly and one rightly), a wrong act
-// told and undone, progress kept across a reload, `#lesson=NAME` links, the
-// `lesson-done` message to an embedding page, the rule at work following the
-// rule selector and the timeline, and screenshots of a lesson on a laptop, a
-// phone and in dark mode. Debian's Chromium via playwright-core.
+// Guided lessons end to end (issue 10; README.md, "Writing a lesson"): every
+// lesson under lessons/ completed through its hooks (acts done on the page as a
+// user does them, at least one prediction answered wrongly and one rightly), a
+// wrong act told and undone, progress kept across a reload, `#lesson=NAME`
+// links, the `lesson-done` message to an embedding page, the rule at work
+// following the rule selector and the timeline, and screenshots of a lesson on
+// a laptop, a phone and in dark mode. Debian's Chromium via playwright-core.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile } from 'node:fs/promises';

@@ -1,8 +1,8 @@
-// The live view (issue 24, DESIGN.md section 11): three real causal-node
-// processes started here on loopback ports chosen at run time, watched and
-// driven from the page: clocks, a write through the page, a held link, a
-// node killed and brought back, and the replay in the playground. Debian's
-// Chromium via playwright-core.
+// The live view (issue 24; README.md, "causal-node: the store across real
+// processes"): three real causal-node processes started here on loopback ports
+// chosen at run time, watched and driven from the page: clocks, a write through
+// the page, a held link, a node killed and brought back, and the replay in the
+// playground. Debian's Chromium via playwright-core.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

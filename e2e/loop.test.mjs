@@ -1,8 +1,8 @@
-// The core loop as a user meets it (issue 8, DESIGN.md section 6, "What the
-// page guarantees around that loop"): the dragged card stays under the
-// pointer (mouse and finger), focus rings are never clipped, a lost copy can
-// be resent, a swipe on a phone scrolls, a drag ends when its card goes, a
-// held message shows the rule's numbers, a long lane shows 100 cards.
+// The core loop as a user meets it (issue 8), and what the page guarantees
+// around it: the dragged card stays under the pointer (mouse and finger), focus
+// rings are never clipped, a lost copy can be resent, a swipe on a phone
+// scrolls, a drag ends when its card goes, a held message shows the rule's
+// numbers, a long lane shows 100 cards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {

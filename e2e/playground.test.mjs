@@ -1,5 +1,5 @@
-// End-to-end flows of the playground page, through the hooks of DESIGN.md
-// section 6, in Debian's Chromium driven by playwright-core against the
+// End-to-end flows of the playground page, through its `data-testid`
+// hooks, in Debian's Chromium driven by playwright-core against the
 // release build (served under a sub-path). Every test opens a fresh browser
 // context, so local storage starts empty, and fails on any console error.
 import { test } from 'node:test';
@@ -465,7 +465,7 @@ test('five replicas: the count control shows replica-0..4 and starts afresh', as
     }
     assert.equal(await page.locator(tid('replica-5')).count(), 0);
     assert.equal(await inFlight(page), 0);
-    // The run before is one Undo away (DESIGN.md section 6); nothing to undo in this one.
+    // The run before is one Undo away; nothing to undo in this one.
     assert.equal(await page.isDisabled(tid('undo')), false);
     await write(page, 4, 'e', '5');
     assert.equal(await clock(page, 4), '0,0,0,0,1');

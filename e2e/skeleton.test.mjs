@@ -1,4 +1,4 @@
-// The first screen (DESIGN 6, "The page paints something at once"): before the
+// The first screen (ARCHITECTURE.md, "The first screen"): before the
 // WebAssembly runs the page shows its title, what it is and a loading
 // indicator; if the WebAssembly cannot be fetched it says so in words; once
 // the app mounts the skeleton is gone.

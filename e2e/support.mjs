@@ -322,7 +322,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
 }
 
 // ---------------------------------------------------------------------------
-// Acting on the page as a user does, through the hooks of DESIGN.md section 6.
+// Acting on the page as a user does, through its `data-testid` hooks.
 
 /** Tall enough that a lane of a few cards and the replica panels under it are
  * all in view: a mouse drag cannot scroll the page. */
@@ -369,7 +369,7 @@ export function useScratchAndSim(prefix, ready) {
   });
 }
 
-/** The selector of a DESIGN.md test hook. */
+/** The selector of a test hook: the element's `data-testid`. */
 export const tid = (id) => `[data-testid="${id}"]`;
 
 /** The card of message m in the lane to replica `to`. */

@@ -1,8 +1,8 @@
 // The engine's long searches run in a Web Worker (a second wasm, fetched
 // when first needed): the outcome census, so the page answers input while
 // it counts, and Cancel terminates the worker; and a puzzle's search for
-// its par and for whether its goal is still in reach (DESIGN 6.1 and 8;
-// ARCHITECTURE.md, "The search worker").
+// its par and for whether its goal is still in reach (ARCHITECTURE.md,
+// "The search worker").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tid, useBrowser } from './support.mjs';

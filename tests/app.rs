@@ -1,6 +1,6 @@
 //! Browser tests of the whole page (headless Chromium, wasm-bindgen-test):
 //! the App is mounted into a fresh element, with local storage cleared, and
-//! driven through real DOM events on the hooks of DESIGN.md section 6.
+//! driven through real DOM events on the page's `data-testid` hooks.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

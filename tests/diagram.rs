@@ -1,6 +1,6 @@
 //! Browser tests of the space-time diagram: the SVG the page draws from its
 //! layout (the layout itself is tested natively, in src/components/diagram_layout.rs), driven
-//! through real DOM events on the hooks of DESIGN.md section 6 (`svg[data-testid="diagram"]`, marks
+//! through real DOM events on its `data-testid` hooks (`svg[data-testid="diagram"]`, marks
 //! `g.mark` with `data-kind`, `data-replica`, `data-message`, `data-step`).
 #![cfg(target_arch = "wasm32")]
 

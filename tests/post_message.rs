@@ -176,7 +176,7 @@ fn the_state_goes_out_as_a_plain_object_with_the_report() {
         .unwrap()
         .as_string()
         .unwrap();
-    // A plain object (a Map would stringify as {}), with the report of section 4.
+    // A plain object (a Map would stringify as {}), with the state report.
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["causal"], "state");
     assert_eq!(json["step"], 1);

@@ -1,5 +1,5 @@
-//! The outcome census (DESIGN.md section 6.1) against a brute force written
-//! here: every permutation of the copies in flight, played one by one.
+//! The outcome census (README.md, "The outcome census") against a brute force
+//! written here: every permutation of the copies in flight, played one by one.
 
 use std::collections::{BTreeMap, BTreeSet};
 

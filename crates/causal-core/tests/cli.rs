@@ -1,4 +1,4 @@
-//! `causal-sim` (DESIGN.md section 5): its three commands, standard input,
+//! `causal-sim` (README.md, "causal-sim"): its three commands, standard input,
 //! exit codes and messages, and a ShiViz log that ShiViz accepts.
 
 mod common;
@@ -161,7 +161,7 @@ fn trace_prints_one_json_line_per_event_with_its_step() {
     let released: Vec<&Value> = lines.iter().filter(|l| l["released"] == true).collect();
     assert_eq!(released.len(), 1);
     assert_eq!(released[0]["step"], 5);
-    // Every kind of event is spelled as DESIGN.md lists it.
+    // Every kind of event, under the name scripts match on.
     let kinds = ok(
         &["trace", "-"],
         Some(

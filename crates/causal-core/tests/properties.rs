@@ -1,6 +1,6 @@
 //! Properties of the engine over random schedules, checked against a
-//! reference model written here from DESIGN.md section 2, as plainly as it
-//! reads: vectors everywhere, the whole hold-back buffer scanned after every
+//! reference model written here from the model's rules, as plainly as they
+//! read: vectors everywhere, the whole hold-back buffer scanned after every
 //! delivery, violations found by comparing against every message ever
 //! written. It is slow and obviously right; the engine is fast and must agree
 //! with it on every field of every report.

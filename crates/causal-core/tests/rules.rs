@@ -1,4 +1,5 @@
-//! The rules of DESIGN.md section 2, one at a time, on small hand-made runs.
+//! The model's rules (clocks, delivery, conflicts, drops, duplicates,
+//! violations), one at a time, on small hand-made runs.
 
 use causal_core::{
     Command, Config, Conflicts, Delivery, Error, Event, MessageId, Preview, Report, Scheduler,

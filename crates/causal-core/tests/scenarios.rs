@@ -1,5 +1,5 @@
 //! The scenario files under `scenarios/` (the page's presets), their full
-//! reports, and the scenario format's errors (DESIGN.md sections 3 and 4).
+//! reports, and the scenario format's errors (README.md, "Scenario files").
 
 use std::path::PathBuf;
 
