@@ -101,6 +101,7 @@ pub fn app() -> Html {
             close: guide.close.clone(),
             resume: guide.resume.clone(),
         },
+        puzzle.panel.as_ref().map(|p| p.active.name.clone()),
     );
     let simulation = &state.simulation;
     let config = simulation.config();

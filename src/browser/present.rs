@@ -24,7 +24,7 @@ pub enum Move {
 }
 
 /// The callbacks of the page's own keys.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct PageKeys {
     /// `?`: the shortcuts.
     pub on_help: Callback<()>,

@@ -227,13 +227,18 @@ const ASIDE_KEPT: usize = 8;
 /// opening a puzzle closes the lesson, and Undo back to the lesson's run
 /// opens it again where it was (opening a lesson sets the puzzle aside in
 /// the reducer, and Undo brings it back; the lesson then steps aside in
-/// turn). Opening either brings its panel into view.
+/// turn). Opening either brings its panel into view: a puzzle's, once it
+/// shows (`puzzle_panel`, the name of the puzzle whose panel shows).
 ///
 /// Each lesson a puzzle closed is kept with its run until the page shows
 /// that run again, with no lesson or puzzle open: Undo may pass through
 /// other sessions (a load after the puzzle) before it gets there.
 #[hook]
-pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
+pub fn use_one_at_a_time(
+    state: &UseReducerHandle<State>,
+    lesson: OpenLesson,
+    puzzle_panel: Option<String>,
+) {
     // The run of the render before this one: when a puzzle has just
     // replaced the lesson's run, that is the lesson's. (A history shares
     // its steps: keeping it copies none.)
@@ -242,12 +247,6 @@ pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
     let before = previous.replace(run());
     let aside = use_mut_ref(Vec::<Aside>::new);
     let puzzle = state.puzzle.as_ref().map(|p| p.name.clone());
-    // The puzzle whose panel shows: it waits for the engine's par.
-    let panel = state
-        .puzzle
-        .as_ref()
-        .filter(|p| p.best.is_some())
-        .map(|p| p.name.clone());
     let loading = state.loading();
     {
         let now = state.clone();
@@ -292,11 +291,14 @@ pub fn use_one_at_a_time(state: &UseReducerHandle<State>, lesson: OpenLesson) {
     }
     // Once the lesson it replaced has closed: the rule at work, beside an
     // open lesson, leaves the space above the puzzle's panel then.
-    use_effect_with((panel, lesson.name.is_some()), |(panel, lesson_open)| {
-        if panel.is_some() && !lesson_open {
-            bring_into_view("[data-testid=\"puzzle-panel\"]");
-        }
-    });
+    use_effect_with(
+        (puzzle_panel, lesson.name.is_some()),
+        |(panel, lesson_open)| {
+            if panel.is_some() && !lesson_open {
+                bring_into_view("[data-testid=\"puzzle-panel\"]");
+            }
+        },
+    );
     use_effect_with(lesson.name, |name| {
         if name.is_some() {
             bring_into_view("[data-testid=\"lesson-panel\"]");
