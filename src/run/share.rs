@@ -340,8 +340,8 @@ impl From<&Step<'_>> for Command {
                 value,
             } => Command::Write {
                 replica,
-                key: key.to_owned(),
-                value: value.to_owned(),
+                key: key.into(),
+                value: value.into(),
             },
             Step::Deliver { message, to } => Command::Deliver {
                 message: MessageId(message),
@@ -746,7 +746,7 @@ mod tests {
         let long_key = "k".repeat(crate::run::text::MAX_KEY_CHARS + 1);
         for (commands, why) in [
             (
-                vec![Command::write(0, &long_key, "1")],
+                vec![Command::write(0, long_key.as_str(), "1")],
                 "the key has 25 characters",
             ),
             (
@@ -1178,13 +1178,8 @@ mod tests {
         fn command() -> impl Strategy<Value = Command> {
             let to = 0..12usize;
             prop_oneof![
-                (0..12usize, "\\PC{0,5}", "\\PC{0,5}").prop_map(|(replica, key, value)| {
-                    Command::Write {
-                        replica,
-                        key,
-                        value,
-                    }
-                }),
+                (0..12usize, "\\PC{0,5}", "\\PC{0,5}")
+                    .prop_map(|(replica, key, value)| { Command::write(replica, key, value) }),
                 (any::<u32>(), to.clone()).prop_map(|(m, to)| Command::Deliver {
                     message: MessageId(m),
                     to

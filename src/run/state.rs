@@ -354,11 +354,7 @@ impl State {
                 value,
             } => match crate::run::text::check_write(&key, &value) {
                 Ok(()) => self.act(
-                    Command::Write {
-                        replica,
-                        key,
-                        value,
-                    },
+                    Command::write(replica, key, value),
                     Place::WriteForm(replica),
                 ),
                 Err(why) => self.refuse(Place::WriteForm(replica), why),

@@ -106,8 +106,8 @@ impl Case {
                 };
                 Command::Write {
                     replica,
-                    key: KEYS[draw.below(KEYS.len())].to_string(),
-                    value: format!("{}{writes}", causal_core::replica_name(replica)),
+                    key: KEYS[draw.below(KEYS.len())].into(),
+                    value: format!("{}{writes}", causal_core::replica_name(replica)).into(),
                 }
             } else if roll < 65 && !to_node.is_empty() {
                 // Often the newest first: chains of held messages, released
@@ -281,7 +281,7 @@ impl Case {
                     Command::Write {
                         replica: *replica,
                         key: key.clone(),
-                        value: format!("{}{writes}", causal_core::replica_name(*replica)),
+                        value: format!("{}{writes}", causal_core::replica_name(*replica)).into(),
                     }
                 }
                 other => other.clone(),

@@ -17,7 +17,7 @@ fn state(writes: usize, delivery: Delivery) -> Simulation {
         .map(|i| Command::Write {
             replica: i % 3,
             key: if i % 2 == 0 { "x" } else { "y" }.into(),
-            value: i.to_string(),
+            value: i.to_string().into(),
         })
         .collect();
     Simulation::replay(

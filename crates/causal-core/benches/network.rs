@@ -50,7 +50,7 @@ fn long_lane(n: usize) -> Simulation {
         sim.apply(Command::Write {
             replica: 0,
             key: "x".into(),
-            value: i.to_string(),
+            value: i.to_string().into(),
         })
         .unwrap();
     }

@@ -1,5 +1,7 @@
 //! Commands: everything that can happen to a run, as data.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{MessageId, ReplicaId};
@@ -13,11 +15,13 @@ use crate::{MessageId, ReplicaId};
 #[serde(tag = "op", rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub enum Command {
-    /// Replica `replica` writes `value` to `key` and broadcasts it.
+    /// Replica `replica` writes `value` to `key` and broadcasts it. The
+    /// strings are shared with the message the write sends, and a key with
+    /// every earlier write of it: a long run keeps each once.
     Write {
         replica: ReplicaId,
-        key: String,
-        value: String,
+        key: Arc<str>,
+        value: Arc<str>,
     },
     /// The earliest copy of `message` in flight to `to` arrives there.
     Deliver { message: MessageId, to: ReplicaId },
@@ -40,7 +44,11 @@ pub enum Command {
 
 impl Command {
     /// Replica `replica` writes `value` to `key`.
-    pub fn write(replica: ReplicaId, key: impl Into<String>, value: impl Into<String>) -> Command {
+    pub fn write(
+        replica: ReplicaId,
+        key: impl Into<Arc<str>>,
+        value: impl Into<Arc<str>>,
+    ) -> Command {
         Command::Write {
             replica,
             key: key.into(),

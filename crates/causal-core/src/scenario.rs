@@ -342,8 +342,8 @@ impl<'de> Visitor<'de> for StepSeed {
         Ok(match op.as_str() {
             "write" => Command::Write {
                 replica: number(replica, "replica", replica_number)?,
-                key: text(key, "key")?,
-                value: text(value, "value")?,
+                key: text(key, "key")?.into(),
+                value: text(value, "value")?.into(),
             },
             "deliver" => Command::Deliver {
                 message: message_id(message)?,

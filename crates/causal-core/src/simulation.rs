@@ -2,6 +2,8 @@
 //! produced them. A deterministic state machine: `apply(command)` returns the
 //! events it caused, or an error and no change.
 
+use std::sync::Arc;
+
 use crate::appended::Appended;
 use serde::{Deserialize, Serialize};
 
@@ -182,13 +184,16 @@ impl Simulation {
         commands: impl IntoIterator<Item = Command>,
         mut trace: Option<&mut Trace>,
     ) -> Result<(), StepError> {
+        // One buffer for every command's events: a million commands then
+        // allocate no million vectors.
+        let mut events = Vec::new();
         for command in commands {
             let step = self.history.len() + 1;
-            let events = self
-                .apply(command)
+            self.apply_into(command, &mut events)
                 .map_err(|error| StepError { step, error })?;
-            if let Some(trace) = trace.as_deref_mut() {
-                trace.extend(events.into_iter().map(|e| (step, e)));
+            match trace.as_deref_mut() {
+                Some(trace) => trace.extend(events.drain(..).map(|e| (step, e))),
+                None => events.clear(),
             }
         }
         Ok(())
@@ -232,6 +237,18 @@ impl Simulation {
     /// Applies one command: the events it caused, or why it was refused (and
     /// then nothing changed).
     pub fn apply(&mut self, command: Command) -> Result<Vec<Event>, Error> {
+        let mut events = Vec::new();
+        self.apply_into(command, &mut events)?;
+        Ok(events)
+    }
+
+    /// Applies one command like [`Simulation::apply`], adding the events it
+    /// caused to `events` (left as it was when the command is refused).
+    pub fn apply_into(
+        &mut self,
+        mut command: Command,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Error> {
         // Deliveries are the hot path: the copy is looked up once, here.
         let copy = match &command {
             Command::Deliver { message, to } | Command::Drop { message, to } => {
@@ -242,16 +259,15 @@ impl Simulation {
                 None
             }
         };
-        let mut events = Vec::new();
-        match &command {
+        match &mut command {
             Command::Write {
                 replica,
                 key,
                 value,
-            } => self.write(*replica, key, value, &mut events),
+            } => *key = self.write(*replica, Arc::clone(key), Arc::clone(value), events),
             Command::Deliver { .. } => {
                 if let Some(copy) = copy {
-                    self.receive(copy, &mut events);
+                    self.receive(copy, events);
                 }
             }
             Command::Drop { .. } => {
@@ -276,14 +292,14 @@ impl Simulation {
             }
             Command::DeliverAll => {
                 while let Some(copy) = self.network.first() {
-                    self.receive(copy, &mut events);
+                    self.receive(copy, events);
                 }
             }
             Command::DeliverNext { to } => {
                 let first = self.network.lane(*to).next();
                 if let Some(copy) = first {
                     self.taken_next.push(copy.message);
-                    self.receive(copy, &mut events);
+                    self.receive(copy, events);
                 }
             }
             Command::Reorder {
@@ -295,7 +311,7 @@ impl Simulation {
             }
         }
         self.history.push(command);
-        Ok(events)
+        Ok(())
     }
 
     /// Whether `command` would be accepted, and if not, why.
@@ -483,11 +499,20 @@ impl Simulation {
         }
     }
 
-    fn write(&mut self, replica: ReplicaId, key: &str, value: &str, events: &mut Vec<Event>) {
+    /// Returns the key as kept: the writer's own copy when it wrote the key
+    /// before, so that the run keeps each key once.
+    fn write(
+        &mut self,
+        replica: ReplicaId,
+        key: Arc<str>,
+        value: Arc<str>,
+        events: &mut Vec<Event>,
+    ) -> Arc<str> {
         let writer = &mut self.replicas[replica];
         let mut clock = writer.clock().clone();
         clock.tick(replica);
-        let message = self.messages.push(replica, key.into(), value.into(), clock);
+        let key = writer.store().shared_key(&key).unwrap_or(key);
+        let message = self.messages.push(replica, Arc::clone(&key), value, clock);
         writer.deliver(message);
         events.push(Event::Delivered {
             replica,
@@ -505,6 +530,7 @@ impl Simulation {
                 to,
             });
         }
+        key
     }
 
     /// A copy arrives: the replica receives it (the engine's one receive
@@ -539,6 +565,58 @@ mod tests {
             key: "x".into(),
             value: value.into(),
         }
+    }
+
+    #[test]
+    fn apply_into_adds_the_events_and_leaves_them_on_a_refusal() {
+        let mut sim = Simulation::new(Config::default()).unwrap();
+        let mut events = Vec::new();
+        sim.apply_into(write(0, "1"), &mut events).unwrap();
+        let written = events.len();
+        assert!(matches!(events[0], Event::Delivered { replica: 0, .. }));
+        sim.apply_into(Command::deliver(1, 1), &mut events).unwrap();
+        assert!(
+            events.len() > written,
+            "the delivery's events follow the write's"
+        );
+        let before = events.clone();
+        let refused = sim.apply_into(Command::deliver(1, 1), &mut events);
+        assert_eq!(
+            refused,
+            Err(Error::NotInFlight {
+                message: MessageId(1),
+                to: 1
+            })
+        );
+        assert_eq!(events, before);
+        assert_eq!(sim.history().len(), 2);
+    }
+
+    #[test]
+    fn a_key_written_again_is_kept_once() {
+        let mut sim = Simulation::new(Config::default()).unwrap();
+        sim.apply_all([write(0, "1"), write(0, "2")]).unwrap();
+        let keys: Vec<&Arc<str>> = sim
+            .history()
+            .iter()
+            .filter_map(|command| match command {
+                Command::Write { key, .. } => Some(key),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            Arc::ptr_eq(keys[0], keys[1]),
+            "the second write shares the first's key"
+        );
+        let message = sim.messages().get(MessageId(2)).unwrap();
+        assert!(Arc::ptr_eq(&message.key, keys[0]));
+        let Command::Write { value, .. } = sim.history().get(1).unwrap() else {
+            unreachable!("the second step is a write")
+        };
+        assert!(
+            Arc::ptr_eq(&message.value, value),
+            "the message shares the command's value"
+        );
     }
 
     #[test]

@@ -547,8 +547,8 @@ mod tests {
                 let command = match (kind, in_flight.get(pick % in_flight.len().max(1))) {
                     (0..=2, _) | (_, None) => Command::Write {
                         replica: replica % 3,
-                        key: format!("k{}", pick % 3),
-                        value: format!("v{pick}"),
+                        key: format!("k{}", pick % 3).into(),
+                        value: format!("v{pick}").into(),
                     },
                     (3..=7, Some(copy)) => Command::Deliver { message: copy.message, to: copy.to },
                     (8, Some(copy)) => Command::Duplicate { message: copy.message, to: copy.to },

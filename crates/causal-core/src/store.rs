@@ -141,6 +141,12 @@ impl Store {
         self.keys.get(key).map(|kept| self.value_of(kept))
     }
 
+    /// The key as this store already holds it, to share rather than copy:
+    /// a run writes the same few keys again and again.
+    pub(crate) fn shared_key(&self, key: &str) -> Option<Arc<str>> {
+        self.keys.get_key_value(key).map(|(key, _)| Arc::clone(key))
+    }
+
     /// Every key and what it holds, keys in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Value)> + '_ {
         self.keys

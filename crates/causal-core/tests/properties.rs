@@ -482,8 +482,8 @@ fn pick(model: &Model, choice: Choice, step: usize, mix: Mix) -> Command {
     let (a, b, c) = (choice.a as usize, choice.b as usize, choice.c as usize);
     let write = Command::Write {
         replica: a % n,
-        key: KEYS[b % KEYS.len()].to_string(),
-        value: format!("{}{step}", replica_name(a % n)),
+        key: KEYS[b % KEYS.len()].into(),
+        value: format!("{}{step}", replica_name(a % n)).into(),
     };
     let copy = |at: usize| {
         (!model.in_flight.is_empty()).then(|| &model.in_flight[at % model.in_flight.len()])

@@ -132,8 +132,8 @@ pub fn replay(config: Config, nodes: &[NodeRecord]) -> Replay {
                 Kind::Write => {
                     let command = Command::Write {
                         replica: i,
-                        key: m.key.clone(),
-                        value: m.value.clone(),
+                        key: m.key.as_str().into(),
+                        value: m.value.as_str().into(),
                     };
                     if let Err(e) = apply(vec![command], &mut steps) {
                         missing.push(format!(
@@ -442,7 +442,7 @@ mod tests {
         assert!(
             r.steps
                 .iter()
-                .any(|c| matches!(c, Command::Write { key, .. } if key.as_str() == "k\u{e9}")),
+                .any(|c| matches!(c, Command::Write { key, .. } if &**key == "k\u{e9}")),
             "{:?}",
             r.missing
         );
