@@ -5,9 +5,10 @@
 //! ([`crate::data::puzzles::search`]). Neither is in the page's own wasm
 //! (ARCHITECTURE.md, "The search worker").
 //!
-//! The worker says it is ready, then answers each request it is sent. A
-//! census is cancelled by terminating its worker; a puzzle keeps one worker
-//! while it is open.
+//! The worker says it is ready, then answers each request it is sent, until
+//! the page drops it. When to do that is its user's rule, not this module's:
+//! a census ends its worker at its last word or on Cancel; a puzzle keeps one
+//! worker while it is open.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -59,8 +60,8 @@ pub enum Reply {
         /// What the census found.
         report: CensusReport,
     },
-    /// Not counted, or the request could not be read: why, in the page's
-    /// words. The census worker's last word, as [`Reply::Done`] is.
+    /// Not counted, or the request could not be read, or the worker failed:
+    /// why, in the page's words.
     Refused {
         /// The sentence shown.
         why: String,
@@ -125,9 +126,9 @@ impl Drop for Worker {
 
 impl Worker {
     /// Starts a worker; `on_reply` hears what it says (not
-    /// [`Reply::Ready`]). The worker stops by itself after a census's last
-    /// word (the counts or why not), and says [`Reply::Refused`] if it fails
-    /// to load.
+    /// [`Reply::Ready`]) until the [`Worker`] is dropped, whatever the
+    /// reply. If the worker fails to load (or fails later), it is stopped and
+    /// `on_reply` hears [`Reply::Refused`], its last word.
     pub fn start(on_reply: impl Fn(Reply) + 'static) -> Result<Worker, String> {
         let worker = web_sys::Worker::new(WORKER_SCRIPT).map_err(|_| {
             "This browser refused to start the page's worker, which runs the engine's searches."
@@ -135,16 +136,16 @@ impl Worker {
         })?;
         let on_reply = Rc::new(on_reply);
         let waiting = Rc::new(RefCell::new(Some(Vec::new())));
-        let over = Rc::new(Cell::new(false));
+        let failed = Rc::new(Cell::new(false));
         let on_message = {
-            let (sender, on_reply, over, waiting) = (
+            let (sender, on_reply, failed, waiting) = (
                 worker.clone(),
                 Rc::clone(&on_reply),
-                Rc::clone(&over),
+                Rc::clone(&failed),
                 Rc::clone(&waiting),
             );
             EventListener::new(&worker, "message", move |event| {
-                if over.get() {
+                if failed.get() {
                     return;
                 }
                 let data = event.unchecked_ref::<web_sys::MessageEvent>().data();
@@ -153,26 +154,19 @@ impl Worker {
                         why: format!("The page's worker said something the page cannot read: {e}."),
                     }
                 });
-                match reply {
-                    Reply::Ready => {
-                        for request in waiting.borrow_mut().take().unwrap_or_default() {
-                            let _ = sender.post_message(&request);
-                        }
-                        return;
+                if matches!(reply, Reply::Ready) {
+                    for request in waiting.borrow_mut().take().unwrap_or_default() {
+                        let _ = sender.post_message(&request);
                     }
-                    Reply::Done { .. } | Reply::Refused { .. } => {
-                        over.set(true);
-                        sender.terminate();
-                    }
-                    Reply::Progress { .. } | Reply::Searched { .. } => {}
+                    return;
                 }
                 on_reply(reply);
             })
         };
         let on_error = {
-            let (stopped, over) = (worker.clone(), over);
+            let (stopped, failed) = (worker.clone(), failed);
             EventListener::new(&worker, "error", move |_| {
-                if over.replace(true) {
+                if failed.replace(true) {
                     return;
                 }
                 stopped.terminate();
