@@ -27,6 +27,7 @@ pub struct Request {
     /// The replica count and rules.
     pub config: Config,
     /// The steps that reach the state shown.
+    #[serde(with = "crate::data::steps::as_steps")]
     pub steps: Vec<Command>,
 }
 
@@ -186,13 +187,12 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
                 // not) ends it.
                 ending.borrow_mut().take();
                 setter.set(last);
-            })
-            .and_then(|running| {
-                running.ask(&worker::Request::Census(request))?;
-                Ok(running)
             });
             match started {
-                Ok(running) => *slot.borrow_mut() = Some(running),
+                Ok(running) => {
+                    running.ask(&worker::Request::Census(request));
+                    *slot.borrow_mut() = Some(running);
+                }
                 Err(why) => status.set(CensusStatus::Refused(why)),
             }
         })
