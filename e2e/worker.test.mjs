@@ -22,14 +22,23 @@ async function importCopies(page, copies) {
   );
 }
 
+/**
+ * Clicks `trigger` and resolves to the worker it starts, with `closed`, a
+ * promise of its termination (listened for before anything can end it).
+ */
+async function startWorker(page, trigger) {
+  const started = page.waitForEvent('worker');
+  await page.click(trigger);
+  const worker = await started;
+  assert.match(worker.url(), /worker_loader\.js$/);
+  return { worker, closed: new Promise((resolve) => worker.on('close', resolve)) };
+}
+
 test('the census counts in a worker, and the page answers input meanwhile', async () => {
   await withPage(async (page) => {
     await importCopies(page, 10);
     assert.equal(page.workers().length, 0, 'no worker before a census');
-    const started = page.waitForEvent('worker');
-    await page.click(tid('explore'));
-    const worker = await started;
-    assert.match(worker.url(), /worker_loader\.js$/);
+    await startWorker(page, tid('explore'));
     // The main thread is free: the shortcuts list opens while the worker counts.
     await page.keyboard.press('?');
     await page.locator(tid('shortcuts')).waitFor();
@@ -44,10 +53,7 @@ test('the census counts in a worker, and the page answers input meanwhile', asyn
 test('Cancel terminates the census worker and shows no counts', async () => {
   await withPage(async (page) => {
     await importCopies(page, 12);
-    const started = page.waitForEvent('worker');
-    await page.click(tid('explore'));
-    const worker = await started;
-    const closed = new Promise((resolve) => worker.on('close', resolve));
+    const { closed } = await startWorker(page, tid('explore'));
     const cancel = page.locator(tid('census-cancel'));
     await cancel.click();
     await closed;
@@ -57,13 +63,28 @@ test('Cancel terminates the census worker and shows no counts', async () => {
   });
 });
 
+// Nothing else would stop a census's worker: it answers requests until the
+// page terminates it. Bounded, so a worker left running fails the test.
+test('a census ends its worker at its last word: the counts, or why not', { timeout: 120_000 }, async () => {
+  await withPage(async (page) => {
+    await importCopies(page, 4);
+    const counted = await startWorker(page, tid('explore'));
+    await page.locator(tid('census')).waitFor();
+    assert.equal(await page.locator(tid('census')).getAttribute('data-orders'), '24');
+    await counted.closed;
+    // 14 copies: more than the census explores, so the worker refuses.
+    await importCopies(page, 14);
+    const refused = await startWorker(page, tid('explore'));
+    assert.match(await page.locator(tid('census-refused')).textContent(), /14 copies/);
+    await refused.closed;
+    assert.equal(await page.locator(tid('census')).count(), 0);
+  });
+});
+
 test('a puzzle is searched in the worker: its par, whether the goal is still in reach, and its verdict under a rule', async () => {
   await withPage(async (page) => {
     assert.equal(page.workers().length, 0, 'no worker before a puzzle');
-    const started = page.waitForEvent('worker');
-    await page.click(`${tid('puzzle-open')}[data-puzzle="held-forever"]`);
-    const worker = await started;
-    assert.match(worker.url(), /worker_loader\.js$/);
+    const { closed } = await startWorker(page, `${tid('puzzle-open')}[data-puzzle="held-forever"]`);
     // The panel shows once the worker has found the par, never without it.
     const panel = page.locator(tid('puzzle-panel'));
     await panel.waitFor();
@@ -75,7 +96,6 @@ test('a puzzle is searched in the worker: its par, whether the goal is still in 
     await page.click(tid('puzzle-possible'));
     assert.match(await page.locator(tid('puzzle-verdict')).textContent(), /^Possible under causal delivery/);
     // Closing the puzzle stops its worker.
-    const closed = new Promise((resolve) => worker.on('close', resolve));
     await page.click(tid('puzzle-close'));
     await closed;
     await panel.waitFor({ state: 'detached' });

@@ -27,6 +27,7 @@ pub struct Request {
     /// The replica count and rules.
     pub config: Config,
     /// The steps that reach the state shown.
+    #[serde(with = "crate::data::steps::as_steps")]
     pub steps: Vec<Command>,
 }
 
@@ -114,7 +115,8 @@ pub struct UseCensus {
     pub open: Callback<usize>,
 }
 
-/// The worker counting, if any: dropping it terminates the worker.
+/// The worker counting, if any: dropping it terminates the worker, which
+/// the census does on Cancel, on a new census and at the worker's last word.
 type Slot = Rc<RefCell<Option<worker::Worker>>>;
 
 /// The census of the state `state` shows; see [`UseCensus`].
@@ -171,21 +173,26 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
                 fraction: 0.0,
                 states: 0,
             });
-            let setter = status.setter();
-            let started = worker::Worker::start(move |reply| match reply {
-                Reply::Progress { fraction, states } => {
-                    setter.set(CensusStatus::Running { fraction, states })
-                }
-                Reply::Done { report } => setter.set(CensusStatus::Done(Rc::new(report))),
-                Reply::Refused { why } => setter.set(CensusStatus::Refused(why)),
-                Reply::Ready | Reply::Searched { .. } => {}
-            })
-            .and_then(|running| {
-                running.ask(&worker::Request::Census(request))?;
-                Ok(running)
+            let (setter, ending) = (status.setter(), slot.clone());
+            let started = worker::Worker::start(move |reply| {
+                let last = match reply {
+                    Reply::Progress { fraction, states } => {
+                        return setter.set(CensusStatus::Running { fraction, states })
+                    }
+                    Reply::Done { report } => CensusStatus::Done(Rc::new(report)),
+                    Reply::Refused { why } => CensusStatus::Refused(why),
+                    Reply::Ready | Reply::Searched { .. } => return,
+                };
+                // One census a worker: its last word (the counts or why
+                // not) ends it.
+                ending.borrow_mut().take();
+                setter.set(last);
             });
             match started {
-                Ok(running) => *slot.borrow_mut() = Some(running),
+                Ok(running) => {
+                    running.ask(&worker::Request::Census(request));
+                    *slot.borrow_mut() = Some(running);
+                }
                 Err(why) => status.set(CensusStatus::Refused(why)),
             }
         })

@@ -5,9 +5,10 @@
 //! ([`crate::data::puzzles::search`]). Neither is in the page's own wasm
 //! (ARCHITECTURE.md, "The search worker").
 //!
-//! The worker says it is ready, then answers each request it is sent. A
-//! census is cancelled by terminating its worker; a puzzle keeps one worker
-//! while it is open.
+//! The worker says it is ready, then answers each request it is sent, until
+//! the page drops it. When to do that is its user's rule, not this module's:
+//! a census ends its worker at its last word or on Cancel; a puzzle keeps one
+//! worker while it is open.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -24,8 +25,11 @@ use crate::data::puzzles::{self, Found, Search};
 /// worker's binary).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 
-/// What the page asks the worker. (Both ways, serde's default form of an
-/// enum: an internally tagged one costs the page a buffering deserializer.)
+/// What the page asks the worker, sent as postcard's bytes ([`Request::write`]):
+/// reading them costs the worker far less than serde-wasm-bindgen's reading
+/// of a plain object, which needed a buffering deserializer for the
+/// engine's internally tagged [`causal_core::Command`] (ARCHITECTURE.md, "The
+/// search worker").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// Count every order from a run's state.
@@ -41,7 +45,26 @@ pub enum Request {
     },
 }
 
-/// What the worker tells the page.
+impl Request {
+    /// The request as it crosses to the worker: postcard, the steps of a
+    /// run as a share link writes them.
+    pub fn write(&self) -> Vec<u8> {
+        // Writing to a vector cannot fail (see `run/share.rs`).
+        postcard::to_extend(self, Vec::new()).unwrap_or_default()
+    }
+
+    /// The request in `bytes`, or why the worker cannot read it.
+    pub fn read(bytes: &[u8]) -> Result<Request, String> {
+        match postcard::take_from_bytes(bytes) {
+            Ok((request, [])) => Ok(request),
+            _ => Err("The search worker could not read the page's request: it is not in the form this version of the page writes. Reload the page and try again.".into()),
+        }
+    }
+}
+
+/// What the worker tells the page, as a plain object (serde-wasm-bindgen;
+/// serde's default form of an enum: an internally tagged one costs the
+/// page a buffering deserializer).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
     /// The worker is listening: the page sends its requests now (a message
@@ -59,8 +82,8 @@ pub enum Reply {
         /// What the census found.
         report: CensusReport,
     },
-    /// Not counted, or the request could not be read: why, in the page's
-    /// words. The census worker's last word, as [`Reply::Done`] is.
+    /// Not counted, or the request could not be read, or the worker failed:
+    /// why, in the page's words.
     Refused {
         /// The sentence shown.
         why: String,
@@ -91,15 +114,18 @@ pub fn serve() {
     let on_message = {
         let send = send.clone();
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            match serde_wasm_bindgen::from_value::<Request>(event.data()) {
+            let bytes = event
+                .data()
+                .dyn_ref::<js_sys::Uint8Array>()
+                .map(js_sys::Uint8Array::to_vec)
+                .unwrap_or_default();
+            match Request::read(&bytes) {
                 Ok(Request::Census(request)) => census::count(&request, js_sys::Date::now, &send),
                 Ok(Request::Puzzle { id, name, search }) => send(Reply::Searched {
                     id,
                     found: puzzles::search(&name, &search),
                 }),
-                Err(e) => send(Reply::Refused {
-                    why: format!("The search worker could not read the page's request: {e}."),
-                }),
+                Err(why) => send(Reply::Refused { why }),
             }
         })
     };
@@ -125,9 +151,9 @@ impl Drop for Worker {
 
 impl Worker {
     /// Starts a worker; `on_reply` hears what it says (not
-    /// [`Reply::Ready`]). The worker stops by itself after a census's last
-    /// word (the counts or why not), and says [`Reply::Refused`] if it fails
-    /// to load.
+    /// [`Reply::Ready`]) until the [`Worker`] is dropped, whatever the
+    /// reply. If the worker fails to load (or fails later), it is stopped and
+    /// `on_reply` hears [`Reply::Refused`], its last word.
     pub fn start(on_reply: impl Fn(Reply) + 'static) -> Result<Worker, String> {
         let worker = web_sys::Worker::new(WORKER_SCRIPT).map_err(|_| {
             "This browser refused to start the page's worker, which runs the engine's searches."
@@ -135,16 +161,16 @@ impl Worker {
         })?;
         let on_reply = Rc::new(on_reply);
         let waiting = Rc::new(RefCell::new(Some(Vec::new())));
-        let over = Rc::new(Cell::new(false));
+        let failed = Rc::new(Cell::new(false));
         let on_message = {
-            let (sender, on_reply, over, waiting) = (
+            let (sender, on_reply, failed, waiting) = (
                 worker.clone(),
                 Rc::clone(&on_reply),
-                Rc::clone(&over),
+                Rc::clone(&failed),
                 Rc::clone(&waiting),
             );
             EventListener::new(&worker, "message", move |event| {
-                if over.get() {
+                if failed.get() {
                     return;
                 }
                 let data = event.unchecked_ref::<web_sys::MessageEvent>().data();
@@ -153,26 +179,19 @@ impl Worker {
                         why: format!("The page's worker said something the page cannot read: {e}."),
                     }
                 });
-                match reply {
-                    Reply::Ready => {
-                        for request in waiting.borrow_mut().take().unwrap_or_default() {
-                            let _ = sender.post_message(&request);
-                        }
-                        return;
+                if matches!(reply, Reply::Ready) {
+                    for request in waiting.borrow_mut().take().unwrap_or_default() {
+                        let _ = sender.post_message(&request);
                     }
-                    Reply::Done { .. } | Reply::Refused { .. } => {
-                        over.set(true);
-                        sender.terminate();
-                    }
-                    Reply::Progress { .. } | Reply::Searched { .. } => {}
+                    return;
                 }
                 on_reply(reply);
             })
         };
         let on_error = {
-            let (stopped, over) = (worker.clone(), over);
+            let (stopped, failed) = (worker.clone(), failed);
             EventListener::new(&worker, "error", move |_| {
-                if over.replace(true) {
+                if failed.replace(true) {
                     return;
                 }
                 stopped.terminate();
@@ -190,15 +209,75 @@ impl Worker {
 
     /// Sends `request`, at once if the worker listens, else as soon as it
     /// says it is ready.
-    pub fn ask(&self, request: &Request) -> Result<(), String> {
-        let value = serde_wasm_bindgen::to_value(request)
-            .map_err(|e| format!("The page could not write its request to the worker: {e}."))?;
+    pub fn ask(&self, request: &Request) {
+        let value: JsValue = js_sys::Uint8Array::from(request.write().as_slice()).into();
         match self.waiting.borrow_mut().as_mut() {
             Some(waiting) => waiting.push(value),
             None => {
                 let _ = self.worker.post_message(&value);
             }
         }
-        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use causal_core::{Command, Config, Delivery, MessageId};
+
+    use super::Request;
+    use crate::browser::census;
+    use crate::data::puzzles::Search;
+
+    /// What the page writes the worker reads back as it was; any other
+    /// bytes (cut short, with more at the end, or none) it refuses in words.
+    #[test]
+    fn the_worker_reads_what_the_page_writes_and_refuses_other_bytes() {
+        let message = MessageId(1);
+        let steps = vec![
+            Command::write(0, "x", "caf\u{e9} & co"),
+            Command::Deliver { message, to: 1 },
+            Command::Drop { message, to: 2 },
+            Command::Duplicate { message, to: 1 },
+            Command::DeliverNext { to: 2 },
+            Command::Reorder {
+                to: 1,
+                index: 0,
+                position: 1,
+            },
+            Command::DeliverAll,
+        ];
+        let puzzle = |search| Request::Puzzle {
+            id: 300,
+            name: "held-forever".into(),
+            search,
+        };
+        let requests = [
+            Request::Census(census::Request {
+                config: Config::default(),
+                steps: steps.clone(),
+            }),
+            puzzle(Search::Best),
+            puzzle(Search::After(steps)),
+            puzzle(Search::Under(Delivery::Fifo)),
+        ];
+        let refused = Err(
+            "The search worker could not read the page's request: it is not in the form this version of the page writes. Reload the page and try again.".to_string(),
+        );
+        for request in requests {
+            let bytes = request.write();
+            assert_eq!(Request::read(&bytes), Ok(request.clone()));
+            for cut in 0..bytes.len() {
+                assert_eq!(
+                    Request::read(&bytes[..cut]),
+                    refused,
+                    "{request:?} cut at {cut}"
+                );
+            }
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert_eq!(Request::read(&longer), refused);
+        }
+        assert_eq!(Request::read(&[9, 9, 9]), refused);
+        assert_eq!(Request::read(&[0xff; 12]), refused);
     }
 }

@@ -170,7 +170,7 @@ pub enum Search {
     /// Whether the goal can still be reached after `moves` (the moves made
     /// since its start): not only when the engine saw every state there is
     /// and none meets the goal.
-    After(Vec<Command>),
+    After(#[serde(with = "crate::data::steps::as_steps")] Vec<Command>),
     /// Whether the goal can be reached from its start under a rule.
     Under(Delivery),
 }

@@ -105,12 +105,8 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
         });
     }
     let ask = {
-        let (searcher, failed) = (searcher.clone(), failed.setter());
-        move |name: &str, search: Search| {
-            if let Err(why) = searcher.borrow_mut().ask(name, search) {
-                failed.set(Some(why));
-            }
-        }
+        let searcher = searcher.clone();
+        move |name: &str, search: Search| searcher.borrow_mut().ask(name, search)
     };
     // The par, once per puzzle opened (and again if Undo brings back one
     // opened before the worker answered).
@@ -330,19 +326,18 @@ struct Searcher {
 }
 
 impl Searcher {
-    fn ask(&mut self, name: &str, search: Search) -> Result<(), String> {
+    fn ask(&mut self, name: &str, search: Search) {
         // A worker that failed to start has said so.
         let Some(worker) = &self.worker else {
-            return Ok(());
+            return;
         };
         self.next += 1;
         worker.ask(&Request::Puzzle {
             id: self.next,
             name: name.to_string(),
             search: search.clone(),
-        })?;
+        });
         self.asked.insert(self.next, (name.to_string(), search));
-        Ok(())
     }
 }
 

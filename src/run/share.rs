@@ -46,9 +46,10 @@
 use std::fmt;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use causal_core::{Command, Config, MessageId};
+use causal_core::{Command, Config};
 use serde::{Deserialize, Serialize};
 
+use crate::data::steps::Step;
 use crate::run::session::{Branch, Session};
 
 /// What comes before the data in the fragment: the hash is `#s=<data>`.
@@ -258,118 +259,6 @@ enum Start {
     Beside { parent: usize, shared: usize },
 }
 
-/// The engine's [`Command`] as postcard can read it. `Command` is internally
-/// tagged (`"op"`) for scenario files; serde reads such an enum by buffering
-/// the fields and looking for the tag by name, which a format without names
-/// (postcard) cannot do. The variants keep `Command`'s order and fields.
-#[derive(Serialize, Deserialize)]
-enum Step<'a> {
-    Write {
-        replica: usize,
-        key: &'a str,
-        value: &'a str,
-    },
-    Deliver {
-        message: u32,
-        to: usize,
-    },
-    Drop {
-        message: u32,
-        to: usize,
-    },
-    Duplicate {
-        message: u32,
-        to: usize,
-    },
-    DeliverAll,
-    DeliverNext {
-        to: usize,
-    },
-    Reorder {
-        to: usize,
-        index: usize,
-        position: usize,
-    },
-}
-
-impl<'a> From<&'a Command> for Step<'a> {
-    fn from(command: &'a Command) -> Self {
-        match command {
-            Command::Write {
-                replica,
-                key,
-                value,
-            } => Step::Write {
-                replica: *replica,
-                key,
-                value,
-            },
-            Command::Deliver { message, to } => Step::Deliver {
-                message: message.0,
-                to: *to,
-            },
-            Command::Drop { message, to } => Step::Drop {
-                message: message.0,
-                to: *to,
-            },
-            Command::Duplicate { message, to } => Step::Duplicate {
-                message: message.0,
-                to: *to,
-            },
-            Command::DeliverAll => Step::DeliverAll,
-            Command::DeliverNext { to } => Step::DeliverNext { to: *to },
-            Command::Reorder {
-                to,
-                index,
-                position,
-            } => Step::Reorder {
-                to: *to,
-                index: *index,
-                position: *position,
-            },
-        }
-    }
-}
-
-impl From<&Step<'_>> for Command {
-    fn from(step: &Step<'_>) -> Self {
-        match *step {
-            Step::Write {
-                replica,
-                key,
-                value,
-            } => Command::Write {
-                replica,
-                key: key.into(),
-                value: value.into(),
-            },
-            Step::Deliver { message, to } => Command::Deliver {
-                message: MessageId(message),
-                to,
-            },
-            Step::Drop { message, to } => Command::Drop {
-                message: MessageId(message),
-                to,
-            },
-            Step::Duplicate { message, to } => Command::Duplicate {
-                message: MessageId(message),
-                to,
-            },
-            Step::DeliverAll => Command::DeliverAll,
-            Step::DeliverNext { to } => Command::DeliverNext { to },
-            Step::Reorder {
-                to,
-                index,
-                position,
-            } => Command::Reorder {
-                to,
-                index,
-                position,
-            },
-        }
-    }
-}
-
 /// Bytes of text a command holds.
 fn text_len(command: &Command) -> usize {
     match command {
@@ -472,7 +361,7 @@ impl<'a> WireSession<'a> {
 
 #[cfg(test)]
 mod tests {
-    use causal_core::{Conflicts, Delivery};
+    use causal_core::{Conflicts, Delivery, MessageId};
 
     use super::*;
 
@@ -1174,6 +1063,7 @@ mod tests {
 
         use super::super::*;
         use super::{counting, every_kind, payload_of, realistic, session, wrap};
+        use causal_core::MessageId;
 
         fn command() -> impl Strategy<Value = Command> {
             let to = 0..12usize;

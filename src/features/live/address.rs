@@ -2,6 +2,8 @@
 //! form, checked (HTTP only, at most eight), and the page's address that
 //! names them.
 
+use std::str::FromStr;
+
 use causal_core::{replica_name, Conflicts, Delivery};
 
 /// The most nodes the page watches: the engine's most replicas.
@@ -41,29 +43,47 @@ fn param(search: &str, name: &str) -> Option<String> {
 pub fn request(search: &str) -> Option<Request> {
     let urls = live_param(search)?;
     let mut problems = Vec::new();
-    let delivery = match param(search, "delivery") {
-        Some(d) => d.parse().unwrap_or_else(|_| {
-            problems.push(format!(
-                "delivery={d} is not a delivery rule (causal, fifo or unordered): causal is assumed"
-            ));
-            Delivery::Causal
-        }),
-        None => Delivery::Causal,
-    };
-    let conflicts = match param(search, "conflicts") {
-        Some(c) => c.parse().unwrap_or_else(|_| {
-            problems.push(format!(
-                "conflicts={c} is not a conflict rule (overwrite, lww or multi-value): overwrite is assumed"
-            ));
-            Conflicts::Overwrite
-        }),
-        None => Conflicts::Overwrite,
-    };
+    let delivery = rule(
+        search,
+        "delivery",
+        "a delivery rule (causal, fifo or unordered)",
+        (Delivery::Causal, "causal"),
+        &mut problems,
+    );
+    let conflicts = rule(
+        search,
+        "conflicts",
+        "a conflict rule (overwrite, lww or multi-value)",
+        (Conflicts::Overwrite, "overwrite"),
+        &mut problems,
+    );
     Some(Request {
         urls,
         delivery,
         conflicts,
         problems,
+    })
+}
+
+/// The rule `name=` names in `search`, or `default` (the value and its
+/// name) when it names none; a value that is not `what` (the kind of rule,
+/// its values in words) is said in `problems`, and `default` assumed.
+fn rule<T: FromStr>(
+    search: &str,
+    name: &str,
+    what: &str,
+    default: (T, &str),
+    problems: &mut Vec<String>,
+) -> T {
+    let Some(given) = param(search, name) else {
+        return default.0;
+    };
+    given.parse().unwrap_or_else(|_| {
+        let assumed = default.1;
+        problems.push(format!(
+            "{name}={given} is not {what}: {assumed} is assumed"
+        ));
+        default.0
     })
 }
 
@@ -232,6 +252,26 @@ mod tests {
         assert_eq!(bad.delivery, Delivery::Causal);
         assert!(bad.problems[0].contains("delivery=total"));
         assert_eq!(decode("%zz%4"), "%zz%4");
+    }
+
+    /// A rule the address names but the page does not know: the rule the
+    /// nodes run by default is assumed, and the page says so in these words.
+    #[test]
+    fn an_unknown_rule_in_the_address_is_said_and_the_default_assumed() {
+        let r = request("?live=x&delivery=total&conflicts=first%20wins").unwrap();
+        assert_eq!(r.delivery, Delivery::Causal);
+        assert_eq!(r.conflicts, Conflicts::Overwrite);
+        assert_eq!(
+            r.problems,
+            [
+                "delivery=total is not a delivery rule (causal, fifo or unordered): causal is assumed",
+                "conflicts=first wins is not a conflict rule (overwrite, lww or multi-value): overwrite is assumed",
+            ]
+        );
+        let known = request("?live=x&delivery=unordered&conflicts=multi-value").unwrap();
+        assert_eq!(known.delivery, Delivery::Unordered);
+        assert_eq!(known.conflicts, Conflicts::MultiValue);
+        assert!(known.problems.is_empty());
     }
 
     #[test]
