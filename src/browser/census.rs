@@ -173,7 +173,9 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
                 fraction: 0.0,
                 states: 0,
             });
-            let (setter, ending) = (status.setter(), slot.clone());
+            // Weak: the worker's callback must not keep the worker alive,
+            // so that leaving the page terminates it.
+            let (setter, ending) = (status.setter(), Rc::downgrade(&slot));
             let started = worker::Worker::start(move |reply| {
                 let last = match reply {
                     Reply::Progress { fraction, states } => {
@@ -185,7 +187,9 @@ pub fn use_census(state: &UseReducerHandle<State>) -> UseCensus {
                 };
                 // One census a worker: its last word (the counts or why
                 // not) ends it.
-                ending.borrow_mut().take();
+                if let Some(slot) = ending.upgrade() {
+                    slot.borrow_mut().take();
+                }
                 setter.set(last);
             });
             match started {

@@ -10,6 +10,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// tagged (`"op"`) for scenario files; serde reads such an enum by buffering
 /// the fields and looking for the tag by name, which a format without names
 /// (postcard) cannot do. The variants keep `Command`'s order and fields.
+/// The texts are borrowed from the bytes read: only a reader that lends them
+/// (postcard's `from_bytes`, as every user here) can read a `Step`.
 #[derive(Serialize, Deserialize)]
 pub enum Step<'a> {
     Write {

@@ -67,12 +67,17 @@ pub fn use_puzzle(state: &UseReducerHandle<State>) -> UsePuzzle {
         use_effect_with(name, move |name| {
             failed.set(None);
             let worker = name.as_ref().and_then(|_| {
-                let (asked, failing) = (searcher.clone(), failed.clone());
+                // Weak: the worker's callback must not keep the worker
+                // alive, so that leaving the page terminates it.
+                let (asked, failing) = (Rc::downgrade(&searcher), failed.clone());
                 let heard = move |reply| {
                     let (id, found) = match reply {
                         Reply::Searched { id, found } => (id, found),
                         Reply::Refused { why } => return failing.set(Some(why)),
                         Reply::Ready | Reply::Progress { .. } | Reply::Done { .. } => return,
+                    };
+                    let Some(asked) = asked.upgrade() else {
+                        return;
                     };
                     let Some((name, search)) = asked.borrow_mut().asked.remove(&id) else {
                         return;

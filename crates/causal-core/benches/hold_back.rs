@@ -21,22 +21,24 @@
 //!
 //! | workload                     | engine  | original nodes |
 //! | ---------------------------- | ------- | -------------- |
-//! | hold-back, N = 1,000         | 0.60 ms | 1.2 ms         |
-//! | hold-back, N = 10,000        | 7.5 ms  | 124 ms         |
-//! | 1,000,000 deliveries, 3 reps | 559 ms  | 286 ms         |
-//! | unordered, first lost, 1,000 | 0.43 ms |                |
-//! | unordered, first lost, 10,000| 5.9 ms  |                |
+//! | hold-back, N = 1,000         | 0.83 ms | 1.4 ms         |
+//! | hold-back, N = 10,000        | 6.8 ms  | 132 ms         |
+//! | 1,000,000 deliveries, 3 reps | 367 ms  | 218 ms         |
+//! | unordered, first lost, 1,000 | 0.46 ms |                |
+//! | unordered, first lost, 10,000| 3.6 ms  |                |
 //!
 //! Ten times the messages cost the engine about ten times the time
 //! (n log n) and the original nodes a hundred times (n²). On the easy path
 //! of the million deliveries the engine does more than the original nodes
 //! (it keeps the history, every message, the lanes) and stays under a
-//! second, but at about twice the original's time, over its 1.5 budget
-//! (ARCHITECTURE.md, "Budgets and how they are measured", says where the
-//! time goes).
+//! second, at 1.55 to 2.15 times the original's time over five runs on
+//! this machine, often over its 1.5 budget (ARCHITECTURE.md, "Budgets and
+//! how they are measured", says where the time goes).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 use causal_core::{Command, Config, Conflicts, Delivery, MessageId, Simulation};
@@ -133,11 +135,46 @@ mod naive {
     }
 }
 
-fn write(replica: usize, i: usize) -> Command {
-    Command::Write {
-        replica,
-        key: format!("k{}", i % 16).into(),
-        value: i.to_string().into(),
+/// What the i-th write writes, made the same way for both sides: one of 16
+/// keys, held as a client would hold them, and `i` as text in a reused
+/// buffer (so neither side is timed formatting numbers).
+struct Inputs {
+    keys: Vec<Arc<str>>,
+    value: String,
+}
+
+impl Inputs {
+    fn new() -> Self {
+        Inputs {
+            keys: (0..16).map(|k| format!("k{k}").into()).collect(),
+            value: String::new(),
+        }
+    }
+
+    fn key(&self, i: usize) -> &Arc<str> {
+        &self.keys[i % self.keys.len()]
+    }
+
+    fn value(&mut self, i: usize) -> &str {
+        self.value.clear();
+        write!(self.value, "{i}").expect("a String takes any text");
+        &self.value
+    }
+
+    /// The engine's command: it keeps the strings, so the value is copied
+    /// into one of its own (the original nodes copy both in `write`).
+    fn command(&mut self, replica: usize, i: usize) -> Command {
+        let key = Arc::clone(self.key(i));
+        Command::Write {
+            replica,
+            key,
+            value: self.value(i).into(),
+        }
+    }
+
+    fn naive(&mut self, node: &mut naive::Node, i: usize) -> naive::Msg {
+        let key = Arc::clone(self.key(i));
+        node.write(&key, self.value(i))
     }
 }
 
@@ -152,8 +189,9 @@ fn config(replicas: usize) -> Config {
 /// A has written `n` messages, all in flight to B.
 fn written(n: usize) -> Simulation {
     let mut sim = Simulation::new(config(2)).expect("2 replicas");
+    let mut inputs = Inputs::new();
     for i in 0..n {
-        sim.apply(write(0, i)).expect("write");
+        sim.apply(inputs.command(0, i)).expect("write");
     }
     sim
 }
@@ -173,9 +211,8 @@ fn reverse_deliveries(mut sim: Simulation, n: usize) -> usize {
 
 fn naive_written(n: usize) -> Vec<naive::Msg> {
     let mut a = naive::Node::new(0, 2);
-    (0..n)
-        .map(|i| a.write(&format!("k{}", i % 16), &i.to_string()))
-        .collect()
+    let mut inputs = Inputs::new();
+    (0..n).map(|i| inputs.naive(&mut a, i)).collect()
 }
 
 fn naive_reverse_deliveries(messages: Vec<naive::Msg>) -> usize {
@@ -218,10 +255,11 @@ fn hold_back(c: &mut Criterion) {
 /// at once: `deliveries` deliveries (and half as many writes) in all.
 fn engine_deliveries(deliveries: usize) -> usize {
     let mut sim = Simulation::new(config(3)).expect("3 replicas");
+    let mut inputs = Inputs::new();
     let mut events = Vec::new();
     for i in 0..deliveries / 2 {
         let writer = i % 3;
-        sim.apply_into(write(writer, i), &mut events)
+        sim.apply_into(inputs.command(writer, i), &mut events)
             .expect("write");
         let message = MessageId(i as u32 + 1);
         for to in (0..3).filter(|&to| to != writer) {
@@ -235,9 +273,10 @@ fn engine_deliveries(deliveries: usize) -> usize {
 
 fn naive_deliveries(deliveries: usize) -> usize {
     let mut nodes: Vec<naive::Node> = (0..3).map(|i| naive::Node::new(i, 3)).collect();
+    let mut inputs = Inputs::new();
     for i in 0..deliveries / 2 {
         let writer = i % 3;
-        let m = nodes[writer].write(&format!("k{}", i % 16), &i.to_string());
+        let m = inputs.naive(&mut nodes[writer], i);
         for to in (0..3).filter(|&to| to != writer) {
             nodes[to].receive(m.clone());
         }
@@ -268,8 +307,9 @@ fn lost_first(n: usize) -> Simulation {
         ..config(2)
     })
     .expect("2 replicas");
+    let mut inputs = Inputs::new();
     for i in 0..n {
-        sim.apply(write(0, i)).expect("write");
+        sim.apply(inputs.command(0, i)).expect("write");
     }
     sim.apply(Command::Drop {
         message: MessageId(1),

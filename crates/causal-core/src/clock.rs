@@ -21,8 +21,9 @@ pub struct VectorClock(Entries);
 
 /// Every message, delivery event and stored version carries a clock: among
 /// a few replicas they are kept in place, so that a million deliveries do
-/// not allocate a million clocks. A longer clock (more replicas, or one read
-/// from a file or a node) is allocated.
+/// not allocate a million clocks. A longer clock (5 to 8 replicas, or one
+/// read from a file or a node) is allocated, and then also pays for the
+/// unused place (40 bytes where a `Vec` took 24).
 #[derive(Clone)]
 enum Entries {
     Inline { len: u8, at: [u64; INLINE] },
@@ -58,6 +59,7 @@ impl Entries {
 
     /// Grows to `len` entries, the new ones 0 (a clock never shrinks).
     fn grow(&mut self, len: usize) {
+        debug_assert!(len >= self.as_slice().len(), "a clock never shrinks");
         match self {
             // Entries past `len` are never written, so they are still 0.
             Entries::Inline { len: old, .. } if len <= INLINE => *old = len as u8,
@@ -248,8 +250,7 @@ mod tests {
             let mut grown = VectorClock::new(1);
             grown.tick(n - 1);
             grown.merge(&vc(&vec![2; n]));
-            let mut expected = vec![2; n];
-            expected[n - 1] = 2;
+            let expected = vec![2; n];
             assert_eq!(grown.entries(), expected.as_slice(), "{n} entries");
             assert_eq!(grown, VectorClock::from_entries(expected.clone()));
             assert_eq!(grown.len(), n);

@@ -15,9 +15,9 @@ use crate::{MessageId, ReplicaId};
 #[serde(tag = "op", rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub enum Command {
-    /// Replica `replica` writes `value` to `key` and broadcasts it. The
-    /// strings are shared with the message the write sends, and a key with
-    /// every earlier write of it: a long run keeps each once.
+    /// Replica `replica` writes `value` to `key` and broadcasts it. Shared
+    /// strings: the message the write sends keeps the same ones, and a key
+    /// the writer's store already holds is kept once.
     Write {
         replica: ReplicaId,
         key: Arc<str>,

@@ -264,7 +264,14 @@ impl Simulation {
                 replica,
                 key,
                 value,
-            } => *key = self.write(*replica, Arc::clone(key), Arc::clone(value), events),
+            } => {
+                // A key the writer's store holds (written or received there)
+                // is kept once, however often it is written.
+                if let Some(kept) = self.replicas[*replica].store().shared_key(key) {
+                    *key = kept;
+                }
+                self.write(*replica, key, value, events);
+            }
             Command::Deliver { .. } => {
                 if let Some(copy) = copy {
                     self.receive(copy, events);
@@ -499,20 +506,20 @@ impl Simulation {
         }
     }
 
-    /// Returns the key as kept: the writer's own copy when it wrote the key
-    /// before, so that the run keeps each key once.
+    /// The message shares the command's strings.
     fn write(
         &mut self,
         replica: ReplicaId,
-        key: Arc<str>,
-        value: Arc<str>,
+        key: &Arc<str>,
+        value: &Arc<str>,
         events: &mut Vec<Event>,
-    ) -> Arc<str> {
+    ) {
         let writer = &mut self.replicas[replica];
         let mut clock = writer.clock().clone();
         clock.tick(replica);
-        let key = writer.store().shared_key(&key).unwrap_or(key);
-        let message = self.messages.push(replica, Arc::clone(&key), value, clock);
+        let message = self
+            .messages
+            .push(replica, Arc::clone(key), Arc::clone(value), clock);
         writer.deliver(message);
         events.push(Event::Delivered {
             replica,
@@ -530,7 +537,6 @@ impl Simulation {
                 to,
             });
         }
-        key
     }
 
     /// A copy arrives: the replica receives it (the engine's one receive
