@@ -342,7 +342,8 @@ impl Puzzle {
             .find(|d| rule.as_str() == Some(d.name()))
             .ok_or_else(|| {
                 bad(format!(
-                    "\"rule\" must be causal, fifo or unordered, not {}",
+                    "\"rule\" must be {}, not {}",
+                    Delivery::names(),
                     describe(rule)
                 ))
             })?;

@@ -92,6 +92,30 @@ impl Conflicts {
     }
 }
 
+/// Names as a sentence lists them: "causal, fifo or unordered".
+fn listed(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+impl Delivery {
+    /// Every delivery rule's name, as a sentence lists them, for a message
+    /// about a name that is none of them.
+    pub fn names() -> String {
+        listed(&Delivery::ALL.map(Delivery::name))
+    }
+}
+
+impl Conflicts {
+    /// Every conflict rule's name, as a sentence lists them.
+    pub fn names() -> String {
+        listed(&Conflicts::ALL.map(Conflicts::name))
+    }
+}
+
 /// A rule name that is not one of the known ones.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownRule(pub String);
@@ -133,5 +157,18 @@ impl fmt::Display for Delivery {
 impl fmt::Display for Conflicts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rules_are_listed_by_name_as_a_sentence_lists_them() {
+        assert_eq!(Delivery::names(), "causal, fifo or unordered");
+        assert_eq!(Conflicts::names(), "overwrite, lww or multi-value");
+        assert_eq!(listed(&["one"]), "one");
+        assert_eq!(listed(&["one", "two"]), "one or two");
     }
 }

@@ -719,7 +719,8 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
             }
             Some(other) => {
                 return Err(fail(format!(
-                    "delivery must be causal, fifo or unordered, not {}",
+                    "delivery must be {}, not {}",
+                    Delivery::names(),
                     other.describe()
                 )))
             }
@@ -731,7 +732,8 @@ impl<'de> Visitor<'de> for ScenarioVisitor {
             }
             Some(other) => {
                 return Err(fail(format!(
-                    "conflicts must be overwrite, lww or multi-value, not {}",
+                    "conflicts must be {}, not {}",
+                    Conflicts::names(),
                     other.describe()
                 )))
             }

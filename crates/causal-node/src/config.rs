@@ -168,13 +168,15 @@ impl TryFrom<Args> for Config {
             .collect();
         let delivery = args.delivery.trim().parse().map_err(|_| {
             format!(
-                "DELIVERY must be causal, fifo or unordered, not {:?}",
+                "DELIVERY must be {}, not {:?}",
+                Delivery::names(),
                 args.delivery
             )
         })?;
         let conflicts = args.conflicts.trim().parse().map_err(|_| {
             format!(
-                "CONFLICTS must be overwrite, lww or multi-value, not {:?}",
+                "CONFLICTS must be {}, not {:?}",
+                Conflicts::names(),
                 args.conflicts
             )
         })?;

@@ -46,15 +46,15 @@ pub fn request(search: &str) -> Option<Request> {
     let delivery = rule(
         search,
         "delivery",
-        "a delivery rule (causal, fifo or unordered)",
-        (Delivery::Causal, "causal"),
+        "a delivery rule",
+        (Delivery::names(), Delivery::default().name()),
         &mut problems,
     );
     let conflicts = rule(
         search,
         "conflicts",
-        "a conflict rule (overwrite, lww or multi-value)",
-        (Conflicts::Overwrite, "overwrite"),
+        "a conflict rule",
+        (Conflicts::names(), Conflicts::default().name()),
         &mut problems,
     );
     Some(Request {
@@ -65,25 +65,25 @@ pub fn request(search: &str) -> Option<Request> {
     })
 }
 
-/// The rule `name=` names in `search`, or `default` (the value and its
-/// name) when it names none; a value that is not `what` (the kind of rule,
-/// its values in words) is said in `problems`, and `default` assumed.
-fn rule<T: FromStr>(
+/// The rule `name=` names in `search`, or the default rule when it names
+/// none; a value that is not `what` (the kind of rule) is said in
+/// `problems`, with the rules' names and the default's, and the default is
+/// assumed.
+fn rule<T: FromStr + Default>(
     search: &str,
     name: &str,
     what: &str,
-    default: (T, &str),
+    (names, assumed): (String, &str),
     problems: &mut Vec<String>,
 ) -> T {
     let Some(given) = param(search, name) else {
-        return default.0;
+        return T::default();
     };
     given.parse().unwrap_or_else(|_| {
-        let assumed = default.1;
         problems.push(format!(
-            "{name}={given} is not {what}: {assumed} is assumed"
+            "{name}={given} is not {what} ({names}): {assumed} is assumed"
         ));
-        default.0
+        T::default()
     })
 }
 
