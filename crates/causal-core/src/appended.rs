@@ -13,17 +13,18 @@ const CHUNK: usize = 64;
 /// The items of an [`Appended`], in order: the full chunks', then the tail's.
 pub type Iter<'a, T> = std::iter::Chain<
     std::iter::FlatMap<
-        std::slice::Iter<'a, Arc<[T]>>,
+        std::slice::Iter<'a, Arc<Vec<T>>>,
         std::slice::Iter<'a, T>,
-        fn(&'a Arc<[T]>) -> std::slice::Iter<'a, T>,
+        fn(&'a Arc<Vec<T>>) -> std::slice::Iter<'a, T>,
     >,
     std::slice::Iter<'a, T>,
 >;
 
 /// A growing list whose clones share everything but the last chunk.
 pub struct Appended<T> {
-    /// Chunks of exactly [`CHUNK`] items, shared by every clone.
-    full: Arc<Vec<Arc<[T]>>>,
+    /// Chunks of exactly [`CHUNK`] items, shared by every clone. A chunk is
+    /// the tail it was, moved behind an `Arc` when full: not copied.
+    full: Arc<Vec<Arc<Vec<T>>>>,
     /// The items after the full chunks, fewer than [`CHUNK`], owned.
     tail: Vec<T>,
 }
@@ -65,7 +66,7 @@ impl<T> Appended<T> {
 
     /// Every item, in the order pushed.
     pub fn iter(&self) -> Iter<'_, T> {
-        let chunk: fn(&Arc<[T]>) -> std::slice::Iter<'_, T> = |chunk| chunk.iter();
+        let chunk: fn(&Arc<Vec<T>>) -> std::slice::Iter<'_, T> = |chunk| chunk.iter();
         self.full.iter().flat_map(chunk).chain(self.tail.iter())
     }
 
@@ -90,11 +91,15 @@ impl<T> Appended<T> {
 
     /// Adds `item` at the end, and gives it back where it now lies.
     pub fn push(&mut self, item: T) -> &T {
+        if self.tail.capacity() == 0 {
+            // One allocation per chunk, not one per doubling.
+            self.tail.reserve_exact(CHUNK);
+        }
         self.tail.push(item);
         if self.tail.len() < CHUNK {
             return &self.tail[self.tail.len() - 1];
         }
-        let chunk: Arc<[T]> = std::mem::take(&mut self.tail).into();
+        let chunk = Arc::new(std::mem::take(&mut self.tail));
         // Copies the chunk pointers (not the items) when a clone shares them.
         let chunks = Arc::make_mut(&mut self.full);
         chunks.push(chunk);

@@ -168,6 +168,22 @@ impl VectorClock {
     /// A delivery merges the message's timestamp in, entry by entry (max).
     /// Commutative, associative and idempotent.
     pub fn merge(&mut self, other: &VectorClock) {
+        if let (
+            Entries::Inline { len, at },
+            Entries::Inline {
+                len: other_len,
+                at: other_at,
+            },
+        ) = (&mut self.0, &other.0)
+        {
+            // Every delivery merges: entries past a clock's length are 0, so
+            // the whole arrays merge without looking at the lengths.
+            for (mine, theirs) in at.iter_mut().zip(other_at) {
+                *mine = (*mine).max(*theirs);
+            }
+            *len = (*len).max(*other_len);
+            return;
+        }
         if other.len() > self.len() {
             self.0.grow(other.len());
         }
@@ -241,6 +257,12 @@ mod tests {
         a.merge(&vc(&[0, 2, 1]));
         assert_eq!(a, vc(&[1, 2, 1]));
         assert_eq!(a.sum(), 4);
+        let mut short = vc(&[5]);
+        short.merge(&vc(&[0, 2, 3]));
+        assert_eq!(short, vc(&[5, 2, 3]), "a shorter clock grows as it merges");
+        let mut long = vc(&[0, 2, 3]);
+        long.merge(&vc(&[5]));
+        assert_eq!(long, vc(&[5, 2, 3]));
         assert_eq!(a.to_string(), "[1,2,1]");
     }
 

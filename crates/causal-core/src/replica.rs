@@ -114,10 +114,13 @@ impl Progress {
         let j = message.sender;
         match rule {
             Delivery::Causal => {
-                message.clock.get(j) == self.clock.get(j) + 1
-                    && (0..self.clock.len())
-                        .filter(|&k| k != j)
-                        .all(|k| message.clock.get(k) <= self.clock.get(k))
+                let (sent, seen) = (message.clock.entries(), self.clock.entries());
+                let entry = |clock: &[u64], k: usize| clock.get(k).copied().unwrap_or(0);
+                entry(sent, j) == entry(seen, j) + 1
+                    && seen
+                        .iter()
+                        .enumerate()
+                        .all(|(k, &seen)| k == j || entry(sent, k) <= seen)
             }
             Delivery::Fifo => message.clock.get(j) == self.logs[j].count() + 1,
             Delivery::Unordered => true,
