@@ -24,14 +24,20 @@ async function importCopies(page, copies) {
 
 /**
  * Clicks `trigger` and resolves to the worker it starts, with `closed`, a
- * promise of its termination (listened for before anything can end it).
+ * promise of its termination. The close is listened for in the same turn
+ * as the worker is announced: a census of a few copies can end its worker
+ * before an awaiting test would have attached a listener.
  */
 async function startWorker(page, trigger) {
-  const started = page.waitForEvent('worker');
+  const started = new Promise((resolve) => {
+    page.once('worker', (worker) => {
+      resolve({ worker, closed: new Promise((closed) => worker.once('close', closed)) });
+    });
+  });
   await page.click(trigger);
-  const worker = await started;
+  const { worker, closed } = await started;
   assert.match(worker.url(), /worker_loader\.js$/);
-  return { worker, closed: new Promise((resolve) => worker.on('close', resolve)) };
+  return { worker, closed };
 }
 
 test('the census counts in a worker, and the page answers input meanwhile', async () => {
