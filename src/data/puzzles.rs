@@ -212,22 +212,11 @@ pub struct Played {
 impl Played {
     /// The move as a step of the run.
     pub fn command(&self) -> Command {
-        let (message, to) = (MessageId(self.message), self.to);
-        match self.play {
-            Move::Deliver => Command::Deliver { message, to },
-            Move::Drop => Command::Drop { message, to },
-            Move::Duplicate => Command::Duplicate { message, to },
-        }
+        self.play.command(MessageId(self.message), self.to)
     }
 
     fn of(command: &Command) -> Option<Played> {
-        let (play, message, to) = match *command {
-            Command::Deliver { message, to } => (Move::Deliver, message, to),
-            Command::Drop { message, to } => (Move::Drop, message, to),
-            Command::Duplicate { message, to } => (Move::Duplicate, message, to),
-            _ => return None,
-        };
-        Some(Played {
+        Move::of(command).map(|(play, message, to)| Played {
             play,
             message: message.0,
             to,

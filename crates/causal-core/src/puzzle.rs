@@ -55,6 +55,28 @@ pub enum Move {
     Duplicate,
 }
 
+impl Move {
+    /// The move `command` makes, and of which message at which replica;
+    /// `None` for a command that is no move (a write, a reorder, ...).
+    pub fn of(command: &Command) -> Option<(Move, MessageId, ReplicaId)> {
+        match *command {
+            Command::Deliver { message, to } => Some((Move::Deliver, message, to)),
+            Command::Drop { message, to } => Some((Move::Drop, message, to)),
+            Command::Duplicate { message, to } => Some((Move::Duplicate, message, to)),
+            _ => None,
+        }
+    }
+
+    /// The command that makes this move of `message` at `to`.
+    pub fn command(self, message: MessageId, to: ReplicaId) -> Command {
+        match self {
+            Move::Deliver => Command::Deliver { message, to },
+            Move::Drop => Command::Drop { message, to },
+            Move::Duplicate => Command::Duplicate { message, to },
+        }
+    }
+}
+
 /// A condition on the state that ends a puzzle.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
@@ -405,13 +427,7 @@ impl Puzzle {
 
     /// Whether `command` is one of the moves the puzzle allows.
     pub fn allows(&self, command: &Command) -> bool {
-        let kind = match command {
-            Command::Deliver { .. } => Move::Deliver,
-            Command::Drop { .. } => Move::Drop,
-            Command::Duplicate { .. } => Move::Duplicate,
-            _ => return false,
-        };
-        self.moves.contains(&kind)
+        Move::of(command).is_some_and(|(kind, ..)| self.moves.contains(&kind))
     }
 
     /// Whether `simulation`, reached from the start by `moves`, meets the goal.
@@ -534,24 +550,14 @@ impl Puzzle {
                 continue;
             }
             match kind {
-                Move::Deliver => moves.extend(
-                    pairs
-                        .iter()
-                        .map(|&(message, to)| Command::Deliver { message, to }),
-                ),
-                Move::Drop => moves.extend(
-                    pairs
-                        .iter()
-                        .map(|&(message, to)| Command::Drop { message, to }),
-                ),
+                Move::Deliver | Move::Drop => {
+                    moves.extend(pairs.iter().map(|&(message, to)| kind.command(message, to)))
+                }
                 Move::Duplicate => {
                     for message in simulation.messages().iter() {
                         for to in 0..simulation.replicas().len() {
                             if to != message.sender {
-                                moves.push(Command::Duplicate {
-                                    message: message.id,
-                                    to,
-                                });
+                                moves.push(kind.command(message.id, to));
                             }
                         }
                     }
