@@ -113,30 +113,27 @@ impl Inputs {
         }
     }
 
-    fn key(&self, i: usize) -> &Arc<str> {
-        &self.keys[i % self.keys.len()]
-    }
-
-    fn value(&mut self, i: usize) -> &str {
+    /// The i-th key, and the i-th value as text in the reused buffer.
+    fn write(&mut self, i: usize) -> (&Arc<str>, &str) {
         self.value.clear();
         write!(self.value, "{i}").expect("a String takes any text");
-        &self.value
+        (&self.keys[i % self.keys.len()], &self.value)
     }
 
     /// The engine's command: it keeps the strings, so the value is copied
     /// into one of its own (the original nodes copy both in `write`).
     pub fn command(&mut self, replica: usize, i: usize) -> Command {
-        let key = Arc::clone(self.key(i));
+        let (key, value) = self.write(i);
         Command::Write {
             replica,
-            key,
-            value: self.value(i).into(),
+            key: Arc::clone(key),
+            value: value.into(),
         }
     }
 
     pub fn naive(&mut self, node: &mut naive::Node, i: usize) -> naive::Msg {
-        let key = Arc::clone(self.key(i));
-        node.write(&key, self.value(i))
+        let (key, value) = self.write(i);
+        node.write(key, value)
     }
 }
 
